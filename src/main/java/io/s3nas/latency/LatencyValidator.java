@@ -1,0 +1,94 @@
+package io.s3nas.latency;
+
+import io.s3nas.space.Architecture;
+import io.s3nas.space.SearchSpace;
+import io.s3nas.space.SearchableBlock;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.function.IntConsumer;
+
+/**
+ * Checks a measurable platform's estimates against reality (the foundation issue's validation):
+ * profile every outcome of the supernet, measure a few calibration networks and fit the
+ * per-network overhead, then sample N other architectures uniformly (each block's outcome drawn
+ * independently), estimate each from the table and measure each whole network. Reports the share
+ * within ±10% and ±5%, Spearman's rank correlation, both with and without the calibration, and
+ * writes the scatter plot.
+ */
+public final class LatencyValidator {
+  /** One validated architecture. */
+  public record Row(List<List<String>> blockStrings, double sumMs, double estimatedMs, double measuredMs) {}
+
+  /** The validation report. */
+  public record Report(String platform, String machine, int samples, double within10, double within5,
+                       double spearman, double rawWithin10, double rawSpearman, double interceptMs,
+                       double scale, int calibrationNetworks, List<Row> rows, Path plot) {}
+
+  private LatencyValidator() {}
+
+  public static Report validate(MeasurableLatencyModel model, SearchSpace space, int samples, int calibrationNetworks,
+                                long seed, Path plot, IntConsumer progress) throws IOException {
+    model.useCalibration(false);
+    NetworkLatency raw = NetworkLatency.of(space, model); // profiles every outcome on first use
+    // Calibration networks come from a different stream than the validated ones.
+    Random calRng = new Random(seed ^ 0x5DEECE66DL);
+    List<int[]> calChoices = new ArrayList<>();
+    List<Architecture> calArchs = new ArrayList<>();
+    for (int i = 0; i < calibrationNetworks; i++) {
+      int[] choice = sample(space, calRng);
+      calChoices.add(choice);
+      calArchs.add(space.architecture(choice));
+    }
+    Random rng = new Random(seed);
+    List<int[]> choices = new ArrayList<>();
+    List<Architecture> archs = new ArrayList<>();
+    for (int i = 0; i < samples; i++) {
+      int[] choice = sample(space, rng);
+      choices.add(choice);
+      archs.add(space.architecture(choice));
+    }
+    // One interleaved measurement of all networks, so calibration and validation see the same machine.
+    List<Architecture> everything = new ArrayList<>(calArchs);
+    everything.addAll(archs);
+    double[] all = model.measureNetworksMs(everything);
+    progress.accept(1);
+    if (calibrationNetworks > 0) {
+      double[] calSum = new double[calibrationNetworks];
+      for (int i = 0; i < calibrationNetworks; i++) {
+        calSum[i] = raw.estimate(calChoices.get(i));
+      }
+      model.calibrate(calSum, java.util.Arrays.copyOf(all, calibrationNetworks));
+    }
+    model.useCalibration(calibrationNetworks > 0);
+    NetworkLatency calibrated = NetworkLatency.of(space, model);
+    double[] sums = new double[samples];
+    double[] est = new double[samples];
+    double[] meas = new double[samples];
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < samples; i++) {
+      sums[i] = raw.estimate(choices.get(i));
+      est[i] = calibrated.estimate(choices.get(i));
+      meas[i] = all[calibrationNetworks + i];
+      rows.add(new Row(archs.get(i).blockStrings(), sums[i], est[i], meas[i]));
+    }
+    if (plot != null) {
+      ScatterPlot.write(plot, model.platform() + ": estimated vs measured (" + samples + " architectures)", meas, est);
+    }
+    return new Report(model.platform(), model.describeMachine(), samples, RankStats.within(est, meas, 0.10),
+        RankStats.within(est, meas, 0.05), RankStats.spearman(est, meas), RankStats.within(sums, meas, 0.10),
+        RankStats.spearman(sums, meas), model.calibrationIntercept(), model.calibrationScale(),
+        calibrationNetworks, rows, plot);
+  }
+
+  /** One uniformly drawn outcome per block. */
+  public static int[] sample(SearchSpace space, Random rng) {
+    int[] c = new int[space.blocks().size()];
+    for (SearchableBlock b : space.blocks()) {
+      c[b.index()] = rng.nextInt(b.outcomes().size());
+    }
+    return c;
+  }
+}

@@ -1,0 +1,28 @@
+package io.s3nas.latency;
+
+import io.s3nas.space.Architecture;
+import java.util.List;
+
+/** A platform present on this machine: whole networks can be measured and the sum calibrated. */
+public interface MeasurableLatencyModel extends LatencyModel {
+  /** Latency of whole networks in ms, measured interleaved so they share the machine's conditions. */
+  double[] measureNetworksMs(List<Architecture> archs);
+
+  /** Fits and stores measured ≈ intercept + scale · Σ components. */
+  void calibrate(double[] componentSums, double[] measuredMs);
+
+  /** Whether estimates apply the stored calibration. */
+  void useCalibration(boolean on);
+
+  double calibrationIntercept();
+
+  double calibrationScale();
+
+  /** A description of the machine and settings the measurements belong to. */
+  String describeMachine();
+
+  @Override
+  default boolean measurable() {
+    return true;
+  }
+}

@@ -1,0 +1,307 @@
+package io.s3nas.latency.nd4j;
+
+import com.typesafe.config.Config;
+import io.s3nas.common.InvalidInputException;
+import io.s3nas.latency.Component;
+import io.s3nas.latency.ComponentLatency;
+import io.s3nas.latency.HardwarePlatform;
+import io.s3nas.latency.MeasurableLatencyModel;
+import io.s3nas.latency.LatencySource;
+import io.s3nas.latency.LatencyTable;
+import io.s3nas.nn.infer.InferenceNet;
+import io.s3nas.space.Activation;
+import io.s3nas.space.Architecture;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.function.IntConsumer;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Latency of this machine's CPU through ND4J (platform {@code cpu-nd4j}). Components are measured
+ * (interleaved, see {@link Nd4jTimer}) on first need and kept in a table cached on disk under
+ * {@code <cache-dir>/<fingerprint>.csv} (values in ms), so a supernet is profiled once per machine,
+ * library version, thread count and batch.
+ *
+ * <p>Whole networks are not exactly the sum of their separately timed blocks: a network pays a
+ * per-pass cost (workspace activation, the first op's dispatch) and its blocks see inputs another
+ * block just wrote. {@link #calibrate} measures a few whole networks, fits
+ * {@code measured ≈ intercept + scale · Σ components} by least squares, and stores both beside the
+ * table; estimates then charge every component {@code scale ×} its time and the network the
+ * intercept once.
+ */
+public final class Nd4jLatencyModel implements MeasurableLatencyModel {
+  private static final Logger LOG = LoggerFactory.getLogger(Nd4jLatencyModel.class);
+  private static final long SEED = 7;
+
+  private final String platform;
+  private final Nd4jTimer timer;
+  private final int threads;
+  private final Path cacheDir;
+  private final MachineFingerprint fingerprint;
+  private final Map<String, LatencyTable.Entry> measured = new LinkedHashMap<>();
+  private double intercept;
+  private double scale = 1;
+  private boolean useCalibration;
+  private IntConsumer progress = i -> {};
+
+  public Nd4jLatencyModel(String platform, Nd4jTimer timer, int threads, Path cacheDir, boolean useCalibration) {
+    this.platform = platform;
+    this.timer = timer;
+    this.threads = threads;
+    this.cacheDir = cacheDir;
+    this.useCalibration = useCalibration;
+    applyThreads(threads);
+    this.fingerprint = MachineFingerprint.current(threads, timer.batch());
+    load();
+  }
+
+  public static Nd4jLatencyModel fromConfig(HardwarePlatform p) {
+    Config c = p.settings();
+    String src = p.file().toString();
+    int threads = c.hasPath("threads") ? c.getInt("threads") : 2;
+    int batch = c.hasPath("batch") ? c.getInt("batch") : 1;
+    int warmup = c.hasPath("warmup") ? c.getInt("warmup") : 10;
+    int rounds = c.hasPath("rounds") ? c.getInt("rounds") : 20;
+    int runs = c.hasPath("runs-per-round") ? c.getInt("runs-per-round") : 5;
+    double quantile = c.hasPath("quantile") ? c.getDouble("quantile") : 0.2;
+    double warmupMs = c.hasPath("warmup-ms") ? c.getDouble("warmup-ms") : 3000;
+    String dir = c.hasPath("cache-dir") ? c.getString("cache-dir") : "~/.s3nas/latency/" + p.name();
+    String overhead = c.hasPath("network-overhead") ? c.getString("network-overhead") : "calibrated";
+    if (!Set.of("calibrated", "none").contains(overhead)) {
+      throw new InvalidInputException(src, "network-overhead", "expected calibrated or none, got '" + overhead + "'");
+    }
+    Nd4jTimer timer;
+    if (threads < 1) {
+      throw new InvalidInputException(src, "threads", "expected a positive integer");
+    }
+    try {
+      timer = new Nd4jTimer(batch, warmup, rounds, runs, quantile, warmupMs);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidInputException(src, null, "expected " + e.getMessage());
+    }
+    String override = System.getProperty("s3nas.latency.cache-dir");
+    Path cache = Path.of(override != null ? override + "/" + p.name()
+        : dir.startsWith("~/") ? System.getProperty("user.home") + dir.substring(1) : dir);
+    return new Nd4jLatencyModel(p.name(), timer, threads, cache,
+        overhead.equals("calibrated"));
+  }
+
+  static void applyThreads(int threads) {
+    Nd4j.getEnvironment().setMaxThreads(threads);
+    Nd4j.getEnvironment().setMaxMasterThreads(threads);
+  }
+
+  @Override
+  public String platform() {
+    return platform;
+  }
+
+  @Override
+  public String describeMachine() {
+    return fingerprint.describe();
+  }
+
+
+  public MachineFingerprint fingerprint() {
+    return fingerprint;
+  }
+
+  public Path tableFile() {
+    return cacheDir.resolve(fingerprint.id() + ".csv");
+  }
+
+  private Path calibrationFile() {
+    return cacheDir.resolve(fingerprint.id() + ".calibration.properties");
+  }
+
+  public int measuredCount() {
+    return measured.size();
+  }
+
+  @Override
+  public synchronized ComponentLatency latency(Component c) {
+    LatencyTable.Entry e = measured.get(c.tableKey());
+    if (e == null) {
+      prefetch(List.of(c));
+      e = measured.get(c.tableKey());
+    }
+    double s = useCalibration ? scale : 1;
+    return new ComponentLatency(e.value() * s, LatencySource.TABLE);
+  }
+
+  @Override
+  public double networkOverheadMs() {
+    return useCalibration ? intercept : 0;
+  }
+
+  /** Measures every component the table lacks, interleaved, and saves the table. */
+  @Override
+  public synchronized void prefetch(Collection<Component> components) {
+    Map<String, Component> missing = new LinkedHashMap<>();
+    for (Component c : components) {
+      if (!measured.containsKey(c.tableKey())) {
+        missing.putIfAbsent(c.tableKey(), c);
+      }
+    }
+    if (missing.isEmpty()) {
+      return;
+    }
+    applyThreads(threads);
+    List<Component> todo = new ArrayList<>();
+    List<InferenceNet> nets = new ArrayList<>();
+    for (Component c : missing.values()) {
+      if (c instanceof Component.Pool) {
+        // pooling is timed together with the classifier
+        measured.put(c.tableKey(), new LatencyTable.Entry(c.tableClass(), c.key(), c.inputSize(), 0));
+      } else {
+        todo.add(c);
+        nets.add(net(c));
+      }
+    }
+    LOG.info("profiling {} components on {} ({} rounds)", todo.size(), platform, timer.rounds());
+    List<Timing> t = timer.timeAll(nets, SEED, progress);
+    for (int i = 0; i < todo.size(); i++) {
+      Component c = todo.get(i);
+      measured.put(c.tableKey(), new LatencyTable.Entry(c.tableClass(), c.key(), c.inputSize(), t.get(i).ms()));
+    }
+    save();
+  }
+
+  /** Where profiling reports rounds done (the CLI draws a progress bar). */
+  public void onProgress(IntConsumer p) {
+    this.progress = p == null ? i -> {} : p;
+  }
+
+  private static InferenceNet net(Component c) {
+    if (c instanceof Component.Block b) {
+      return InferenceNet.ofBlock(b.args(), b.inputSize(), Activation.RELU, Activation.RELU, Activation.SIGMOID, SEED);
+    } else if (c instanceof Component.Conv conv) {
+      return InferenceNet.ofConv(conv.layer(), conv.inputChannels(), conv.inputSize(), Activation.RELU, SEED);
+    } else if (c instanceof Component.Classifier d) {
+      return InferenceNet.ofPoolAndClassifier(d.inputs(), 1, d.classes(), SEED);
+    }
+    throw new IllegalArgumentException("cannot time component " + c);
+  }
+
+  /** Times whole networks, interleaved. */
+  @Override
+  public double[] measureNetworksMs(List<Architecture> archs) {
+    applyThreads(threads);
+    List<InferenceNet> nets = new ArrayList<>();
+    for (Architecture a : archs) {
+      nets.add(InferenceNet.of(a, SEED));
+    }
+    return timer.timeAll(nets, SEED, progress).stream().mapToDouble(Timing::ms).toArray();
+  }
+
+  /** Fits and stores measured ≈ intercept + scale · Σ components on (sum, measured) pairs. */
+  @Override
+  public synchronized void calibrate(double[] sums, double[] measuredMs) {
+    int n = sums.length;
+    double mx = 0;
+    double my = 0;
+    for (int i = 0; i < n; i++) {
+      mx += sums[i] / n;
+      my += measuredMs[i] / n;
+    }
+    double sxx = 0;
+    double sxy = 0;
+    for (int i = 0; i < n; i++) {
+      sxx += (sums[i] - mx) * (sums[i] - mx);
+      sxy += (sums[i] - mx) * (measuredMs[i] - my);
+    }
+    double b = sxx > 0 ? sxy / sxx : 1;
+    double a = my - b * mx;
+    if (!(b > 0.5 && b < 2)) {
+      // too few or too similar networks to fit a slope: keep the slope at 1, fit the offset only
+      b = 1;
+      a = my - mx;
+    }
+    scale = b;
+    intercept = a;
+    useCalibration = true;
+    Properties p = new Properties();
+    p.setProperty("intercept_ms", Double.toString(a));
+    p.setProperty("scale", Double.toString(b));
+    p.setProperty("networks", Integer.toString(n));
+    p.setProperty("fingerprint", fingerprint.describe());
+    try {
+      Files.createDirectories(cacheDir);
+      try (Writer w = Files.newBufferedWriter(calibrationFile(), StandardCharsets.UTF_8)) {
+        p.store(w, "cpu-nd4j network calibration: measured = intercept_ms + scale * sum(components)");
+      }
+    } catch (IOException e) {
+      LOG.warn("cannot write {}: {}", calibrationFile(), e.getMessage());
+    }
+  }
+
+  @Override
+  public double calibrationIntercept() {
+    return intercept;
+  }
+
+  @Override
+  public double calibrationScale() {
+    return scale;
+  }
+
+  public boolean calibrated() {
+    return Files.exists(calibrationFile());
+  }
+
+  /** Sets whether estimates apply the stored calibration (the validator compares both). */
+  @Override
+  public synchronized void useCalibration(boolean on) {
+    this.useCalibration = on;
+  }
+
+  private void load() {
+    Path f = tableFile();
+    if (Files.exists(f)) {
+      LatencyTable t = LatencyTable.readCsv(f);
+      for (LatencyTable.Entry e : t.entries()) {
+        measured.put(e.tableKey(), e);
+      }
+      LOG.info("loaded {} measured latencies from {}", measured.size(), f);
+    }
+    Path cf = calibrationFile();
+    if (Files.exists(cf)) {
+      Properties p = new Properties();
+      try (var r = Files.newBufferedReader(cf, StandardCharsets.UTF_8)) {
+        p.load(r);
+        intercept = Double.parseDouble(p.getProperty("intercept_ms", "0"));
+        scale = Double.parseDouble(p.getProperty("scale", "1"));
+      } catch (IOException | NumberFormatException e) {
+        throw new InvalidInputException(cf.toString(), "intercept_ms/scale", "corrupt calibration file; delete it to recalibrate");
+      }
+    }
+  }
+
+  /** Writes the table atomically (temp file + rename), so a crash never leaves half a table. */
+  private void save() {
+    try {
+      Files.createDirectories(cacheDir);
+      Path tmp = Files.createTempFile(cacheDir, "table", ".tmp");
+      try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+        new LatencyTable(tableFile().toString(), new ArrayList<>(measured.values()), List.of())
+            .writeCsv(w, "cpu-nd4j latencies in ms, median of timed runs\n" + fingerprint.describe());
+      }
+      Files.move(tmp, tableFile(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      LOG.warn("cannot write latency cache {}: {}", tableFile(), e.getMessage());
+    }
+  }
+}
