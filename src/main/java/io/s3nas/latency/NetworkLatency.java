@@ -66,12 +66,14 @@ public final class NetworkLatency {
     }
     model.prefetch(all);
     List<Part> constant = new ArrayList<>();
-    for (Component c : stemAndHead(space.layout())) {
+    List<Component> fixed = stemAndHead(space.layout());
+    for (int i = 0; i < fixed.size(); i++) {
+      Component c = fixed.get(i);
       ComponentLatency l = model.latency(c);
-      constant.add(new Part(c.tableClass(), c.tableKey(), l.ms(), l.source()));
+      constant.add(new Part(role(c, i, space.supernet()), c.tableKey(), l.ms(), l.source()));
     }
     if (model.networkOverheadMs() != 0) {
-      constant.add(new Part("NetworkOverhead", "per-network overhead", model.networkOverheadMs(), LatencySource.TABLE));
+      constant.add(new Part("overhead", "per-network overhead", model.networkOverheadMs(), LatencySource.TABLE));
     }
     double cst = constant.stream().mapToDouble(Part::ms).sum();
     int n = space.blocks().size();
@@ -119,6 +121,19 @@ public final class NetworkLatency {
     }
     out.add(new Component.Classifier(spec.featureMixLayer().outputFilters(), spec.numClasses()));
     return out;
+  }
+
+  private static String role(Component c, int i, ModelSpec spec) {
+    if (i == 0) {
+      return "stem";
+    }
+    if (c instanceof Component.Pool) {
+      return "pool";
+    }
+    if (c instanceof Component.Classifier) {
+      return "classifier";
+    }
+    return spec.finalExpandLayer() != null && i == 1 ? "final_expand" : spec.finalExpandLayer() != null ? "feature_mix" : "head";
   }
 
   public String platform() {

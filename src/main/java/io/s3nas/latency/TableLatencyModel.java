@@ -59,6 +59,9 @@ public final class TableLatencyModel implements LatencyModel {
     if (!Double.isNaN(raw)) {
       return new ComponentLatency(raw / divisor, LatencySource.TABLE);
     }
+    if (predictMissing && freeClass(c.tableClass())) {
+      return new ComponentLatency(0, LatencySource.PREDICTED); // e.g. MIDAP's pooling is free at every size
+    }
     if (predictMissing && table.size() >= ComponentFeatures.NAMES.size()) {
       return new ComponentLatency(predictor().predict(c), LatencySource.PREDICTED);
     }
@@ -66,6 +69,20 @@ public final class TableLatencyModel implements LatencyModel {
       return analytical.latency(c);
     }
     throw MissingLatencyException.of(platform, table.name(), c);
+  }
+
+  /** Whether the table has entries of this class and every one of them is zero. */
+  private boolean freeClass(String cls) {
+    boolean any = false;
+    for (LatencyTable.Entry e : table.entries()) {
+      if (e.component().equals(cls)) {
+        if (e.value() != 0) {
+          return false;
+        }
+        any = true;
+      }
+    }
+    return any;
   }
 
   /** The predictor fitted on every table entry it can interpret (fitted once, on first need). */

@@ -165,7 +165,11 @@ public record SearchSpace(ModelSpec supernet, NetworkLayout layout, List<Searcha
     return Architecture.of(supernet.withStages(kept, false), "derived architecture");
   }
 
-  /** The outcome index per block of an architecture derived from this space, when it is one. */
+  /**
+   * An outcome index per block that derives {@code arch}, when it lies in this space. Architecture
+   * blocks are matched to the earliest positions that can produce them; the remaining skippable
+   * positions are skipped (equal residual blocks of a stage are interchangeable).
+   */
   public int[] choiceOf(Architecture arch) {
     List<PlacedBlock> placed = arch.layout().blocks();
     int[] choice = new int[blocks.size()];
@@ -173,7 +177,7 @@ public record SearchSpace(ModelSpec supernet, NetworkLayout layout, List<Searcha
     for (SearchableBlock b : blocks) {
       PlacedBlock p = j < placed.size() ? placed.get(j) : null;
       int match = -1;
-      if (p != null && p.stage() >= 0) {
+      if (p != null) {
         BlockOutcome o = new BlockOutcome(p.args().kernels(), p.args().expansions());
         int idx = b.outcomes().indexOf(o);
         if (idx >= 0 && b.concrete(idx) != null && b.concrete(idx).equals(p.args())

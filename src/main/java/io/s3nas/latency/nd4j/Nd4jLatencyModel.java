@@ -115,6 +115,11 @@ public final class Nd4jLatencyModel implements MeasurableLatencyModel {
   }
 
 
+  /** Rounds of one interleaved measurement (what a progress bar counts). */
+  public int timerRounds() {
+    return timer.rounds();
+  }
+
   public MachineFingerprint fingerprint() {
     return fingerprint;
   }
