@@ -94,10 +94,25 @@ public final class NetworkLatency {
     return new NetworkLatency(model.platform(), space, cst, List.copyOf(constant), ms, src);
   }
 
-  /** The estimate of a fixed architecture, through its own (one-outcome-per-block) space. */
+  /**
+   * The estimate of a fixed architecture, through its own (one-outcome-per-block) space. A global
+   * non-ReLU activation is written onto each block that has none, so the table key says what runs.
+   */
   public static Breakdown estimate(Architecture arch, LatencyModel model) {
-    SearchSpace own = SearchSpace.of(arch.spec());
+    SearchSpace own = SearchSpace.of(withGlobalActivation(arch.spec()));
     return of(own, model).breakdown(new int[own.blocks().size()]);
+  }
+
+  static ModelSpec withGlobalActivation(ModelSpec spec) {
+    if (spec.actFn() == null || spec.actFn() == io.s3nas.space.Activation.RELU) {
+      return spec;
+    }
+    List<io.s3nas.space.StageSpec> stages = new ArrayList<>();
+    for (io.s3nas.space.StageSpec st : spec.stages()) {
+      stages.add(new io.s3nas.space.StageSpec(st.blocks().stream()
+          .map(b -> b.activation() == null ? b.withActivation(spec.actFn()) : b).toList()));
+    }
+    return spec.withStages(stages, spec.stagesAsStrings());
   }
 
   /** The stem, head and classifier components of a network layout. */
