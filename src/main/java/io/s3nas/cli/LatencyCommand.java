@@ -147,7 +147,7 @@ public final class LatencyCommand {
         out.println(Json.of(o));
       } else {
         out.printf("profiled %d block positions of %s on %s in %.1f s%n", space.blocks().size(), supernet, model.describeMachine(), secs);
-        out.printf("table: %s%nsmallest architecture %.3f ms, all paths %.3f ms%n", file, nl.minMs(), nl.maxMs());
+        out.printf("table: %s%nfastest architecture %.3f ms, slowest %.3f ms%n", file, nl.minMs(), nl.maxMs());
       }
       return 0;
     }

@@ -195,7 +195,7 @@ public final class NetworkLatency {
     return s;
   }
 
-  /** Latency of the supernet with every block at its largest outcome (all paths on). */
+  /** The slowest architecture: every block at its most expensive outcome. */
   public double maxMs() {
     double s = constantMs;
     for (double[] l : outcomeMs) {
