@@ -116,6 +116,40 @@ public final class BatchNorm {
     });
   }
 
+  /**
+   * Inference with running statistics (no ReLU mask): {@code y = act((x − μ_r)/√(σ²_r + ε)·γ + β)}.
+   */
+  public void inference(Parallel par, float[] x, int p, float[] gamma, float[] beta, float[] runMean, float[] runVar,
+                        boolean relu, float[] y) {
+    int c = channels;
+    float[] scale = new float[c];
+    float[] shift = new float[c];
+    for (int ch = 0; ch < c; ch++) {
+      scale[ch] = (float) (gamma[ch] / Math.sqrt(runVar[ch] + epsilon));
+      shift[ch] = beta[ch] - runMean[ch] * scale[ch];
+    }
+    FloatVector zero = FloatVector.zero(Vec.S);
+    par.forRange(p, (t, from, to) -> {
+      for (int r = from; r < to; r++) {
+        int o = r * c;
+        for (int j = 0; j < c; j += Vec.L) {
+          VectorMask<Float> m = Vec.maskOrNull(j, c);
+          FloatVector v = Vec.load(x, o + j, m).fma(Vec.load(scale, j, m), Vec.load(shift, j, m));
+          Vec.store(relu ? v.max(zero) : v, y, o + j, m);
+        }
+      }
+    });
+  }
+
+  /** running ← momentum·running + (1 − momentum)·batch (TensorFlow's convention, momentum 0.99). */
+  public void updateRunning(float[] runMean, float[] runVar, double momentum) {
+    float[] v = batchVariance();
+    for (int ch = 0; ch < channels; ch++) {
+      runMean[ch] = (float) (momentum * runMean[ch] + (1 - momentum) * mean[ch]);
+      runVar[ch] = (float) (momentum * runVar[ch] + (1 - momentum) * v[ch]);
+    }
+  }
+
   /** Backward; {@code dx} may alias {@code dy}. dγ, dβ are overwritten. {@code mask} null: no ReLU. */
   public void backward(Parallel par, float[] x, int p, float[] gamma, float[] mask, float[] dy, float[] dx,
                        float[] dGamma, float[] dBeta) {

@@ -1,0 +1,36 @@
+package io.s3nas.nn.engine;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/** Reusable temporary buffers of the backward pass, grown on demand and shared by all layers. */
+final class Scratch {
+  private final int threads;
+  private final Map<String, float[]> buffers = new HashMap<>();
+  private float[][] partials;
+
+  Scratch(int threads) {
+    this.threads = threads;
+    this.partials = new float[threads][0];
+  }
+
+  float[] take(String name, int size) {
+    float[] b = buffers.get(name);
+    if (b == null || b.length < size) {
+      b = new float[size];
+      buffers.put(name, b);
+    }
+    return b;
+  }
+
+  float[] grad(Param p) {
+    return take("grad:" + p.size(), p.size());
+  }
+
+  float[][] partials(int size) {
+    if (partials[0].length < size) {
+      partials = new float[threads][size];
+    }
+    return partials;
+  }
+}

@@ -1,0 +1,192 @@
+package io.s3nas.nn.engine;
+
+import io.s3nas.space.BlockArgs;
+import io.s3nas.space.SearchableBlock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * A searchable MBConv/MixConv block of the supernet (method.md §1.2, §3) on NHWC activations:
+ * 1x1 expand → BN → ReLU → one depthwise superkernel per branch over its own channel group (the
+ * masked weights Ŵ come from the branch's {@code BranchSuperkernel}) → BN → ReLU → 1x1 project →
+ * BN (+ input when residual). Masked channels are not removed (method.md §13.2): a zeroed branch
+ * computes zeros, as in the reference. Backward returns ∂L/∂x and leaves ∂L/∂Ŵ per branch in
+ * {@link #weightHatGrad(int)}.
+ */
+final class SuperBlock {
+  final int in;
+  final int expanded;
+  final int out;
+  final int stride;
+  final int size;
+  final int outSize;
+  final boolean residual;
+  final boolean expand;
+  final int[] offsets;
+  final int[] lengths;
+  final int[] kernels;
+  final Param expandW;
+  final BnLayer bn1;
+  final List<Param> depthwise = new ArrayList<>();
+  final BnLayer bn2;
+  final Param projectW;
+  final BnLayer bn3;
+  private final float[][] dwHatGrad;
+  private float[][] weightHat;
+  private float[] x;
+  private float[] e1;
+  private float[] a1;
+  private float[] m1;
+  private float[] d;
+  private float[] a2;
+  private float[] m2;
+  private float[] p;
+  private float[] y;
+  private int batch;
+
+  SuperBlock(String name, SearchableBlock b, Random init, double eps, int threads) {
+    BlockArgs a = b.superArgs();
+    if (a.type().fused()) {
+      throw new IllegalArgumentException(name + ": fused (c15/c16) blocks are not supported by the training engine yet");
+    }
+    this.in = a.inputFilters();
+    this.expanded = a.expandedFilters();
+    this.out = a.outputFilters();
+    this.stride = a.strideH();
+    this.size = b.inputSize();
+    this.outSize = Depthwise.outSize(size, stride);
+    this.residual = a.residual();
+    this.expand = a.totalExpansion() != 1;
+    int nb = a.kernels().size();
+    this.offsets = new int[nb];
+    this.lengths = new int[nb];
+    this.kernels = new int[nb];
+    int off = 0;
+    for (int i = 0; i < nb; i++) {
+      offsets[i] = off;
+      lengths[i] = in * a.expansions().get(i);
+      kernels[i] = a.kernels().get(i);
+      off += lengths[i];
+      Param dw = new Param(name + ".dw" + i, kernels[i] * kernels[i] * lengths[i], true);
+      Init.normal(dw.value(), Math.sqrt(2.0 / (kernels[i] * kernels[i])), init);
+      depthwise.add(dw);
+    }
+    this.expandW = expand ? new Param(name + ".expand", in * expanded, true) : null;
+    if (expand) {
+      Init.normal(expandW.value(), Math.sqrt(2.0 / expanded), init);
+    }
+    this.bn1 = expand ? new BnLayer(name + ".bn1", expanded, true, eps, threads) : null;
+    this.bn2 = new BnLayer(name + ".bn2", expanded, true, eps, threads);
+    this.projectW = new Param(name + ".project", expanded * out, true);
+    Init.normal(projectW.value(), Math.sqrt(2.0 / out), init);
+    this.bn3 = new BnLayer(name + ".bn3", out, false, eps, threads);
+    this.dwHatGrad = new float[nb][];
+    for (int i = 0; i < nb; i++) {
+      dwHatGrad[i] = new float[kernels[i] * kernels[i] * lengths[i]];
+    }
+  }
+
+  List<Param> params() {
+    List<Param> ps = new ArrayList<>();
+    if (expand) {
+      ps.add(expandW);
+      ps.addAll(bn1.params());
+    }
+    ps.addAll(depthwise);
+    ps.addAll(bn2.params());
+    ps.add(projectW);
+    ps.addAll(bn3.params());
+    return ps;
+  }
+
+  float[] weightHatGrad(int branch) {
+    return dwHatGrad[branch];
+  }
+
+  private void allocate(int n) {
+    if (n == batch) {
+      return;
+    }
+    batch = n;
+    int pIn = n * size * size;
+    int pOut = n * outSize * outSize;
+    e1 = expand ? new float[pIn * expanded] : null;
+    a1 = expand ? new float[pIn * expanded] : null;
+    m1 = expand ? new float[pIn * expanded] : null;
+    d = new float[pOut * expanded];
+    a2 = new float[pOut * expanded];
+    m2 = new float[pOut * expanded];
+    p = new float[pOut * out];
+    y = new float[pOut * out];
+  }
+
+  float[] forward(Parallel par, float[] input, int n, float[][] hat, boolean training, double momentum) {
+    allocate(n);
+    this.x = input;
+    this.weightHat = hat;
+    int pIn = n * size * size;
+    int pOut = n * outSize * outSize;
+    float[] h = input;
+    if (expand) {
+      Gemm.forward(par, input, pIn, in, expandW.value(), expanded, e1);
+      bn1.forward(par, e1, pIn, training, momentum, a1, m1);
+      h = a1;
+    }
+    for (int b = 0; b < offsets.length; b++) {
+      Depthwise.forward(par, h, new Depthwise.Shape(n, size, size, expanded, offsets[b], lengths[b], kernels[b], stride),
+          hat[b], d);
+    }
+    bn2.forward(par, d, pOut, training, momentum, a2, m2);
+    Gemm.forward(par, a2, pOut, expanded, projectW.value(), out, p);
+    bn3.forward(par, p, pOut, training, momentum, y, null);
+    if (residual) {
+      for (int i = 0; i < y.length; i++) {
+        y[i] += input[i];
+      }
+    }
+    return y;
+  }
+
+  /** Returns ∂L/∂x in a new array; {@code dy} is consumed (overwritten). */
+  float[] backward(Parallel par, float[] dy, Scratch s) {
+    int n = batch;
+    int pIn = n * size * size;
+    int pOut = n * outSize * outSize;
+    float[] dp = s.take("dp", pOut * out);
+    bn3.backward(par, p, pOut, null, dy, dp);
+    Gemm.backwardWeight(par, a2, pOut, expanded, dp, out, s.grad(projectW), s.partials(expanded * out));
+    addInto(projectW.grad(), s.grad(projectW));
+    float[] dd = s.take("dd", pOut * expanded);
+    Gemm.backwardInput(par, dp, pOut, out, Gemm.transpose(projectW.value(), expanded, out), expanded, dd);
+    bn2.backward(par, d, pOut, m2, dd, dd);
+    float[] dh = s.take("dh", pIn * expanded);
+    java.util.Arrays.fill(dh, 0, pIn * expanded, 0f);
+    float[] h = expand ? a1 : x;
+    for (int b = 0; b < offsets.length; b++) {
+      Depthwise.backward(par, h, new Depthwise.Shape(n, size, size, expanded, offsets[b], lengths[b], kernels[b], stride),
+          weightHat[b], dd, dh, dwHatGrad[b], s.partials(dwHatGrad[b].length));
+    }
+    float[] dx = new float[pIn * in];
+    if (expand) {
+      bn1.backward(par, e1, pIn, m1, dh, dh);
+      Gemm.backwardWeight(par, x, pIn, in, dh, expanded, s.grad(expandW), s.partials(in * expanded));
+      addInto(expandW.grad(), s.grad(expandW));
+      Gemm.backwardInput(par, dh, pIn, expanded, Gemm.transpose(expandW.value(), in, expanded), in, dx);
+    } else {
+      System.arraycopy(dh, 0, dx, 0, pIn * in);
+    }
+    if (residual) {
+      for (int i = 0; i < dx.length; i++) {
+        dx[i] += dy[i];
+      }
+    }
+    return dx;
+  }
+
+  static void addInto(float[] acc, float[] g) {
+    for (int i = 0; i < acc.length; i++) {
+      acc[i] += g[i];
+    }
+  }
+}

@@ -1,0 +1,103 @@
+package io.s3nas.nn.engine;
+
+import io.s3nas.space.ModelSpec;
+import io.s3nas.space.SearchSpace;
+import io.s3nas.space.SearchableBlock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * The supernet as an explicit forward/backward engine over NHWC float arrays (the strategy chosen
+ * by measurement, docs/engine-measurements.md): stem, one {@link SuperBlock} per block position of
+ * the search space, head. The depthwise superkernels' masked weights Ŵ are supplied per pass by
+ * the search (which owns the thresholds), and ∂L/∂Ŵ is handed back per branch.
+ */
+public final class SupernetNet {
+  private final SearchSpace space;
+  private final Parallel par;
+  private final StemLayer stem;
+  private final List<SuperBlock> blocks = new ArrayList<>();
+  private final HeadLayer head;
+  private final List<Param> params = new ArrayList<>();
+  private final Scratch scratch;
+  private final double bnMomentum;
+  private int batch;
+
+  public SupernetNet(SearchSpace space, long seed, int threads, double dropout, double bnMomentum, double bnEpsilon) {
+    this.space = space;
+    this.par = new Parallel(threads);
+    this.scratch = new Scratch(threads);
+    this.bnMomentum = bnMomentum;
+    Random init = new Random(seed);
+    ModelSpec m = space.supernet();
+    if (m.finalExpandLayer() != null) {
+      throw new IllegalArgumentException("final_expand_layer heads are not supported by the training engine yet");
+    }
+    stem = new StemLayer(m.imgChannels(), m.firstConv().outputFilters(), m.firstConv().kernelSize(),
+        m.firstConv().stride(), m.imgSize(), init, bnEpsilon, threads);
+    params.addAll(stem.params());
+    for (SearchableBlock b : space.blocks()) {
+      if (b.branches().isEmpty()) {
+        throw new IllegalArgumentException("block " + b.index() + " (" + b.superArgs() + ") is fixed; the training "
+            + "engine trains searchable c12/c102 supernets");
+      }
+      SuperBlock sb = new SuperBlock("block" + b.index(), b, init, bnEpsilon, threads);
+      blocks.add(sb);
+      params.addAll(sb.params());
+    }
+    int last = space.layout().headInputChannels();
+    head = new HeadLayer(last, m.featureMixLayer().outputFilters(), m.numClasses(), space.layout().headInputSize(),
+        dropout, init, bnEpsilon, threads);
+    params.addAll(head.params());
+  }
+
+  public SearchSpace space() {
+    return space;
+  }
+
+  public List<Param> params() {
+    return params;
+  }
+
+  /** The raw superkernel weights of a branch ([k][k][channels], what the search masks). */
+  public Param depthwise(int block, int branch) {
+    return blocks.get(block).depthwise.get(branch);
+  }
+
+  public void zeroGrad() {
+    for (Param p : params) {
+      java.util.Arrays.fill(p.grad(), 0f);
+    }
+  }
+
+  /**
+   * Logits for a batch of NHWC images; {@code weightHat[block][branch]} are the masked superkernels.
+   * Training mode uses batch statistics (and updates the running ones) and dropout.
+   */
+  public float[] forward(float[] images, int n, float[][][] weightHat, boolean training, Random dropout) {
+    this.batch = n;
+    float[] x = stem.forward(par, images, n, training, bnMomentum);
+    for (int i = 0; i < blocks.size(); i++) {
+      x = blocks.get(i).forward(par, x, n, weightHat[i], training, bnMomentum);
+    }
+    return head.forward(par, x, n, training, bnMomentum, dropout);
+  }
+
+  /** Accumulates parameter gradients from ∂L/∂logits; ∂L/∂Ŵ lands in {@link #weightHatGrad}. */
+  public void backward(float[] dLogits) {
+    float[] d = head.backward(par, dLogits, scratch);
+    for (int i = blocks.size() - 1; i >= 0; i--) {
+      d = blocks.get(i).backward(par, d, scratch);
+    }
+    stem.backward(par, d, scratch);
+  }
+
+  public float[] weightHatGrad(int block, int branch) {
+    return blocks.get(block).weightHatGrad(branch);
+  }
+
+  public int batch() {
+    return batch;
+  }
+}

@@ -1,0 +1,37 @@
+package io.s3nas.search;
+
+/**
+ * Settings of the single-path search (method.md §6.1), with the paper's values as defaults and the
+ * learning rate scaled to the batch (0.016 per 256 images).
+ *
+ * @param batch images per step
+ * @param learningRate RMSProp step size; 0.016·batch/256 by default
+ * @param lrDecay staircase exponential decay factor (0.97) ...
+ * @param lrDecayEpochs ... applied every this many epochs (2.4)
+ * @param rmsDecay RMSProp decay (0.9)
+ * @param momentum RMSProp momentum (0.9)
+ * @param rmsEpsilon RMSProp epsilon, inside the square root as in TensorFlow (1e-3)
+ * @param weightDecay L2 coefficient on every non-BN tensor, thresholds included (1e-5)
+ * @param labelSmoothing (0.1)
+ * @param clipNorm global gradient-norm clip in the warm-up (10; 0 = off)
+ * @param latencyLambda λ of the latency term (15)
+ * @param latencyMultiplier m of the latency term (100)
+ * @param targetMs the search target T in ms
+ * @param dropout final-layer dropout (0.2)
+ * @param bnMomentum running-statistics momentum (0.99, TensorFlow convention)
+ * @param bnEpsilon (1e-3)
+ * @param scaleKeptIndicators scale kept indicators by 1/(1−rate) in the warm-up, as tf.nn.dropout
+ * @param threads compute threads
+ * @param seed seeds weights, data order, dropout and indicator dropout
+ */
+public record SearchSettings(int batch, double learningRate, double lrDecay, double lrDecayEpochs, double rmsDecay,
+                             double momentum, double rmsEpsilon, double weightDecay, double labelSmoothing,
+                             double clipNorm, double latencyLambda, double latencyMultiplier, double targetMs,
+                             double dropout, double bnMomentum, double bnEpsilon, boolean scaleKeptIndicators,
+                             int threads, long seed) {
+
+  public static SearchSettings defaults(int batch, double targetMs, int threads, long seed) {
+    return new SearchSettings(batch, 0.016 * batch / 256.0, 0.97, 2.4, 0.9, 0.9, 1e-3, 1e-5, 0.1, 10, 15, 100,
+        targetMs, 0.2, 0.99, 1e-3, true, threads, seed);
+  }
+}

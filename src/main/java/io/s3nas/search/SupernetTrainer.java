@@ -1,0 +1,223 @@
+package io.s3nas.search;
+
+import io.s3nas.data.Batch;
+import io.s3nas.latency.NetworkLatency;
+import io.s3nas.nn.engine.Param;
+import io.s3nas.nn.engine.SoftmaxCrossEntropy;
+import io.s3nas.nn.engine.SupernetNet;
+import io.s3nas.space.SearchSpace;
+import io.s3nas.space.SearchableBlock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * One training step of the single-path search (method.md §2–§6): superkernel decisions (with
+ * equal-probability indicator dropout in the warm-up), supernet forward and backward, the
+ * latency-aware term on the expected latency in the search phase, weight decay on every non-BN
+ * tensor and on the thresholds, global-norm clipping in the warm-up, one RMSProp update of weights
+ * and thresholds together (no bi-level split), with the staircase learning-rate schedule.
+ */
+public final class SupernetTrainer {
+  /** Warm-up (supergraph training, λ = 0, dropout on) or search (latency term on). */
+  public enum Phase { WARMUP, SEARCH }
+
+  /** What one step measured. */
+  public record Step(double loss, double crossEntropy, double latencyTerm, double expectedLatencyMs,
+                     double gradNorm, double learningRate) {}
+
+  private final SupernetNet net;
+  private final SupernetDecisions decisions;
+  private final NetworkLatency latency;
+  private final SearchSettings settings;
+  private final LatencyLoss latencyLoss;
+  private final RmsProp optimizer;
+  private final List<RmsProp.FloatSlots> slots = new ArrayList<>();
+  private final List<RmsProp.DoubleSlots[]> thresholdSlots = new ArrayList<>();
+  private final int stepsPerEpoch;
+  private long step;
+
+  public SupernetTrainer(SearchSpace space, NetworkLatency latency, SearchSettings s, int stepsPerEpoch) {
+    this.settings = s;
+    this.latency = latency;
+    this.stepsPerEpoch = stepsPerEpoch;
+    this.net = new SupernetNet(space, s.seed(), s.threads(), s.dropout(), s.bnMomentum(), s.bnEpsilon());
+    this.decisions = new SupernetDecisions(space);
+    this.latencyLoss = new LatencyLoss(s.latencyLambda(), s.latencyMultiplier(), s.targetMs());
+    this.optimizer = new RmsProp(s.rmsDecay(), s.momentum(), s.rmsEpsilon());
+    for (Param p : net.params()) {
+      slots.add(new RmsProp.FloatSlots(p.size()));
+    }
+    for (SearchableBlock b : space.blocks()) {
+      for (int i = 0; i < b.branches().size(); i++) {
+        BranchSuperkernel k = decisions.kernel(b.index(), i);
+        thresholdSlots.add(new RmsProp.DoubleSlots[] {new RmsProp.DoubleSlots(k.kernelThresholds().length),
+            new RmsProp.DoubleSlots(k.channelThresholds().length)});
+      }
+    }
+  }
+
+  public SupernetNet net() {
+    return net;
+  }
+
+  public SupernetDecisions decisions() {
+    return decisions;
+  }
+
+  public long stepsDone() {
+    return step;
+  }
+
+  public double learningRate() {
+    double epoch = (double) step / stepsPerEpoch;
+    return settings.learningRate() * Math.pow(settings.lrDecay(), Math.floor(epoch / settings.lrDecayEpochs()));
+  }
+
+  private List<List<float[]>> rawWeights() {
+    List<List<float[]>> w = new ArrayList<>();
+    for (SearchableBlock b : decisions.space().blocks()) {
+      List<float[]> ws = new ArrayList<>();
+      for (int i = 0; i < b.branches().size(); i++) {
+        ws.add(net.depthwise(b.index(), i).value());
+      }
+      w.add(ws);
+    }
+    return w;
+  }
+
+  /** The decisions of the current thresholds (hard, no dropout): what derivation reads. */
+  public SupernetDecisions.Pass currentDecisions() {
+    return decisions.forward(rawWeights(), IndicatorMode.HARD, null, settings.scaleKeptIndicators());
+  }
+
+  private static float[][][] weightHat(SupernetDecisions.Pass p) {
+    float[][][] hat = new float[p.branches().size()][][];
+    for (int b = 0; b < hat.length; b++) {
+      hat[b] = new float[p.branches().get(b).size()][];
+      for (int i = 0; i < hat[b].length; i++) {
+        hat[b][i] = p.branches().get(b).get(i).weightHat();
+      }
+    }
+    return hat;
+  }
+
+  /** Logits of a batch in evaluation mode (running BN statistics, no dropout, hard decisions). */
+  public float[] infer(float[] images, int n) {
+    return net.forward(images, n, weightHat(currentDecisions()), false, null);
+  }
+
+  /** One step on NHWC images. */
+  public Step train(float[] images, int[] labels, Phase phase) {
+    int n = labels.length;
+    Random stepRng = new Random(mix(settings.seed(), step));
+    List<List<float[]>> raw = rawWeights();
+    SupernetDecisions.Pass pass = decisions.forward(raw, IndicatorMode.HARD,
+        phase == Phase.WARMUP ? stepRng : null, settings.scaleKeptIndicators());
+    net.zeroGrad();
+    float[] logits = net.forward(images, n, weightHat(pass), true, stepRng);
+    int classes = logits.length / n;
+    float[] dLogits = new float[logits.length];
+    double ce = SoftmaxCrossEntropy.lossAndGradient(logits, labels, classes, settings.labelSmoothing(), dLogits);
+    net.backward(dLogits);
+    double expected = decisions.expectedLatency(latency, pass);
+    double latTerm = 0;
+    double[][][] dProb = null;
+    if (phase == Phase.SEARCH) {
+      latTerm = latencyLoss.value(expected);
+      dProb = decisions.latencyGradient(latency, pass, latencyLoss);
+    }
+    // superkernel backward: ∂L/∂Ŵ and ∂L/∂P into weight and threshold gradients
+    List<double[][]> tGrads = new ArrayList<>();
+    for (SearchableBlock b : decisions.space().blocks()) {
+      for (int i = 0; i < b.branches().size(); i++) {
+        BranchSuperkernel k = decisions.kernel(b.index(), i);
+        BranchSuperkernel.Gradients g = k.backward(raw.get(b.index()).get(i), pass.branches().get(b.index()).get(i),
+            net.weightHatGrad(b.index(), i), dProb == null ? null : dProb[b.index()][i]);
+        float[] dst = net.depthwise(b.index(), i).grad();
+        System.arraycopy(g.weight(), 0, dst, 0, dst.length);
+        tGrads.add(new double[][] {g.kernelThresholds(), g.channelThresholds()});
+      }
+    }
+    // weight decay: ½·wd·‖v‖² on every non-BN tensor and the thresholds
+    double wd = settings.weightDecay();
+    double decayLoss = 0;
+    for (Param p : net.params()) {
+      if (p.decay()) {
+        float[] v = p.value();
+        float[] g = p.grad();
+        for (int i = 0; i < v.length; i++) {
+          g[i] += (float) (wd * v[i]);
+          decayLoss += 0.5 * wd * v[i] * v[i];
+        }
+      }
+    }
+    int ti = 0;
+    for (SearchableBlock b : decisions.space().blocks()) {
+      for (int i = 0; i < b.branches().size(); i++) {
+        BranchSuperkernel k = decisions.kernel(b.index(), i);
+        double[][] g = tGrads.get(ti++);
+        addDecay(k.kernelThresholds(), g[0], wd);
+        addDecay(k.channelThresholds(), g[1], wd);
+      }
+    }
+    double norm2 = 0;
+    for (Param p : net.params()) {
+      for (float g : p.grad()) {
+        norm2 += (double) g * g;
+      }
+    }
+    for (double[][] g : tGrads) {
+      for (double[] a : g) {
+        for (double x : a) {
+          norm2 += x * x;
+        }
+      }
+    }
+    double norm = Math.sqrt(norm2);
+    double scale = phase == Phase.WARMUP && settings.clipNorm() > 0 && norm > settings.clipNorm()
+        ? settings.clipNorm() / norm : 1.0;
+    double lr = learningRate();
+    for (int i = 0; i < net.params().size(); i++) {
+      Param p = net.params().get(i);
+      optimizer.update(p.value(), p.grad(), slots.get(i), lr, scale);
+    }
+    ti = 0;
+    for (SearchableBlock b : decisions.space().blocks()) {
+      for (int i = 0; i < b.branches().size(); i++) {
+        BranchSuperkernel k = decisions.kernel(b.index(), i);
+        double[][] g = tGrads.get(ti);
+        RmsProp.DoubleSlots[] s = thresholdSlots.get(ti++);
+        boolean[] kernelFrozen = new boolean[k.kernelThresholds().length];
+        kernelFrozen[0] = true; // the 3x3 core has no threshold
+        boolean[] chanFrozen = new boolean[k.channelThresholds().length];
+        chanFrozen[0] = !b.branches().get(i).canZeroOut();
+        optimizer.update(k.kernelThresholds(), g[0], s[0], lr, scale, kernelFrozen);
+        optimizer.update(k.channelThresholds(), g[1], s[1], lr, scale, chanFrozen);
+      }
+    }
+    step++;
+    return new Step(ce + latTerm + decayLoss, ce, latTerm, expected, norm, lr);
+  }
+
+  private static void addDecay(double[] t, double[] g, double wd) {
+    for (int i = 0; i < t.length; i++) {
+      g[i] += wd * t[i];
+    }
+  }
+
+  /** NHWC float images of a batch (its features are NCHW). */
+  public static float[] nhwc(Batch b) {
+    var f = b.features();
+    if (f.size(1) == 1) {
+      return f.data().asFloat().clone();
+    }
+    return f.permute(0, 2, 3, 1).dup('c').data().asFloat();
+  }
+
+  static long mix(long seed, long step) {
+    long z = seed * 0x9E3779B97F4A7C15L + step * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    return z ^ (z >>> 27);
+  }
+}
