@@ -4,9 +4,9 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RecursiveAction;
 
 /**
- * Splits a loop over [0, n) into {@code threads} contiguous chunks run on a dedicated pool (the
- * common pool has only cores−1 workers). Chunks are contiguous so each thread streams through its
- * own part of an NHWC tensor.
+ * Splits a loop over [0, n) into exactly {@code threads} contiguous chunks (possibly empty) run on a
+ * dedicated pool (the common pool has only cores−1 workers). Chunks are contiguous so each thread
+ * streams through its own part of an NHWC tensor; chunk {@code c} owns partial-sum slot {@code c}.
  */
 public final class Parallel {
   /** Body of a chunk: processes [from, to). */
@@ -31,10 +31,12 @@ public final class Parallel {
   }
 
   public void forRange(int n, Chunk body) {
-    if (threads == 1 || n < 2 * threads) {
+    if (threads == 1) {
       body.run(0, 0, n);
       return;
     }
+    // always exactly `threads` chunks (some may be empty): callers reduce per-chunk partials over all
+    // of them, so every chunk must run and reset its own partial
     pool.invoke(new RecursiveAction() {
       @Override
       protected void compute() {

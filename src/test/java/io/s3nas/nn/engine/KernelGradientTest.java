@@ -142,4 +142,77 @@ class KernelGradientTest {
       check("bn dbeta relu=" + relu, beta, db, r, f, 2e-3);
     }
   }
+
+  @Test
+  void depthwiseOnAChannelViewEqualsTheSameConvolutionOnTheSlice() {
+    int n = 2;
+    int h = 7;
+    int cs = 20;
+    int co = 4;
+    int cl = 12;
+    int k = 5;
+    for (int stride : new int[] {1, 2}) {
+      float[] x = random(n * h * h * cs, 10);
+      float[] w = random(k * k * cl, 11);
+      int o = Depthwise.outSize(h, stride);
+      float[] y = new float[n * o * o * cs];
+      java.util.Arrays.fill(y, 7f);
+      Depthwise.forward(TWO, x, new Depthwise.Shape(n, h, h, cs, co, cl, k, stride), w, y);
+      float[] xs = new float[n * h * h * cl];
+      for (int p = 0; p < n * h * h; p++) {
+        System.arraycopy(x, p * cs + co, xs, p * cl, cl);
+      }
+      float[] ys = new float[n * o * o * cl];
+      Depthwise.forward(TWO, xs, n, h, h, cl, w, k, stride, ys);
+      for (int p = 0; p < n * o * o; p++) {
+        for (int c = 0; c < cs; c++) {
+          float expect = c >= co && c < co + cl ? ys[p * cl + c - co] : 7f;
+          assertEquals(expect, y[p * cs + c], 1e-5, "stride " + stride + " pixel " + p + " channel " + c);
+        }
+      }
+      float[] dy = random(n * o * o * cs, 12);
+      float[] dx = new float[x.length];
+      float[] dw = new float[w.length];
+      Depthwise.backward(TWO, x, new Depthwise.Shape(n, h, h, cs, co, cl, k, stride), w, dy, dx, dw,
+          new float[][] {new float[w.length], new float[w.length]});
+      float[] dys = new float[n * o * o * cl];
+      for (int p = 0; p < n * o * o; p++) {
+        System.arraycopy(dy, p * cs + co, dys, p * cl, cl);
+      }
+      float[] dxs = new float[xs.length];
+      float[] dws = new float[w.length];
+      Depthwise.backward(TWO, xs, n, h, h, cl, w, k, stride, dys, dxs, dws,
+          new float[][] {new float[w.length], new float[w.length]});
+      for (int i = 0; i < w.length; i++) {
+        assertEquals(dws[i], dw[i], 1e-4);
+      }
+      for (int p = 0; p < n * h * h; p++) {
+        for (int c = 0; c < cs; c++) {
+          float expect = c >= co && c < co + cl ? dxs[p * cl + c - co] : 0f;
+          assertEquals(expect, dx[p * cs + c], 1e-4);
+        }
+      }
+    }
+  }
+
+  @Test
+  void partialVectorsAreHandledWithoutMaskedIntrinsics() {
+    // 10 classes: one full vector of 8 and a tail of 2
+    int p = 5;
+    int k = 3;
+    int n = 10;
+    float[] x = random(p * k, 13);
+    float[] w = random(k * n, 14);
+    float[] y = new float[p * n];
+    Gemm.forward(TWO, x, p, k, w, n, y);
+    for (int r = 0; r < p; r++) {
+      for (int j = 0; j < n; j++) {
+        double e = 0;
+        for (int i = 0; i < k; i++) {
+          e += x[r * k + i] * w[i * n + j];
+        }
+        assertEquals(e, y[r * n + j], 1e-5);
+      }
+    }
+  }
 }
