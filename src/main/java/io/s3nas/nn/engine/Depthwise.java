@@ -68,23 +68,59 @@ public final class Depthwise {
     });
   }
 
+  /**
+   * One output row, tap by tap: for each tap and channel vector the weight stays in a register
+   * while the row's output pixels are updated in place (the row lives in L1). Every FMA is
+   * independent, unlike a per-pixel sum over taps, whose single dependency chain measured 4x slower.
+   */
   private static void forwardRow(float[] x, Shape s, float[] wt, float[] y, int b, int oy) {
     int k = s.k();
     int st = s.stride();
+    int cl = s.cl();
+    int cs = s.cs();
     int ow = s.ow();
     int pl = s.pl();
+    int full = cl - cl % Vec.L;
+    int y0 = outPixel(s, b, oy, 0);
+    for (int ox = 0; ox < ow; ox++) {
+      java.util.Arrays.fill(y, y0 + ox * cs, y0 + ox * cs + cl, 0f);
+    }
     int ky0 = Math.max(0, s.pt() - oy * st);
     int ky1 = Math.min(k, s.h() + s.pt() - oy * st);
-    int ox = 0;
-    while (ox < ow) {
-      if (ox + 3 < ow && ox * st - pl >= 0 && (ox + 3) * st + k - 1 - pl < s.w()) {
-        quad(x, s, wt, y, b, oy, ox, ky0, ky1);
-        ox += 4;
-      } else {
-        single(x, s, wt, y, b, oy, ox, ky0, ky1, 0);
-        ox++;
+    for (int ky = ky0; ky < ky1; ky++) {
+      int iy = oy * st + ky - s.pt();
+      int x0 = pixel(s, b, iy, 0);
+      for (int kx = 0; kx < k; kx++) {
+        int lo = Math.max(0, ceilDiv(pl - kx, st));
+        int hi = Math.min(ow - 1, Math.floorDiv(s.w() - 1 + pl - kx, st));
+        if (lo > hi) {
+          continue;
+        }
+        int wo = (ky * k + kx) * cl;
+        int xs = x0 + (lo * st + kx - pl) * cs;
+        int xstep = st * cs;
+        for (int j = 0; j < full; j += Vec.L) {
+          FloatVector wv = FloatVector.fromArray(Vec.S, wt, wo + j);
+          int yi = y0 + lo * cs + j;
+          int xi = xs + j;
+          for (int ox = lo; ox <= hi; ox++, yi += cs, xi += xstep) {
+            FloatVector.fromArray(Vec.S, x, xi).fma(wv, FloatVector.fromArray(Vec.S, y, yi)).intoArray(y, yi);
+          }
+        }
+        for (int j = full; j < cl; j++) {
+          float wv = wt[wo + j];
+          int yi = y0 + lo * cs + j;
+          int xi = xs + j;
+          for (int ox = lo; ox <= hi; ox++, yi += cs, xi += xstep) {
+            y[yi] += x[xi] * wv;
+          }
+        }
       }
     }
+  }
+
+  private static int ceilDiv(int a, int b) {
+    return -Math.floorDiv(-a, b);
   }
 
   private static int pixel(Shape s, int b, int y, int x) {
@@ -93,62 +129,6 @@ public final class Depthwise {
 
   private static int outPixel(Shape s, int b, int y, int x) {
     return ((b * s.oh() + y) * s.ow() + x) * s.cs() + s.co();
-  }
-
-  private static void single(float[] x, Shape s, float[] wt, float[] y, int b, int oy, int ox, int ky0, int ky1, int j0) {
-    int k = s.k();
-    int st = s.stride();
-    int cl = s.cl();
-    int kx0 = Math.max(0, s.pl() - ox * st);
-    int kx1 = Math.min(k, s.w() + s.pl() - ox * st);
-    int yo = outPixel(s, b, oy, ox);
-    for (int j = j0; j < cl; j += Vec.L) {
-      VectorMask<Float> m = Vec.maskOrNull(j, cl);
-      FloatVector acc = FloatVector.zero(Vec.S);
-      for (int ky = ky0; ky < ky1; ky++) {
-        int iy = oy * st + ky - s.pt();
-        for (int kx = kx0; kx < kx1; kx++) {
-          int xo = pixel(s, b, iy, ox * st + kx - s.pl()) + j;
-          acc = Vec.load(x, xo, m).fma(Vec.load(wt, (ky * k + kx) * cl + j, m), acc);
-        }
-      }
-      Vec.store(acc, y, yo + j, m);
-    }
-  }
-
-  private static void quad(float[] x, Shape s, float[] wt, float[] y, int b, int oy, int ox, int ky0, int ky1) {
-    int k = s.k();
-    int st = s.stride();
-    int cl = s.cl();
-    int cs = s.cs();
-    int step = st * cs;
-    int yo = outPixel(s, b, oy, ox);
-    int j = 0;
-    for (; j + Vec.L <= cl; j += Vec.L) {
-      FloatVector a0 = FloatVector.zero(Vec.S);
-      FloatVector a1 = a0;
-      FloatVector a2 = a0;
-      FloatVector a3 = a0;
-      for (int ky = ky0; ky < ky1; ky++) {
-        int rowBase = pixel(s, b, oy * st + ky - s.pt(), ox * st - s.pl()) + j;
-        int wBase = ky * k * cl + j;
-        for (int kx = 0; kx < k; kx++) {
-          FloatVector wv = FloatVector.fromArray(Vec.S, wt, wBase + kx * cl);
-          int xo = rowBase + kx * cs;
-          a0 = FloatVector.fromArray(Vec.S, x, xo).fma(wv, a0);
-          a1 = FloatVector.fromArray(Vec.S, x, xo + step).fma(wv, a1);
-          a2 = FloatVector.fromArray(Vec.S, x, xo + 2 * step).fma(wv, a2);
-          a3 = FloatVector.fromArray(Vec.S, x, xo + 3 * step).fma(wv, a3);
-        }
-      }
-      a0.intoArray(y, yo + j);
-      a1.intoArray(y, yo + cs + j);
-      a2.intoArray(y, yo + 2 * cs + j);
-      a3.intoArray(y, yo + 3 * cs + j);
-    }
-    for (int q = 0; q < 4 && j < cl; q++) {
-      single(x, s, wt, y, b, oy, ox + q, ky0, ky1, j);
-    }
   }
 
   /** Convenience for a whole tensor; dx and dw are overwritten. */
@@ -184,27 +164,55 @@ public final class Depthwise {
     }
   }
 
+  /**
+   * One output row of the backward pass, tap by tap like the forward: per tap and channel vector
+   * the weight and the weight-gradient sum stay in registers across the row's pixels.
+   */
   private static void backwardRow(float[] x, Shape s, float[] wt, float[] dy, float[] dx, float[] acc, int b, int oy) {
     int k = s.k();
     int st = s.stride();
     int cl = s.cl();
+    int cs = s.cs();
+    int ow = s.ow();
+    int pl = s.pl();
+    int full = cl - cl % Vec.L;
+    int y0 = outPixel(s, b, oy, 0);
     int ky0 = Math.max(0, s.pt() - oy * st);
     int ky1 = Math.min(k, s.h() + s.pt() - oy * st);
-    for (int ox = 0; ox < s.ow(); ox++) {
-      int yo = outPixel(s, b, oy, ox);
-      int kx0 = Math.max(0, s.pl() - ox * st);
-      int kx1 = Math.min(k, s.w() + s.pl() - ox * st);
-      for (int j = 0; j < cl; j += Vec.L) {
-        VectorMask<Float> m = Vec.maskOrNull(j, cl);
-        FloatVector g = Vec.load(dy, yo + j, m);
-        for (int ky = ky0; ky < ky1; ky++) {
-          int iy = oy * st + ky - s.pt();
-          for (int kx = kx0; kx < kx1; kx++) {
-            int xo = pixel(s, b, iy, ox * st + kx - s.pl()) + j;
-            int wo = (ky * k + kx) * cl + j;
-            Vec.store(g.fma(Vec.load(wt, wo, m), Vec.load(dx, xo, m)), dx, xo, m);
-            Vec.store(g.fma(Vec.load(x, xo, m), Vec.load(acc, wo, m)), acc, wo, m);
+    for (int ky = ky0; ky < ky1; ky++) {
+      int x0 = pixel(s, b, oy * st + ky - s.pt(), 0);
+      for (int kx = 0; kx < k; kx++) {
+        int lo = Math.max(0, ceilDiv(pl - kx, st));
+        int hi = Math.min(ow - 1, Math.floorDiv(s.w() - 1 + pl - kx, st));
+        if (lo > hi) {
+          continue;
+        }
+        int wo = (ky * k + kx) * cl;
+        int xs = x0 + (lo * st + kx - pl) * cs;
+        int xstep = st * cs;
+        for (int j = 0; j < full; j += Vec.L) {
+          FloatVector wv = FloatVector.fromArray(Vec.S, wt, wo + j);
+          FloatVector gw = FloatVector.zero(Vec.S);
+          int yi = y0 + lo * cs + j;
+          int xi = xs + j;
+          for (int ox = lo; ox <= hi; ox++, yi += cs, xi += xstep) {
+            FloatVector g = FloatVector.fromArray(Vec.S, dy, yi);
+            g.fma(wv, FloatVector.fromArray(Vec.S, dx, xi)).intoArray(dx, xi);
+            gw = g.fma(FloatVector.fromArray(Vec.S, x, xi), gw);
           }
+          gw.add(FloatVector.fromArray(Vec.S, acc, wo + j)).intoArray(acc, wo + j);
+        }
+        for (int j = full; j < cl; j++) {
+          float wv = wt[wo + j];
+          float gw = 0;
+          int yi = y0 + lo * cs + j;
+          int xi = xs + j;
+          for (int ox = lo; ox <= hi; ox++, yi += cs, xi += xstep) {
+            float g = dy[yi];
+            dx[xi] += g * wv;
+            gw += g * x[xi];
+          }
+          acc[wo + j] += gw;
         }
       }
     }
