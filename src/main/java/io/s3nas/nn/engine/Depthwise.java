@@ -1,7 +1,6 @@
 package io.s3nas.nn.engine;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 
 /**
  * Depthwise k×k convolution on NHWC float arrays with TensorFlow 'SAME' padding (the extra pad row
