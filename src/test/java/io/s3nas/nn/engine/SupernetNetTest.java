@@ -58,9 +58,6 @@ class SupernetNetTest {
         double fd = (up - down) / (2 * h);
         boolean match = Math.abs(fd - analytic[j]) <= 2e-3 + 2e-2 * Math.abs(fd);
         ok += match ? 1 : 0;
-        if (!match && Boolean.getBoolean("fd.verbose")) {
-          System.err.println("miss " + p.name() + "[" + j + "] fd=" + fd + " analytic=" + analytic[j]);
-        }
         checked++;
       }
     }

@@ -1,0 +1,76 @@
+package io.s3nas.search;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.s3nas.latency.HardwareRegistry;
+import io.s3nas.latency.NetworkLatency;
+import io.s3nas.space.Architecture;
+import io.s3nas.space.ModelJson;
+import io.s3nas.space.SearchSpace;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The training step end to end on a tiny supernet and a learnable synthetic task. */
+class SupernetTrainerTest {
+  static final String TINY = """
+      {"img_size": 8, "img_c": 1, "n_classes": 2,
+       "first_conv": {"cls": "Conv2D", "output_filters": 8, "kernel_size": 3, "strides": 1},
+       "stages_args": ["r3_k5,5,7_s11_e2,2,2_i8_o8_c102", "r2_k5_s22_e6_i8_o16_c12"],
+       "feature_mix_layer": {"cls": "Conv2D", "output_filters": 16, "kernel_size": 1}}
+      """;
+
+  /** Class 1 images are brighter in their left half. */
+  static float[] images(int n, int[] labels, long seed) {
+    Random r = new Random(seed);
+    float[] x = new float[n * 64];
+    for (int b = 0; b < n; b++) {
+      labels[b] = b % 2;
+      for (int i = 0; i < 64; i++) {
+        x[b * 64 + i] = (float) (r.nextGaussian() * 0.5 + (labels[b] == 1 && i % 8 < 4 ? 1.0 : 0.0));
+      }
+    }
+    return x;
+  }
+
+  @Test
+  void warmupLearnsAndSearchMeetsATightLatencyTarget() {
+    SearchSpace space = SearchSpace.of(ModelJson.parse(TINY, "tiny"));
+    NetworkLatency latency = NetworkLatency.of(space, HardwareRegistry.load(Path.of("conf/hardware")).model("custom"));
+    SearchSettings s = SearchSettings.defaults(16, 1.0, 2, 7);
+    SupernetTrainer probe = new SupernetTrainer(space, latency, s, 10);
+    double start = probe.decisions().expectedLatency(latency, probe.currentDecisions());
+    double target = latency.minMs() + 0.6 * (start - latency.minMs());
+    s = new SearchSettings(16, 0.05, 0.97, 2.4, 0.9, 0.9, 1e-3, 1e-5, 0.1, 10, 15, 100, target, 0.0, 0.99, 1e-3,
+        true, 2, 7);
+    SupernetTrainer t = new SupernetTrainer(space, latency, s, 10);
+    int[] y = new int[16];
+    double first = 0;
+    double last = 0;
+    for (int step = 0; step < 40; step++) {
+      float[] x = images(16, y, step);
+      SupernetTrainer.Step r = t.train(x, y, SupernetTrainer.Phase.WARMUP);
+      if (step < 5) {
+        first += r.crossEntropy() / 5;
+      }
+      if (step >= 35) {
+        last += r.crossEntropy() / 5;
+      }
+      assertEquals(0, r.latencyTerm());
+    }
+    assertTrue(last < first, "warm-up cross-entropy falls: " + first + " -> " + last);
+    double before = t.decisions().expectedLatency(latency, t.currentDecisions());
+    SupernetTrainer.Step r = null;
+    for (int step = 0; step < 200; step++) {
+      r = t.train(images(16, y, 100 + step), y, SupernetTrainer.Phase.SEARCH);
+    }
+    double after = t.decisions().expectedLatency(latency, t.currentDecisions());
+    assertTrue(before > target, "the target starts out binding");
+    assertTrue(after <= target * 1.02, "expected latency " + after + " ms meets the target " + target + " ms (+2%)");
+    Architecture derived = t.decisions().architecture(t.currentDecisions());
+    assertEquals(after, NetworkLatency.estimate(derived, HardwareRegistry.load(Path.of("conf/hardware")).model("custom"))
+        .totalMs(), 1e-9, "the derived architecture's estimate is the final hard expectation");
+    assertTrue(r.learningRate() > 0);
+  }
+}
