@@ -52,9 +52,9 @@ public record MachineFingerprint(String cpu, int cores, String nd4jVersion, Stri
   }
 
   static String detectBackend() {
-    String b = Nd4j.getBackend().getClass().getSimpleName();
-    String helpers = String.valueOf(Nd4j.getExecutioner().getEnvironmentInformation().getOrDefault("helpers", ""));
-    boolean onednn = helpers.toLowerCase().contains("onednn") || helpers.toLowerCase().contains("mkldnn");
-    return b + (onednn ? "+onednn" : "");
+    // backend class and BLAS vendor; the oneDNN helpers ride on the classifier jar JavaCPP picked
+    String blas = String.valueOf(Nd4j.getExecutioner().getEnvironmentInformation().getOrDefault("blas.vendor", "?"));
+    String ext = System.getProperty("org.bytedeco.javacpp.platform.extension", "");
+    return Nd4j.getBackend().getClass().getSimpleName() + "/" + blas + (ext.isEmpty() ? "" : "/" + ext);
   }
 }
