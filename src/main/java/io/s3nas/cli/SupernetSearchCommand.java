@@ -1,0 +1,162 @@
+package io.s3nas.cli;
+
+import io.s3nas.common.InvalidInputException;
+import io.s3nas.data.Augmentation;
+import io.s3nas.data.Cifar10;
+import io.s3nas.data.Dataset;
+import io.s3nas.data.FashionMnist;
+import io.s3nas.data.ImageFolder;
+import io.s3nas.data.Normalization;
+import io.s3nas.data.Splits;
+import io.s3nas.latency.LatencyModel;
+import io.s3nas.latency.NetworkLatency;
+import io.s3nas.search.SearchSettings;
+import io.s3nas.search.SinglePathSearch;
+import io.s3nas.space.ModelJson;
+import io.s3nas.space.ModelSpec;
+import io.s3nas.space.SearchSpace;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code s3nas supernet-search}: the engine run of the single-path search (no actors): warm-up,
+ * search against the target on the chosen platform's latency, derivation.
+ */
+@Command(name = "supernet-search", mixinStandardHelpOptions = true,
+    description = "Run the single-path search on a supernet and derive the architecture (engine run, no journal).")
+public final class SupernetSearchCommand implements Callable<Integer> {
+  @Mixin CommonOptions common;
+  @Spec CommandSpec spec;
+
+  @Option(names = "--supernet", required = true, paramLabel = "FILE") String supernet;
+  @Option(names = "--dataset", defaultValue = "fashion-mnist", description = "fashion-mnist, cifar10 or folder (default ${DEFAULT-VALUE})") String dataset;
+  @Option(names = "--data", paramLabel = "DIR", description = "Dataset folder (default for fashion-mnist: " + "/usr/share/datasets/fashion-mnist)") Path data;
+  @Option(names = "--hardware", required = true) String hardware;
+  @Option(names = "--target-ms", required = true, description = "Search target latency T in ms") double targetMs;
+  @Option(names = "--warmup-epochs", defaultValue = "8", description = "Supergraph warm-up epochs (paper: 8)") double warmupEpochs;
+  @Option(names = "--search-epochs", defaultValue = "2", description = "Search epochs (paper: 2)") double searchEpochs;
+  @Option(names = "--train-limit", defaultValue = "0", description = "Use only the first N training images (0 = all)") int trainLimit;
+  @Option(names = "--validation", defaultValue = "0.1", description = "Share of the training set held out (default ${DEFAULT-VALUE})") double validationShare;
+  @Option(names = "--batch", defaultValue = "128") int batch;
+  @Option(names = "--threads", defaultValue = "2") int threads;
+  @Option(names = "--seed", defaultValue = "1") long seed;
+  @Option(names = "--lr", description = "Learning rate (default 0.016 x batch / 256)") Double lr;
+  @Option(names = "--out", defaultValue = "runs/supernet-search", paramLabel = "DIR") Path out;
+  @Option(names = "--json") boolean json;
+
+  @Override
+  public Integer call() throws IOException {
+    if (!(targetMs > 0) || batch < 1 || threads < 1 || warmupEpochs < 0 || searchEpochs < 0 || trainLimit < 0
+        || !(validationShare > 0 && validationShare < 1)) {
+      throw new InvalidInputException("options", null, "expected --target-ms > 0, --batch >= 1, --threads >= 1, "
+          + "epochs >= 0, --train-limit >= 0 and 0 < --validation < 1");
+    }
+    ModelSpec model = common.model(supernet, "--supernet");
+    SearchSpace space = SearchSpace.of(model);
+    LatencyModel platform = common.hardware().model(hardware);
+    Dataset all = load(model);
+    if (trainLimit > 0) {
+      all = all.head(trainLimit);
+    }
+    Splits.TrainValidation split = Splits.holdOut(all, validationShare, seed);
+    if (split.train().size() < batch) {
+      throw new InvalidInputException("--batch", null, "the training part has " + split.train().size()
+          + " images, fewer than one batch of " + batch);
+    }
+    NetworkLatency latency = NetworkLatency.of(space, platform);
+    if (targetMs < latency.minMs()) {
+      throw new InvalidInputException("--target-ms", null, String.format("impossible target %.4f ms: the fastest "
+          + "architecture of %s on %s is %.4f ms", targetMs, supernet, hardware, latency.minMs()));
+    }
+    int stepsPerEpoch = split.train().size() / batch;
+    int warmupSteps = (int) Math.round(warmupEpochs * stepsPerEpoch);
+    int searchSteps = (int) Math.round(searchEpochs * stepsPerEpoch);
+    SearchSettings defaults = SearchSettings.defaults(batch, targetMs, threads, seed);
+    SearchSettings settings = lr == null ? defaults : new SearchSettings(batch, lr, defaults.lrDecay(), defaults.lrDecayEpochs(),
+        defaults.rmsDecay(), defaults.momentum(), defaults.rmsEpsilon(), defaults.weightDecay(), defaults.labelSmoothing(),
+        defaults.clipNorm(), defaults.latencyLambda(), defaults.latencyMultiplier(), targetMs, defaults.dropout(),
+        defaults.bnMomentum(), defaults.bnEpsilon(), defaults.scaleKeptIndicators(), threads, seed);
+    Normalization norm = split.train().statistics();
+    Augmentation aug = new Augmentation(2, model.imgChannels() == 3);
+    SinglePathSearch.Result r;
+    try (ProgressBar bar = LatencyCommand.bar("search", Math.max(1, warmupSteps + searchSteps))) {
+      r = SinglePathSearch.run(space, latency, split.train(), split.validation(), norm, aug, settings, warmupSteps,
+          searchSteps, p -> {
+            bar.stepTo(p.step());
+            bar.setExtraMessage(String.format(" %s lat %.3f ms loss %.3f", p.last().phase().name().toLowerCase(),
+                p.last().expectedMs(), p.last().loss()));
+          });
+    }
+    Files.createDirectories(out);
+    ModelJson.write(r.architecture().spec(), out.resolve("derived_model.json"));
+    StringBuilder bs = new StringBuilder();
+    for (List<String> stage : r.architecture().blockStrings()) {
+      bs.append(String.join(" ", stage)).append('\n');
+    }
+    Files.writeString(out.resolve("block_strings.txt"), bs.toString(), StandardCharsets.UTF_8);
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("supernet", supernet);
+    o.put("hardware", hardware);
+    o.put("target_ms", targetMs);
+    o.put("estimated_latency_ms", r.estimatedMs());
+    o.put("supernet_validation_top1", r.validationTop1());
+    o.put("warmup_steps", warmupSteps);
+    o.put("search_steps", searchSteps);
+    o.put("block_strings", r.architecture().blockStrings());
+    o.put("params", r.architecture().cost().params());
+    o.put("macs", r.architecture().cost().macs());
+    o.put("files", Map.of("model", out.resolve("derived_model.json").toString(), "block_strings",
+        out.resolve("block_strings.txt").toString()));
+    Files.writeString(out.resolve("search.json"), Json.of(o) + "\n", StandardCharsets.UTF_8);
+    PrintWriter pw = spec.commandLine().getOut();
+    if (json) {
+      pw.println(Json.of(o));
+    } else {
+      pw.printf("derived architecture: %d blocks, %.4f ms estimated on %s (target %.4f ms), %,d params%n",
+          r.architecture().blocks().size(), r.estimatedMs(), hardware, targetMs, r.architecture().cost().params());
+      pw.print(bs);
+      pw.printf("supernet top-1 on the held-out part under the final decisions: %.2f%%%n", 100 * r.validationTop1());
+      pw.println("written: " + out.resolve("derived_model.json") + ", " + out.resolve("block_strings.txt") + ", "
+          + out.resolve("search.json"));
+    }
+    return 0;
+  }
+
+  private Dataset load(ModelSpec model) {
+    Dataset d = switch (dataset) {
+      case "fashion-mnist" -> FashionMnist.load(data != null ? data : FashionMnist.DEBIAN_DIR).train();
+      case "cifar10" -> Cifar10.load(requireData()).train();
+      case "folder" -> ImageFolder.load(requireData(), model.imgSize(), model.imgChannels());
+      default -> throw new InvalidInputException("--dataset", null, "expected fashion-mnist, cifar10 or folder, got '" + dataset + "'");
+    };
+    if (d.channels() != model.imgChannels() || d.height() != model.imgSize() || d.width() != model.imgSize()) {
+      throw new InvalidInputException("--dataset", null, String.format("%s images are %dx%dx%d but %s expects %dx%dx%d",
+          dataset, d.height(), d.width(), d.channels(), supernet, model.imgSize(), model.imgSize(), model.imgChannels()));
+    }
+    if (d.numClasses() != model.numClasses()) {
+      throw new InvalidInputException("--dataset", null, dataset + " has " + d.numClasses() + " classes but " + supernet
+          + " has n_classes " + model.numClasses());
+    }
+    return d;
+  }
+
+  private Path requireData() {
+    if (data == null) {
+      throw new InvalidInputException("--data", null, "--dataset " + dataset + " needs --data DIR");
+    }
+    return data;
+  }
+}

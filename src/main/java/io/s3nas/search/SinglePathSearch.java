@@ -1,0 +1,78 @@
+package io.s3nas.search;
+
+import io.s3nas.data.Augmentation;
+import io.s3nas.data.Batch;
+import io.s3nas.data.BatchStream;
+import io.s3nas.data.Dataset;
+import io.s3nas.data.Normalization;
+import io.s3nas.latency.NetworkLatency;
+import io.s3nas.space.Architecture;
+import io.s3nas.space.SearchSpace;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The whole single-path search (method.md §6.1, §7): a warm-up of supergraph training with
+ * equal-probability indicator dropout and no latency term, then the search phase with the
+ * latency-aware loss against the target, then derivation of the architecture from the final hard
+ * decisions, with its estimated latency and the supernet's validation accuracy under those
+ * decisions. Steps follow the seeded batch stream, so a run is reproducible from its seed.
+ */
+public final class SinglePathSearch {
+  /** One logged step. */
+  public record Log(long step, SupernetTrainer.Phase phase, double loss, double crossEntropy, double expectedMs) {}
+
+  /** Progress callback: step done, total steps, the last step's numbers. */
+  public record Progress(long step, long total, Log last) {}
+
+  /** What a search returns. */
+  public record Result(Architecture architecture, int[] choice, double estimatedMs, double targetMs,
+                       double validationTop1, List<Log> log) {}
+
+  private SinglePathSearch() {}
+
+  public static Result run(SearchSpace space, NetworkLatency latency, Dataset train, Dataset validation,
+                           Normalization norm, Augmentation aug, SearchSettings settings, int warmupSteps,
+                           int searchSteps, Consumer<Progress> progress) {
+    BatchStream stream = new BatchStream(train, settings.batch(), settings.seed(), norm, aug);
+    SupernetTrainer trainer = new SupernetTrainer(space, latency, settings, stream.stepsPerEpoch());
+    List<Log> log = new ArrayList<>();
+    long total = (long) warmupSteps + searchSteps;
+    for (long step = 0; step < total; step++) {
+      SupernetTrainer.Phase phase = step < warmupSteps ? SupernetTrainer.Phase.WARMUP : SupernetTrainer.Phase.SEARCH;
+      int epoch = (int) (step / stream.stepsPerEpoch());
+      Batch b = stream.batch(epoch, (int) (step % stream.stepsPerEpoch()));
+      SupernetTrainer.Step s = trainer.train(SupernetTrainer.nhwc(b), b.labels(), phase);
+      Log l = new Log(step, phase, s.loss(), s.crossEntropy(), s.expectedLatencyMs());
+      log.add(l);
+      progress.accept(new Progress(step + 1, total, l));
+    }
+    SupernetDecisions.Pass finalPass = trainer.currentDecisions();
+    int[] choice = trainer.decisions().derive(finalPass);
+    Architecture arch = space.architecture(choice);
+    double top1 = validation == null || validation.size() == 0 ? Double.NaN : accuracy(trainer, validation, norm, settings.batch());
+    return new Result(arch, choice, latency.estimate(choice), settings.targetMs(), top1, log);
+  }
+
+  /** Top-1 of the supernet under its current hard decisions, running BN statistics, no dropout. */
+  static double accuracy(SupernetTrainer trainer, Dataset data, Normalization norm, int batch) {
+    BatchStream s = new BatchStream(data, Math.min(batch, data.size()), 0, norm, Augmentation.NONE);
+    int correct = 0;
+    for (int k = 0; k < s.sequentialBatches(); k++) {
+      Batch b = s.sequential(k);
+      float[] logits = trainer.infer(SupernetTrainer.nhwc(b), b.size());
+      int classes = logits.length / b.size();
+      for (int i = 0; i < b.size(); i++) {
+        int best = 0;
+        for (int c = 1; c < classes; c++) {
+          if (logits[i * classes + c] > logits[i * classes + best]) {
+            best = c;
+          }
+        }
+        correct += best == b.labels()[i] ? 1 : 0;
+      }
+    }
+    return (double) correct / data.size();
+  }
+}
