@@ -54,15 +54,17 @@ public final class SupernetSearchCommand implements Callable<Integer> {
   @Option(names = "--threads", defaultValue = "2") int threads;
   @Option(names = "--seed", defaultValue = "1") long seed;
   @Option(names = "--lr", description = "Learning rate (default 0.016 x batch / 256)") Double lr;
+  @Option(names = "--threshold-lr-scale", defaultValue = "1", description = "Thresholds' learning rate relative to the weights' (paper: 1)") double thresholdLr;
   @Option(names = "--out", defaultValue = "runs/supernet-search", paramLabel = "DIR") Path out;
   @Option(names = "--json") boolean json;
 
   @Override
   public Integer call() throws IOException {
     if (!(targetMs > 0) || batch < 1 || threads < 1 || warmupEpochs < 0 || searchEpochs < 0 || trainLimit < 0
+        || !(thresholdLr > 0) || (lr != null && !(lr > 0))
         || !(validationShare > 0 && validationShare < 1)) {
       throw new InvalidInputException("options", null, "expected --target-ms > 0, --batch >= 1, --threads >= 1, "
-          + "epochs >= 0, --train-limit >= 0 and 0 < --validation < 1");
+          + "epochs >= 0, --train-limit >= 0, --lr > 0, --threshold-lr-scale > 0 and 0 < --validation < 1");
     }
     ModelSpec model = common.model(supernet, "--supernet");
     SearchSpace space = SearchSpace.of(model);
@@ -85,10 +87,7 @@ public final class SupernetSearchCommand implements Callable<Integer> {
     int warmupSteps = (int) Math.round(warmupEpochs * stepsPerEpoch);
     int searchSteps = (int) Math.round(searchEpochs * stepsPerEpoch);
     SearchSettings defaults = SearchSettings.defaults(batch, targetMs, threads, seed);
-    SearchSettings settings = lr == null ? defaults : new SearchSettings(batch, lr, defaults.lrDecay(), defaults.lrDecayEpochs(),
-        defaults.rmsDecay(), defaults.momentum(), defaults.rmsEpsilon(), defaults.weightDecay(), defaults.labelSmoothing(),
-        defaults.clipNorm(), defaults.latencyLambda(), defaults.latencyMultiplier(), targetMs, defaults.dropout(),
-        defaults.bnMomentum(), defaults.bnEpsilon(), defaults.scaleKeptIndicators(), threads, seed);
+    SearchSettings settings = (lr == null ? defaults : defaults.withLearningRate(lr)).withThresholdLrScale(thresholdLr);
     Normalization norm = split.train().statistics();
     Augmentation aug = new Augmentation(2, model.imgChannels() == 3);
     SinglePathSearch.Result r;

@@ -23,15 +23,36 @@ package io.s3nas.search;
  * @param scaleKeptIndicators scale kept indicators by 1/(1−rate) in the warm-up, as tf.nn.dropout
  * @param threads compute threads
  * @param seed seeds weights, data order, dropout and indicator dropout
+ * @param thresholdLrScale the thresholds' learning rate relative to the weights' (1 = the paper's
+ *     single optimiser; larger lets short CPU runs move thresholds as far as the paper's 2,500
+ *     ImageNet steps at batch 1024 do)
  */
 public record SearchSettings(int batch, double learningRate, double lrDecay, double lrDecayEpochs, double rmsDecay,
                              double momentum, double rmsEpsilon, double weightDecay, double labelSmoothing,
                              double clipNorm, double latencyLambda, double latencyMultiplier, double targetMs,
                              double dropout, double bnMomentum, double bnEpsilon, boolean scaleKeptIndicators,
-                             int threads, long seed) {
+                             int threads, long seed, double thresholdLrScale) {
+
+  public SearchSettings {
+    if (batch < 1 || !(learningRate > 0) || !(thresholdLrScale > 0) || threads < 1) {
+      throw new IllegalArgumentException("batch >= 1, learning rate > 0, threshold LR scale > 0, threads >= 1");
+    }
+  }
 
   public static SearchSettings defaults(int batch, double targetMs, int threads, long seed) {
     return new SearchSettings(batch, 0.016 * batch / 256.0, 0.97, 2.4, 0.9, 0.9, 1e-3, 1e-5, 0.1, 10, 15, 100,
-        targetMs, 0.2, 0.99, 1e-3, true, threads, seed);
+        targetMs, 0.2, 0.99, 1e-3, true, threads, seed, 1.0);
+  }
+
+  public SearchSettings withLearningRate(double lr) {
+    return new SearchSettings(batch, lr, lrDecay, lrDecayEpochs, rmsDecay, momentum, rmsEpsilon, weightDecay,
+        labelSmoothing, clipNorm, latencyLambda, latencyMultiplier, targetMs, dropout, bnMomentum, bnEpsilon,
+        scaleKeptIndicators, threads, seed, thresholdLrScale);
+  }
+
+  public SearchSettings withThresholdLrScale(double scale) {
+    return new SearchSettings(batch, learningRate, lrDecay, lrDecayEpochs, rmsDecay, momentum, rmsEpsilon, weightDecay,
+        labelSmoothing, clipNorm, latencyLambda, latencyMultiplier, targetMs, dropout, bnMomentum, bnEpsilon,
+        scaleKeptIndicators, threads, seed, scale);
   }
 }

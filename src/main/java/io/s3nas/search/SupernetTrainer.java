@@ -192,8 +192,9 @@ public final class SupernetTrainer {
         kernelFrozen[0] = true; // the 3x3 core has no threshold
         boolean[] chanFrozen = new boolean[k.channelThresholds().length];
         chanFrozen[0] = !b.branches().get(i).canZeroOut();
-        optimizer.update(k.kernelThresholds(), g[0], s[0], lr, scale, kernelFrozen);
-        optimizer.update(k.channelThresholds(), g[1], s[1], lr, scale, chanFrozen);
+        double tlr = lr * settings.thresholdLrScale();
+        optimizer.update(k.kernelThresholds(), g[0], s[0], tlr, scale, kernelFrozen);
+        optimizer.update(k.channelThresholds(), g[1], s[1], tlr, scale, chanFrozen);
       }
     }
     step++;
