@@ -211,7 +211,7 @@ public final class SupernetTrainer {
   public static float[] nhwc(Batch b) {
     var f = b.features();
     if (f.size(1) == 1) {
-      return f.data().asFloat().clone();
+      return f.data().asFloat(); // already a copy
     }
     return f.permute(0, 2, 3, 1).dup('c').data().asFloat();
   }

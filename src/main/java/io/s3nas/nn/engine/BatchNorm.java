@@ -34,10 +34,6 @@ public final class BatchNorm {
     this.fq = new float[threads][channels];
   }
 
-  public float[] batchMean() {
-    return mean;
-  }
-
   /** Batch variance (biased), for the running averages. */
   public float[] batchVariance() {
     float[] v = new float[channels];
@@ -51,12 +47,10 @@ public final class BatchNorm {
   public void forward(Parallel par, float[] x, int p, float[] gamma, float[] beta, boolean relu, float[] y, float[] mask) {
     int c = channels;
     par.forRange(p, (t, from, to) -> {
-      double[] s = sum[t];
-      double[] q = sq[t];
       float[] a = fs[t];
       float[] b = fq[t];
-      java.util.Arrays.fill(s, 0);
-      java.util.Arrays.fill(q, 0);
+      java.util.Arrays.fill(sum[t], 0);
+      java.util.Arrays.fill(sq[t], 0);
       for (int r0 = from; r0 < to; r0 += BLOCK) {
         int r1 = Math.min(to, r0 + BLOCK);
         for (int j = 0; j < c; j += Vec.L) {
@@ -71,19 +65,12 @@ public final class BatchNorm {
           Vec.store(va, a, j, m);
           Vec.store(vb, b, j, m);
         }
-        for (int ch = 0; ch < c; ch++) {
-          s[ch] += a[ch];
-          q[ch] += b[ch];
-        }
+        flush(t);
       }
     });
     for (int ch = 0; ch < c; ch++) {
-      double s = 0;
-      double q = 0;
-      for (int t = 0; t < sum.length; t++) {
-        s += sum[t][ch];
-        q += sq[t][ch];
-      }
+      double s = total(sum, ch);
+      double q = total(sq, ch);
       double m = s / p;
       double var = Math.max(0, q / p - m * m);
       mean[ch] = (float) m;
@@ -155,12 +142,10 @@ public final class BatchNorm {
                        float[] dGamma, float[] dBeta) {
     int c = channels;
     par.forRange(p, (t, from, to) -> {
-      double[] s = sum[t];
-      double[] q = sq[t];
       float[] a = fs[t];
       float[] b = fq[t];
-      java.util.Arrays.fill(s, 0);
-      java.util.Arrays.fill(q, 0);
+      java.util.Arrays.fill(sum[t], 0);
+      java.util.Arrays.fill(sq[t], 0);
       for (int r0 = from; r0 < to; r0 += BLOCK) {
         int r1 = Math.min(to, r0 + BLOCK);
         for (int j = 0; j < c; j += Vec.L) {
@@ -180,22 +165,15 @@ public final class BatchNorm {
           Vec.store(va, a, j, m);
           Vec.store(vb, b, j, m);
         }
-        for (int ch = 0; ch < c; ch++) {
-          s[ch] += a[ch];
-          q[ch] += b[ch];
-        }
+        flush(t);
       }
     });
     float[] av = new float[c];
     float[] bv = new float[c];
     float[] kv = new float[c];
     for (int ch = 0; ch < c; ch++) {
-      double s = 0;
-      double q = 0;
-      for (int t = 0; t < sum.length; t++) {
-        s += sum[t][ch];
-        q += sq[t][ch];
-      }
+      double s = total(sum, ch);
+      double q = total(sq, ch);
       dBeta[ch] = (float) s;
       dGamma[ch] = (float) (q * inv[ch]);
       av[ch] = (float) (s / p);
@@ -219,5 +197,21 @@ public final class BatchNorm {
         }
       }
     });
+  }
+
+  /** Adds thread t's float block sums to its double totals (blocks keep float sums short). */
+  private void flush(int t) {
+    for (int ch = 0; ch < channels; ch++) {
+      sum[t][ch] += fs[t][ch];
+      sq[t][ch] += fq[t][ch];
+    }
+  }
+
+  private static double total(double[][] perThread, int ch) {
+    double s = 0;
+    for (double[] part : perThread) {
+      s += part[ch];
+    }
+    return s;
   }
 }

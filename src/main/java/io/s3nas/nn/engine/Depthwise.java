@@ -40,6 +40,24 @@ public final class Depthwise {
     int pl() {
       return padBefore(w, k, stride);
     }
+
+    /** Kernel rows [kyFrom, kyTo) that land inside the input for output row {@code oy}. */
+    int kyFrom(int oy) {
+      return Math.max(0, pt() - oy * stride);
+    }
+
+    int kyTo(int oy) {
+      return Math.min(k, h + pt() - oy * stride);
+    }
+
+    /** Output columns [oxFrom, oxTo] whose kernel column {@code kx} lands inside the input. */
+    int oxFrom(int kx) {
+      return Math.max(0, -Math.floorDiv(kx - pl(), stride));
+    }
+
+    int oxTo(int kx) {
+      return Math.min(ow() - 1, Math.floorDiv(w - 1 + pl() - kx, stride));
+    }
   }
 
   public static int outSize(int in, int stride) {
@@ -84,14 +102,12 @@ public final class Depthwise {
     for (int ox = 0; ox < ow; ox++) {
       java.util.Arrays.fill(y, y0 + ox * cs, y0 + ox * cs + cl, 0f);
     }
-    int ky0 = Math.max(0, s.pt() - oy * st);
-    int ky1 = Math.min(k, s.h() + s.pt() - oy * st);
-    for (int ky = ky0; ky < ky1; ky++) {
+    for (int ky = s.kyFrom(oy); ky < s.kyTo(oy); ky++) {
       int iy = oy * st + ky - s.pt();
       int x0 = pixel(s, b, iy, 0);
       for (int kx = 0; kx < k; kx++) {
-        int lo = Math.max(0, ceilDiv(pl - kx, st));
-        int hi = Math.min(ow - 1, Math.floorDiv(s.w() - 1 + pl - kx, st));
+        int lo = s.oxFrom(kx);
+        int hi = s.oxTo(kx);
         if (lo > hi) {
           continue;
         }
@@ -116,10 +132,6 @@ public final class Depthwise {
         }
       }
     }
-  }
-
-  private static int ceilDiv(int a, int b) {
-    return -Math.floorDiv(-a, b);
   }
 
   private static int pixel(Shape s, int b, int y, int x) {
@@ -176,13 +188,11 @@ public final class Depthwise {
     int pl = s.pl();
     int full = cl - cl % Vec.L;
     int y0 = outPixel(s, b, oy, 0);
-    int ky0 = Math.max(0, s.pt() - oy * st);
-    int ky1 = Math.min(k, s.h() + s.pt() - oy * st);
-    for (int ky = ky0; ky < ky1; ky++) {
+    for (int ky = s.kyFrom(oy); ky < s.kyTo(oy); ky++) {
       int x0 = pixel(s, b, oy * st + ky - s.pt(), 0);
       for (int kx = 0; kx < k; kx++) {
-        int lo = Math.max(0, ceilDiv(pl - kx, st));
-        int hi = Math.min(ow - 1, Math.floorDiv(s.w() - 1 + pl - kx, st));
+        int lo = s.oxFrom(kx);
+        int hi = s.oxTo(kx);
         if (lo > hi) {
           continue;
         }

@@ -24,6 +24,8 @@ final class HeadLayer {
   private float[] pooled;
   private float[] dropMask;
   private float[] logits;
+  private float[] dPooled;
+  private float[] dx;
   private int batch;
 
   HeadLayer(int cin, int features, int classes, int size, double dropout, Random init, double eps, int threads) {
@@ -54,6 +56,8 @@ final class HeadLayer {
       pooled = new float[n * features];
       dropMask = new float[n * features];
       logits = new float[n * classes];
+      dPooled = new float[n * features];
+      dx = new float[p * cin];
     }
     this.x = input;
     Gemm.forward(par, input, p, cin, mixW.value(), features, z);
@@ -83,7 +87,7 @@ final class HeadLayer {
     return logits;
   }
 
-  /** Returns ∂L/∂input (new array) from ∂L/∂logits. */
+  /** Returns ∂L/∂input (the head's own buffer) from ∂L/∂logits. */
   float[] backward(Parallel par, float[] dLogits, Scratch s) {
     int n = batch;
     int p = n * size * size;
@@ -96,7 +100,6 @@ final class HeadLayer {
         fcB.grad()[c] += dLogits[b * classes + c];
       }
     }
-    float[] dPooled = new float[n * features];
     Gemm.backwardInput(par, dLogits, n, classes, Gemm.transpose(fcW.value(), features, classes), features, dPooled);
     float[] da = s.take("head.da", p * features);
     for (int b = 0; b < n; b++) {
@@ -111,7 +114,6 @@ final class HeadLayer {
     float[] g = s.grad(mixW);
     Gemm.backwardWeight(par, x, p, cin, da, features, g, s.partials(cin * features));
     SuperBlock.addInto(mixW.grad(), g);
-    float[] dx = new float[p * cin];
     Gemm.backwardInput(par, da, p, features, Gemm.transpose(mixW.value(), cin, features), cin, dx);
     return dx;
   }

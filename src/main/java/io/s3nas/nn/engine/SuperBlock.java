@@ -43,6 +43,7 @@ final class SuperBlock {
   private float[] m2;
   private float[] p;
   private float[] y;
+  private float[] dx;
   private int batch;
 
   SuperBlock(String name, SearchableBlock b, Random init, double eps, int threads) {
@@ -119,6 +120,7 @@ final class SuperBlock {
     m2 = new float[pOut * expanded];
     p = new float[pOut * out];
     y = new float[pOut * out];
+    dx = new float[pIn * in];
   }
 
   float[] forward(Parallel par, float[] input, int n, float[][] hat, boolean training, double momentum) {
@@ -148,7 +150,7 @@ final class SuperBlock {
     return y;
   }
 
-  /** Returns ∂L/∂x in a new array; {@code dy} is consumed (overwritten). */
+  /** Returns ∂L/∂x in this block's own buffer (valid until its next backward); {@code dy} is read only. */
   float[] backward(Parallel par, float[] dy, Scratch s) {
     int n = batch;
     int pIn = n * size * size;
@@ -167,7 +169,6 @@ final class SuperBlock {
       Depthwise.backward(par, h, new Depthwise.Shape(n, size, size, expanded, offsets[b], lengths[b], kernels[b], stride),
           weightHat[b], dd, dh, dwHatGrad[b], s.partials(dwHatGrad[b].length));
     }
-    float[] dx = new float[pIn * in];
     if (expand) {
       bn1.backward(par, e1, pIn, m1, dh, dh);
       Gemm.backwardWeight(par, x, pIn, in, dh, expanded, s.grad(expandW), s.partials(in * expanded));

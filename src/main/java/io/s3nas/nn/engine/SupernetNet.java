@@ -22,7 +22,6 @@ public final class SupernetNet {
   private final List<Param> params = new ArrayList<>();
   private final Scratch scratch;
   private final double bnMomentum;
-  private int batch;
 
   public SupernetNet(SearchSpace space, long seed, int threads, double dropout, double bnMomentum, double bnEpsilon) {
     this.space = space;
@@ -76,7 +75,6 @@ public final class SupernetNet {
    * Training mode uses batch statistics (and updates the running ones) and dropout.
    */
   public float[] forward(float[] images, int n, float[][][] weightHat, boolean training, Random dropout) {
-    this.batch = n;
     float[] x = stem.forward(par, images, n, training, bnMomentum);
     for (int i = 0; i < blocks.size(); i++) {
       x = blocks.get(i).forward(par, x, n, weightHat[i], training, bnMomentum);
@@ -95,9 +93,5 @@ public final class SupernetNet {
 
   public float[] weightHatGrad(int block, int branch) {
     return blocks.get(block).weightHatGrad(branch);
-  }
-
-  public int batch() {
-    return batch;
   }
 }

@@ -15,10 +15,6 @@ final class Vec {
 
   private Vec() {}
 
-  static VectorMask<Float> tail(int from, int to) {
-    return S.indexInRange(from, to);
-  }
-
   /**
    * The mask for the vector at {@code j} of a row of {@code n}, or null when the vector is full:
    * building a mask is not free in Java 17 and full vectors are the common case.
