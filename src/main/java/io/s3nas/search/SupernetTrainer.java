@@ -3,6 +3,7 @@ package io.s3nas.search;
 import io.s3nas.data.Batch;
 import io.s3nas.latency.NetworkLatency;
 import io.s3nas.nn.engine.Param;
+import io.s3nas.nn.engine.RmsProp;
 import io.s3nas.nn.engine.SoftmaxCrossEntropy;
 import io.s3nas.nn.engine.SupernetNet;
 import io.s3nas.space.SearchSpace;

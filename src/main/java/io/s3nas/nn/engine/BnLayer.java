@@ -1,19 +1,29 @@
 package io.s3nas.nn.engine;
 
+import io.s3nas.space.Activation;
 import java.util.Arrays;
 import java.util.List;
 
-/** Batch normalisation with its parameters (γ = 1, β = 0 at start), running statistics and ReLU. */
+/**
+ * Batch normalisation with its parameters (γ = 1, β = 0 at start), running statistics and an
+ * optional activation: ReLU is fused into the BN kernel (0/1 mask), any other activation runs after
+ * BN on a kept pre-activation copy.
+ */
 final class BnLayer {
+  final String name;
   final Param gamma;
   final Param beta;
   final float[] runMean;
   final float[] runVar;
   final BatchNorm kernel;
+  final Activation act;
   final boolean relu;
   final int channels;
+  private float[] ownMask;
+  private float[] pre;
 
-  BnLayer(String name, int channels, boolean relu, double epsilon, int threads) {
+  BnLayer(String name, int channels, Activation act, double epsilon, int threads) {
+    this.name = name;
     this.channels = channels;
     this.gamma = new Param(name + ".gamma", channels, false);
     this.beta = new Param(name + ".beta", channels, false);
@@ -22,27 +32,61 @@ final class BnLayer {
     this.runVar = new float[channels];
     Arrays.fill(runVar, 1f);
     this.kernel = new BatchNorm(channels, epsilon, threads);
-    this.relu = relu;
+    this.act = act;
+    this.relu = act == Activation.RELU;
+  }
+
+  BnLayer(String name, int channels, boolean relu, double epsilon, int threads) {
+    this(name, channels, relu ? Activation.RELU : null, epsilon, threads);
   }
 
   List<Param> params() {
     return List.of(gamma, beta);
   }
 
+  /** Forward keeping the ReLU mask / pre-activation inside this layer (see {@link #backward(Parallel, float[], int, float[], float[])}). */
+  void forward(Parallel par, float[] x, int rows, boolean training, double momentum, float[] y) {
+    int size = rows * channels;
+    if (relu && (ownMask == null || ownMask.length < size)) {
+      ownMask = new float[size];
+    }
+    forward(par, x, rows, training, momentum, y, ownMask);
+  }
+
   void forward(Parallel par, float[] x, int rows, boolean training, double momentum, float[] y, float[] mask) {
+    boolean separate = act != null && !relu;
+    float[] out = y;
+    if (separate) {
+      if (pre == null || pre.length < rows * channels) {
+        pre = new float[rows * channels];
+      }
+      out = pre;
+    }
     if (training) {
-      kernel.forward(par, x, rows, gamma.value(), beta.value(), relu, y, mask);
+      kernel.forward(par, x, rows, gamma.value(), beta.value(), relu, out, mask);
       kernel.updateRunning(runMean, runVar, momentum);
     } else {
-      kernel.inference(par, x, rows, gamma.value(), beta.value(), runMean, runVar, relu, y);
+      kernel.inference(par, x, rows, gamma.value(), beta.value(), runMean, runVar, relu, out);
     }
+    if (separate) {
+      Act.forward(par, act, pre, y, rows * channels);
+    }
+  }
+
+  void backward(Parallel par, float[] x, int rows, float[] dy, float[] dx) {
+    backward(par, x, rows, ownMask, dy, dx);
   }
 
   /** dx may alias dy; parameter gradients are added to γ and β. */
   void backward(Parallel par, float[] x, int rows, float[] mask, float[] dy, float[] dx) {
+    float[] g = dy;
+    if (act != null && !relu) {
+      Act.backward(par, act, pre, dy, dx, rows * channels);
+      g = dx;
+    }
     float[] dg = new float[channels];
     float[] db = new float[channels];
-    kernel.backward(par, x, rows, gamma.value(), relu ? mask : null, dy, dx, dg, db);
+    kernel.backward(par, x, rows, gamma.value(), relu ? mask : null, g, dx, dg, db);
     for (int c = 0; c < channels; c++) {
       gamma.grad()[c] += dg[c];
       beta.grad()[c] += db[c];

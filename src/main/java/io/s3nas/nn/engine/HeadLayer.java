@@ -1,84 +1,115 @@
 package io.s3nas.nn.engine;
 
+import io.s3nas.space.Activation;
+import io.s3nas.space.LayerSpec;
+import io.s3nas.space.ModelSpec;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
 /**
- * The head (method.md §1.1): 1x1 conv to the feature-mix width, BN, ReLU, global average pool,
- * dropout, fully connected classifier with bias.
+ * The head (method.md §1.1, §12): a 1x1 conv with BN and activation (the feature mix, or with a
+ * {@code final_expand_layer} that layer), global average pool, then — MobileNetV3-style, only with
+ * a final expand — the feature mix as a 1x1 conv on the pooled vector (no BN, no bias) and its
+ * activation, then dropout and the fully connected classifier with bias.
  */
 final class HeadLayer {
-  final int cin;
+  final ConvBn conv;
+  final Param mixW;
+  final Activation act;
+  final int pooledWidth;
   final int features;
   final int classes;
   final int size;
   final double dropout;
-  final Param mixW;
-  final BnLayer bn;
   final Param fcW;
   final Param fcB;
-  private float[] x;
-  private float[] z;
-  private float[] a;
-  private float[] mask;
   private float[] pooled;
+  private float[] mixed;
+  private float[] feat;
   private float[] dropMask;
   private float[] logits;
-  private float[] dPooled;
-  private float[] dx;
+  private float[] dFeat;
   private int batch;
 
-  HeadLayer(int cin, int features, int classes, int size, double dropout, Random init, double eps, int threads) {
-    this.cin = cin;
+  private HeadLayer(ConvBn conv, Param mixW, Activation act, int features, int classes, double dropout, Random init) {
+    this.conv = conv;
+    this.mixW = mixW;
+    this.act = act;
+    this.pooledWidth = conv.cout;
     this.features = features;
+    this.size = conv.outSize;
     this.classes = classes;
-    this.size = size;
     this.dropout = dropout;
-    this.mixW = new Param("head.conv", cin * features, true);
-    Init.normal(mixW.value(), Math.sqrt(2.0 / features), init);
-    this.bn = new BnLayer("head.bn", features, true, eps, threads);
     this.fcW = new Param("head.fc", features * classes, true);
     Init.uniform(fcW.value(), 1.0 / Math.sqrt(classes), init);
     this.fcB = new Param("head.fc.bias", classes, true);
   }
 
+  static HeadLayer of(ModelSpec m, int channels, int size, Activation act, double dropout, Random init, double eps,
+                      int threads) {
+    LayerSpec mix = m.featureMixLayer();
+    LayerSpec fe = m.finalExpandLayer();
+    if (fe == null) {
+      ConvBn conv = new ConvBn("head", channels, mix.outputFilters(), mix.kernelSize(), 1, size, act, true, init, eps,
+          threads);
+      return new HeadLayer(conv, null, act, mix.outputFilters(), m.numClasses(), dropout, init);
+    }
+    ConvBn conv = new ConvBn("head.expand", channels, fe.outputFilters(), fe.kernelSize(), 1, size, act, true, init,
+        eps, threads);
+    Param w = new Param("head.mix", fe.outputFilters() * mix.outputFilters(), true);
+    Init.normal(w.value(), Math.sqrt(2.0 / mix.outputFilters()), init);
+    return new HeadLayer(conv, w, act, mix.outputFilters(), m.numClasses(), dropout, init);
+  }
+
   List<Param> params() {
-    return List.of(mixW, bn.gamma, bn.beta, fcW, fcB);
+    List<Param> ps = new ArrayList<>(conv.params());
+    if (mixW != null) {
+      ps.add(mixW);
+    }
+    ps.add(fcW);
+    ps.add(fcB);
+    return ps;
   }
 
   float[] forward(Parallel par, float[] input, int n, boolean training, double momentum, Random drop) {
-    int p = n * size * size;
     if (n != batch) {
       batch = n;
-      z = new float[p * features];
-      a = new float[p * features];
-      mask = new float[p * features];
-      pooled = new float[n * features];
+      pooled = new float[n * pooledWidth];
+      mixed = mixW == null ? null : new float[n * features];
+      feat = new float[n * features];
       dropMask = new float[n * features];
       logits = new float[n * classes];
-      dPooled = new float[n * features];
-      dx = new float[p * cin];
+      dFeat = new float[n * features];
     }
-    this.x = input;
-    Gemm.forward(par, input, p, cin, mixW.value(), features, z);
-    bn.forward(par, z, p, training, momentum, a, mask);
+    float[] a = conv.forward(par, input, n, training, momentum);
     int hw = size * size;
     java.util.Arrays.fill(pooled, 0f);
     for (int b = 0; b < n; b++) {
       for (int i = 0; i < hw; i++) {
-        int o = (b * hw + i) * features;
-        for (int c = 0; c < features; c++) {
-          pooled[b * features + c] += a[o + c];
+        int o = (b * hw + i) * pooledWidth;
+        for (int c = 0; c < pooledWidth; c++) {
+          pooled[b * pooledWidth + c] += a[o + c];
         }
       }
     }
-    float keep = (float) (1 - dropout);
     for (int i = 0; i < pooled.length; i++) {
       pooled[i] /= hw;
-      dropMask[i] = training && dropout > 0 ? (drop.nextDouble() < keep ? 1f / keep : 0f) : 1f;
-      pooled[i] *= dropMask[i];
     }
-    Gemm.forward(par, pooled, n, features, fcW.value(), classes, logits);
+    if (mixW == null) {
+      System.arraycopy(pooled, 0, feat, 0, feat.length);
+    } else {
+      Gemm.forward(par, pooled, n, pooledWidth, mixW.value(), features, mixed);
+      for (int i = 0; i < feat.length; i++) {
+        feat[i] = Act.apply(act, mixed[i]);
+      }
+    }
+    float keep = (float) (1 - dropout);
+    for (int i = 0; i < feat.length; i++) {
+      dropMask[i] = training && dropout > 0 ? (drop.nextDouble() < keep ? 1f / keep : 0f) : 1f;
+      feat[i] *= dropMask[i];
+    }
+    Gemm.forward(par, feat, n, features, fcW.value(), classes, logits);
     for (int b = 0; b < n; b++) {
       for (int c = 0; c < classes; c++) {
         logits[b * classes + c] += fcB.value()[c];
@@ -87,34 +118,43 @@ final class HeadLayer {
     return logits;
   }
 
-  /** Returns ∂L/∂input (the head's own buffer) from ∂L/∂logits. */
+  /** Returns ∂L/∂input (the head conv's buffer) from ∂L/∂logits. */
   float[] backward(Parallel par, float[] dLogits, Scratch s) {
     int n = batch;
-    int p = n * size * size;
     int hw = size * size;
     float[] gfc = s.grad(fcW);
-    Gemm.backwardWeight(par, pooled, n, features, dLogits, classes, gfc, s.partials(features * classes));
+    Gemm.backwardWeight(par, feat, n, features, dLogits, classes, gfc, s.partials(features * classes));
     SuperBlock.addInto(fcW.grad(), gfc);
     for (int b = 0; b < n; b++) {
       for (int c = 0; c < classes; c++) {
         fcB.grad()[c] += dLogits[b * classes + c];
       }
     }
-    Gemm.backwardInput(par, dLogits, n, classes, Gemm.transpose(fcW.value(), features, classes), features, dPooled);
-    float[] da = s.take("head.da", p * features);
+    Gemm.backwardInput(par, dLogits, n, classes, Gemm.transpose(fcW.value(), features, classes), features, dFeat);
+    for (int i = 0; i < dFeat.length; i++) {
+      dFeat[i] *= dropMask[i];
+    }
+    float[] dPooled = dFeat;
+    if (mixW != null) {
+      for (int i = 0; i < dFeat.length; i++) {
+        dFeat[i] *= Act.derivative(act, mixed[i]);
+      }
+      float[] g = s.grad(mixW);
+      Gemm.backwardWeight(par, pooled, n, pooledWidth, dFeat, features, g, s.partials(pooledWidth * features));
+      SuperBlock.addInto(mixW.grad(), g);
+      dPooled = s.take("head.dpooled", n * pooledWidth);
+      Gemm.backwardInput(par, dFeat, n, features, Gemm.transpose(mixW.value(), pooledWidth, features), pooledWidth,
+          dPooled);
+    }
+    float[] da = s.take("head.da", n * hw * pooledWidth);
     for (int b = 0; b < n; b++) {
-      for (int c = 0; c < features; c++) {
-        dPooled[b * features + c] *= dropMask[b * features + c] / hw;
+      for (int c = 0; c < pooledWidth; c++) {
+        dPooled[b * pooledWidth + c] /= hw;
       }
       for (int i = 0; i < hw; i++) {
-        System.arraycopy(dPooled, b * features, da, (b * hw + i) * features, features);
+        System.arraycopy(dPooled, b * pooledWidth, da, (b * hw + i) * pooledWidth, pooledWidth);
       }
     }
-    bn.backward(par, z, p, mask, da, da);
-    float[] g = s.grad(mixW);
-    Gemm.backwardWeight(par, x, p, cin, da, features, g, s.partials(cin * features));
-    SuperBlock.addInto(mixW.grad(), g);
-    Gemm.backwardInput(par, da, p, features, Gemm.transpose(mixW.value(), cin, features), cin, dx);
-    return dx;
+    return conv.backward(par, da, s);
   }
 }

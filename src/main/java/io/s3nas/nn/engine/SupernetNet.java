@@ -1,5 +1,6 @@
 package io.s3nas.nn.engine;
 
+import io.s3nas.space.Activation;
 import io.s3nas.space.ModelSpec;
 import io.s3nas.space.SearchSpace;
 import io.s3nas.space.SearchableBlock;
@@ -16,7 +17,7 @@ import java.util.Random;
 public final class SupernetNet {
   private final SearchSpace space;
   private final Parallel par;
-  private final StemLayer stem;
+  private final ConvBn stem;
   private final List<SuperBlock> blocks = new ArrayList<>();
   private final HeadLayer head;
   private final List<Param> params = new ArrayList<>();
@@ -30,11 +31,8 @@ public final class SupernetNet {
     this.bnMomentum = bnMomentum;
     Random init = new Random(seed);
     ModelSpec m = space.supernet();
-    if (m.finalExpandLayer() != null) {
-      throw new IllegalArgumentException("final_expand_layer heads are not supported by the training engine yet");
-    }
-    stem = new StemLayer(m.imgChannels(), m.firstConv().outputFilters(), m.firstConv().kernelSize(),
-        m.firstConv().stride(), m.imgSize(), init, bnEpsilon, threads);
+    stem = new ConvBn("stem", m.imgChannels(), m.firstConv().outputFilters(), m.firstConv().kernelSize(),
+        m.firstConv().stride(), m.imgSize(), Activation.RELU, false, init, bnEpsilon, threads);
     params.addAll(stem.params());
     for (SearchableBlock b : space.blocks()) {
       if (b.branches().isEmpty()) {
@@ -45,8 +43,7 @@ public final class SupernetNet {
       blocks.add(sb);
       params.addAll(sb.params());
     }
-    int last = space.layout().headInputChannels();
-    head = new HeadLayer(last, m.featureMixLayer().outputFilters(), m.numClasses(), space.layout().headInputSize(),
+    head = HeadLayer.of(m, space.layout().headInputChannels(), space.layout().headInputSize(), Activation.RELU,
         dropout, init, bnEpsilon, threads);
     params.addAll(head.params());
   }

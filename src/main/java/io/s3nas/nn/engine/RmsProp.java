@@ -1,27 +1,27 @@
-package io.s3nas.search;
+package io.s3nas.nn.engine;
 
 /**
  * TensorFlow's RMSProp with momentum (method.md §6.1): {@code ms ← ρ·ms + (1−ρ)·g²},
  * {@code mom ← μ·mom + lr·g/√(ms + ε)}, {@code w ← w − mom}. As in TensorFlow the mean square
  * starts at 1 (PyTorch starts it at 0), which keeps the first steps small.
  */
-final class RmsProp {
+public final class RmsProp {
   private final double decay;
   private final double momentum;
   private final double epsilon;
 
-  RmsProp(double decay, double momentum, double epsilon) {
+  public RmsProp(double decay, double momentum, double epsilon) {
     this.decay = decay;
     this.momentum = momentum;
     this.epsilon = epsilon;
   }
 
   /** Slots of one float tensor. */
-  static final class FloatSlots {
-    final float[] ms;
-    final float[] mom;
+  public static final class FloatSlots {
+    public final float[] ms;
+    public final float[] mom;
 
-    FloatSlots(int n) {
+    public FloatSlots(int n) {
       ms = new float[n];
       java.util.Arrays.fill(ms, 1f);
       mom = new float[n];
@@ -29,18 +29,18 @@ final class RmsProp {
   }
 
   /** Slots of one double tensor (thresholds). */
-  static final class DoubleSlots {
-    final double[] ms;
-    final double[] mom;
+  public static final class DoubleSlots {
+    public final double[] ms;
+    public final double[] mom;
 
-    DoubleSlots(int n) {
+    public DoubleSlots(int n) {
       ms = new double[n];
       java.util.Arrays.fill(ms, 1.0);
       mom = new double[n];
     }
   }
 
-  void update(float[] w, float[] g, FloatSlots s, double lr, double scale) {
+  public void update(float[] w, float[] g, FloatSlots s, double lr, double scale) {
     float rho = (float) decay;
     float mu = (float) momentum;
     float eps = (float) epsilon;
@@ -54,7 +54,7 @@ final class RmsProp {
     }
   }
 
-  void update(double[] w, double[] g, DoubleSlots s, double lr, double scale, boolean[] frozen) {
+  public void update(double[] w, double[] g, DoubleSlots s, double lr, double scale, boolean[] frozen) {
     for (int i = 0; i < w.length; i++) {
       if (frozen != null && frozen[i]) {
         continue;

@@ -1,0 +1,148 @@
+package io.s3nas.nn.engine;
+
+import io.s3nas.space.Activation;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * A k×k convolution with stride and TensorFlow 'SAME' padding, no bias, then BN and an optional
+ * activation: the stem, the fused blocks' front conv, 1x1 expand / project convs and the head
+ * convs. k×k runs as im2col + GEMM (weights [ky][kx][in][out], the YXIO layout ND4J and ONNX
+ * export read), a 1x1 stride-1 conv as a plain GEMM on the NHWC rows.
+ */
+final class ConvBn {
+  final int cin;
+  final int cout;
+  final int k;
+  final int stride;
+  final int size;
+  final int outSize;
+  final Param weight;
+  final BnLayer bn;
+  private final boolean inputGrad;
+  private final boolean pointwise;
+  private float[] x;
+  private float[] col;
+  private float[] z;
+  private float[] y;
+  private float[] dx;
+  private int batch;
+
+  ConvBn(String name, int cin, int cout, int k, int stride, int size, Activation act, boolean inputGrad, Random init,
+         double eps, int threads) {
+    this.cin = cin;
+    this.cout = cout;
+    this.k = k;
+    this.stride = stride;
+    this.size = size;
+    this.outSize = Depthwise.outSize(size, stride);
+    this.inputGrad = inputGrad;
+    this.pointwise = k == 1 && stride == 1;
+    this.weight = new Param(name + ".conv", k * k * cin * cout, true);
+    Init.normal(weight.value(), Math.sqrt(2.0 / (k * k * cout)), init);
+    this.bn = new BnLayer(name + ".bn", cout, act, eps, threads);
+  }
+
+  List<Param> params() {
+    return List.of(weight, bn.gamma, bn.beta);
+  }
+
+  float[] forward(Parallel par, float[] input, int n, boolean training, double momentum) {
+    int pOut = n * outSize * outSize;
+    if (n != batch) {
+      batch = n;
+      col = pointwise ? null : new float[pOut * k * k * cin];
+      z = new float[pOut * cout];
+      y = new float[pOut * cout];
+      dx = inputGrad ? new float[n * size * size * cin] : null;
+    }
+    this.x = input;
+    float[] c = pointwise ? input : im2col(par, input, n);
+    Gemm.forward(par, c, pOut, k * k * cin, weight.value(), cout, z);
+    bn.forward(par, z, pOut, training, momentum, y);
+    return y;
+  }
+
+  /** Adds the weight and BN gradients; returns ∂L/∂input (this layer's buffer) or null without input gradient. */
+  float[] backward(Parallel par, float[] dy, Scratch s) {
+    int pOut = batch * outSize * outSize;
+    int kc = k * k * cin;
+    float[] dz = s.take("conv.dz", pOut * cout);
+    bn.backward(par, z, pOut, dy, dz);
+    float[] g = s.grad(weight);
+    Gemm.backwardWeight(par, pointwise ? x : col, pOut, kc, dz, cout, g, s.partials(kc * cout));
+    SuperBlock.addInto(weight.grad(), g);
+    if (!inputGrad) {
+      return null;
+    }
+    float[] wT = Gemm.transpose(weight.value(), kc, cout);
+    if (pointwise) {
+      Gemm.backwardInput(par, dz, pOut, cout, wT, cin, dx);
+      return dx;
+    }
+    float[] dcol = s.take("conv.dcol", pOut * kc);
+    Gemm.backwardInput(par, dz, pOut, cout, wT, kc, dcol);
+    col2im(par, dcol, batch);
+    return dx;
+  }
+
+  private float[] im2col(Parallel par, float[] in, int n) {
+    int kc = k * k * cin;
+    int pad = Depthwise.padBefore(size, k, stride);
+    par.forRange(n * outSize, (t, from, to) -> {
+      for (int row = from; row < to; row++) {
+        int b = row / outSize;
+        int oy = row % outSize;
+        for (int ox = 0; ox < outSize; ox++) {
+          int o = ((b * outSize + oy) * outSize + ox) * kc;
+          for (int ky = 0; ky < k; ky++) {
+            int iy = oy * stride + ky - pad;
+            for (int kx = 0; kx < k; kx++) {
+              int ix = ox * stride + kx - pad;
+              int dst = o + (ky * k + kx) * cin;
+              if (iy >= 0 && iy < size && ix >= 0 && ix < size) {
+                System.arraycopy(in, ((b * size + iy) * size + ix) * cin, col, dst, cin);
+              } else {
+                java.util.Arrays.fill(col, dst, dst + cin, 0f);
+              }
+            }
+          }
+        }
+      }
+    });
+    return col;
+  }
+
+  /** The adjoint of im2col; threads own whole images, so their scatter-adds never overlap. */
+  private void col2im(Parallel par, float[] dcol, int n) {
+    int kc = k * k * cin;
+    int pad = Depthwise.padBefore(size, k, stride);
+    java.util.Arrays.fill(dx, 0, n * size * size * cin, 0f);
+    par.forRange(n, (t, from, to) -> {
+      for (int b = from; b < to; b++) {
+        for (int oy = 0; oy < outSize; oy++) {
+          for (int ox = 0; ox < outSize; ox++) {
+            int o = ((b * outSize + oy) * outSize + ox) * kc;
+            for (int ky = 0; ky < k; ky++) {
+              int iy = oy * stride + ky - pad;
+              if (iy < 0 || iy >= size) {
+                continue;
+              }
+              for (int kx = 0; kx < k; kx++) {
+                int ix = ox * stride + kx - pad;
+                if (ix < 0 || ix >= size) {
+                  continue;
+                }
+                int src = o + (ky * k + kx) * cin;
+                int dst = ((b * size + iy) * size + ix) * cin;
+                for (int c = 0; c < cin; c++) {
+                  dx[dst + c] += dcol[src + c];
+                }
+              }
+            }
+          }
+        }
+      }
+    });
+  }
+}

@@ -1,0 +1,126 @@
+package io.s3nas.nn.engine;
+
+import io.s3nas.space.Activation;
+import io.s3nas.space.Architecture;
+import io.s3nas.space.ModelSpec;
+import io.s3nas.space.PlacedBlock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * A final (derived or hand-written) network as an explicit NHWC forward/backward engine: stem,
+ * one {@link FinalBlock} per block of the architecture (MBConv, MixConv, fused, SE, any activation),
+ * head. Drop-connect grows linearly with the block index (method.md §6.3: block i of N gets
+ * rate·i/N). {@link #tensors()} names every trained tensor and BN statistic; saving, EMA and export
+ * read them by those names.
+ */
+public final class FinalNet {
+  private final Architecture arch;
+  private final Parallel par;
+  private final Scratch scratch;
+  private final double bnMomentum;
+  private final ConvBn stem;
+  private final List<FinalBlock> blocks = new ArrayList<>();
+  private final HeadLayer head;
+  private final List<Param> params = new ArrayList<>();
+  private final List<BnLayer> norms = new ArrayList<>();
+
+  public FinalNet(Architecture arch, long seed, int threads, double dropout, double dropConnect, double bnMomentum,
+                  double bnEpsilon) {
+    this.arch = arch;
+    this.par = new Parallel(threads);
+    this.scratch = new Scratch(threads);
+    this.bnMomentum = bnMomentum;
+    Random init = new Random(seed);
+    ModelSpec m = arch.spec();
+    Activation act = m.activationOrDefault();
+    stem = new ConvBn("stem", m.imgChannels(), m.firstConv().outputFilters(), m.firstConv().kernelSize(),
+        m.firstConv().stride(), m.imgSize(), act, false, init, bnEpsilon, threads);
+    params.addAll(stem.params());
+    norms.add(stem.bn);
+    List<PlacedBlock> placed = arch.layout().blocks();
+    for (int i = 0; i < placed.size(); i++) {
+      PlacedBlock p = placed.get(i);
+      FinalBlock fb = new FinalBlock("block" + i, p.args(), p.inputSize(), act, m.seInnerOrDefault(),
+          m.seGatingOrDefault(), dropConnect * i / placed.size(), init, bnEpsilon, threads);
+      blocks.add(fb);
+      params.addAll(fb.params());
+      if (fb.front != null) {
+        norms.add(fb.front.bn);
+      }
+      if (fb.dwBn != null) {
+        norms.add(fb.dwBn);
+      }
+      norms.add(fb.project.bn);
+    }
+    head = HeadLayer.of(m, arch.layout().headInputChannels(), arch.layout().headInputSize(), act, dropout, init,
+        bnEpsilon, threads);
+    params.addAll(head.params());
+    norms.add(head.conv.bn);
+  }
+
+  public Architecture architecture() {
+    return arch;
+  }
+
+  public List<Param> params() {
+    return params;
+  }
+
+  /**
+   * Every tensor that defines the trained network, by name: parameters, and each BN layer's running
+   * {@code <bn>.mean} and {@code <bn>.var}. The arrays are live: writing them changes the network.
+   */
+  public Map<String, float[]> tensors() {
+    Map<String, float[]> t = new LinkedHashMap<>();
+    for (Param p : params) {
+      t.put(p.name(), p.value());
+    }
+    for (BnLayer b : norms) {
+      t.put(b.name + ".mean", b.runMean);
+      t.put(b.name + ".var", b.runVar);
+    }
+    return t;
+  }
+
+  public void zeroGrad() {
+    for (Param p : params) {
+      java.util.Arrays.fill(p.grad(), 0f);
+    }
+  }
+
+  /** Logits of NHWC images; training uses batch statistics (updating the running ones), dropout and drop-connect. */
+  public float[] forward(float[] images, int n, boolean training, Random rng) {
+    float[] x = stem.forward(par, images, n, training, bnMomentum);
+    for (FinalBlock b : blocks) {
+      x = b.forward(par, x, n, training, bnMomentum, rng);
+    }
+    return head.forward(par, x, n, training, bnMomentum, rng);
+  }
+
+  /** Accumulates parameter gradients from ∂L/∂logits of the last training forward. */
+  public void backward(float[] dLogits) {
+    float[] d = head.backward(par, dLogits, scratch);
+    for (int i = blocks.size() - 1; i >= 0; i--) {
+      d = blocks.get(i).backward(par, d, scratch, "block" + i);
+    }
+    stem.backward(par, d, scratch);
+  }
+
+  /**
+   * Per SE block (by block index), the gates of the last forward pass as [images][channels]: the
+   * excitations rmSE ranks (method.md §9).
+   */
+  public Map<Integer, float[]> excitations() {
+    Map<Integer, float[]> e = new LinkedHashMap<>();
+    for (int i = 0; i < blocks.size(); i++) {
+      if (blocks.get(i).se != null) {
+        e.put(i, blocks.get(i).se.gates());
+      }
+    }
+    return e;
+  }
+}
