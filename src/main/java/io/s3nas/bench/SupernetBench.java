@@ -93,7 +93,7 @@ public final class SupernetBench {
     for (int s = -warmupSteps; s < steps; s++) {
       long t0 = System.nanoTime();
       Batch b = stream.batch(0, k++ % stream.stepsPerEpoch());
-      last = trainer.train(SupernetTrainer.nhwc(b), b.labels(), ph);
+      last = trainer.train(b.nhwc(), b.labels(), ph);
       if (s >= 0) {
         t[s] = (System.nanoTime() - t0) / 1e9;
       }
@@ -102,7 +102,7 @@ public final class SupernetBench {
     for (int s = -3; s < inferSteps; s++) {
       Batch b = stream.batch(0, k++ % stream.stepsPerEpoch());
       long t0 = System.nanoTime();
-      trainer.infer(SupernetTrainer.nhwc(b), b.size());
+      trainer.infer(b.nhwc(), b.size());
       if (s >= 0) {
         ti[s] = (System.nanoTime() - t0) / 1e9;
       }

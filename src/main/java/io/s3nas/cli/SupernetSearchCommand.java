@@ -2,10 +2,7 @@ package io.s3nas.cli;
 
 import io.s3nas.common.InvalidInputException;
 import io.s3nas.data.Augmentation;
-import io.s3nas.data.Cifar10;
 import io.s3nas.data.Dataset;
-import io.s3nas.data.FashionMnist;
-import io.s3nas.data.ImageFolder;
 import io.s3nas.data.Normalization;
 import io.s3nas.data.Splits;
 import io.s3nas.latency.LatencyModel;
@@ -42,8 +39,7 @@ public final class SupernetSearchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(names = "--supernet", required = true, paramLabel = "FILE") String supernet;
-  @Option(names = "--dataset", defaultValue = "fashion-mnist", description = "fashion-mnist, cifar10 or folder (default ${DEFAULT-VALUE})") String dataset;
-  @Option(names = "--data", paramLabel = "DIR", description = "Dataset folder (default for fashion-mnist: " + "/usr/share/datasets/fashion-mnist)") Path data;
+  @Mixin DatasetOptions datasets;
   @Option(names = "--hardware", required = true) String hardware;
   @Option(names = "--target-ms", required = true, description = "Search target latency T in ms") double targetMs;
   @Option(names = "--warmup-epochs", defaultValue = "8", description = "Supergraph warm-up epochs (paper: 8)") double warmupEpochs;
@@ -69,7 +65,7 @@ public final class SupernetSearchCommand implements Callable<Integer> {
     ModelSpec model = common.model(supernet, "--supernet");
     SearchSpace space = SearchSpace.of(model);
     LatencyModel platform = common.hardware().model(hardware);
-    Dataset all = load(model);
+    Dataset all = datasets.load(model, supernet, seed).train();
     if (trainLimit > 0) {
       all = all.head(trainLimit);
     }
@@ -132,30 +128,5 @@ public final class SupernetSearchCommand implements Callable<Integer> {
           + out.resolve("search.json"));
     }
     return 0;
-  }
-
-  private Dataset load(ModelSpec model) {
-    Dataset d = switch (dataset) {
-      case "fashion-mnist" -> FashionMnist.load(data != null ? data : FashionMnist.DEBIAN_DIR).train();
-      case "cifar10" -> Cifar10.load(requireData()).train();
-      case "folder" -> ImageFolder.load(requireData(), model.imgSize(), model.imgChannels());
-      default -> throw new InvalidInputException("--dataset", null, "expected fashion-mnist, cifar10 or folder, got '" + dataset + "'");
-    };
-    if (d.channels() != model.imgChannels() || d.height() != model.imgSize() || d.width() != model.imgSize()) {
-      throw new InvalidInputException("--dataset", null, String.format("%s images are %dx%dx%d but %s expects %dx%dx%d",
-          dataset, d.height(), d.width(), d.channels(), supernet, model.imgSize(), model.imgSize(), model.imgChannels()));
-    }
-    if (d.numClasses() != model.numClasses()) {
-      throw new InvalidInputException("--dataset", null, dataset + " has " + d.numClasses() + " classes but " + supernet
-          + " has n_classes " + model.numClasses());
-    }
-    return d;
-  }
-
-  private Path requireData() {
-    if (data == null) {
-      throw new InvalidInputException("--data", null, "--dataset " + dataset + " needs --data DIR");
-    }
-    return data;
   }
 }

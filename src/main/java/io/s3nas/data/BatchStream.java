@@ -1,5 +1,6 @@
 package io.s3nas.data;
 
+import io.s3nas.common.Seeds;
 import java.util.Random;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -56,7 +57,7 @@ public final class BatchStream {
       for (int i = 0; i < idx.length; i++) {
         idx[i] = i;
       }
-      Random r = new Random(mix(seed, epoch, -1));
+      Random r = new Random(Seeds.mix(seed, epoch, -1));
       for (int i = idx.length - 1; i > 0; i--) {
         int j = r.nextInt(i + 1);
         int t = idx[i];
@@ -111,7 +112,7 @@ public final class BatchStream {
       int dy = 0;
       boolean flip = false;
       if (doAug) {
-        Random r = new Random(mix(seed, epoch, idx[b]));
+        Random r = new Random(Seeds.mix(seed, epoch, idx[b]));
         dx = aug.pad() > 0 ? r.nextInt(2 * aug.pad() + 1) - aug.pad() : 0;
         dy = aug.pad() > 0 ? r.nextInt(2 * aug.pad() + 1) - aug.pad() : 0;
         flip = aug.flip() && r.nextBoolean();
@@ -139,13 +140,5 @@ public final class BatchStream {
     }
     INDArray features = Nd4j.create(out, new long[] {idx.length, c, h, w}, DataType.FLOAT);
     return new Batch(features, labels);
-  }
-
-  /** SplitMix-style mixing of the stream coordinates into one seed. */
-  static long mix(long seed, long epoch, long index) {
-    long z = seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L + index * 0x94D049BB133111EBL;
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-    return z ^ (z >>> 31);
   }
 }

@@ -8,6 +8,7 @@ import io.s3nas.data.Normalization;
 import io.s3nas.latency.NetworkLatency;
 import io.s3nas.space.Architecture;
 import io.s3nas.space.SearchSpace;
+import io.s3nas.train.Predictions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -43,7 +44,7 @@ public final class SinglePathSearch {
       SupernetTrainer.Phase phase = step < warmupSteps ? SupernetTrainer.Phase.WARMUP : SupernetTrainer.Phase.SEARCH;
       int epoch = (int) (step / stream.stepsPerEpoch());
       Batch b = stream.batch(epoch, (int) (step % stream.stepsPerEpoch()));
-      SupernetTrainer.Step s = trainer.train(SupernetTrainer.nhwc(b), b.labels(), phase);
+      SupernetTrainer.Step s = trainer.train(b.nhwc(), b.labels(), phase);
       Log l = new Log(step, phase, s.loss(), s.crossEntropy(), s.expectedLatencyMs());
       log.add(l);
       progress.accept(new Progress(step + 1, total, l));
@@ -61,17 +62,8 @@ public final class SinglePathSearch {
     int correct = 0;
     for (int k = 0; k < s.sequentialBatches(); k++) {
       Batch b = s.sequential(k);
-      float[] logits = trainer.infer(SupernetTrainer.nhwc(b), b.size());
-      int classes = logits.length / b.size();
-      for (int i = 0; i < b.size(); i++) {
-        int best = 0;
-        for (int c = 1; c < classes; c++) {
-          if (logits[i * classes + c] > logits[i * classes + best]) {
-            best = c;
-          }
-        }
-        correct += best == b.labels()[i] ? 1 : 0;
-      }
+      float[] logits = trainer.infer(b.nhwc(), b.size());
+      correct += Predictions.correct(logits, b.labels());
     }
     return (double) correct / data.size();
   }

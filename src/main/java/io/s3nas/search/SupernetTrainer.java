@@ -1,6 +1,6 @@
 package io.s3nas.search;
 
-import io.s3nas.data.Batch;
+import io.s3nas.common.Seeds;
 import io.s3nas.latency.NetworkLatency;
 import io.s3nas.nn.engine.Param;
 import io.s3nas.nn.engine.RmsProp;
@@ -111,7 +111,7 @@ public final class SupernetTrainer {
   /** One step on NHWC images. */
   public Step train(float[] images, int[] labels, Phase phase) {
     int n = labels.length;
-    Random stepRng = new Random(mix(settings.seed(), step));
+    Random stepRng = new Random(Seeds.mix(settings.seed(), step, 0));
     List<List<float[]>> raw = rawWeights();
     SupernetDecisions.Pass pass = decisions.forward(raw, IndicatorMode.HARD,
         phase == Phase.WARMUP ? stepRng : null, settings.scaleKeptIndicators());
@@ -206,20 +206,5 @@ public final class SupernetTrainer {
     for (int i = 0; i < t.length; i++) {
       g[i] += wd * t[i];
     }
-  }
-
-  /** NHWC float images of a batch (its features are NCHW). */
-  public static float[] nhwc(Batch b) {
-    var f = b.features();
-    if (f.size(1) == 1) {
-      return f.data().asFloat(); // already a copy
-    }
-    return f.permute(0, 2, 3, 1).dup('c').data().asFloat();
-  }
-
-  static long mix(long seed, long step) {
-    long z = seed * 0x9E3779B97F4A7C15L + step * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    return z ^ (z >>> 27);
   }
 }

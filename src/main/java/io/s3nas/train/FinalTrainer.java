@@ -1,0 +1,134 @@
+package io.s3nas.train;
+
+import io.s3nas.common.Seeds;
+import io.s3nas.data.Augmentation;
+import io.s3nas.data.Batch;
+import io.s3nas.data.BatchStream;
+import io.s3nas.data.Dataset;
+import io.s3nas.data.Normalization;
+import io.s3nas.nn.engine.FinalNet;
+import io.s3nas.nn.engine.Param;
+import io.s3nas.nn.engine.RmsProp;
+import io.s3nas.nn.engine.SoftmaxCrossEntropy;
+import io.s3nas.space.Architecture;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * One step of final training (method.md §6.3): forward with dropout and drop-connect, label-smoothed
+ * cross entropy, weight decay on every non-BN tensor, one RMSProp update under the warm-up +
+ * staircase schedule, then the moving average (EMA) of every weight and BN statistic, which is
+ * what evaluation and the saved model use.
+ */
+public final class FinalTrainer {
+  /** What one step measured. */
+  public record Step(double loss, double crossEntropy, double learningRate) {}
+
+  private final FinalNet net;
+  private final TrainingSettings settings;
+  private final int stepsPerEpoch;
+  private final RmsProp optimizer;
+  private final List<RmsProp.FloatSlots> slots = new ArrayList<>();
+  private final Map<String, float[]> ema = new LinkedHashMap<>();
+  private long step;
+
+  public FinalTrainer(Architecture arch, TrainingSettings s, int stepsPerEpoch) {
+    this.settings = s;
+    this.stepsPerEpoch = stepsPerEpoch;
+    this.net = new FinalNet(arch, s.seed(), s.threads(), s.dropout(), s.dropConnect(), s.bnMomentum(), s.bnEpsilon());
+    this.optimizer = new RmsProp(s.rmsDecay(), s.momentum(), s.rmsEpsilon());
+    for (Param p : net.params()) {
+      slots.add(new RmsProp.FloatSlots(p.size()));
+    }
+    net.tensors().forEach((name, v) -> ema.put(name, v.clone()));
+  }
+
+  public FinalNet net() {
+    return net;
+  }
+
+  public long stepsDone() {
+    return step;
+  }
+
+  public int stepsPerEpoch() {
+    return stepsPerEpoch;
+  }
+
+  /** One step on NHWC images. */
+  public Step train(float[] images, int[] labels) {
+    int n = labels.length;
+    Random rng = new Random(Seeds.mix(settings.seed(), step, 1));
+    net.zeroGrad();
+    float[] logits = net.forward(images, n, true, rng);
+    int classes = logits.length / n;
+    float[] dLogits = new float[logits.length];
+    double ce = SoftmaxCrossEntropy.lossAndGradient(logits, labels, classes, settings.labelSmoothing(), dLogits);
+    net.backward(dLogits);
+    double wd = settings.weightDecay();
+    double decayLoss = 0;
+    for (Param p : net.params()) {
+      if (p.decay()) {
+        float[] v = p.value();
+        float[] g = p.grad();
+        for (int i = 0; i < v.length; i++) {
+          g[i] += (float) (wd * v[i]);
+          decayLoss += 0.5 * wd * v[i] * v[i];
+        }
+      }
+    }
+    double lr = settings.learningRateAt(step, stepsPerEpoch);
+    for (int i = 0; i < net.params().size(); i++) {
+      Param p = net.params().get(i);
+      optimizer.update(p.value(), p.grad(), slots.get(i), lr, 1.0);
+    }
+    step++;
+    updateEma();
+    return new Step(ce + decayLoss, ce, lr);
+  }
+
+  private void updateEma() {
+    float d = (float) Math.min(settings.emaDecay(), (1.0 + step) / (10.0 + step));
+    net.tensors().forEach((name, v) -> {
+      float[] e = ema.get(name);
+      for (int i = 0; i < v.length; i++) {
+        e[i] = d * e[i] + (1 - d) * v[i];
+      }
+    });
+  }
+
+  /** The averaged tensors (evaluation and saving use these). */
+  public Map<String, float[]> emaTensors() {
+    return ema;
+  }
+
+  /** Top-1 of the averaged network on a dataset (running BN statistics, no dropout). */
+  public double evaluate(Dataset data, Normalization norm) {
+    Map<String, float[]> live = net.tensors();
+    Map<String, float[]> backup = new LinkedHashMap<>();
+    live.forEach((name, v) -> {
+      backup.put(name, v.clone());
+      System.arraycopy(ema.get(name), 0, v, 0, v.length);
+    });
+    try {
+      return accuracy(net, data, norm, settings.batch());
+    } finally {
+      live.forEach((name, v) -> System.arraycopy(backup.get(name), 0, v, 0, v.length));
+    }
+  }
+
+  /** Top-1 of a network in evaluation mode. */
+  public static double accuracy(FinalNet net, Dataset data, Normalization norm, int batch) {
+    BatchStream s = new BatchStream(data, Math.min(batch, data.size()), 0, norm, Augmentation.NONE);
+    int correct = 0;
+    for (int k = 0; k < s.sequentialBatches(); k++) {
+      Batch b = s.sequential(k);
+      float[] logits = net.forward(b.nhwc(), b.size(), false, null);
+      correct += Predictions.correct(logits, b.labels());
+    }
+    return (double) correct / data.size();
+  }
+}

@@ -1,0 +1,57 @@
+package io.s3nas.train;
+
+import io.s3nas.data.Augmentation;
+import io.s3nas.data.Batch;
+import io.s3nas.data.BatchStream;
+import io.s3nas.data.Dataset;
+import io.s3nas.data.Normalization;
+import io.s3nas.space.Architecture;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Final training of an architecture (method.md §6.3) on a dataset, then top-1 of the averaged
+ * (EMA) network on the test split. Steps follow the seeded batch stream, so a run is reproducible
+ * from its seed.
+ */
+public final class FinalTraining {
+  /** One logged step. */
+  public record Log(long step, double loss, double crossEntropy, double learningRate) {}
+
+  /** Progress callback: steps done, total steps, the last step. */
+  public record Progress(long step, long total, Log last) {}
+
+  /** What a training run returns. */
+  public record Result(TrainedModel model, double testTop1, long steps, List<Log> log) {}
+
+  private FinalTraining() {}
+
+  public static Result run(Architecture arch, Dataset train, Dataset test, Normalization norm, Augmentation aug,
+                           TrainingSettings settings, Consumer<Progress> progress) {
+    BatchStream stream = new BatchStream(train, settings.batch(), settings.seed(), norm, aug);
+    FinalTrainer trainer = new FinalTrainer(arch, settings, stream.stepsPerEpoch());
+    long total = Math.max(1, Math.round(settings.epochs() * stream.stepsPerEpoch()));
+    List<Log> log = new ArrayList<>();
+    for (long step = 0; step < total; step++) {
+      int epoch = (int) (step / stream.stepsPerEpoch());
+      Batch b = stream.batch(epoch, (int) (step % stream.stepsPerEpoch()));
+      FinalTrainer.Step s = trainer.train(b.nhwc(), b.labels());
+      Log l = new Log(step, s.loss(), s.crossEntropy(), s.learningRate());
+      log.add(l);
+      progress.accept(new Progress(step + 1, total, l));
+    }
+    double top1 = test == null || test.size() == 0 ? Double.NaN : trainer.evaluate(test, norm);
+    Map<String, Object> info = new LinkedHashMap<>();
+    info.put("dataset", train.name());
+    info.put("train_images", train.size());
+    info.put("epochs", settings.epochs());
+    info.put("steps", total);
+    info.put("batch", settings.batch());
+    info.put("seed", settings.seed());
+    info.put("test_top1", top1);
+    return new Result(new TrainedModel(arch, trainer.emaTensors(), norm, info), top1, total, log);
+  }
+}
