@@ -85,58 +85,71 @@ public final class InferenceNet {
 
   // ---- builders --------------------------------------------------------------------------------
 
-  /** The whole network: stem, blocks, head, classifier. */
+  /** The whole network with random weights (for timing): stem, blocks, head, classifier. */
   public static InferenceNet of(Architecture arch, long seed) {
+    return of(arch, new RandomWeights(seed));
+  }
+
+  /** The whole network with the given weights (trained ones: {@link TrainedWeights}). */
+  public static InferenceNet of(Architecture arch, Weights w) {
     ModelSpec spec = arch.spec();
-    Nd4j.getRandom().setSeed(seed);
     Activation act = spec.activationOrDefault();
     List<Layer> layers = new ArrayList<>();
-    layers.add(conv(spec.firstConv(), spec.imgChannels(), act));
+    layers.add(conv(w, "stem", spec.firstConv(), spec.imgChannels(), act));
     NetworkLayout layout = arch.layout();
-    for (PlacedBlock p : layout.blocks()) {
-      layers.add(block(p.args(), act, spec.seInnerOrDefault(), spec.seGatingOrDefault()));
+    List<PlacedBlock> blocks = layout.blocks();
+    for (int i = 0; i < blocks.size(); i++) {
+      layers.add(block(w, "block" + i, blocks.get(i).args(), act, spec.seInnerOrDefault(), spec.seGatingOrDefault()));
     }
-    layers.add(head(spec, layout.headInputChannels(), act));
+    layers.add(head(w, spec, layout.headInputChannels(), act));
     return new InferenceNet(layers, new long[] {1, spec.imgChannels(), spec.imgSize(), spec.imgSize()});
+  }
+
+  /** The seeded random weights the timing builders use (the same seed gives the same weights). */
+  public static Weights randomWeights(long seed) {
+    return new RandomWeights(seed);
   }
 
   /** One repeat-1 final block at input size {@code size}. */
   public static InferenceNet ofBlock(BlockArgs b, int size, Activation act, Activation seInner, Activation seGate, long seed) {
-    Nd4j.getRandom().setSeed(seed);
-    return new InferenceNet(List.of(block(b, act, seInner, seGate)), new long[] {1, b.inputFilters(), size, size});
+    return new InferenceNet(List.of(block(new RandomWeights(seed), "block", b, act, seInner, seGate)),
+        new long[] {1, b.inputFilters(), size, size});
   }
 
   /** A stem or head convolution with its activation. */
   public static InferenceNet ofConv(LayerSpec l, int inputChannels, int size, Activation act, long seed) {
-    Nd4j.getRandom().setSeed(seed);
-    return new InferenceNet(List.of(conv(l, inputChannels, act)), new long[] {1, inputChannels, size, size});
+    return new InferenceNet(List.of(conv(new RandomWeights(seed), "conv", l, inputChannels, act)),
+        new long[] {1, inputChannels, size, size});
   }
 
   /** Global average pooling followed by the classifier. */
   public static InferenceNet ofPoolAndClassifier(int channels, int size, int classes, long seed) {
-    Nd4j.getRandom().setSeed(seed);
-    return new InferenceNet(List.of(new HeadLayer(null, null, dense(channels, classes), Nd4j.zeros(DataType.FLOAT, classes))),
-        new long[] {1, channels, size, size});
+    INDArray[] fc = new RandomWeights(seed).dense("fc", channels, classes);
+    return new InferenceNet(List.of(new HeadLayer(null, null, fc[0], fc[1], null)), new long[] {1, channels, size, size});
   }
 
-  private static Layer head(ModelSpec spec, int channels, Activation act) {
+  private static Layer head(Weights w, ModelSpec spec, int channels, Activation act) {
     LayerSpec mix = spec.featureMixLayer();
     int classes = spec.numClasses();
     if (spec.finalExpandLayer() != null) {
       LayerSpec fe = spec.finalExpandLayer();
-      return new HeadLayer(conv(fe, channels, act), conv(mix, fe.outputFilters(), act),
-          dense(mix.outputFilters(), classes), Nd4j.zeros(DataType.FLOAT, classes));
+      ConvLayer before = conv(w, "head.expand", fe, channels, act);
+      INDArray[] m = w.dense("head.mix", fe.outputFilters(), mix.outputFilters());
+      INDArray[] fc = w.dense("head.fc", mix.outputFilters(), classes);
+      return new HeadLayer(before, m, fc[0], fc[1], act);
     }
-    return new HeadLayer(conv(mix, channels, act), null, dense(mix.outputFilters(), classes),
-        Nd4j.zeros(DataType.FLOAT, classes));
+    ConvLayer before = conv(w, "head", mix, channels, act);
+    INDArray[] fc = w.dense("head.fc", mix.outputFilters(), classes);
+    return new HeadLayer(before, null, fc[0], fc[1], act);
   }
 
-  private static ConvLayer conv(LayerSpec l, int cin, Activation act) {
-    return new ConvLayer(convWeights(l.kernelSize(), cin, l.outputFilters()), bias(l.outputFilters()),
-        l.kernelSize(), l.stride(), false, act);
+  private static ConvLayer conv(Weights w, String name, LayerSpec l, int cin, Activation act) {
+    INDArray[] p = w.conv(name, l.kernelSize(), cin, l.outputFilters());
+    return new ConvLayer(p[0], p[1], l.kernelSize(), l.stride(), false, act);
   }
 
-  private static Layer block(BlockArgs b, Activation globalAct, Activation seInner, Activation seGate) {
+  private static Layer block(Weights w, String name, BlockArgs b, Activation globalAct, Activation seInner,
+                             Activation seGate) {
     Activation act = b.activation() != null ? b.activation() : globalAct;
     int in = b.inputFilters();
     int e = b.expandedFilters();
@@ -145,38 +158,32 @@ public final class InferenceNet {
     int[] groups = new int[b.kernels().size()];
     if (b.type().fused()) {
       int k = b.kernels().get(0);
-      front = new ConvLayer(convWeights(k, in, e), bias(e), k, b.strideH(), false, act);
+      INDArray[] p = w.conv(name + ".fused", k, in, e);
+      front = new ConvLayer(p[0], p[1], k, b.strideH(), false, act);
     } else {
       if (b.totalExpansion() != 1) {
-        front = new ConvLayer(convWeights(1, in, e), bias(e), 1, 1, false, act);
+        INDArray[] p = w.conv(name + ".expand", 1, in, e);
+        front = new ConvLayer(p[0], p[1], 1, 1, false, act);
       }
+      int offset = 0;
       for (int i = 0; i < b.kernels().size(); i++) {
         int k = b.kernels().get(i);
         int ch = in * b.expansions().get(i);
         groups[i] = ch;
-        INDArray w = Nd4j.randn(DataType.FLOAT, k, k, ch, 1).muli(Math.sqrt(2.0 / (k * k)));
-        branches.add(new ConvLayer(w, bias(ch), k, b.strideH(), true, act));
+        INDArray[] p = w.depthwise(name, i, k, offset, ch);
+        branches.add(new ConvLayer(p[0], p[1], k, b.strideH(), true, act));
+        offset += ch;
       }
     }
     SeLayer se = null;
     if (b.hasSe()) {
       int r = Complexity.seReducedFilters(b);
-      se = new SeLayer(dense(e, r), bias(r), dense(r, e), bias(e), seInner, seGate);
+      INDArray[] reduce = w.dense(name + ".se.reduce", e, r);
+      INDArray[] expand = w.dense(name + ".se.expand", r, e);
+      se = new SeLayer(reduce[0], reduce[1], expand[0], expand[1], seInner, seGate);
     }
-    ConvLayer project = new ConvLayer(convWeights(1, e, b.outputFilters()), bias(b.outputFilters()), 1, 1, false, null);
+    INDArray[] p = w.conv(name + ".project", 1, e, b.outputFilters());
+    ConvLayer project = new ConvLayer(p[0], p[1], 1, 1, false, null);
     return new BlockLayer(front, branches, groups, se, project, b.residual());
-  }
-
-  private static INDArray convWeights(int k, int cin, int cout) {
-    return Nd4j.randn(DataType.FLOAT, k, k, cin, cout).muli(Math.sqrt(2.0 / (k * k * cout)));
-  }
-
-  private static INDArray dense(int in, int out) {
-    double r = 1.0 / Math.sqrt(out);
-    return Nd4j.rand(DataType.FLOAT, in, out).muli(2 * r).subi(r);
-  }
-
-  private static INDArray bias(int n) {
-    return Nd4j.zeros(DataType.FLOAT, n);
   }
 }
