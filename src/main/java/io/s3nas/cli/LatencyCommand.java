@@ -11,7 +11,7 @@ import io.s3nas.latency.LatencyValidator;
 import io.s3nas.latency.MeasurableLatencyModel;
 import io.s3nas.latency.NetworkLatency;
 import io.s3nas.latency.TableLatencyModel;
-import io.s3nas.latency.nd4j.Nd4jLatencyModel;
+import io.s3nas.latency.measured.MeasuredLatencyModel;
 import io.s3nas.space.Architecture;
 import io.s3nas.space.Cost;
 import io.s3nas.space.ModelJson;
@@ -134,7 +134,7 @@ public final class LatencyCommand {
       }
       double secs = (System.nanoTime() - t0) / 1e9;
       PrintWriter out = spec.commandLine().getOut();
-      String file = model instanceof Nd4jLatencyModel n ? n.tableFile().toString() : "";
+      String file = model instanceof MeasuredLatencyModel n ? n.tableFile().toString() : "";
       if (json) {
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("platform", hardware);
@@ -362,11 +362,11 @@ public final class LatencyCommand {
   }
 
   static int roundsOf(MeasurableLatencyModel m) {
-    return m instanceof Nd4jLatencyModel n ? n.timerRounds() : 1;
+    return m instanceof MeasuredLatencyModel n ? n.timerRounds() : 1;
   }
 
   static void onProgress(MeasurableLatencyModel m, ProgressBar bar) {
-    if (m instanceof Nd4jLatencyModel n) {
+    if (m instanceof MeasuredLatencyModel n) {
       n.onProgress(done -> bar.stepTo(done));
     }
   }

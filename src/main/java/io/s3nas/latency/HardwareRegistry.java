@@ -6,7 +6,9 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
 import io.s3nas.common.InvalidInputException;
-import io.s3nas.latency.nd4j.Nd4jLatencyModel;
+import io.s3nas.latency.measured.MeasuredLatencyModel;
+import io.s3nas.latency.measured.Nd4jBackend;
+import io.s3nas.latency.measured.OnnxRuntimeBackend;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +29,7 @@ public final class HardwareRegistry {
       HardwarePlatform.Kind.TABLE, Set.of("table", "format", "parse-key", "unit-divisor", "missing", "vector-width", "analytical"),
       HardwarePlatform.Kind.ANALYTICAL, Set.of("analytical"),
       HardwarePlatform.Kind.ND4J, Set.of("threads", "batch", "warmup", "rounds", "runs-per-round", "quantile", "warmup-ms", "cache-dir", "network-overhead"),
-      HardwarePlatform.Kind.ONNXRUNTIME, Set.of("threads", "batch", "warmup", "rounds", "runs-per-round", "quantile", "warmup-ms", "cache-dir"));
+      HardwarePlatform.Kind.ONNXRUNTIME, Set.of("threads", "batch", "warmup", "rounds", "runs-per-round", "quantile", "warmup-ms", "cache-dir", "network-overhead"));
 
   private final Path dir;
   private final Map<String, HardwarePlatform> platforms;
@@ -110,9 +112,8 @@ public final class HardwareRegistry {
       return switch (p.kind()) {
         case TABLE -> tableModel(p, c, src);
         case ANALYTICAL -> analytical(p.name(), c.getConfig("analytical"), src + ": analytical");
-        case ND4J -> Nd4jLatencyModel.fromConfig(p);
-        case ONNXRUNTIME -> throw new InvalidInputException(src, "kind",
-            "platform '" + p.name() + "' measures ONNX Runtime, which needs the ONNX exporter; it is not built yet");
+        case ND4J -> MeasuredLatencyModel.fromConfig(p, new Nd4jBackend());
+        case ONNXRUNTIME -> MeasuredLatencyModel.fromConfig(p, new OnnxRuntimeBackend());
       };
     } catch (ConfigException.Missing e) {
       throw new InvalidInputException(src, e.getMessage().replaceAll(".*No configuration setting found for key '([^']*)'.*", "$1"),

@@ -3,19 +3,23 @@ package io.s3nas.latency;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.s3nas.latency.nd4j.Nd4jLatencyModel;
-import io.s3nas.latency.nd4j.Nd4jTimer;
+import io.s3nas.latency.measured.Backend;
+import io.s3nas.latency.measured.MeasuredLatencyModel;
+import io.s3nas.latency.measured.Nd4jBackend;
+import io.s3nas.latency.measured.OnnxRuntimeBackend;
+import io.s3nas.latency.measured.PassTimer;
 import io.s3nas.space.ModelJson;
 import io.s3nas.space.ModelSpec;
 import io.s3nas.space.SearchSpace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The CPU platform's mechanics on a tiny supernet with few timing rounds (accuracy is a benchmark). */
-class Nd4jLatencyModelTest {
+class MeasuredLatencyModelTest {
   @TempDir Path tmp;
 
   static final String TINY = """
@@ -25,37 +29,43 @@ class Nd4jLatencyModelTest {
        "feature_mix_layer": {"cls": "Conv2D", "output_filters": 16, "kernel_size": 1}}
       """;
 
-  private Nd4jLatencyModel model() {
-    return new Nd4jLatencyModel("cpu-nd4j", new Nd4jTimer(1, 2, 2, 2, 0.2, 0), 1, tmp, true);
+  private MeasuredLatencyModel model(String backend) {
+    Backend b = backend.equals("nd4j") ? new Nd4jBackend() : new OnnxRuntimeBackend();
+    return new MeasuredLatencyModel(backend, b, new PassTimer(1, 2, 2, 2, 0.2, 0), 1, tmp, true);
   }
 
-  @Test
-  void profilesEveryOutcomeOnceAndCachesTheTable() throws IOException {
+  @ParameterizedTest
+  @ValueSource(strings = {"nd4j", "onnxruntime"})
+  void profilesEveryOutcomeOnceAndCachesTheTable(String backend) throws IOException {
     ModelSpec tiny = ModelJson.parse(TINY, "tiny");
     SearchSpace space = SearchSpace.of(tiny);
-    Nd4jLatencyModel m = model();
+    MeasuredLatencyModel m = model(backend);
     NetworkLatency nl = NetworkLatency.of(space, m);
     // stem, head conv, pool, classifier + distinct block outcomes (two residual positions share theirs)
     int distinct = 15 + 6;
     assertEquals(4 + distinct, m.measuredCount());
     assertTrue(Files.exists(m.tableFile()));
     assertTrue(nl.maxMs() > nl.minMs() && nl.minMs() > 0);
-    Nd4jLatencyModel again = model();
+    MeasuredLatencyModel again = model(backend);
     assertEquals(m.measuredCount(), again.measuredCount(), "a second model reads the cache instead of measuring");
     assertEquals(nl.maxMs(), NetworkLatency.of(space, again).maxMs(), 1e-12);
   }
 
-  @Test
-  void validatorCalibratesAndReports() throws IOException {
+  @ParameterizedTest
+  @ValueSource(strings = {"nd4j", "onnxruntime"})
+  void validatorCalibratesAndReports(String backend) throws IOException {
     SearchSpace space = SearchSpace.of(ModelJson.parse(TINY, "tiny"));
-    Nd4jLatencyModel m = model();
+    MeasuredLatencyModel m = model(backend);
     Path png = tmp.resolve("plot.png");
     LatencyValidator.Report r = LatencyValidator.validate(m, space, 4, 3, 1, png, i -> {});
     assertEquals(4, r.rows().size());
     assertTrue(Files.size(png) > 1000);
     assertTrue(m.calibrated());
-    assertTrue(r.spearman() >= -1 && r.spearman() <= 1);
+    double[] est = r.rows().stream().mapToDouble(LatencyValidator.Row::estimatedMs).toArray();
+    double[] meas = r.rows().stream().mapToDouble(LatencyValidator.Row::measuredMs).toArray();
+    assertEquals(RankStats.spearman(est, meas), r.spearman(), 1e-12);
     for (LatencyValidator.Row row : r.rows()) {
+      assertTrue(row.measuredMs() > 0 && row.sumMs() > 0, "measured " + row);
       assertEquals(row.sumMs() * r.scale() + r.interceptMs(), row.estimatedMs(), 1e-9);
     }
   }

@@ -1,4 +1,4 @@
-package io.s3nas.latency.nd4j;
+package io.s3nas.latency.measured;
 
 import com.typesafe.config.Config;
 import io.s3nas.common.InvalidInputException;
@@ -8,8 +8,6 @@ import io.s3nas.latency.HardwarePlatform;
 import io.s3nas.latency.MeasurableLatencyModel;
 import io.s3nas.latency.LatencySource;
 import io.s3nas.latency.LatencyTable;
-import io.s3nas.nn.infer.InferenceNet;
-import io.s3nas.space.Activation;
 import io.s3nas.space.Architecture;
 import java.io.IOException;
 import java.io.Writer;
@@ -25,13 +23,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Latency of this machine's CPU through ND4J (platform {@code cpu-nd4j}). Components are measured
- * (interleaved, see {@link Nd4jTimer}) on first need and kept in a table cached on disk under
+ * Latency measured on this machine through a {@link Backend}: ND4J (platform {@code cpu-nd4j}) or
+ * ONNX Runtime ({@code onnxruntime-cpu}). Components are measured (interleaved, see
+ * {@link PassTimer}) on first need and kept in a table cached on disk under
  * {@code <cache-dir>/<fingerprint>.csv} (values in ms), so a supernet is profiled once per machine,
  * library version, thread count and batch.
  *
@@ -42,12 +40,13 @@ import org.slf4j.LoggerFactory;
  * table; estimates then charge every component {@code scale ×} its time and the network the
  * intercept once.
  */
-public final class Nd4jLatencyModel implements MeasurableLatencyModel {
-  private static final Logger LOG = LoggerFactory.getLogger(Nd4jLatencyModel.class);
+public final class MeasuredLatencyModel implements MeasurableLatencyModel {
+  private static final Logger LOG = LoggerFactory.getLogger(MeasuredLatencyModel.class);
   private static final long SEED = 7;
 
   private final String platform;
-  private final Nd4jTimer timer;
+  private final Backend backend;
+  private final PassTimer timer;
   private final int threads;
   private final Path cacheDir;
   private final MachineFingerprint fingerprint;
@@ -57,18 +56,20 @@ public final class Nd4jLatencyModel implements MeasurableLatencyModel {
   private boolean useCalibration;
   private IntConsumer progress = i -> {};
 
-  public Nd4jLatencyModel(String platform, Nd4jTimer timer, int threads, Path cacheDir, boolean useCalibration) {
+  public MeasuredLatencyModel(String platform, Backend backend, PassTimer timer, int threads, Path cacheDir,
+                              boolean useCalibration) {
     this.platform = platform;
+    this.backend = backend;
     this.timer = timer;
     this.threads = threads;
     this.cacheDir = cacheDir;
     this.useCalibration = useCalibration;
-    applyThreads(threads);
-    this.fingerprint = MachineFingerprint.current(threads, timer.batch());
+    backend.applyThreads(threads);
+    this.fingerprint = MachineFingerprint.current(backend, threads, timer.batch());
     load();
   }
 
-  public static Nd4jLatencyModel fromConfig(HardwarePlatform p) {
+  public static MeasuredLatencyModel fromConfig(HardwarePlatform p, Backend backend) {
     Config c = p.settings();
     String src = p.file().toString();
     int threads = c.hasPath("threads") ? c.getInt("threads") : 2;
@@ -83,25 +84,20 @@ public final class Nd4jLatencyModel implements MeasurableLatencyModel {
     if (!Set.of("calibrated", "none").contains(overhead)) {
       throw new InvalidInputException(src, "network-overhead", "expected calibrated or none, got '" + overhead + "'");
     }
-    Nd4jTimer timer;
+    PassTimer timer;
     if (threads < 1) {
       throw new InvalidInputException(src, "threads", "expected a positive integer");
     }
     try {
-      timer = new Nd4jTimer(batch, warmup, rounds, runs, quantile, warmupMs);
+      timer = new PassTimer(batch, warmup, rounds, runs, quantile, warmupMs);
     } catch (IllegalArgumentException e) {
       throw new InvalidInputException(src, null, "expected " + e.getMessage());
     }
     String override = System.getProperty("s3nas.latency.cache-dir");
     Path cache = Path.of(override != null ? override + "/" + p.name()
         : dir.startsWith("~/") ? System.getProperty("user.home") + dir.substring(1) : dir);
-    return new Nd4jLatencyModel(p.name(), timer, threads, cache,
+    return new MeasuredLatencyModel(p.name(), backend, timer, threads, cache,
         overhead.equals("calibrated"));
-  }
-
-  static void applyThreads(int threads) {
-    Nd4j.getEnvironment().setMaxThreads(threads);
-    Nd4j.getEnvironment().setMaxMasterThreads(threads);
   }
 
   @Override
@@ -164,20 +160,20 @@ public final class Nd4jLatencyModel implements MeasurableLatencyModel {
     if (missing.isEmpty()) {
       return;
     }
-    applyThreads(threads);
+    backend.applyThreads(threads);
     List<Component> todo = new ArrayList<>();
-    List<InferenceNet> nets = new ArrayList<>();
+    List<Backend.Pass> passes = new ArrayList<>();
     for (Component c : missing.values()) {
       if (c instanceof Component.Pool) {
         // pooling is timed together with the classifier
         measured.put(c.tableKey(), new LatencyTable.Entry(c.tableClass(), c.key(), c.inputSize(), 0));
       } else {
         todo.add(c);
-        nets.add(net(c));
+        passes.add(backend.component(c, timer.batch(), SEED));
       }
     }
     LOG.info("profiling {} components on {} ({} rounds)", todo.size(), platform, timer.rounds());
-    List<Timing> t = timer.timeAll(nets, SEED, progress);
+    List<Timing> t = timeAndClose(passes);
     for (int i = 0; i < todo.size(); i++) {
       Component c = todo.get(i);
       measured.put(c.tableKey(), new LatencyTable.Entry(c.tableClass(), c.key(), c.inputSize(), t.get(i).ms()));
@@ -190,26 +186,23 @@ public final class Nd4jLatencyModel implements MeasurableLatencyModel {
     this.progress = p == null ? i -> {} : p;
   }
 
-  private static InferenceNet net(Component c) {
-    if (c instanceof Component.Block b) {
-      return InferenceNet.ofBlock(b.args(), b.inputSize(), Activation.RELU, Activation.RELU, Activation.SIGMOID, SEED);
-    } else if (c instanceof Component.Conv conv) {
-      return InferenceNet.ofConv(conv.layer(), conv.inputChannels(), conv.inputSize(), Activation.RELU, SEED);
-    } else if (c instanceof Component.Classifier d) {
-      return InferenceNet.ofPoolAndClassifier(d.inputs(), 1, d.classes(), SEED);
-    }
-    throw new IllegalArgumentException("cannot time component " + c);
-  }
-
   /** Times whole networks, interleaved. */
   @Override
   public double[] measureNetworksMs(List<Architecture> archs) {
-    applyThreads(threads);
-    List<InferenceNet> nets = new ArrayList<>();
+    backend.applyThreads(threads);
+    List<Backend.Pass> passes = new ArrayList<>();
     for (Architecture a : archs) {
-      nets.add(InferenceNet.of(a, SEED));
+      passes.add(backend.network(a, timer.batch(), SEED));
     }
-    return timer.timeAll(nets, SEED, progress).stream().mapToDouble(Timing::ms).toArray();
+    return timeAndClose(passes).stream().mapToDouble(Timing::ms).toArray();
+  }
+
+  private List<Timing> timeAndClose(List<Backend.Pass> passes) {
+    try {
+      return timer.timeAll(passes, progress);
+    } finally {
+      passes.forEach(Backend.Pass::close);
+    }
   }
 
   /** Fits and stores measured ≈ intercept + scale · Σ components on (sum, measured) pairs. */
@@ -246,7 +239,7 @@ public final class Nd4jLatencyModel implements MeasurableLatencyModel {
     try {
       Files.createDirectories(cacheDir);
       try (Writer w = Files.newBufferedWriter(calibrationFile(), StandardCharsets.UTF_8)) {
-        p.store(w, "cpu-nd4j network calibration: measured = intercept_ms + scale * sum(components)");
+        p.store(w, platform + " network calibration: measured = intercept_ms + scale * sum(components)");
       }
     } catch (IOException e) {
       LOG.warn("cannot write {}: {}", calibrationFile(), e.getMessage());
@@ -302,7 +295,7 @@ public final class Nd4jLatencyModel implements MeasurableLatencyModel {
       Path tmp = Files.createTempFile(cacheDir, "table", ".tmp");
       try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
         new LatencyTable(tableFile().toString(), new ArrayList<>(measured.values()), List.of())
-            .writeCsv(w, "cpu-nd4j latencies in ms, median of timed runs\n" + fingerprint.describe());
+            .writeCsv(w, platform + " latencies in ms, low quantile of interleaved timed runs\n" + fingerprint.describe());
       }
       Files.move(tmp, tableFile(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
