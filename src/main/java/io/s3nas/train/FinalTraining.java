@@ -52,6 +52,6 @@ public final class FinalTraining {
     info.put("batch", settings.batch());
     info.put("seed", settings.seed());
     info.put("test_top1", top1);
-    return new Result(new TrainedModel(arch, trainer.emaTensors(), norm, info), top1, total, log);
+    return new Result(new TrainedModel(arch, trainer.emaTensors(), settings.bnEpsilon(), norm, info), top1, total, log);
   }
 }

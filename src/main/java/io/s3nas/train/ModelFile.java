@@ -56,6 +56,7 @@ public final class ModelFile {
     });
     byte[] bin = buf.array();
     meta.put("sha256", sha256(bin));
+    meta.put("bn_epsilon", m.bnEpsilon());
     ObjectNode norm = meta.putObject("normalization");
     norm.set("mean", MAPPER.valueToTree(m.normalization().mean()));
     norm.set("std", MAPPER.valueToTree(m.normalization().std()));
@@ -134,7 +135,11 @@ public final class ModelFile {
         MAPPER.convertValue(n.path("std"), double[].class));
     @SuppressWarnings("unchecked")
     Map<String, Object> info = MAPPER.convertValue(meta.path("info"), Map.class);
-    return new TrainedModel(arch, tensors, norm, info == null ? Map.of() : info);
+    double eps = meta.path("bn_epsilon").asDouble(-1);
+    if (!(eps > 0)) {
+      throw new InvalidInputException(src, "model.json bn_epsilon", "a positive number");
+    }
+    return new TrainedModel(arch, tensors, eps, norm, info == null ? Map.of() : info);
   }
 
   private static void entry(ZipOutputStream zip, String name, byte[] data) throws IOException {
