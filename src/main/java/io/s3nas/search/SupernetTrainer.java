@@ -8,7 +8,10 @@ import io.s3nas.nn.engine.SoftmaxCrossEntropy;
 import io.s3nas.nn.engine.SupernetNet;
 import io.s3nas.space.SearchSpace;
 import io.s3nas.space.SearchableBlock;
+import io.s3nas.checkpoint.TensorArchive;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Random;
 
@@ -85,6 +88,64 @@ public final class SupernetTrainer {
       w.add(ws);
     }
     return w;
+  }
+
+  /**
+   * The whole training state: weights, BN statistics, thresholds, every optimiser slot and the step
+   * (the batch stream and every random draw are pure functions of seed and step, so nothing else
+   * is needed to continue the run exactly).
+   */
+  public TensorArchive state() {
+    Map<String, float[]> floats = new LinkedHashMap<>();
+    net.tensors().forEach((k, v) -> floats.put("net:" + k, v.clone()));
+    List<Param> ps = net.params();
+    for (int i = 0; i < ps.size(); i++) {
+      floats.put("ms:" + ps.get(i).name(), slots.get(i).ms.clone());
+      floats.put("mom:" + ps.get(i).name(), slots.get(i).mom.clone());
+    }
+    Map<String, double[]> doubles = new LinkedHashMap<>();
+    int ti = 0;
+    for (SearchableBlock b : decisions.space().blocks()) {
+      for (int i = 0; i < b.branches().size(); i++) {
+        BranchSuperkernel k = decisions.kernel(b.index(), i);
+        RmsProp.DoubleSlots[] s = thresholdSlots.get(ti++);
+        String id = b.index() + "." + i;
+        doubles.put("thr-kernel:" + id, k.kernelThresholds().clone());
+        doubles.put("thr-channel:" + id, k.channelThresholds().clone());
+        doubles.put("ms-kernel:" + id, s[0].ms.clone());
+        doubles.put("mom-kernel:" + id, s[0].mom.clone());
+        doubles.put("ms-channel:" + id, s[1].ms.clone());
+        doubles.put("mom-channel:" + id, s[1].mom.clone());
+      }
+    }
+    TensorArchive a = new TensorArchive(TensorArchive.empty().meta(), floats, doubles);
+    a.meta().put("step", step);
+    return a;
+  }
+
+  /** Restores a {@link #state()} of a trainer of the same supernet. */
+  public void restore(TensorArchive a) {
+    net.tensors().forEach((k, v) -> a.copyInto("net:" + k, v));
+    List<Param> ps = net.params();
+    for (int i = 0; i < ps.size(); i++) {
+      a.copyInto("ms:" + ps.get(i).name(), slots.get(i).ms);
+      a.copyInto("mom:" + ps.get(i).name(), slots.get(i).mom);
+    }
+    int ti = 0;
+    for (SearchableBlock b : decisions.space().blocks()) {
+      for (int i = 0; i < b.branches().size(); i++) {
+        BranchSuperkernel k = decisions.kernel(b.index(), i);
+        RmsProp.DoubleSlots[] s = thresholdSlots.get(ti++);
+        String id = b.index() + "." + i;
+        a.copyInto("thr-kernel:" + id, k.kernelThresholds());
+        a.copyInto("thr-channel:" + id, k.channelThresholds());
+        a.copyInto("ms-kernel:" + id, s[0].ms);
+        a.copyInto("mom-kernel:" + id, s[0].mom);
+        a.copyInto("ms-channel:" + id, s[1].ms);
+        a.copyInto("mom-channel:" + id, s[1].mom);
+      }
+    }
+    step = a.meta().path("step").asLong();
   }
 
   /** The decisions of the current thresholds (hard, no dropout): what derivation reads. */

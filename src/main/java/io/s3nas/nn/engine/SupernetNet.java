@@ -61,6 +61,32 @@ public final class SupernetNet {
     return blocks.get(block).depthwise.get(branch);
   }
 
+  /**
+   * Every parameter and each BN layer's running {@code <bn>.mean} / {@code <bn>.var}, by name; the
+   * arrays are live (checkpoints read and restore them).
+   */
+  public java.util.Map<String, float[]> tensors() {
+    java.util.Map<String, float[]> t = new java.util.LinkedHashMap<>();
+    for (Param p : params) {
+      t.put(p.name(), p.value());
+    }
+    List<BnLayer> norms = new ArrayList<>();
+    norms.add(stem.bn);
+    for (SuperBlock b : blocks) {
+      if (b.bn1 != null) {
+        norms.add(b.bn1);
+      }
+      norms.add(b.bn2);
+      norms.add(b.bn3);
+    }
+    norms.add(head.conv.bn);
+    for (BnLayer b : norms) {
+      t.put(b.name + ".mean", b.runMean);
+      t.put(b.name + ".var", b.runVar);
+    }
+    return t;
+  }
+
   public void zeroGrad() {
     for (Param p : params) {
       java.util.Arrays.fill(p.grad(), 0f);
