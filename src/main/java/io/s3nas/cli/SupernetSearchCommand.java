@@ -1,5 +1,8 @@
 package io.s3nas.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.s3nas.checkpoint.CheckpointStore;
 import io.s3nas.common.InvalidInputException;
 import io.s3nas.data.Augmentation;
 import io.s3nas.data.Dataset;
@@ -52,15 +55,18 @@ public final class SupernetSearchCommand implements Callable<Integer> {
   @Option(names = "--lr", description = "Learning rate (default 0.016 x batch / 256)") Double lr;
   @Option(names = "--threshold-lr-scale", defaultValue = "1", description = "Thresholds' learning rate relative to the weights' (paper: 1)") double thresholdLr;
   @Option(names = "--out", defaultValue = "runs/supernet-search", paramLabel = "DIR") Path out;
+  @Option(names = "--checkpoint-every", defaultValue = "100", description = "Steps between checkpoints (default ${DEFAULT-VALUE}); they go to <out>/checkpoints") int checkpointEvery;
+  @Option(names = "--resume", description = "Continue from the latest checkpoint in <out>/checkpoints (same settings required)") boolean resume;
   @Option(names = "--json") boolean json;
 
   @Override
   public Integer call() throws IOException {
     if (!(targetMs > 0) || batch < 1 || threads < 1 || warmupEpochs < 0 || searchEpochs < 0 || trainLimit < 0
-        || !(thresholdLr > 0) || (lr != null && !(lr > 0))
+        || !(thresholdLr > 0) || (lr != null && !(lr > 0)) || checkpointEvery < 1
         || !(validationShare > 0 && validationShare < 1)) {
       throw new InvalidInputException("options", null, "expected --target-ms > 0, --batch >= 1, --threads >= 1, "
-          + "epochs >= 0, --train-limit >= 0, --lr > 0, --threshold-lr-scale > 0 and 0 < --validation < 1");
+          + "epochs >= 0, --train-limit >= 0, --lr > 0, --threshold-lr-scale > 0, --checkpoint-every >= 1 and "
+          + "0 < --validation < 1");
     }
     ModelSpec model = common.model(supernet, "--supernet");
     SearchSpace space = SearchSpace.of(model);
@@ -86,10 +92,20 @@ public final class SupernetSearchCommand implements Callable<Integer> {
     SearchSettings settings = (lr == null ? defaults : defaults.withLearningRate(lr)).withThresholdLrScale(thresholdLr);
     Normalization norm = split.train().statistics();
     Augmentation aug = new Augmentation(2, model.imgChannels() == 3);
+    ObjectNode identity = new ObjectMapper().createObjectNode();
+    identity.put("supernet", CheckpointStore.sha256(ModelJson.format(model).getBytes(StandardCharsets.UTF_8)));
+    identity.put("hardware", hardware);
+    identity.put("dataset", datasets.dataset);
+    identity.put("train_images", split.train().size());
+    identity.put("warmup_steps", warmupSteps);
+    identity.put("search_steps", searchSteps);
+    identity.set("settings", new ObjectMapper().valueToTree(settings));
+    SinglePathSearch.Checkpoints ck = new SinglePathSearch.Checkpoints(new CheckpointStore(out.resolve("checkpoints")),
+        "supernet-search", checkpointEvery, identity, resume);
     SinglePathSearch.Result r;
     try (ProgressBar bar = LatencyCommand.bar("search", Math.max(1, warmupSteps + searchSteps))) {
       r = SinglePathSearch.run(space, latency, split.train(), split.validation(), norm, aug, settings, warmupSteps,
-          searchSteps, p -> {
+          searchSteps, ck, p -> {
             bar.stepTo(p.step());
             bar.setExtraMessage(String.format(" %s lat %.3f ms loss %.3f", p.last().phase().name().toLowerCase(),
                 p.last().expectedMs(), p.last().loss()));

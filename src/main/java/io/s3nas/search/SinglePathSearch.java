@@ -103,7 +103,8 @@ public final class SinglePathSearch {
       return 0;
     }
     TensorArchive a = TensorArchive.fromBytes(ck.store().get(ref.get()), ck.store().dir().resolve(ref.get()).toString());
-    if (!ck.identity().equals(a.meta().path("identity"))) {
+    // compared as JSON text: a stored long 1 reads back as an int node, equal in text only
+    if (!ck.identity().toString().equals(a.meta().path("identity").toString())) {
       throw new InvalidInputException(ck.store().dir().resolve(ck.run() + ".latest").toString(), "identity",
           "a checkpoint of this run; it was written with other settings (" + a.meta().path("identity")
               + "); use another checkpoint folder or run name");

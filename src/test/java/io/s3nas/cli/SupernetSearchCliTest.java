@@ -60,9 +60,21 @@ class SupernetSearchCliTest {
     Path out = tmp.resolve("run");
     CliTest.Result r = CliTest.run("supernet-search", "--supernet", sup.toString(), "--data", fakeFashion(200).toString(),
         "--hardware", "custom", "--target-ms", "10", "--warmup-epochs", "0.2", "--search-epochs", "0.2",
-        "--batch", "8", "--out", out.toString(), "--json");
+        "--batch", "8", "--checkpoint-every", "3", "--out", out.toString(), "--json");
     assertEquals(0, r.code(), r.err());
     JsonNode j = new ObjectMapper().readTree(r.out());
+    assertTrue(Files.exists(out.resolve("checkpoints/supernet-search.latest")));
+    CliTest.Result again = CliTest.run("supernet-search", "--supernet", sup.toString(), "--data",
+        tmp.resolve("fashion").toString(), "--hardware", "custom", "--target-ms", "10", "--warmup-epochs", "0.2",
+        "--search-epochs", "0.2", "--batch", "8", "--checkpoint-every", "3", "--out", out.toString(), "--json", "--resume");
+    assertEquals(0, again.code(), again.err());
+    assertEquals(j.get("block_strings"), new ObjectMapper().readTree(again.out()).get("block_strings"),
+        "a finished run resumes at its end and derives the same architecture");
+    CliTest.Result otherSeed = CliTest.run("supernet-search", "--supernet", sup.toString(), "--data",
+        tmp.resolve("fashion").toString(), "--hardware", "custom", "--target-ms", "10", "--warmup-epochs", "0.2",
+        "--search-epochs", "0.2", "--batch", "8", "--seed", "9", "--out", out.toString(), "--resume");
+    assertEquals(2, otherSeed.code());
+    assertTrue(otherSeed.err().contains("other settings"), otherSeed.err());
     assertTrue(j.get("estimated_latency_ms").asDouble() > 0);
     assertEquals(4, j.get("warmup_steps").asInt());
     assertTrue(Files.readString(out.resolve("block_strings.txt")).contains("_c"));
