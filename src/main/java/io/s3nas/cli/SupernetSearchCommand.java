@@ -3,6 +3,7 @@ package io.s3nas.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.s3nas.checkpoint.CheckpointStore;
+import io.s3nas.checkpoint.RunCheckpoints;
 import io.s3nas.common.InvalidInputException;
 import io.s3nas.data.Augmentation;
 import io.s3nas.data.Dataset;
@@ -100,7 +101,7 @@ public final class SupernetSearchCommand implements Callable<Integer> {
     identity.put("warmup_steps", warmupSteps);
     identity.put("search_steps", searchSteps);
     identity.set("settings", new ObjectMapper().valueToTree(settings));
-    SinglePathSearch.Checkpoints ck = new SinglePathSearch.Checkpoints(new CheckpointStore(out.resolve("checkpoints")),
+    RunCheckpoints ck = new RunCheckpoints(new CheckpointStore(out.resolve("checkpoints")),
         "supernet-search", checkpointEvery, identity, resume);
     SinglePathSearch.Result r;
     try (ProgressBar bar = LatencyCommand.bar("search", Math.max(1, warmupSteps + searchSteps))) {

@@ -1,9 +1,7 @@
 package io.s3nas.search;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.s3nas.checkpoint.CheckpointStore;
+import io.s3nas.checkpoint.RunCheckpoints;
 import io.s3nas.checkpoint.TensorArchive;
-import io.s3nas.common.InvalidInputException;
 import io.s3nas.data.Augmentation;
 import io.s3nas.data.Batch;
 import io.s3nas.data.BatchStream;
@@ -17,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -37,18 +36,6 @@ public final class SinglePathSearch {
   public record Result(Architecture architecture, int[] choice, double estimatedMs, double targetMs,
                        double validationTop1, List<Log> log) {}
 
-  /**
-   * Where and how often a run checkpoints, and what identifies it: a resume only continues a
-   * checkpoint whose identity (supernet, settings, data, steps, platform) equals this run's.
-   */
-  public record Checkpoints(CheckpointStore store, String run, int everySteps, ObjectNode identity, boolean resume) {
-    public Checkpoints {
-      if (everySteps < 1) {
-        throw new IllegalArgumentException("checkpoint interval must be >= 1 step");
-      }
-    }
-  }
-
   private SinglePathSearch() {}
 
   public static Result run(SearchSpace space, NetworkLatency latency, Dataset train, Dataset validation,
@@ -60,12 +47,12 @@ public final class SinglePathSearch {
   /** A run that writes a checkpoint every {@code ck.everySteps()} steps and at the end, and resumes from the latest. */
   public static Result run(SearchSpace space, NetworkLatency latency, Dataset train, Dataset validation,
                            Normalization norm, Augmentation aug, SearchSettings settings, int warmupSteps,
-                           int searchSteps, Checkpoints ck, Consumer<Progress> progress) {
+                           int searchSteps, RunCheckpoints ck, Consumer<Progress> progress) {
     BatchStream stream = new BatchStream(train, settings.batch(), settings.seed(), norm, aug);
     SupernetTrainer trainer = new SupernetTrainer(space, latency, settings, stream.stepsPerEpoch());
     List<Log> log = new ArrayList<>();
     long total = (long) warmupSteps + searchSteps;
-    long start = ck != null && ck.resume() ? resume(ck, trainer, log, warmupSteps) : 0;
+    long start = ck != null ? resume(ck, trainer, log, warmupSteps) : 0;
     for (long step = start; step < total; step++) {
       SupernetTrainer.Phase phase = step < warmupSteps ? SupernetTrainer.Phase.WARMUP : SupernetTrainer.Phase.SEARCH;
       int epoch = (int) (step / stream.stepsPerEpoch());
@@ -73,7 +60,7 @@ public final class SinglePathSearch {
       SupernetTrainer.Step s = trainer.train(b.nhwc(), b.labels(), phase);
       Log l = new Log(step, phase, s.loss(), s.crossEntropy(), s.expectedLatencyMs());
       log.add(l);
-      if (ck != null && ((step + 1) % ck.everySteps() == 0 || step + 1 == total)) {
+      if (ck != null && ck.due(step + 1, total)) {
         save(ck, trainer, log);
       }
       progress.accept(new Progress(step + 1, total, l));
@@ -85,34 +72,25 @@ public final class SinglePathSearch {
     return new Result(arch, choice, latency.estimate(choice), settings.targetMs(), top1, log);
   }
 
-  private static void save(Checkpoints ck, SupernetTrainer trainer, List<Log> log) {
-    TensorArchive a = trainer.state();
-    a.meta().set("identity", ck.identity());
-    Map<String, double[]> d = new LinkedHashMap<>(a.doubles());
-    d.put("log:loss", log.stream().mapToDouble(Log::loss).toArray());
-    d.put("log:ce", log.stream().mapToDouble(Log::crossEntropy).toArray());
-    d.put("log:ms", log.stream().mapToDouble(Log::expectedMs).toArray());
-    TensorArchive withLog = new TensorArchive(a.meta(), a.floats(), d);
-    ck.store().pointTo(ck.run(), ck.store().put(withLog.toBytes()));
+  private static void save(RunCheckpoints ck, SupernetTrainer trainer, List<Log> log) {
+    Map<String, double[]> cols = new LinkedHashMap<>();
+    cols.put("loss", log.stream().mapToDouble(Log::loss).toArray());
+    cols.put("ce", log.stream().mapToDouble(Log::crossEntropy).toArray());
+    cols.put("ms", log.stream().mapToDouble(Log::expectedMs).toArray());
+    ck.save(trainer.state(), cols);
   }
 
   /** Restores the latest checkpoint of the run, if any, and returns the step to continue from. */
-  private static long resume(Checkpoints ck, SupernetTrainer trainer, List<Log> log, int warmupSteps) {
-    var ref = ck.store().latest(ck.run());
-    if (ref.isEmpty()) {
+  private static long resume(RunCheckpoints ck, SupernetTrainer trainer, List<Log> log, int warmupSteps) {
+    Optional<TensorArchive> latest = ck.latest();
+    if (latest.isEmpty()) {
       return 0;
     }
-    TensorArchive a = TensorArchive.fromBytes(ck.store().get(ref.get()), ck.store().dir().resolve(ref.get()).toString());
-    // compared as JSON text: a stored long 1 reads back as an int node, equal in text only
-    if (!ck.identity().toString().equals(a.meta().path("identity").toString())) {
-      throw new InvalidInputException(ck.store().dir().resolve(ck.run() + ".latest").toString(), "identity",
-          "a checkpoint of this run; it was written with other settings (" + a.meta().path("identity")
-              + "); use another checkpoint folder or run name");
-    }
+    TensorArchive a = latest.get();
     trainer.restore(a);
-    double[] loss = a.doubles("log:loss");
-    double[] ce = a.doubles("log:ce");
-    double[] ms = a.doubles("log:ms");
+    double[] loss = RunCheckpoints.column(a, "loss");
+    double[] ce = RunCheckpoints.column(a, "ce");
+    double[] ms = RunCheckpoints.column(a, "ms");
     for (int i = 0; i < loss.length; i++) {
       log.add(new Log(i, i < warmupSteps ? SupernetTrainer.Phase.WARMUP : SupernetTrainer.Phase.SEARCH, loss[i], ce[i],
           ms[i]));

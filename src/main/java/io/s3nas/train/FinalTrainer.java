@@ -1,5 +1,6 @@
 package io.s3nas.train;
 
+import io.s3nas.checkpoint.TensorArchive;
 import io.s3nas.common.Seeds;
 import io.s3nas.data.Augmentation;
 import io.s3nas.data.Batch;
@@ -98,6 +99,33 @@ public final class FinalTrainer {
         e[i] = d * e[i] + (1 - d) * v[i];
       }
     });
+  }
+
+  /** Weights, BN statistics, optimiser slots, the moving averages and the step: all a resume needs. */
+  public TensorArchive state() {
+    Map<String, float[]> floats = new LinkedHashMap<>();
+    net.tensors().forEach((k, v) -> floats.put("net:" + k, v.clone()));
+    ema.forEach((k, v) -> floats.put("ema:" + k, v.clone()));
+    List<Param> ps = net.params();
+    for (int i = 0; i < ps.size(); i++) {
+      floats.put("ms:" + ps.get(i).name(), slots.get(i).ms.clone());
+      floats.put("mom:" + ps.get(i).name(), slots.get(i).mom.clone());
+    }
+    TensorArchive a = new TensorArchive(TensorArchive.empty().meta(), floats, Map.of());
+    a.meta().put("step", step);
+    return a;
+  }
+
+  /** Restores a {@link #state()} of a trainer of the same architecture. */
+  public void restore(TensorArchive a) {
+    net.tensors().forEach((k, v) -> a.copyInto("net:" + k, v));
+    ema.forEach((k, v) -> a.copyInto("ema:" + k, v));
+    List<Param> ps = net.params();
+    for (int i = 0; i < ps.size(); i++) {
+      a.copyInto("ms:" + ps.get(i).name(), slots.get(i).ms);
+      a.copyInto("mom:" + ps.get(i).name(), slots.get(i).mom);
+    }
+    step = a.meta().path("step").asLong();
   }
 
   /** The averaged tensors (evaluation and saving use these). */

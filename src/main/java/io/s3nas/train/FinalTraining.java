@@ -1,5 +1,7 @@
 package io.s3nas.train;
 
+import io.s3nas.checkpoint.RunCheckpoints;
+import io.s3nas.checkpoint.TensorArchive;
 import io.s3nas.data.Augmentation;
 import io.s3nas.data.Batch;
 import io.s3nas.data.BatchStream;
@@ -10,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -31,16 +34,25 @@ public final class FinalTraining {
 
   public static Result run(Architecture arch, Dataset train, Dataset test, Normalization norm, Augmentation aug,
                            TrainingSettings settings, Consumer<Progress> progress) {
+    return run(arch, train, test, norm, aug, settings, null, progress);
+  }
+
+  public static Result run(Architecture arch, Dataset train, Dataset test, Normalization norm, Augmentation aug,
+                           TrainingSettings settings, RunCheckpoints ck, Consumer<Progress> progress) {
     BatchStream stream = new BatchStream(train, settings.batch(), settings.seed(), norm, aug);
     FinalTrainer trainer = new FinalTrainer(arch, settings, stream.stepsPerEpoch());
     long total = Math.max(1, Math.round(settings.epochs() * stream.stepsPerEpoch()));
     List<Log> log = new ArrayList<>();
-    for (long step = 0; step < total; step++) {
+    long start = ck != null ? resume(ck, trainer, log) : 0;
+    for (long step = start; step < total; step++) {
       int epoch = (int) (step / stream.stepsPerEpoch());
       Batch b = stream.batch(epoch, (int) (step % stream.stepsPerEpoch()));
       FinalTrainer.Step s = trainer.train(b.nhwc(), b.labels());
       Log l = new Log(step, s.loss(), s.crossEntropy(), s.learningRate());
       log.add(l);
+      if (ck != null && ck.due(step + 1, total)) {
+        save(ck, trainer, log);
+      }
       progress.accept(new Progress(step + 1, total, l));
     }
     double top1 = test == null || test.size() == 0 ? Double.NaN : trainer.evaluate(test, norm);
@@ -53,5 +65,29 @@ public final class FinalTraining {
     info.put("seed", settings.seed());
     info.put("test_top1", top1);
     return new Result(new TrainedModel(arch, trainer.emaTensors(), settings.bnEpsilon(), norm, info), top1, total, log);
+  }
+
+  private static void save(RunCheckpoints ck, FinalTrainer trainer, List<Log> log) {
+    Map<String, double[]> cols = new LinkedHashMap<>();
+    cols.put("loss", log.stream().mapToDouble(Log::loss).toArray());
+    cols.put("ce", log.stream().mapToDouble(Log::crossEntropy).toArray());
+    cols.put("lr", log.stream().mapToDouble(Log::learningRate).toArray());
+    ck.save(trainer.state(), cols);
+  }
+
+  private static long resume(RunCheckpoints ck, FinalTrainer trainer, List<Log> log) {
+    Optional<TensorArchive> latest = ck.latest();
+    if (latest.isEmpty()) {
+      return 0;
+    }
+    TensorArchive a = latest.get();
+    trainer.restore(a);
+    double[] loss = RunCheckpoints.column(a, "loss");
+    double[] ce = RunCheckpoints.column(a, "ce");
+    double[] lr = RunCheckpoints.column(a, "lr");
+    for (int i = 0; i < loss.length; i++) {
+      log.add(new Log(i, loss[i], ce[i], lr[i]));
+    }
+    return trainer.stepsDone();
   }
 }

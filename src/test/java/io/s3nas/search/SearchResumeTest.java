@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.s3nas.TestImages;
 import io.s3nas.checkpoint.CheckpointStore;
+import io.s3nas.checkpoint.RunCheckpoints;
 import io.s3nas.common.InvalidInputException;
 import io.s3nas.data.Augmentation;
 import io.s3nas.data.FashionMnist;
@@ -46,7 +47,7 @@ class SearchResumeTest {
     FashionMnist.Splits d = FashionMnist.load(TestImages.learnableFashion(tmp.resolve("data"), 96, 8, 5));
     SearchSettings s = SearchSettings.defaults(16, latency.minMs() * 1.3, 2, 11).withThresholdLrScale(20);
     ObjectNode id = new ObjectMapper().createObjectNode().put("supernet", "tiny").put("seed", 11);
-    SinglePathSearch.Checkpoints ck = new SinglePathSearch.Checkpoints(new CheckpointStore(store), "run", every, id, resume);
+    RunCheckpoints ck = new RunCheckpoints(new CheckpointStore(store), "run", every, id, resume);
     return SinglePathSearch.run(space, latency, d.train(), d.test(), d.train().statistics(), new Augmentation(1, false),
         s, 7, 11, ck, p -> {
           if (p.step() == crashAfter) {
@@ -100,7 +101,7 @@ class SearchResumeTest {
     ObjectNode other = new ObjectMapper().createObjectNode().put("supernet", "tiny").put("seed", 12);
     InvalidInputException e = assertThrows(InvalidInputException.class, () -> SinglePathSearch.run(space, latency,
         d.train(), null, d.train().statistics(), Augmentation.NONE, SearchSettings.defaults(16, 5, 1, 12), 2, 2,
-        new SinglePathSearch.Checkpoints(store, "run", 5, other, true), p -> {}));
+        new RunCheckpoints(store, "run", 5, other, true), p -> {}));
     assertTrue(e.getMessage().contains("other settings"), e.getMessage());
   }
 }

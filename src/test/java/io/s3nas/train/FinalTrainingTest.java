@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.s3nas.TestImages;
+import io.s3nas.checkpoint.CheckpointStore;
+import io.s3nas.checkpoint.RunCheckpoints;
 import io.s3nas.common.InvalidInputException;
 import io.s3nas.data.Augmentation;
 import io.s3nas.data.Batch;
@@ -79,6 +82,34 @@ class FinalTrainingTest {
     assertArrayEquals(a, c, 1e-5f);
     double top1 = FinalTrainer.accuracy(back.toNet(2), d.test(), back.normalization(), 64);
     assertEquals(r.testTop1(), top1, 1e-9, "the saved model is the evaluated (EMA) network");
+  }
+
+  static final class Crash extends RuntimeException {}
+
+  FinalTraining.Result checkpointed(Path store, boolean resume, int crashAfter) throws IOException {
+    FashionMnist.Splits d = FashionMnist.load(TestImages.learnableFashion(tmp.resolve("data"), 96, 8, 3));
+    TrainingSettings s = TrainingSettings.defaults(2, 16, 2, 4);
+    RunCheckpoints ck = new RunCheckpoints(new CheckpointStore(store), "train", 4,
+        new ObjectMapper().createObjectNode().put("arch", "net"), resume);
+    return FinalTraining.run(arch(), d.train(), d.test(), d.train().statistics(), new Augmentation(1, false), s, ck, p -> {
+      if (p.step() == crashAfter) {
+        throw new Crash();
+      }
+    });
+  }
+
+  @Test
+  void resumedTrainingMatchesTheUninterruptedOne() throws IOException {
+    FinalTraining.Result whole = checkpointed(tmp.resolve("a"), false, -1);
+    assertThrows(Crash.class, () -> checkpointed(tmp.resolve("b"), false, 6));
+    FinalTraining.Result resumed = checkpointed(tmp.resolve("b"), true, -1);
+    assertEquals(12, whole.log().size());
+    for (int i = 0; i < 12; i++) {
+      double a = whole.log().get(i).loss();
+      assertEquals(a, resumed.log().get(i).loss(), 1e-5 * Math.abs(a), "loss at step " + i);
+    }
+    whole.model().tensors().forEach((k, v) -> assertArrayEquals(v, resumed.model().tensors().get(k), 1e-6f, k));
+    assertEquals(whole.testTop1(), resumed.testTop1(), 1e-12);
   }
 
   @Test

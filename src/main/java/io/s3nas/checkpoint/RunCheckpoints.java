@@ -1,0 +1,59 @@
+package io.s3nas.checkpoint;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.s3nas.common.InvalidInputException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * How a long run (search, final training) checkpoints: into which store, under which run name,
+ * every how many steps (and always at the end), and what identifies the run. A resume continues
+ * only a checkpoint whose identity (model, settings, data, steps, platform) equals this run's.
+ */
+public record RunCheckpoints(CheckpointStore store, String run, int everySteps, ObjectNode identity, boolean resume) {
+  public RunCheckpoints {
+    if (everySteps < 1) {
+      throw new IllegalArgumentException("checkpoint interval must be >= 1 step");
+    }
+  }
+
+  /** Whether a checkpoint is due after {@code stepsDone} of {@code total} steps. */
+  public boolean due(long stepsDone, long total) {
+    return stepsDone % everySteps == 0 || stepsDone == total;
+  }
+
+  /** Stores a trainer state with the run's identity and per-step log columns, and makes it the latest. */
+  public String save(TensorArchive state, Map<String, double[]> logColumns) {
+    state.meta().set("identity", identity);
+    Map<String, double[]> d = new LinkedHashMap<>(state.doubles());
+    logColumns.forEach((k, v) -> d.put("log:" + k, v));
+    String ref = store.put(new TensorArchive(state.meta(), state.floats(), d).toBytes());
+    store.pointTo(run, ref);
+    return ref;
+  }
+
+  /** The latest checkpoint of this run when resuming, verified to be of this run. */
+  public Optional<TensorArchive> latest() {
+    if (!resume) {
+      return Optional.empty();
+    }
+    Optional<String> ref = store.latest(run);
+    if (ref.isEmpty()) {
+      return Optional.empty();
+    }
+    TensorArchive a = TensorArchive.fromBytes(store.get(ref.get()), store.dir().resolve(ref.get() + ".ckpt").toString());
+    // compared as JSON text: a stored long 1 reads back as an int node, equal in text only
+    if (!identity.toString().equals(a.meta().path("identity").toString())) {
+      throw new InvalidInputException(store.dir().resolve(run + ".latest").toString(), "identity",
+          "a checkpoint of this run; it was written with other settings (" + a.meta().path("identity")
+              + "); use another checkpoint folder or run name");
+    }
+    return Optional.of(a);
+  }
+
+  /** A log column saved with {@link #save}. */
+  public static double[] column(TensorArchive a, String name) {
+    return a.doubles("log:" + name);
+  }
+}
