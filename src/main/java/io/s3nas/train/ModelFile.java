@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.s3nas.checkpoint.CheckpointStore;
 import io.s3nas.common.InvalidInputException;
 import io.s3nas.data.Normalization;
 import io.s3nas.nn.engine.FinalNet;
@@ -20,9 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.ZipEntry;
@@ -55,7 +53,7 @@ public final class ModelFile {
       buf.position(buf.position() + 4 * v.length);
     });
     byte[] bin = buf.array();
-    meta.put("sha256", sha256(bin));
+    meta.put("sha256", CheckpointStore.sha256(bin));
     meta.put("bn_epsilon", m.bnEpsilon());
     ObjectNode norm = meta.putObject("normalization");
     norm.set("mean", MAPPER.valueToTree(m.normalization().mean()));
@@ -104,7 +102,7 @@ public final class ModelFile {
     Architecture arch = Architecture.of(ModelJson.parse(new String(entries.get("architecture.json"),
         StandardCharsets.UTF_8), src + "!architecture.json"), src);
     byte[] bin = entries.get("tensors.bin");
-    if (!sha256(bin).equals(meta.path("sha256").asText())) {
+    if (!CheckpointStore.sha256(bin).equals(meta.path("sha256").asText())) {
       throw new InvalidInputException(src, "tensors.bin", "tensors matching the SHA-256 in model.json (file damaged)");
     }
     Map<String, float[]> expected = new FinalNet(arch, 0, 1, 0, 0, 0.99, 1e-3).tensors();
@@ -146,13 +144,5 @@ public final class ModelFile {
     zip.putNextEntry(new ZipEntry(name));
     zip.write(data);
     zip.closeEntry();
-  }
-
-  static String sha256(byte[] data) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

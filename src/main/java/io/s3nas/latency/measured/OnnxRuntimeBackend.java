@@ -97,5 +97,4 @@ public final class OnnxRuntimeBackend implements Backend {
       throw new IllegalStateException("ONNX Runtime rejected an exported model: " + e.getMessage(), e);
     }
   }
-
 }

@@ -1,0 +1,97 @@
+package io.s3nas.bench;
+
+import io.s3nas.latency.measured.Backend;
+import io.s3nas.latency.measured.Nd4jBackend;
+import io.s3nas.latency.measured.OnnxRuntimeBackend;
+import io.s3nas.nn.engine.FinalNet;
+import io.s3nas.nn.engine.Param;
+import io.s3nas.space.Architecture;
+import io.s3nas.space.ModelJson;
+import io.s3nas.train.FinalTrainer;
+import io.s3nas.train.TrainingSettings;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.function.IntConsumer;
+
+/**
+ * Throughput of a derived (final) network on this CPU, batch B, T threads: final-training steps of
+ * the engine (forward, backward, RMSProp, EMA) and evaluation-mode inference in the engine, in the
+ * ND4J inference network and in ONNX Runtime (as the latency platforms run them). Prints one JSON line. Run by
+ * {@code scripts/bench-final}.
+ */
+public final class FinalNetBench {
+  private FinalNetBench() {}
+
+  public static void main(String[] args) throws Exception {
+    String arch = null;
+    int batch = 128;
+    int threads = 2;
+    int steps = 20;
+    int inferSteps = 20;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--arch" -> arch = args[++i];
+        case "--batch" -> batch = Integer.parseInt(args[++i]);
+        case "--threads" -> threads = Integer.parseInt(args[++i]);
+        case "--steps" -> steps = Integer.parseInt(args[++i]);
+        case "--infer-steps" -> inferSteps = Integer.parseInt(args[++i]);
+        default -> throw new IllegalArgumentException("unknown option " + args[i]
+            + " (--arch F --batch B --threads T --steps N --infer-steps I)");
+      }
+    }
+    if (arch == null) {
+      throw new IllegalArgumentException("--arch FILE is required");
+    }
+    Architecture a = Architecture.of(ModelJson.read(Path.of(arch)), arch);
+    var spec = a.spec();
+    int pixels = spec.imgChannels() * spec.imgSize() * spec.imgSize();
+    Random r = new Random(0);
+    float[] x = new float[batch * pixels];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) r.nextGaussian();
+    }
+    int[] y = new int[batch];
+    for (int i = 0; i < batch; i++) {
+      y[i] = i % spec.numClasses();
+    }
+    FinalTrainer trainer = new FinalTrainer(a, TrainingSettings.defaults(10, batch, threads, 0), 100);
+    double train = median(steps, 3, s -> trainer.train(x, y));
+    FinalNet net = trainer.net();
+    final int n = batch;
+    double engineInfer = median(inferSteps, 3, s -> net.forward(x, n, false, null));
+    double nd4jInfer = timePass(new Nd4jBackend(), a, batch, threads, inferSteps);
+    double ortInfer = timePass(new OnnxRuntimeBackend(), a, batch, threads, inferSteps);
+    long params = net.params().stream().mapToLong(Param::size).sum();
+    System.out.printf("derived network %s, batch %d, %d threads: engine train %.1f img/s, infer engine %.1f, ND4J %.1f, "
+            + "ONNX Runtime %.1f img/s, %d params, peak RSS %.0f MB%n", arch, batch, threads, batch / train,
+        batch / engineInfer, batch / nd4jInfer, batch / ortInfer, params, SupernetBench.peakRssMb());
+    System.out.printf("{\"framework\": \"s3nas-java\", \"arch\": \"%s\", \"batch\": %d, \"threads\": %d, "
+            + "\"train_images_per_s\": %.2f, \"infer_images_per_s\": %.2f, \"nd4j_infer_images_per_s\": %.2f, "
+            + "\"onnxruntime_infer_images_per_s\": %.2f, \"params\": %d, \"peak_rss_mb\": %.1f}%n",
+        arch, batch, threads, batch / train, batch / engineInfer, batch / nd4jInfer, batch / ortInfer, params,
+        SupernetBench.peakRssMb());
+  }
+
+  /** Median seconds of one inference pass of the network in a runtime (weights do not change the time). */
+  private static double timePass(Backend backend, Architecture a, int batch, int threads, int steps) {
+    backend.applyThreads(threads);
+    try (Backend.Pass p = backend.network(a, batch, 1)) {
+      return median(steps, 3, s -> p.run());
+    }
+  }
+
+  /** Median seconds of {@code n} timed calls after {@code warm} untimed ones. */
+  private static double median(int n, int warm, IntConsumer body) {
+    double[] t = new double[n];
+    for (int s = -warm; s < n; s++) {
+      long t0 = System.nanoTime();
+      body.accept(s);
+      if (s >= 0) {
+        t[s] = (System.nanoTime() - t0) / 1e9;
+      }
+    }
+    Arrays.sort(t);
+    return t[n / 2];
+  }
+}
