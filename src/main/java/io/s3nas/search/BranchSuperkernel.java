@@ -7,7 +7,8 @@ import java.util.Random;
  * One depthwise superkernel with its thresholds: the S3NAS generalisation of Single-Path NAS to
  * N-way nested kernel and channel splits (method.md §2.2), one per MixConv branch (§3).
  *
- * <p>Weights {@code W} are {@code [kmax][kmax][C]} (channel fastest, the NHWC depthwise layout).
+ * <p>Weights {@code W} are {@code [kmax][kmax][C]} (channel fastest, the NHWC depthwise layout), or
+ * {@code [kmax][kmax][in][C]} for a fused block's front conv.
  * The kernel split has one mask per kernel option (the centre {@code k_0×k_0} square, then rings
  * up to each larger option) and never zeroes out; the channel split has one mask per channel group
  * ({@code 2·in} channels each) and zeroes out only in blocks that may be skipped (the branch's
@@ -31,6 +32,7 @@ public final class BranchSuperkernel {
   private final Branch branch;
   private final int kmax;
   private final int channels;
+  private final int perTap;
   private final int[] ringOf;
   private final int[] groupOf;
   private final int nk;
@@ -51,11 +53,21 @@ public final class BranchSuperkernel {
    * @param inputFilters the block's input channels (a group is {@code 2·in} channels)
    */
   public BranchSuperkernel(Branch branch, int inputFilters) {
+    this(branch, inputFilters, 1);
+  }
+
+  /**
+   * A superkernel over {@code fanIn} input channels per output channel: 1 for a depthwise branch,
+   * the block's input channels for the fused block's full k×k front conv, whose weights are
+   * {@code [kmax][kmax][in][C]} and whose channel split is on the output channels (method.md §2.2).
+   */
+  public BranchSuperkernel(Branch branch, int inputFilters, int fanIn) {
     this.branch = branch;
     this.kmax = branch.maxKernel();
     var es = branch.expansionOptions().stream().filter(e -> e > 0).mapToInt(Integer::intValue).toArray();
     this.nc = es.length;
     this.channels = es[nc - 1] * inputFilters;
+    this.perTap = fanIn * channels;
     this.nk = branch.kernelOptions().size();
     this.ringOf = new int[kmax * kmax];
     int c0 = kmax / 2;
@@ -98,7 +110,7 @@ public final class BranchSuperkernel {
   }
 
   public int weightCount() {
-    return kmax * kmax * channels;
+    return kmax * kmax * perTap;
   }
 
   /** Trainable kernel thresholds: indices 1..nk−1 (index 0 is the always-on centre). */
@@ -128,8 +140,8 @@ public final class BranchSuperkernel {
     double[] ring = new double[nk];
     for (int p = 0; p < hw; p++) {
       int j = ringOf[p];
-      for (int c = 0; c < channels; c++) {
-        double v = w[p * channels + c];
+      for (int q = 0; q < perTap; q++) {
+        double v = w[p * perTap + q];
         ring[j] += v * v;
       }
     }
@@ -148,16 +160,16 @@ public final class BranchSuperkernel {
     float[] wk = new float[w.length];
     for (int p = 0; p < hw; p++) {
       float s = (float) uk[ringOf[p]];
-      for (int c = 0; c < channels; c++) {
-        wk[p * channels + c] = w[p * channels + c] * s;
+      for (int q = 0; q < perTap; q++) {
+        wk[p * perTap + q] = w[p * perTap + q] * s;
       }
     }
     // channel split on the kernel-masked weight
     double[] group = new double[nc];
     for (int p = 0; p < hw; p++) {
-      for (int c = 0; c < channels; c++) {
-        double v = wk[p * channels + c];
-        group[groupOf[c]] += v * v;
+      for (int q = 0; q < perTap; q++) {
+        double v = wk[p * perTap + q];
+        group[groupOf[q % channels]] += v * v;
       }
     }
     double[] xc = new double[nc];
@@ -176,8 +188,8 @@ public final class BranchSuperkernel {
     double[] uc = NestedSplit.prefix(fc);
     float[] out = new float[w.length];
     for (int p = 0; p < hw; p++) {
-      for (int c = 0; c < channels; c++) {
-        out[p * channels + c] = wk[p * channels + c] * (float) uc[groupOf[c]];
+      for (int q = 0; q < perTap; q++) {
+        out[p * perTap + q] = wk[p * perTap + q] * (float) uc[groupOf[q % channels]];
       }
     }
     double[] pk = NestedSplit.probabilities(kept(vk, dk, true), false);
@@ -234,9 +246,9 @@ public final class BranchSuperkernel {
     float[] wk = f.weightK();
     double[] dWk = new double[w.length];
     for (int p = 0; p < hw; p++) {
-      for (int c = 0; c < channels; c++) {
-        int i = p * channels + c;
-        int m = groupOf[c];
+      for (int q = 0; q < perTap; q++) {
+        int i = p * perTap + q;
+        int m = groupOf[q % channels];
         dUc[m] += (double) dHat[i] * wk[i];
         dWk[i] = dHat[i] * uc[m];
       }
@@ -255,9 +267,9 @@ public final class BranchSuperkernel {
       dGroup[m] = dx;
     }
     for (int p = 0; p < hw; p++) {
-      for (int c = 0; c < channels; c++) {
-        int i = p * channels + c;
-        int m = groupOf[c];
+      for (int q = 0; q < perTap; q++) {
+        int i = p * perTap + q;
+        int m = groupOf[q % channels];
         if (dGroup[m] != 0 && f.groupNorm()[m] > 0) {
           dWk[i] += dGroup[m] * wk[i] / f.groupNorm()[m];
         }
@@ -269,8 +281,8 @@ public final class BranchSuperkernel {
     float[] dW = new float[w.length];
     for (int p = 0; p < hw; p++) {
       int j = ringOf[p];
-      for (int c = 0; c < channels; c++) {
-        int i = p * channels + c;
+      for (int q = 0; q < perTap; q++) {
+        int i = p * perTap + q;
         dUk[j] += dWk[i] * w[i];
         dW[i] = (float) (dWk[i] * uk[j]);
       }
@@ -288,8 +300,8 @@ public final class BranchSuperkernel {
     for (int p = 0; p < hw; p++) {
       int j = ringOf[p];
       if (dRing[j] != 0 && f.ringNorm()[j] > 0) {
-        for (int c = 0; c < channels; c++) {
-          int i = p * channels + c;
+        for (int q = 0; q < perTap; q++) {
+          int i = p * perTap + q;
           dW[i] += (float) (dRing[j] * w[i] / f.ringNorm()[j]);
         }
       }

@@ -25,7 +25,9 @@ public final class SupernetDecisions {
     this.space = space;
     for (SearchableBlock b : space.blocks()) {
       List<BranchSuperkernel> ks = new ArrayList<>();
-      b.branches().forEach(br -> ks.add(new BranchSuperkernel(br, b.superArgs().inputFilters())));
+      int in = b.superArgs().inputFilters();
+      int fanIn = b.superArgs().type().fused() ? in : 1;
+      b.branches().forEach(br -> ks.add(new BranchSuperkernel(br, in, fanIn)));
       kernels.add(ks);
     }
   }

@@ -37,7 +37,11 @@ class BranchSuperkernelTest {
   }
 
   void gradientCheck(Branch branch, int in) {
-    BranchSuperkernel k = new BranchSuperkernel(branch, in);
+    gradientCheck(branch, in, 1);
+  }
+
+  void gradientCheck(Branch branch, int in, int fanIn) {
+    BranchSuperkernel k = new BranchSuperkernel(branch, in, fanIn);
     float[] w = randomWeights(k, 1, 0.3);
     // thresholds near the norms so the sigmoids are in their sensitive range
     BranchSuperkernel.Forward f0 = k.forward(w, IndicatorMode.SOFT, null, true);
@@ -96,6 +100,30 @@ class BranchSuperkernelTest {
     // MBConv k5 e6 residual: 1 kernel threshold + 3 channel thresholds
     gradientCheck(new Branch(5, List.of(3, 5), List.of(0, 2, 4, 6), true), 2);
     gradientCheck(new Branch(5, List.of(3, 5), List.of(2, 4, 6), false), 2);
+    // fused front conv [k][k][in][C]: rings over taps, groups over output channels
+    gradientCheck(new Branch(5, List.of(3, 5), List.of(0, 2, 4), true), 2, 2);
+  }
+
+  @Test
+  void fusedSuperkernelMasksOutputChannelGroupsAcrossAllInputs() {
+    int in = 2;
+    BranchSuperkernel k = new BranchSuperkernel(new Branch(5, List.of(3, 5), List.of(2, 4), false), in, in);
+    assertEquals(5 * 5 * in * 8, k.weightCount());
+    float[] w = randomWeights(k, 6, 0.5);
+    k.channelThresholds()[1] = 1e9; // the second group (output channels 4..7) off
+    k.kernelThresholds()[1] = 1e9;  // the 5x5 ring off
+    float[] hat = k.forward(w, IndicatorMode.HARD, null, true).weightHat();
+    for (int ky = 0; ky < 5; ky++) {
+      for (int kx = 0; kx < 5; kx++) {
+        boolean ring = Math.max(Math.abs(ky - 2), Math.abs(kx - 2)) == 2;
+        for (int ci = 0; ci < in; ci++) {
+          for (int c = 0; c < 8; c++) {
+            int i = ((ky * 5 + kx) * in + ci) * 8 + c;
+            assertEquals(ring || c >= 4 ? 0f : w[i], hat[i], 0f, "tap " + ky + "," + kx + " in " + ci + " out " + c);
+          }
+        }
+      }
+    }
   }
 
   @Test

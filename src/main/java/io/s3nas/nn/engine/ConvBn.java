@@ -22,6 +22,7 @@ final class ConvBn {
   private final boolean inputGrad;
   private final boolean pointwise;
   private float[] x;
+  private float[] used;
   private float[] col;
   private float[] z;
   private float[] y;
@@ -48,6 +49,14 @@ final class ConvBn {
   }
 
   float[] forward(Parallel par, float[] input, int n, boolean training, double momentum) {
+    return forward(par, input, n, training, momentum, weight.value());
+  }
+
+  /**
+   * Forward with the given weights instead of the parameter's (a searchable fused block's masked
+   * superkernel Ŵ); the backward pass then adds ∂L/∂Ŵ to the parameter's gradient.
+   */
+  float[] forward(Parallel par, float[] input, int n, boolean training, double momentum, float[] weights) {
     int pOut = n * outSize * outSize;
     if (n != batch) {
       batch = n;
@@ -57,8 +66,9 @@ final class ConvBn {
       dx = inputGrad ? new float[n * size * size * cin] : null;
     }
     this.x = input;
+    this.used = weights;
     float[] c = pointwise ? input : im2col(par, input, n);
-    Gemm.forward(par, c, pOut, k * k * cin, weight.value(), cout, z);
+    Gemm.forward(par, c, pOut, k * k * cin, weights, cout, z);
     bn.forward(par, z, pOut, training, momentum, y);
     return y;
   }
@@ -75,7 +85,7 @@ final class ConvBn {
     if (!inputGrad) {
       return null;
     }
-    float[] wT = Gemm.transpose(weight.value(), kc, cout);
+    float[] wT = Gemm.transpose(used, kc, cout);
     if (pointwise) {
       Gemm.backwardInput(par, dz, pOut, cout, wT, cin, dx);
       return dx;

@@ -1,5 +1,6 @@
 package io.s3nas.nn.engine;
 
+import io.s3nas.space.Activation;
 import io.s3nas.space.BlockArgs;
 import io.s3nas.space.SearchableBlock;
 import java.util.ArrayList;
@@ -10,7 +11,8 @@ import java.util.Random;
  * A searchable MBConv/MixConv block of the supernet (method.md §1.2, §3) on NHWC activations:
  * 1x1 expand → BN → ReLU → one depthwise superkernel per branch over its own channel group (the
  * masked weights Ŵ come from the branch's {@code BranchSuperkernel}) → BN → ReLU → 1x1 project →
- * BN (+ input when residual). Masked channels are not removed (method.md §13.2): a zeroed branch
+ * BN (+ input when residual). A searchable fused block (c16) has one branch, the full k×k front
+ * conv carrying the stride, as its superkernel: front(Ŵ) → BN → ReLU → 1x1 project → BN. Masked channels are not removed (method.md §13.2): a zeroed branch
  * computes zeros, as in the reference. Backward returns ∂L/∂x and leaves ∂L/∂Ŵ per branch in
  * {@link #weightHatGrad(int)}.
  */
@@ -26,6 +28,7 @@ final class SuperBlock {
   final int[] offsets;
   final int[] lengths;
   final int[] kernels;
+  final ConvBn fused;
   final Param expandW;
   final BnLayer bn1;
   final List<Param> depthwise = new ArrayList<>();
@@ -41,6 +44,7 @@ final class SuperBlock {
   private float[] d;
   private float[] a2;
   private float[] m2;
+  private float[] projectIn;
   private float[] p;
   private float[] y;
   private float[] dx;
@@ -48,9 +52,6 @@ final class SuperBlock {
 
   SuperBlock(String name, SearchableBlock b, Random init, double eps, int threads) {
     BlockArgs a = b.superArgs();
-    if (a.type().fused()) {
-      throw new IllegalArgumentException(name + ": fused (c15/c16) blocks are not supported by the training engine yet");
-    }
     this.in = a.inputFilters();
     this.expanded = a.expandedFilters();
     this.out = a.outputFilters();
@@ -58,8 +59,11 @@ final class SuperBlock {
     this.size = b.inputSize();
     this.outSize = Depthwise.outSize(size, stride);
     this.residual = a.residual();
-    this.expand = a.totalExpansion() != 1;
+    this.expand = a.totalExpansion() != 1 && !a.type().fused();
     int nb = a.kernels().size();
+    this.fused = a.type().fused()
+        ? new ConvBn(name + ".fused", in, expanded, a.kernels().get(0), stride, size, Activation.RELU, true, init, eps, threads)
+        : null;
     this.offsets = new int[nb];
     this.lengths = new int[nb];
     this.kernels = new int[nb];
@@ -69,27 +73,37 @@ final class SuperBlock {
       lengths[i] = in * a.expansions().get(i);
       kernels[i] = a.kernels().get(i);
       off += lengths[i];
-      Param dw = new Param(name + ".dw" + i, kernels[i] * kernels[i] * lengths[i], true);
-      Init.normal(dw.value(), Math.sqrt(2.0 / (kernels[i] * kernels[i])), init);
-      depthwise.add(dw);
+      if (fused == null) {
+        Param dw = new Param(name + ".dw" + i, kernels[i] * kernels[i] * lengths[i], true);
+        Init.normal(dw.value(), Math.sqrt(2.0 / (kernels[i] * kernels[i])), init);
+        depthwise.add(dw);
+      } else {
+        depthwise.add(fused.weight);
+      }
     }
     this.expandW = expand ? new Param(name + ".expand", in * expanded, true) : null;
     if (expand) {
       Init.normal(expandW.value(), Math.sqrt(2.0 / expanded), init);
     }
     this.bn1 = expand ? new BnLayer(name + ".bn1", expanded, true, eps, threads) : null;
-    this.bn2 = new BnLayer(name + ".bn2", expanded, true, eps, threads);
+    this.bn2 = fused == null ? new BnLayer(name + ".bn2", expanded, true, eps, threads) : null;
     this.projectW = new Param(name + ".project", expanded * out, true);
     Init.normal(projectW.value(), Math.sqrt(2.0 / out), init);
     this.bn3 = new BnLayer(name + ".bn3", out, false, eps, threads);
     this.dwHatGrad = new float[nb][];
     for (int i = 0; i < nb; i++) {
-      dwHatGrad[i] = new float[kernels[i] * kernels[i] * lengths[i]];
+      dwHatGrad[i] = fused != null ? fused.weight.grad() : new float[kernels[i] * kernels[i] * lengths[i]];
     }
   }
 
   List<Param> params() {
     List<Param> ps = new ArrayList<>();
+    if (fused != null) {
+      ps.addAll(fused.params());
+      ps.add(projectW);
+      ps.addAll(bn3.params());
+      return ps;
+    }
     if (expand) {
       ps.add(expandW);
       ps.addAll(bn1.params());
@@ -115,9 +129,9 @@ final class SuperBlock {
     e1 = expand ? new float[pIn * expanded] : null;
     a1 = expand ? new float[pIn * expanded] : null;
     m1 = expand ? new float[pIn * expanded] : null;
-    d = new float[pOut * expanded];
-    a2 = new float[pOut * expanded];
-    m2 = new float[pOut * expanded];
+    d = fused == null ? new float[pOut * expanded] : null;
+    a2 = fused == null ? new float[pOut * expanded] : null;
+    m2 = fused == null ? new float[pOut * expanded] : null;
     p = new float[pOut * out];
     y = new float[pOut * out];
     dx = new float[pIn * in];
@@ -129,6 +143,10 @@ final class SuperBlock {
     this.weightHat = hat;
     int pIn = n * size * size;
     int pOut = n * outSize * outSize;
+    if (fused != null) {
+      float[] h = fused.forward(par, input, n, training, momentum, hat[0]);
+      return project(par, h, input, pOut, training, momentum);
+    }
     float[] h = input;
     if (expand) {
       Gemm.forward(par, input, pIn, in, expandW.value(), expanded, e1);
@@ -140,7 +158,12 @@ final class SuperBlock {
           hat[b], d);
     }
     bn2.forward(par, d, pOut, training, momentum, a2, m2);
-    Gemm.forward(par, a2, pOut, expanded, projectW.value(), out, p);
+    return project(par, a2, input, pOut, training, momentum);
+  }
+
+  private float[] project(Parallel par, float[] h, float[] input, int pOut, boolean training, double momentum) {
+    projectIn = h;
+    Gemm.forward(par, h, pOut, expanded, projectW.value(), out, p);
     bn3.forward(par, p, pOut, training, momentum, y, null);
     if (residual) {
       for (int i = 0; i < y.length; i++) {
@@ -157,10 +180,16 @@ final class SuperBlock {
     int pOut = n * outSize * outSize;
     float[] dp = s.take("dp", pOut * out);
     bn3.backward(par, p, pOut, null, dy, dp);
-    Gemm.backwardWeight(par, a2, pOut, expanded, dp, out, s.grad(projectW), s.partials(expanded * out));
+    Gemm.backwardWeight(par, projectIn, pOut, expanded, dp, out, s.grad(projectW), s.partials(expanded * out));
     addInto(projectW.grad(), s.grad(projectW));
     float[] dd = s.take("dd", pOut * expanded);
     Gemm.backwardInput(par, dp, pOut, out, Gemm.transpose(projectW.value(), expanded, out), expanded, dd);
+    if (fused != null) {
+      float[] dIn = fused.backward(par, dd, s);
+      System.arraycopy(dIn, 0, dx, 0, pIn * in);
+      addResidual(dy);
+      return dx;
+    }
     bn2.backward(par, d, pOut, m2, dd, dd);
     float[] dh = s.take("dh", pIn * expanded);
     java.util.Arrays.fill(dh, 0, pIn * expanded, 0f);
@@ -177,12 +206,16 @@ final class SuperBlock {
     } else {
       System.arraycopy(dh, 0, dx, 0, pIn * in);
     }
+    addResidual(dy);
+    return dx;
+  }
+
+  private void addResidual(float[] dy) {
     if (residual) {
       for (int i = 0; i < dx.length; i++) {
         dx[i] += dy[i];
       }
     }
-    return dx;
   }
 
   static void addInto(float[] acc, float[] g) {

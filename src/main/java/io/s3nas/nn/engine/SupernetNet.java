@@ -37,7 +37,7 @@ public final class SupernetNet {
     for (SearchableBlock b : space.blocks()) {
       if (b.branches().isEmpty()) {
         throw new IllegalArgumentException("block " + b.index() + " (" + b.superArgs() + ") is fixed; the training "
-            + "engine trains searchable c12/c102 supernets");
+            + "engine trains supernets of searchable blocks (c12, c16, c102)");
       }
       SuperBlock sb = new SuperBlock("block" + b.index(), b, init, bnEpsilon, threads);
       blocks.add(sb);
@@ -76,7 +76,7 @@ public final class SupernetNet {
       if (b.bn1 != null) {
         norms.add(b.bn1);
       }
-      norms.add(b.bn2);
+      norms.add(b.fused != null ? b.fused.bn : b.bn2);
       norms.add(b.bn3);
     }
     norms.add(head.conv.bn);
