@@ -103,7 +103,7 @@ public final class NetworkLatency {
     return of(own, model).breakdown(new int[own.blocks().size()]);
   }
 
-  static ModelSpec withGlobalActivation(ModelSpec spec) {
+  public static ModelSpec withGlobalActivation(ModelSpec spec) {
     if (spec.actFn() == null || spec.actFn() == io.s3nas.space.Activation.RELU) {
       return spec;
     }

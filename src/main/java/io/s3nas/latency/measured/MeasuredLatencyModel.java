@@ -7,7 +7,9 @@ import io.s3nas.latency.ComponentLatency;
 import io.s3nas.latency.HardwarePlatform;
 import io.s3nas.latency.MeasurableLatencyModel;
 import io.s3nas.latency.LatencySource;
+import io.s3nas.latency.LatencyModel;
 import io.s3nas.latency.LatencyTable;
+import io.s3nas.latency.TableLatencyModel;
 import io.s3nas.space.Architecture;
 import java.io.IOException;
 import java.io.Writer;
@@ -184,6 +186,34 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
   /** Where profiling reports rounds done (the CLI draws a progress bar). */
   public void onProgress(IntConsumer p) {
     this.progress = p == null ? i -> {} : p;
+  }
+
+  /**
+   * Estimates that never measure: measured entries where the table has them, the predictor fitted on
+   * the measured entries elsewhere, with the calibration applied. For sweeps over thousands of
+   * candidate networks (scaling), whose chosen one is then measured.
+   */
+  public synchronized LatencyModel predictingView(int vectorWidth) {
+    double s = useCalibration ? scale : 1;
+    TableLatencyModel table = new TableLatencyModel(platform, new LatencyTable(tableFile().toString(),
+        new ArrayList<>(measured.values()), List.of()), 1 / s, true, vectorWidth, null);
+    double overhead = networkOverheadMs();
+    return new LatencyModel() {
+      @Override
+      public String platform() {
+        return platform;
+      }
+
+      @Override
+      public ComponentLatency latency(Component c) {
+        return table.latency(c);
+      }
+
+      @Override
+      public double networkOverheadMs() {
+        return overhead;
+      }
+    };
   }
 
   /** Times whole networks, interleaved. */

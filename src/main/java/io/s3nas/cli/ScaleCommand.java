@@ -1,0 +1,171 @@
+package io.s3nas.cli;
+
+import io.s3nas.common.InvalidInputException;
+import io.s3nas.latency.LatencyModel;
+import io.s3nas.latency.MeasurableLatencyModel;
+import io.s3nas.latency.NetworkLatency;
+import io.s3nas.latency.measured.MeasuredLatencyModel;
+import io.s3nas.scaling.CandidatePlot;
+import io.s3nas.scaling.ScalingSearch;
+import io.s3nas.space.Architecture;
+import io.s3nas.space.ModelJson;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code s3nas scale}: compound scaling of an architecture up to a latency budget (method.md §8). */
+@Command(name = "scale", mixinStandardHelpOptions = true,
+    description = "Scale an architecture (width, depth, resolution) to the largest network within a latency budget.")
+public final class ScaleCommand implements Callable<Integer> {
+  @Mixin CommonOptions common;
+  @Spec CommandSpec spec;
+
+  @Option(names = "--arch", required = true, paramLabel = "FILE", description = "Architecture model JSON") String arch;
+  @Option(names = "--hardware", required = true) String hardware;
+  @Option(names = "--budget-ms", required = true, description = "The real latency constraint in ms") double budgetMs;
+  @Option(names = "--by", defaultValue = "macs", description = "Size to maximise: macs or params (default ${DEFAULT-VALUE})") String by;
+  @Option(names = "--widths", defaultValue = "1.0:2.0:0.05", description = "w grid from:to:step (default ${DEFAULT-VALUE})") String widths;
+  @Option(names = "--depths", defaultValue = "1.0:3.0:0.1", description = "d grid from:to:step (default ${DEFAULT-VALUE})") String depths;
+  @Option(names = "--resolutions", defaultValue = "1.0:2.0:0.05", description = "r grid from:to:step (default ${DEFAULT-VALUE})") String resolutions;
+  @Option(names = "--depth-list", paramLabel = "N,N,...", description = "An explicit block count per stage, tried with every w and r (repeatable)") List<String> depthLists = new ArrayList<>();
+  @Option(names = "--divisor", defaultValue = "8", description = "Channel counts are multiples of this (default ${DEFAULT-VALUE})") int divisor;
+  @Option(names = "--no-measure", description = "On a measurable platform, do not measure the chosen network") boolean noMeasure;
+  @Option(names = "--out", defaultValue = "runs/scale", paramLabel = "DIR") Path out;
+  @Option(names = "--json") boolean json;
+
+  @Override
+  public Integer call() throws IOException {
+    ScalingSearch.Size size = switch (by) {
+      case "macs" -> ScalingSearch.Size.MACS;
+      case "params" -> ScalingSearch.Size.PARAMS;
+      default -> throw new InvalidInputException("--by", null, "macs or params, got '" + by + "'");
+    };
+    if (!(budgetMs > 0) || divisor < 1) {
+      throw new InvalidInputException("options", null, "--budget-ms > 0 and --divisor >= 1");
+    }
+    Architecture base = Architecture.of(common.model(arch, "--arch"), arch);
+    List<List<Integer>> lists = new ArrayList<>();
+    for (String d : depthLists) {
+      lists.add(depthList(d, base.spec().stages().size()));
+    }
+    ScalingSearch.Grid grid = new ScalingSearch.Grid(range("--widths", widths), range("--depths", depths),
+        range("--resolutions", resolutions), lists, divisor);
+    LatencyModel model = common.hardware().model(hardware);
+    LatencyModel sweep = model instanceof MeasuredLatencyModel m ? m.predictingView(64) : model;
+    ScalingSearch.Result r = ScalingSearch.run(base, sweep, budgetMs, size, grid);
+    Double estimated = null;
+    Double measured = null;
+    if (model instanceof MeasurableLatencyModel m && !noMeasure) {
+      estimated = NetworkLatency.estimate(r.architecture(), m).totalMs(); // measures the chosen network's parts
+      measured = m.measureNetworksMs(List.of(r.architecture()))[0];
+    }
+    Files.createDirectories(out);
+    ModelJson.write(r.architecture().spec(), out.resolve("scaled_model.json"));
+    writeCsv(r, out.resolve("candidates.csv"));
+    CandidatePlot.write(out.resolve("candidates.png"), r);
+    ScalingSearch.Candidate c = r.chosen();
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("arch", arch);
+    o.put("hardware", hardware);
+    o.put("budget_ms", budgetMs);
+    o.put("base_ms", r.baseMs());
+    o.put("by", by);
+    o.put("candidates", r.candidates().size());
+    o.put("fitting", r.candidates().stream().filter(ScalingSearch.Candidate::fits).count());
+    o.put("sweep_seconds", r.seconds());
+    o.put("width", c.scaling().width());
+    o.put("depth", c.scaling().depthList() == null ? c.scaling().depth() : c.scaling().depthList());
+    o.put("resolution", c.scaling().resolution());
+    o.put("img_size", c.imgSize());
+    o.put("blocks", c.blocks());
+    o.put("estimated_latency_ms", c.latencyMs());
+    o.put("budget_use", c.latencyMs() / budgetMs);
+    o.put("macs", c.macs());
+    o.put("params", c.params());
+    if (measured != null) {
+      o.put("estimated_with_measured_parts_ms", estimated);
+      o.put("measured_latency_ms", measured);
+    }
+    o.put("block_strings", r.architecture().blockStrings());
+    o.put("files", Map.of("model", out.resolve("scaled_model.json").toString(), "candidates",
+        out.resolve("candidates.csv").toString(), "plot", out.resolve("candidates.png").toString()));
+    Files.writeString(out.resolve("scaling.json"), Json.of(o) + "\n", StandardCharsets.UTF_8);
+    PrintWriter pw = spec.commandLine().getOut();
+    if (json) {
+      pw.println(Json.of(o));
+    } else {
+      pw.printf(Locale.ROOT, "%,d candidates in %.2f s; chose w %.2f, d %s, r %.2f: %dx%d input, %d blocks, %.4f ms "
+              + "estimated (%.1f%% of the %.4f ms budget; base %.4f ms), %,d MACs, %,d params%n",
+          r.candidates().size(), r.seconds(), c.scaling().width(), o.get("depth"), c.scaling().resolution(), c.imgSize(),
+          c.imgSize(), c.blocks(), c.latencyMs(), 100 * c.latencyMs() / budgetMs, budgetMs, r.baseMs(), c.macs(), c.params());
+      if (measured != null) {
+        pw.printf(Locale.ROOT, "measured on %s: %.4f ms (estimate with its measured parts %.4f ms)%n", hardware, measured,
+            estimated);
+      }
+      pw.println("written: " + out.resolve("scaled_model.json") + ", " + out.resolve("candidates.csv") + ", "
+          + out.resolve("candidates.png") + ", " + out.resolve("scaling.json"));
+    }
+    return 0;
+  }
+
+  private static List<Double> range(String flag, String spec) {
+    String[] p = spec.split(":");
+    try {
+      if (p.length == 1) {
+        return List.of(Double.parseDouble(p[0]));
+      }
+      if (p.length == 3) {
+        double from = Double.parseDouble(p[0]);
+        double to = Double.parseDouble(p[1]);
+        double step = Double.parseDouble(p[2]);
+        if (from >= 1 && to >= from && step > 0) {
+          return ScalingSearch.Grid.steps(from, to, step);
+        }
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new InvalidInputException(flag, null, "a value >= 1 or from:to:step with 1 <= from <= to and step > 0, got '"
+        + spec + "'");
+  }
+
+  private static List<Integer> depthList(String spec, int stages) {
+    List<Integer> out = new ArrayList<>();
+    try {
+      for (String s : spec.split(",")) {
+        out.add(Integer.parseInt(s.strip()));
+      }
+    } catch (NumberFormatException e) {
+      out.clear();
+    }
+    if (out.size() != stages) {
+      throw new InvalidInputException("--depth-list", null, stages + " comma-separated block counts (one per stage), got '"
+          + spec + "'");
+    }
+    return out;
+  }
+
+  private static void writeCsv(ScalingSearch.Result r, Path file) throws IOException {
+    StringBuilder sb = new StringBuilder("width,depth,depth_list,resolution,img_size,blocks,latency_ms,macs,params,fits\n");
+    for (ScalingSearch.Candidate c : r.candidates()) {
+      var s = c.scaling();
+      sb.append(String.format(Locale.ROOT, "%.2f,%.2f,%s,%.2f,%d,%d,%.6f,%d,%d,%b%n", s.width(), s.depth(),
+          s.depthList() == null ? "" : String.join(" ", s.depthList().stream().map(String::valueOf).toList()),
+          s.resolution(), c.imgSize(), c.blocks(), c.latencyMs(), c.macs(), c.params(), c.fits()));
+    }
+    Files.writeString(file, sb.toString(), StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,72 @@
+package io.s3nas.scaling;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.s3nas.TestData;
+import io.s3nas.common.InvalidInputException;
+import io.s3nas.latency.FixedLatency;
+import io.s3nas.latency.HardwareRegistry;
+import io.s3nas.latency.LatencyModel;
+import io.s3nas.latency.NetworkLatency;
+import io.s3nas.space.Architecture;
+import io.s3nas.space.SearchSpace;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The scaling sweep on the MIDAP table (with its predictor for the shapes the table lacks). */
+class ScalingSearchTest {
+  static final LatencyModel MIDAP = HardwareRegistry.load(Path.of("conf/hardware")).model("midap");
+
+  static Architecture base(long seed) {
+    SearchSpace space = SearchSpace.of(TestData.supernet("mixconv_super_3_4_7_4_11"));
+    Random r = new Random(seed);
+    int[] choice = new int[space.blocks().size()];
+    for (int i = 0; i < choice.length; i++) {
+      choice[i] = r.nextInt(space.blocks().get(i).outcomes().size());
+    }
+    return space.architecture(choice);
+  }
+
+  @Test
+  void fixedLatencyIsTheNetworkEstimate() {
+    FixedLatency f = new FixedLatency(MIDAP);
+    for (long seed = 0; seed < 5; seed++) {
+      Architecture a = CompoundScaler.scale(base(seed), Scaling.of(1.2, 1.3, 1.1));
+      assertEquals(NetworkLatency.estimate(a, MIDAP).totalMs(), f.totalMs(a), 1e-9);
+    }
+  }
+
+  @Test
+  void choosesTheLargestFittingNetworkCloseToTheBudget() {
+    Architecture base = base(1);
+    double baseMs = new FixedLatency(MIDAP).totalMs(base);
+    double budget = baseMs * 1.8;
+    ScalingSearch.Grid grid = new ScalingSearch.Grid(ScalingSearch.Grid.steps(1, 1.6, 0.1),
+        ScalingSearch.Grid.steps(1, 2, 0.25), ScalingSearch.Grid.steps(1, 1.5, 0.1), List.of(List.of(4, 5, 8, 5, 12)), 8);
+    ScalingSearch.Result r = ScalingSearch.run(base, MIDAP, budget, ScalingSearch.Size.MACS, grid);
+    assertEquals(7 * 5 * 6 + 7 * 6, r.candidates().size());
+    assertTrue(r.chosen().latencyMs() <= budget);
+    assertTrue(r.chosen().latencyMs() >= 0.9 * budget, "uses the budget: " + r.chosen().latencyMs() + " of " + budget);
+    for (ScalingSearch.Candidate c : r.candidates()) {
+      if (c.fits()) {
+        assertTrue(c.macs() <= r.chosen().macs(), "nothing fitting is larger");
+      }
+    }
+    assertEquals(r.chosen().latencyMs(), new FixedLatency(MIDAP).totalMs(r.architecture()), 1e-9);
+    ScalingSearch.Result byParams = ScalingSearch.run(base, MIDAP, budget, ScalingSearch.Size.PARAMS, grid);
+    assertTrue(byParams.chosen().params() >= r.chosen().params());
+  }
+
+  @Test
+  void aBudgetBelowTheArchitectureIsRejected() {
+    Architecture base = base(2);
+    double baseMs = new FixedLatency(MIDAP).totalMs(base);
+    InvalidInputException e = assertThrows(InvalidInputException.class, () -> ScalingSearch.run(base, MIDAP,
+        baseMs * 0.9, ScalingSearch.Size.MACS, ScalingSearch.Grid.standard()));
+    assertTrue(e.getMessage().contains("--budget-ms") && e.getMessage().contains("only grows"), e.getMessage());
+  }
+}
