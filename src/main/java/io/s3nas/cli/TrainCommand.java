@@ -1,17 +1,23 @@
 package io.s3nas.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.s3nas.checkpoint.CheckpointStore;
+import io.s3nas.checkpoint.RunCheckpoints;
 import io.s3nas.common.InvalidInputException;
 import io.s3nas.data.Augmentation;
 import io.s3nas.data.Dataset;
 import io.s3nas.data.FashionMnist;
 import io.s3nas.data.Normalization;
 import io.s3nas.space.Architecture;
+import io.s3nas.space.ModelJson;
 import io.s3nas.space.ModelSpec;
 import io.s3nas.train.FinalTraining;
 import io.s3nas.train.ModelFile;
 import io.s3nas.train.TrainingSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -40,13 +46,16 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1") long seed;
   @Option(names = "--lr", description = "Peak learning rate (default 0.016 x batch / 256)") Double lr;
   @Option(names = "--out", defaultValue = "runs/train/model.s3model", paramLabel = "FILE") Path out;
+  @Option(names = "--checkpoint-every", defaultValue = "200", description = "Steps between checkpoints (default ${DEFAULT-VALUE}); they go beside --out in checkpoints/") int checkpointEvery;
+  @Option(names = "--resume", description = "Continue from the latest checkpoint (same settings required)") boolean resume;
   @Option(names = "--json") boolean json;
 
   @Override
   public Integer call() throws IOException {
-    if (!(epochs > 0) || batch < 1 || threads < 1 || trainLimit < 0 || testLimit < 0 || (lr != null && !(lr > 0))) {
+    if (!(epochs > 0) || batch < 1 || threads < 1 || trainLimit < 0 || testLimit < 0 || (lr != null && !(lr > 0))
+        || checkpointEvery < 1) {
       throw new InvalidInputException("options", null, "expected --epochs > 0, --batch >= 1, --threads >= 1, "
-          + "--train-limit >= 0, --test-limit >= 0 and --lr > 0");
+          + "--train-limit >= 0, --test-limit >= 0, --checkpoint-every >= 1 and --lr > 0");
     }
     ModelSpec model = common.model(arch, "--arch");
     Architecture architecture = Architecture.of(model, arch);
@@ -61,10 +70,18 @@ public final class TrainCommand implements Callable<Integer> {
     TrainingSettings settings = lr == null ? defaults : defaults.withLearningRate(lr);
     Normalization norm = train.statistics();
     Augmentation aug = new Augmentation(2, model.imgChannels() == 3);
+    ObjectNode identity = new ObjectMapper().createObjectNode();
+    identity.put("arch", CheckpointStore.sha256(ModelJson.format(architecture.spec()).getBytes(StandardCharsets.UTF_8)));
+    identity.put("dataset", datasets.dataset);
+    identity.put("train_images", train.size());
+    identity.set("settings", new ObjectMapper().valueToTree(settings));
+    Path dir = out.toAbsolutePath().getParent().resolve("checkpoints");
+    RunCheckpoints ck = new RunCheckpoints(new CheckpointStore(dir), out.getFileName().toString(), checkpointEvery,
+        identity, resume);
     FinalTraining.Result r;
     int steps = (int) Math.max(1, Math.round(epochs * (train.size() / batch)));
     try (ProgressBar bar = LatencyCommand.bar("train", steps)) {
-      r = FinalTraining.run(architecture, train, test, norm, aug, settings, p -> {
+      r = FinalTraining.run(architecture, train, test, norm, aug, settings, ck, p -> {
         bar.stepTo(p.step());
         bar.setExtraMessage(String.format(" loss %.3f lr %.5f", p.last().loss(), p.last().learningRate()));
       });
