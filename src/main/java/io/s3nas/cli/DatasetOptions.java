@@ -20,6 +20,9 @@ public final class DatasetOptions {
       + "folder: one subfolder per class, or train/ and test/ each holding them)")
   Path data;
 
+  @Option(names = "--resize", description = "Resize the images to the model's input size (a resolution-scaled network)")
+  boolean resize;
+
   /**
    * The training and test parts. A class-folder dataset without {@code train/} and {@code test/}
    * gets a seeded 10% test hold-out.
@@ -31,6 +34,9 @@ public final class DatasetOptions {
       case "folder" -> folder(model, seed);
       default -> throw new InvalidInputException("--dataset", null, "expected fashion-mnist, cifar10 or folder, got '" + dataset + "'");
     };
+    if (resize && s.train().channels() == model.imgChannels()) {
+      s = new FashionMnist.Splits(s.train().resized(model.imgSize()), s.test().resized(model.imgSize()));
+    }
     check(s.train(), model, modelName);
     return s;
   }
@@ -47,8 +53,9 @@ public final class DatasetOptions {
 
   private void check(Dataset d, ModelSpec model, String modelName) {
     if (d.channels() != model.imgChannels() || d.height() != model.imgSize() || d.width() != model.imgSize()) {
-      throw new InvalidInputException("--dataset", null, String.format("%s images are %dx%dx%d but %s expects %dx%dx%d",
-          dataset, d.height(), d.width(), d.channels(), modelName, model.imgSize(), model.imgSize(), model.imgChannels()));
+      throw new InvalidInputException("--dataset", null, String.format("%s images are %dx%dx%d but %s expects %dx%dx%d%s",
+          dataset, d.height(), d.width(), d.channels(), modelName, model.imgSize(), model.imgSize(), model.imgChannels(),
+          d.channels() == model.imgChannels() ? " (--resize resizes them)" : ""));
     }
     if (d.numClasses() != model.numClasses()) {
       throw new InvalidInputException("--dataset", null, dataset + " has " + d.numClasses() + " classes but " + modelName

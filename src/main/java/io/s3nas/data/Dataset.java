@@ -37,6 +37,47 @@ public record Dataset(String name, byte[] pixels, int[] labels, int channels, in
     return channels * height * width;
   }
 
+  /**
+   * Every image resized to {@code size}×{@code size} with bilinear interpolation (half-pixel
+   * centres, as TensorFlow's and PyTorch's {@code align_corners=False}): how a network scaled in
+   * resolution (method.md §8) sees a dataset stored at another size.
+   */
+  public Dataset resized(int size) {
+    if (size == height && size == width) {
+      return this;
+    }
+    int n = size();
+    byte[] out = new byte[n * channels * size * size];
+    double sy = (double) height / size;
+    double sx = (double) width / size;
+    for (int i = 0; i < n; i++) {
+      for (int c = 0; c < channels; c++) {
+        int src = (i * channels + c) * height * width;
+        int dst = (i * channels + c) * size * size;
+        for (int y = 0; y < size; y++) {
+          double fy = Math.max(0, (y + 0.5) * sy - 0.5);
+          int y0 = Math.min(height - 1, (int) fy);
+          int y1 = Math.min(height - 1, y0 + 1);
+          double wy = fy - y0;
+          for (int x = 0; x < size; x++) {
+            double fx = Math.max(0, (x + 0.5) * sx - 0.5);
+            int x0 = Math.min(width - 1, (int) fx);
+            int x1 = Math.min(width - 1, x0 + 1);
+            double wx = fx - x0;
+            double v = (1 - wy) * ((1 - wx) * px(src, y0, x0) + wx * px(src, y0, x1))
+                + wy * ((1 - wx) * px(src, y1, x0) + wx * px(src, y1, x1));
+            out[dst + y * size + x] = (byte) Math.min(255, Math.max(0, Math.round(v)));
+          }
+        }
+      }
+    }
+    return new Dataset(name + "@" + size, out, labels, channels, size, size, classNames);
+  }
+
+  private int px(int base, int y, int x) {
+    return pixels[base + y * width + x] & 0xff;
+  }
+
   /** The images at {@code indices}, in that order. */
   public Dataset subset(int[] indices, String newName) {
     int n = imageSize();

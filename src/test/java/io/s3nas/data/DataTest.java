@@ -205,4 +205,23 @@ class DataTest {
     }
     assertEquals(64, seen.size());
   }
+
+  @Test
+  void resizingIsBilinearWithHalfPixelCentres() {
+    // a 2x2 image 0, 100 / 200, 60 upscaled to 4x4: corners keep their pixels, midpoints interpolate
+    Dataset d = new Dataset("t", new byte[] {0, 100, (byte) 200, 60}, new int[] {0}, 1, 2, 2, List.of("a"));
+    Dataset r = d.resized(4);
+    assertEquals(4, r.height());
+    int[] px = new int[16];
+    for (int i = 0; i < 16; i++) {
+      px[i] = r.pixels()[i] & 0xff;
+    }
+    assertEquals(0, px[0]);
+    assertEquals(25, px[1], "0.75·0 + 0.25·100");
+    assertEquals(75, px[2]);
+    assertEquals(100, px[3]);
+    assertEquals(60, px[15]);
+    assertEquals(50, px[4], "0.75·0 + 0.25·200 down the first column");
+    assertEquals(d, d.resized(2), "same size: the same dataset");
+  }
 }
