@@ -1,0 +1,305 @@
+package io.s3nas.actors;
+
+import java.util.List;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+
+/**
+ * One search as an event-sourced entity (design.md "Actors"): commands from users (submit, pause,
+ * resume, cancel, status) and from the stage workers (progress and completions), events for every
+ * step of the pipeline, and a state that owns its transitions. Large things (weights, thresholds,
+ * optimiser state) are never in events: a progress event carries the content address of a
+ * checkpoint that was synced before the event was persisted.
+ *
+ * <p>States: {@link Empty} → {@link Running} (with its stage, paused flag and the latest evidence)
+ * → {@link Finished} (completed, failed or cancelled). Commands a state has no handler for are
+ * rejected with an error reply and persist nothing.
+ */
+public final class SearchSupervisor
+    extends EventSourcedBehaviorWithEnforcedReplies<SearchSupervisor.Command, SearchSupervisor.Event, SearchSupervisor.State> {
+
+  // ---- commands ----------------------------------------------------------------------------------
+
+  /** What the entity accepts. */
+  public sealed interface Command extends CborSerializable {}
+
+  /** A command answered with an acknowledgement or an error (every command but {@link GetStatus}). */
+  public interface Acknowledged {
+    ActorRef<StatusReply<Done>> replyTo();
+  }
+
+  public record Submit(SearchSpec spec, ActorRef<StatusReply<Done>> replyTo) implements Command, Acknowledged {}
+
+  public record Pause(ActorRef<StatusReply<Done>> replyTo) implements Command, Acknowledged {}
+
+  public record Resume(ActorRef<StatusReply<Done>> replyTo) implements Command, Acknowledged {}
+
+  public record Cancel(String reason, ActorRef<StatusReply<Done>> replyTo) implements Command, Acknowledged {}
+
+  public record GetStatus(ActorRef<Status> replyTo) implements Command {}
+
+  /** A worker finished the latency table: its content address and the supernet's latency range. */
+  public record LatencyReady(String tableRef, double minMs, double maxMs, ActorRef<StatusReply<Done>> replyTo)
+      implements Command, Acknowledged {}
+
+  /** Supernet progress at a checkpoint. */
+  public record SupernetProgressed(long step, long totalSteps, String phase, double loss, double expectedMs,
+                                   String checkpointRef, ActorRef<StatusReply<Done>> replyTo) implements Command, Acknowledged {}
+
+  public record Derived(List<List<String>> blockStrings, double estimatedMs, ActorRef<StatusReply<Done>> replyTo)
+      implements Command, Acknowledged {}
+
+  public record Scaled(List<List<String>> blockStrings, double width, double depth, double resolution,
+                       double estimatedMs, ActorRef<StatusReply<Done>> replyTo) implements Command, Acknowledged {}
+
+  public record PostProcessed(List<List<String>> blockStrings, List<String> keptChanges, double estimatedMs,
+                              ActorRef<StatusReply<Done>> replyTo) implements Command, Acknowledged {}
+
+  public record FinalTrainingProgressed(long step, long totalSteps, double loss, String checkpointRef,
+                                        ActorRef<StatusReply<Done>> replyTo) implements Command, Acknowledged {}
+
+  public record Exported(String resultJson, ActorRef<StatusReply<Done>> replyTo) implements Command, Acknowledged {}
+
+  /** A stage's work failed; {@code deterministic} failures fail the search instead of retrying. */
+  public record WorkFailed(Stage stage, String reason, boolean deterministic, ActorRef<StatusReply<Done>> replyTo)
+      implements Command, Acknowledged {}
+
+  /** The reply to {@link GetStatus}. */
+  public record Status(String searchId, String state, Stage stage, boolean paused, long step, long totalSteps,
+                       double lastLoss, double lastExpectedMs, List<List<String>> architecture, String checkpointRef,
+                       String detail) implements CborSerializable {}
+
+  // ---- events ------------------------------------------------------------------------------------
+
+  /** What the journal holds, in the order the pipeline produced it. */
+  public sealed interface Event extends CborSerializable {}
+
+  public record SearchSubmitted(SearchSpec spec) implements Event {}
+
+  public record LatencyTableReady(String tableRef, double minMs, double maxMs) implements Event {}
+
+  public record SupernetProgress(long step, long totalSteps, String phase, double loss, double expectedMs,
+                                 String checkpointRef) implements Event {}
+
+  public record ArchitectureDerived(List<List<String>> blockStrings, double estimatedMs) implements Event {}
+
+  public record ScalingChosen(List<List<String>> blockStrings, double width, double depth, double resolution,
+                              double estimatedMs) implements Event {}
+
+  public record PostProcessDecided(List<List<String>> blockStrings, List<String> keptChanges, double estimatedMs)
+      implements Event {}
+
+  public record FinalTrainingProgress(long step, long totalSteps, double loss, String checkpointRef) implements Event {}
+
+  public record SearchCompleted(String resultJson) implements Event {}
+
+  public record SearchFailed(Stage stage, String reason) implements Event {}
+
+  public record SearchCancelled(String reason) implements Event {}
+
+  public record SearchPaused() implements Event {}
+
+  public record SearchResumed() implements Event {}
+
+  // ---- state -------------------------------------------------------------------------------------
+
+  /** The entity's state; each kind applies its own events. */
+  public sealed interface State extends CborSerializable {}
+
+  /** No search submitted under this id yet. */
+  public record Empty() implements State {
+    State apply(Event e) {
+      return e instanceof SearchSubmitted s ? Running.start(s.spec()) : this;
+    }
+  }
+
+  /** A search in progress. */
+  public record Running(SearchSpec spec, Stage stage, boolean paused, long step, long totalSteps, double lastLoss,
+                        double lastExpectedMs, List<List<String>> architecture, String checkpointRef) implements State {
+    static Running start(SearchSpec spec) {
+      return new Running(spec, Stage.LATENCY_TABLE, false, 0, 0, Double.NaN, Double.NaN, List.of(), null);
+    }
+
+    Running progress(Stage s, long st, long total, double loss, double ms, String ref) {
+      return new Running(spec, s, paused, st, total, loss, ms, architecture, ref);
+    }
+
+    Running advance(List<List<String>> arch, double ms) {
+      return new Running(spec, stage.next(), paused, 0, 0, Double.NaN, ms, arch, null);
+    }
+
+    Running paused(boolean p) {
+      return new Running(spec, stage, p, step, totalSteps, lastLoss, lastExpectedMs, architecture, checkpointRef);
+    }
+
+    State apply(Event e) {
+      if (e instanceof LatencyTableReady l) {
+        return new Running(spec, Stage.SUPERNET, paused, 0, 0, Double.NaN, l.maxMs(), architecture, null);
+      } else if (e instanceof SupernetProgress p) {
+        return progress(Stage.SUPERNET, p.step(), p.totalSteps(), p.loss(), p.expectedMs(), p.checkpointRef());
+      } else if (e instanceof ArchitectureDerived d) {
+        return advance(d.blockStrings(), d.estimatedMs());
+      } else if (e instanceof ScalingChosen sc) {
+        return advance(sc.blockStrings(), sc.estimatedMs());
+      } else if (e instanceof PostProcessDecided pp) {
+        return advance(pp.blockStrings(), pp.estimatedMs());
+      } else if (e instanceof FinalTrainingProgress f) {
+        // the last step's report moves the search on to export
+        Stage next = f.step() >= f.totalSteps() ? Stage.EXPORT : Stage.FINAL_TRAINING;
+        return progress(next, f.step(), f.totalSteps(), f.loss(), lastExpectedMs, f.checkpointRef());
+      } else if (e instanceof SearchCompleted c) {
+        return new Finished(spec, "completed", architecture, c.resultJson());
+      } else if (e instanceof SearchFailed f) {
+        return new Finished(spec, "failed", architecture, f.stage() + ": " + f.reason());
+      } else if (e instanceof SearchCancelled c) {
+        return new Finished(spec, "cancelled", architecture, c.reason());
+      } else if (e instanceof SearchPaused) {
+        return paused(true);
+      } else if (e instanceof SearchResumed) {
+        return paused(false);
+      }
+      return this;
+    }
+  }
+
+  /** A search that ended: completed (detail = result JSON), failed or cancelled (detail = reason). */
+  public record Finished(SearchSpec spec, String outcome, List<List<String>> architecture, String detail)
+      implements State {}
+
+  // ---- behavior ----------------------------------------------------------------------------------
+
+  private final String searchId;
+
+  private SearchSupervisor(String searchId) {
+    super(PersistenceId.of("Search", searchId));
+    this.searchId = searchId;
+  }
+
+  public static Behavior<Command> create(String searchId) {
+    return new SearchSupervisor(searchId);
+  }
+
+  @Override
+  public State emptyState() {
+    return new Empty();
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    // snapshots keep recovery fast; events are never deleted (the journal is the history)
+    return RetentionCriteria.snapshotEvery(100, 2);
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    CommandHandlerWithReplyBuilder<Command, Event, State> b = newCommandHandlerWithReplyBuilder();
+    b.forStateType(Empty.class)
+        .onCommand(Submit.class, (s, c) -> Effect().persist(new SearchSubmitted(c.spec()))
+            .thenReply(c.replyTo(), st -> StatusReply.ack()))
+        .onCommand(GetStatus.class, (s, c) -> Effect().reply(c.replyTo(), status(s)))
+        .onAnyCommand(this::rejectNoSearch);
+    b.forStateType(Running.class)
+        .onCommand(Submit.class, (s, c) -> reject(c.replyTo(), "search " + searchId + " is already running"))
+        .onCommand(GetStatus.class, (s, c) -> Effect().reply(c.replyTo(), status(s)))
+        .onCommand(Pause.class, this::onPause)
+        .onCommand(Resume.class, this::onResume)
+        .onCommand(Cancel.class, (s, c) -> Effect().persist(new SearchCancelled(c.reason()))
+            .thenReply(c.replyTo(), st -> StatusReply.ack()))
+        .onCommand(LatencyReady.class, (s, c) -> inStage(s, Stage.LATENCY_TABLE, c.replyTo(),
+            new LatencyTableReady(c.tableRef(), c.minMs(), c.maxMs())))
+        .onCommand(SupernetProgressed.class, (s, c) -> inStage(s, Stage.SUPERNET, c.replyTo(),
+            new SupernetProgress(c.step(), c.totalSteps(), c.phase(), c.loss(), c.expectedMs(), c.checkpointRef())))
+        .onCommand(Derived.class, (s, c) -> inStage(s, Stage.SUPERNET, c.replyTo(),
+            new ArchitectureDerived(c.blockStrings(), c.estimatedMs())))
+        .onCommand(Scaled.class, (s, c) -> inStage(s, Stage.SCALING, c.replyTo(),
+            new ScalingChosen(c.blockStrings(), c.width(), c.depth(), c.resolution(), c.estimatedMs())))
+        .onCommand(PostProcessed.class, (s, c) -> inStage(s, Stage.POST_PROCESSING, c.replyTo(),
+            new PostProcessDecided(c.blockStrings(), c.keptChanges(), c.estimatedMs())))
+        .onCommand(FinalTrainingProgressed.class, (s, c) -> inStage(s, Stage.FINAL_TRAINING, c.replyTo(),
+            new FinalTrainingProgress(c.step(), c.totalSteps(), c.loss(), c.checkpointRef())))
+        .onCommand(Exported.class, (s, c) -> inStage(s, Stage.EXPORT, c.replyTo(), new SearchCompleted(c.resultJson())))
+        .onCommand(WorkFailed.class, this::onWorkFailed);
+    b.forStateType(Finished.class)
+        .onCommand(GetStatus.class, (s, c) -> Effect().reply(c.replyTo(), status(s)))
+        .onAnyCommand((s, c) -> rejectAny(c, "search " + searchId + " has " + s.outcome()));
+    return b.build();
+  }
+
+  private ReplyEffect<Event, State> inStage(Running s, Stage expected, ActorRef<StatusReply<Done>> replyTo, Event e) {
+    if (s.stage() != expected) {
+      return reject(replyTo, "search " + searchId + " is at " + s.stage() + ", not " + expected);
+    }
+    return Effect().persist(e).thenReply(replyTo, st -> StatusReply.ack());
+  }
+
+  private ReplyEffect<Event, State> onPause(Running s, Pause c) {
+    if (s.paused()) {
+      return Effect().reply(c.replyTo(), StatusReply.ack());
+    }
+    return Effect().persist(new SearchPaused()).thenReply(c.replyTo(), st -> StatusReply.ack());
+  }
+
+  private ReplyEffect<Event, State> onResume(Running s, Resume c) {
+    if (!s.paused()) {
+      return Effect().reply(c.replyTo(), StatusReply.ack());
+    }
+    return Effect().persist(new SearchResumed()).thenReply(c.replyTo(), st -> StatusReply.ack());
+  }
+
+  private ReplyEffect<Event, State> onWorkFailed(Running s, WorkFailed c) {
+    if (!c.deterministic()) {
+      // a transient failure: the worker's supervisor restarts it from the last checkpoint
+      return Effect().reply(c.replyTo(), StatusReply.ack());
+    }
+    return Effect().persist(new SearchFailed(c.stage(), c.reason())).thenReply(c.replyTo(), st -> StatusReply.ack());
+  }
+
+  private ReplyEffect<Event, State> rejectNoSearch(State s, Command c) {
+    return rejectAny(c, "no search " + searchId + " has been submitted");
+  }
+
+  private ReplyEffect<Event, State> rejectAny(Command c, String why) {
+    ActorRef<StatusReply<Done>> to = replyTo(c);
+    return to == null ? Effect().noReply() : reject(to, why);
+  }
+
+  private ReplyEffect<Event, State> reject(ActorRef<StatusReply<Done>> replyTo, String why) {
+    return Effect().reply(replyTo, StatusReply.error(why));
+  }
+
+  private static ActorRef<StatusReply<Done>> replyTo(Command c) {
+    return c instanceof Acknowledged a ? a.replyTo() : null;
+  }
+
+  private Status status(State s) {
+    if (s instanceof Running r) {
+      return new Status(searchId, "running", r.stage(), r.paused(), r.step(), r.totalSteps(), r.lastLoss(),
+          r.lastExpectedMs(), r.architecture(), r.checkpointRef(), null);
+    } else if (s instanceof Finished f) {
+      return new Status(searchId, f.outcome(), Stage.DONE, false, 0, 0, Double.NaN, Double.NaN, f.architecture(), null,
+          f.detail());
+    }
+    return new Status(searchId, "none", null, false, 0, 0, Double.NaN, Double.NaN, List.of(), null, null);
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder().forAnyState().onAnyEvent((s, e) -> {
+      if (s instanceof Empty x) {
+        return x.apply(e);
+      } else if (s instanceof Running x) {
+        return x.apply(e);
+      }
+      return s;
+    });
+  }
+}

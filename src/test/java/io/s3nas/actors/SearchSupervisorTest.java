@@ -1,0 +1,124 @@
+package io.s3nas.actors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.s3nas.actors.SearchSupervisor.Command;
+import io.s3nas.actors.SearchSupervisor.Event;
+import io.s3nas.actors.SearchSupervisor.State;
+import java.util.List;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The search entity's protocol, events, state and recovery; the kit also checks that every
+ * command, event, reply and state serializes with the configured (Jackson CBOR) serializer.
+ */
+class SearchSupervisorTest {
+  static final ActorTestKit TESTKIT = ActorTestKit.create(
+      EventSourcedBehaviorTestKit.config().withFallback(ConfigFactory.load()));
+
+  static final SearchSpec SPEC = new SearchSpec("fashion_mixconv_2_3_4_3_4", "fashion-mnist", null, "cpu-nd4j", 9.0,
+      6.5, 0.5, 3, 8, 64, 8000, 1);
+
+  static final List<List<String>> ARCH = List.of(List.of("r1_k3_s11_e2_i16_o16_c0"));
+
+  EventSourcedBehaviorTestKit<Command, Event, State> kit;
+
+  @BeforeEach
+  void fresh() {
+    kit = EventSourcedBehaviorTestKit.create(TESTKIT.system(), SearchSupervisor.create("s1"));
+  }
+
+  @AfterAll
+  static void stop() {
+    TESTKIT.shutdownTestKit();
+  }
+
+  EventSourcedBehaviorTestKit.CommandResultWithReply<Command, Event, State, StatusReply<Done>> ask(
+      java.util.function.Function<org.apache.pekko.actor.typed.ActorRef<StatusReply<Done>>, Command> c) {
+    return kit.runCommand(c);
+  }
+
+  SearchSupervisor.Status status() {
+    return kit.<SearchSupervisor.Status>runCommand(SearchSupervisor.GetStatus::new).reply();
+  }
+
+  @Test
+  void runsThroughEveryStageAndRecoversItsState() {
+    var submitted = ask(r -> new SearchSupervisor.Submit(SPEC, r));
+    assertTrue(submitted.reply().isSuccess());
+    assertEquals(new SearchSupervisor.SearchSubmitted(SPEC), submitted.event());
+    assertEquals(Stage.LATENCY_TABLE, status().stage());
+    ask(r -> new SearchSupervisor.LatencyReady("table-sha", 4.1, 12.3, r));
+    var p = ask(r -> new SearchSupervisor.SupernetProgressed(100, 392, "warmup", 2.1, 8.2, "ckpt-100", r));
+    assertInstanceOf(SearchSupervisor.SupernetProgress.class, p.event());
+    SearchSupervisor.Status s = status();
+    assertEquals(Stage.SUPERNET, s.stage());
+    assertEquals(100, s.step());
+    assertEquals("ckpt-100", s.checkpointRef());
+    ask(r -> new SearchSupervisor.Derived(ARCH, 6.4, r));
+    assertEquals(Stage.SCALING, status().stage());
+    ask(r -> new SearchSupervisor.Scaled(ARCH, 1.2, 1.1, 1.0, 8.9, r));
+    ask(r -> new SearchSupervisor.PostProcessed(ARCH, List.of("SE 0.25 on stage 4"), 8.95, r));
+    assertEquals(Stage.FINAL_TRAINING, status().stage());
+    ask(r -> new SearchSupervisor.FinalTrainingProgressed(200, 400, 0.9, "ckpt-f200", r));
+    assertEquals(Stage.FINAL_TRAINING, status().stage());
+    ask(r -> new SearchSupervisor.FinalTrainingProgressed(400, 400, 0.5, "ckpt-f400", r));
+    assertEquals(Stage.EXPORT, status().stage());
+    var done = ask(r -> new SearchSupervisor.Exported("{\"top1\": 0.93}", r));
+    assertInstanceOf(SearchSupervisor.SearchCompleted.class, done.event());
+    assertEquals("completed", status().state());
+    kit.restart();
+    SearchSupervisor.Status after = status();
+    assertEquals("completed", after.state());
+    assertEquals(ARCH, after.architecture());
+    assertEquals("{\"top1\": 0.93}", after.detail());
+  }
+
+  @Test
+  void rejectedCommandsPersistNothing() {
+    var none = ask(r -> new SearchSupervisor.Pause(r));
+    assertTrue(none.reply().isError() && none.hasNoEvents());
+    ask(r -> new SearchSupervisor.Submit(SPEC, r));
+    var again = ask(r -> new SearchSupervisor.Submit(SPEC, r));
+    assertTrue(again.reply().isError() && again.hasNoEvents());
+    assertTrue(again.reply().getError().getMessage().contains("already running"));
+    var early = ask(r -> new SearchSupervisor.Scaled(ARCH, 1, 1, 1, 1, r));
+    assertTrue(early.reply().isError() && early.hasNoEvents(), "scaling is not the current stage");
+    assertTrue(early.reply().getError().getMessage().contains("LATENCY_TABLE"));
+  }
+
+  @Test
+  void pauseResumeAndCancel() {
+    ask(r -> new SearchSupervisor.Submit(SPEC, r));
+    assertInstanceOf(SearchSupervisor.SearchPaused.class, ask(SearchSupervisor.Pause::new).event());
+    assertTrue(status().paused());
+    assertTrue(ask(SearchSupervisor.Pause::new).hasNoEvents(), "pausing twice changes nothing");
+    assertInstanceOf(SearchSupervisor.SearchResumed.class, ask(SearchSupervisor.Resume::new).event());
+    assertTrue(!status().paused());
+    ask(r -> new SearchSupervisor.Cancel("user asked", r));
+    assertEquals("cancelled", status().state());
+    var late = ask(r -> new SearchSupervisor.LatencyReady("t", 1, 2, r));
+    assertTrue(late.reply().isError() && late.hasNoEvents());
+  }
+
+  @Test
+  void deterministicFailuresFailTheSearchTransientOnesDoNot() {
+    ask(r -> new SearchSupervisor.Submit(SPEC, r));
+    var transient_ = ask(r -> new SearchSupervisor.WorkFailed(Stage.LATENCY_TABLE, "node lost", false, r));
+    assertTrue(transient_.reply().isSuccess() && transient_.hasNoEvents());
+    var fatal = ask(r -> new SearchSupervisor.WorkFailed(Stage.LATENCY_TABLE, "table lacks Conv2D/k3", true, r));
+    assertInstanceOf(SearchSupervisor.SearchFailed.class, fatal.event());
+    SearchSupervisor.Status s = status();
+    assertEquals("failed", s.state());
+    assertTrue(s.detail().contains("table lacks"));
+  }
+}
