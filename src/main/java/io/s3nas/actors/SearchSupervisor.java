@@ -1,17 +1,22 @@
 package io.s3nas.actors;
 
+import java.time.Duration;
 import java.util.List;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReplyBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
  * One search as an event-sourced entity (design.md "Actors"): commands from users (submit, pause,
@@ -178,14 +183,62 @@ public final class SearchSupervisor
   // ---- behavior ----------------------------------------------------------------------------------
 
   private final String searchId;
+  private final ActorContext<Command> ctx;
+  private final Pipeline pipeline;
+  private final Duration minBackoff;
+  private ActorRef<?> worker;
+  private Stage workerStage;
 
-  private SearchSupervisor(String searchId) {
+  private SearchSupervisor(String searchId, ActorContext<Command> ctx, Pipeline pipeline, Duration minBackoff) {
     super(PersistenceId.of("Search", searchId));
     this.searchId = searchId;
+    this.ctx = ctx;
+    this.pipeline = pipeline;
+    this.minBackoff = minBackoff;
   }
 
+  /** An entity that only records (no workers). */
   public static Behavior<Command> create(String searchId) {
-    return new SearchSupervisor(searchId);
+    return create(searchId, Pipeline.NONE, Duration.ofSeconds(1));
+  }
+
+  /** An entity that runs each stage's work from {@code pipeline} in a supervised worker. */
+  public static Behavior<Command> create(String searchId, Pipeline pipeline, Duration minBackoff) {
+    return Behaviors.setup(ctx -> new SearchSupervisor(searchId, ctx, pipeline, minBackoff));
+  }
+
+  /**
+   * Brings the worker in line with the state: the current stage's worker while running and not
+   * paused, none otherwise. Called after every persisted event and after recovery, which is how a
+   * restarted search re-issues the work of its stage (from the stage's last checkpoint).
+   */
+  private void reconcile(State s) {
+    boolean wanted = s instanceof Running r && !r.paused();
+    Stage stage = s instanceof Running r ? r.stage() : null;
+    if (worker != null && (!wanted || stage != workerStage)) {
+      ctx.unwatch(worker);
+      ctx.stop(worker);
+      worker = null;
+      workerStage = null;
+    }
+    if (wanted && worker == null) {
+      Running r = (Running) s;
+      StageWorker.Job job = pipeline.job(searchId, r, ctx.getSelf());
+      if (job != null) {
+        var ref = ctx.spawn(StageWorker.create(r.stage(), job, ctx.getSelf(), minBackoff, 5),
+            "stage-" + r.stage().name().toLowerCase(java.util.Locale.ROOT) + "-" + System.nanoTime());
+        // a worker that stops without its completion gave up after its restarts
+        ctx.watchWith(ref, new WorkFailed(r.stage(), "the " + r.stage() + " worker stopped after repeated failures",
+            true, ctx.getSystem().ignoreRef()));
+        worker = ref;
+        workerStage = r.stage();
+      }
+    }
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), this::reconcile).build();
   }
 
   @Override
@@ -203,7 +256,7 @@ public final class SearchSupervisor
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
     CommandHandlerWithReplyBuilder<Command, Event, State> b = newCommandHandlerWithReplyBuilder();
     b.forStateType(Empty.class)
-        .onCommand(Submit.class, (s, c) -> Effect().persist(new SearchSubmitted(c.spec()))
+        .onCommand(Submit.class, (s, c) -> Effect().persist(new SearchSubmitted(c.spec())).thenRun(this::reconcile)
             .thenReply(c.replyTo(), st -> StatusReply.ack()))
         .onCommand(GetStatus.class, (s, c) -> Effect().reply(c.replyTo(), status(s)))
         .onAnyCommand(this::rejectNoSearch);
@@ -212,7 +265,7 @@ public final class SearchSupervisor
         .onCommand(GetStatus.class, (s, c) -> Effect().reply(c.replyTo(), status(s)))
         .onCommand(Pause.class, this::onPause)
         .onCommand(Resume.class, this::onResume)
-        .onCommand(Cancel.class, (s, c) -> Effect().persist(new SearchCancelled(c.reason()))
+        .onCommand(Cancel.class, (s, c) -> Effect().persist(new SearchCancelled(c.reason())).thenRun(this::reconcile)
             .thenReply(c.replyTo(), st -> StatusReply.ack()))
         .onCommand(LatencyReady.class, (s, c) -> inStage(s, Stage.LATENCY_TABLE, c.replyTo(),
             new LatencyTableReady(c.tableRef(), c.minMs(), c.maxMs())))
@@ -238,29 +291,34 @@ public final class SearchSupervisor
     if (s.stage() != expected) {
       return reject(replyTo, "search " + searchId + " is at " + s.stage() + ", not " + expected);
     }
-    return Effect().persist(e).thenReply(replyTo, st -> StatusReply.ack());
+    return Effect().persist(e).thenRun(this::reconcile).thenReply(replyTo, st -> StatusReply.ack());
   }
 
   private ReplyEffect<Event, State> onPause(Running s, Pause c) {
     if (s.paused()) {
       return Effect().reply(c.replyTo(), StatusReply.ack());
     }
-    return Effect().persist(new SearchPaused()).thenReply(c.replyTo(), st -> StatusReply.ack());
+    return Effect().persist(new SearchPaused()).thenRun(this::reconcile).thenReply(c.replyTo(), st -> StatusReply.ack());
   }
 
   private ReplyEffect<Event, State> onResume(Running s, Resume c) {
     if (!s.paused()) {
       return Effect().reply(c.replyTo(), StatusReply.ack());
     }
-    return Effect().persist(new SearchResumed()).thenReply(c.replyTo(), st -> StatusReply.ack());
+    return Effect().persist(new SearchResumed()).thenRun(this::reconcile).thenReply(c.replyTo(), st -> StatusReply.ack());
   }
 
   private ReplyEffect<Event, State> onWorkFailed(Running s, WorkFailed c) {
+    if (c.stage() != s.stage()) {
+      // a late report from the worker of a stage that has since completed
+      return Effect().reply(c.replyTo(), StatusReply.ack());
+    }
     if (!c.deterministic()) {
       // a transient failure: the worker's supervisor restarts it from the last checkpoint
       return Effect().reply(c.replyTo(), StatusReply.ack());
     }
-    return Effect().persist(new SearchFailed(c.stage(), c.reason())).thenReply(c.replyTo(), st -> StatusReply.ack());
+    return Effect().persist(new SearchFailed(c.stage(), c.reason())).thenRun(this::reconcile)
+        .thenReply(c.replyTo(), st -> StatusReply.ack());
   }
 
   private ReplyEffect<Event, State> rejectNoSearch(State s, Command c) {

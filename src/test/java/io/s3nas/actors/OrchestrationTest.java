@@ -1,0 +1,106 @@
+package io.s3nas.actors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/** The supervisor drives a search through its stages with supervised workers. */
+class OrchestrationTest {
+  static final ActorTestKit KIT = ActorTestKit.create(
+      PersistenceTestKitPlugin.getInstance().config().withFallback(ConfigFactory.load()));
+
+  @AfterAll
+  static void stop() {
+    KIT.shutdownTestKit();
+  }
+
+  static final List<List<String>> ARCH = List.of(List.of("r1_k3_s11_e2_i16_o16_c0"));
+
+  /** Each stage reports one progress step (where it has progress) and completes at once. */
+  static StageWorker.Job quick(SearchSupervisor.Running st, ActorRef<SearchSupervisor.Command> self) {
+    ActorRef<org.apache.pekko.pattern.StatusReply<org.apache.pekko.Done>> none = KIT.system().ignoreRef();
+    return cancelled -> switch (st.stage()) {
+      case LATENCY_TABLE -> new SearchSupervisor.LatencyReady("t", 1, 9, none);
+      case SUPERNET -> {
+        self.tell(new SearchSupervisor.SupernetProgressed(5, 10, "warmup", 1.0, 8.0, "c5", none));
+        yield new SearchSupervisor.Derived(ARCH, 6.0, none);
+      }
+      case SCALING -> new SearchSupervisor.Scaled(ARCH, 1.1, 1.0, 1.0, 8.5, none);
+      case POST_PROCESSING -> new SearchSupervisor.PostProcessed(ARCH, List.of(), 8.5, none);
+      case FINAL_TRAINING -> new SearchSupervisor.FinalTrainingProgressed(10, 10, 0.3, "f10", none);
+      case EXPORT -> new SearchSupervisor.Exported("{\"top1\": 0.9}", none);
+      case DONE -> throw new IllegalStateException();
+    };
+  }
+
+  SearchSupervisor.Status awaitEnd(ActorRef<SearchSupervisor.Command> s) {
+    TestProbe<SearchSupervisor.Status> p = KIT.createTestProbe();
+    return p.awaitAssert(Duration.ofSeconds(20), Duration.ofMillis(50), () -> {
+      s.tell(new SearchSupervisor.GetStatus(p.getRef()));
+      SearchSupervisor.Status st = p.receiveMessage();
+      assertTrue(!st.state().equals("running"), "still " + st.stage());
+      return st;
+    });
+  }
+
+  ActorRef<SearchSupervisor.Command> submit(String id, Pipeline pipeline) {
+    ActorRef<SearchSupervisor.Command> s = KIT.spawn(SearchSupervisor.create(id, pipeline, Duration.ofMillis(20)));
+    TestProbe<org.apache.pekko.pattern.StatusReply<org.apache.pekko.Done>> ack = KIT.createTestProbe();
+    s.tell(new SearchSupervisor.Submit(SearchSupervisorTest.SPEC, ack.getRef()));
+    assertTrue(ack.receiveMessage().isSuccess());
+    return s;
+  }
+
+  @Test
+  void aSubmittedSearchRunsEveryStageToCompletion() {
+    SearchSupervisor.Status st = awaitEnd(submit("o1", (id, state, self) -> quick(state, self)));
+    assertEquals("completed", st.state());
+    assertEquals("{\"top1\": 0.9}", st.detail());
+  }
+
+  @Test
+  void badInputFailsTheSearchWithItsReason() {
+    Pipeline p = (id, state, self) -> state.stage() == Stage.SCALING
+        ? cancelled -> { throw new IllegalArgumentException("budget below the searched network"); }
+        : quick(state, self);
+    SearchSupervisor.Status st = awaitEnd(submit("o2", p));
+    assertEquals("failed", st.state());
+    assertTrue(st.detail().contains("SCALING") && st.detail().contains("budget below"), st.detail());
+  }
+
+  @Test
+  void transientFailuresRestartTheWorker() {
+    AtomicInteger tries = new AtomicInteger();
+    Pipeline p = (id, state, self) -> state.stage() == Stage.FINAL_TRAINING
+        ? cancelled -> {
+          if (tries.incrementAndGet() < 3) {
+            throw new java.io.IOException("disk hiccup");
+          }
+          return quick(state, self).run(cancelled);
+        }
+        : quick(state, self);
+    SearchSupervisor.Status st = awaitEnd(submit("o3", p));
+    assertEquals("completed", st.state());
+    assertEquals(3, tries.get(), "two restarts, then the job completed");
+  }
+
+  @Test
+  void aWorkerThatKeepsFailingFailsTheSearch() {
+    Pipeline p = (id, state, self) -> state.stage() == Stage.LATENCY_TABLE
+        ? cancelled -> { throw new IllegalStateException("always"); }
+        : quick(state, self);
+    SearchSupervisor.Status st = awaitEnd(submit("o4", p));
+    assertEquals("failed", st.state());
+    assertTrue(st.detail().contains("repeated failures"), st.detail());
+  }
+}
