@@ -60,14 +60,15 @@ public final class SearchSupervisor
   public record SupernetProgressed(long step, long totalSteps, String phase, double loss, double expectedMs,
                                    String checkpointRef, ActorRef<StatusReply<Done>> replyTo) implements Command, Acknowledged {}
 
-  public record Derived(List<List<String>> blockStrings, double estimatedMs, ActorRef<StatusReply<Done>> replyTo)
+  public record Derived(List<List<String>> blockStrings, String modelJson, double estimatedMs,
+                        ActorRef<StatusReply<Done>> replyTo)
       implements Command, Acknowledged {}
 
-  public record Scaled(List<List<String>> blockStrings, double width, double depth, double resolution,
-                       double estimatedMs, ActorRef<StatusReply<Done>> replyTo) implements Command, Acknowledged {}
+  public record Scaled(List<List<String>> blockStrings, String modelJson, double width, double depth,
+                       double resolution, double estimatedMs, ActorRef<StatusReply<Done>> replyTo) implements Command, Acknowledged {}
 
-  public record PostProcessed(List<List<String>> blockStrings, List<String> keptChanges, double estimatedMs,
-                              ActorRef<StatusReply<Done>> replyTo) implements Command, Acknowledged {}
+  public record PostProcessed(List<List<String>> blockStrings, String modelJson, List<String> keptChanges,
+                              double estimatedMs, ActorRef<StatusReply<Done>> replyTo) implements Command, Acknowledged {}
 
   public record FinalTrainingProgressed(long step, long totalSteps, double loss, String checkpointRef,
                                         ActorRef<StatusReply<Done>> replyTo) implements Command, Acknowledged {}
@@ -95,13 +96,14 @@ public final class SearchSupervisor
   public record SupernetProgress(long step, long totalSteps, String phase, double loss, double expectedMs,
                                  String checkpointRef) implements Event {}
 
-  public record ArchitectureDerived(List<List<String>> blockStrings, double estimatedMs) implements Event {}
-
-  public record ScalingChosen(List<List<String>> blockStrings, double width, double depth, double resolution,
-                              double estimatedMs) implements Event {}
-
-  public record PostProcessDecided(List<List<String>> blockStrings, List<String> keptChanges, double estimatedMs)
+  public record ArchitectureDerived(List<List<String>> blockStrings, String modelJson, double estimatedMs)
       implements Event {}
+
+  public record ScalingChosen(List<List<String>> blockStrings, String modelJson, double width, double depth,
+                              double resolution, double estimatedMs) implements Event {}
+
+  public record PostProcessDecided(List<List<String>> blockStrings, String modelJson, List<String> keptChanges,
+                                   double estimatedMs) implements Event {}
 
   public record FinalTrainingProgress(long step, long totalSteps, double loss, String checkpointRef) implements Event {}
 
@@ -127,36 +129,41 @@ public final class SearchSupervisor
     }
   }
 
-  /** A search in progress. */
+  /**
+   * A search in progress: its stage, whether it is paused, the latest progress, and the architecture
+   * of the last completed stage (block strings, and the whole model JSON the next stage starts from).
+   */
   public record Running(SearchSpec spec, Stage stage, boolean paused, long step, long totalSteps, double lastLoss,
-                        double lastExpectedMs, List<List<String>> architecture, String checkpointRef) implements State {
+                        double lastExpectedMs, List<List<String>> architecture, String modelJson, String checkpointRef)
+      implements State {
     static Running start(SearchSpec spec) {
-      return new Running(spec, Stage.LATENCY_TABLE, false, 0, 0, Double.NaN, Double.NaN, List.of(), null);
+      return new Running(spec, Stage.LATENCY_TABLE, false, 0, 0, Double.NaN, Double.NaN, List.of(), null, null);
     }
 
     Running progress(Stage s, long st, long total, double loss, double ms, String ref) {
-      return new Running(spec, s, paused, st, total, loss, ms, architecture, ref);
+      return new Running(spec, s, paused, st, total, loss, ms, architecture, modelJson, ref);
     }
 
-    Running advance(List<List<String>> arch, double ms) {
-      return new Running(spec, stage.next(), paused, 0, 0, Double.NaN, ms, arch, null);
+    Running advance(List<List<String>> arch, String json, double ms) {
+      return new Running(spec, stage.next(), paused, 0, 0, Double.NaN, ms, arch, json, null);
     }
 
     Running paused(boolean p) {
-      return new Running(spec, stage, p, step, totalSteps, lastLoss, lastExpectedMs, architecture, checkpointRef);
+      return new Running(spec, stage, p, step, totalSteps, lastLoss, lastExpectedMs, architecture, modelJson,
+          checkpointRef);
     }
 
     State apply(Event e) {
       if (e instanceof LatencyTableReady l) {
-        return new Running(spec, Stage.SUPERNET, paused, 0, 0, Double.NaN, l.maxMs(), architecture, null);
+        return new Running(spec, Stage.SUPERNET, paused, 0, 0, Double.NaN, l.maxMs(), architecture, modelJson, null);
       } else if (e instanceof SupernetProgress p) {
         return progress(Stage.SUPERNET, p.step(), p.totalSteps(), p.loss(), p.expectedMs(), p.checkpointRef());
       } else if (e instanceof ArchitectureDerived d) {
-        return advance(d.blockStrings(), d.estimatedMs());
+        return advance(d.blockStrings(), d.modelJson(), d.estimatedMs());
       } else if (e instanceof ScalingChosen sc) {
-        return advance(sc.blockStrings(), sc.estimatedMs());
+        return advance(sc.blockStrings(), sc.modelJson(), sc.estimatedMs());
       } else if (e instanceof PostProcessDecided pp) {
-        return advance(pp.blockStrings(), pp.estimatedMs());
+        return advance(pp.blockStrings(), pp.modelJson(), pp.estimatedMs());
       } else if (e instanceof FinalTrainingProgress f) {
         // the last step's report moves the search on to export
         Stage next = f.step() >= f.totalSteps() ? Stage.EXPORT : Stage.FINAL_TRAINING;
@@ -202,6 +209,12 @@ public final class SearchSupervisor
     return create(searchId, Pipeline.NONE, Duration.ofSeconds(1));
   }
 
+  /** An entity whose pipeline is made once its actor system exists. */
+  public static Behavior<Command> create(String searchId, java.util.function.Function<ActorContext<Command>, Pipeline> pipeline,
+                                         Duration minBackoff) {
+    return Behaviors.setup(ctx -> new SearchSupervisor(searchId, ctx, pipeline.apply(ctx), minBackoff));
+  }
+
   /** An entity that runs each stage's work from {@code pipeline} in a supervised worker. */
   public static Behavior<Command> create(String searchId, Pipeline pipeline, Duration minBackoff) {
     return Behaviors.setup(ctx -> new SearchSupervisor(searchId, ctx, pipeline, minBackoff));
@@ -223,7 +236,7 @@ public final class SearchSupervisor
     }
     if (wanted && worker == null) {
       Running r = (Running) s;
-      StageWorker.Job job = pipeline.job(searchId, r, ctx.getSelf());
+      StageWorker.Job job = pipeline.job(searchId, r, ctx.getSelf(), ctx.getSystem().ignoreRef());
       if (job != null) {
         var ref = ctx.spawn(StageWorker.create(r.stage(), job, ctx.getSelf(), minBackoff, 5),
             "stage-" + r.stage().name().toLowerCase(java.util.Locale.ROOT) + "-" + System.nanoTime());
@@ -272,11 +285,11 @@ public final class SearchSupervisor
         .onCommand(SupernetProgressed.class, (s, c) -> inStage(s, Stage.SUPERNET, c.replyTo(),
             new SupernetProgress(c.step(), c.totalSteps(), c.phase(), c.loss(), c.expectedMs(), c.checkpointRef())))
         .onCommand(Derived.class, (s, c) -> inStage(s, Stage.SUPERNET, c.replyTo(),
-            new ArchitectureDerived(c.blockStrings(), c.estimatedMs())))
+            new ArchitectureDerived(c.blockStrings(), c.modelJson(), c.estimatedMs())))
         .onCommand(Scaled.class, (s, c) -> inStage(s, Stage.SCALING, c.replyTo(),
-            new ScalingChosen(c.blockStrings(), c.width(), c.depth(), c.resolution(), c.estimatedMs())))
+            new ScalingChosen(c.blockStrings(), c.modelJson(), c.width(), c.depth(), c.resolution(), c.estimatedMs())))
         .onCommand(PostProcessed.class, (s, c) -> inStage(s, Stage.POST_PROCESSING, c.replyTo(),
-            new PostProcessDecided(c.blockStrings(), c.keptChanges(), c.estimatedMs())))
+            new PostProcessDecided(c.blockStrings(), c.modelJson(), c.keptChanges(), c.estimatedMs())))
         .onCommand(FinalTrainingProgressed.class, (s, c) -> inStage(s, Stage.FINAL_TRAINING, c.replyTo(),
             new FinalTrainingProgress(c.step(), c.totalSteps(), c.loss(), c.checkpointRef())))
         .onCommand(Exported.class, (s, c) -> inStage(s, Stage.EXPORT, c.replyTo(), new SearchCompleted(c.resultJson())))

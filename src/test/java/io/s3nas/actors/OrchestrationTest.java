@@ -33,10 +33,10 @@ class OrchestrationTest {
       case LATENCY_TABLE -> new SearchSupervisor.LatencyReady("t", 1, 9, none);
       case SUPERNET -> {
         self.tell(new SearchSupervisor.SupernetProgressed(5, 10, "warmup", 1.0, 8.0, "c5", none));
-        yield new SearchSupervisor.Derived(ARCH, 6.0, none);
+        yield new SearchSupervisor.Derived(ARCH, "{}", 6.0, none);
       }
-      case SCALING -> new SearchSupervisor.Scaled(ARCH, 1.1, 1.0, 1.0, 8.5, none);
-      case POST_PROCESSING -> new SearchSupervisor.PostProcessed(ARCH, List.of(), 8.5, none);
+      case SCALING -> new SearchSupervisor.Scaled(ARCH, "{}", 1.1, 1.0, 1.0, 8.5, none);
+      case POST_PROCESSING -> new SearchSupervisor.PostProcessed(ARCH, "{}", List.of(), 8.5, none);
       case FINAL_TRAINING -> new SearchSupervisor.FinalTrainingProgressed(10, 10, 0.3, "f10", none);
       case EXPORT -> new SearchSupervisor.Exported("{\"top1\": 0.9}", none);
       case DONE -> throw new IllegalStateException();
@@ -63,14 +63,14 @@ class OrchestrationTest {
 
   @Test
   void aSubmittedSearchRunsEveryStageToCompletion() {
-    SearchSupervisor.Status st = awaitEnd(submit("o1", (id, state, self) -> quick(state, self)));
+    SearchSupervisor.Status st = awaitEnd(submit("o1", (id, state, self, noReply) -> quick(state, self)));
     assertEquals("completed", st.state());
     assertEquals("{\"top1\": 0.9}", st.detail());
   }
 
   @Test
   void badInputFailsTheSearchWithItsReason() {
-    Pipeline p = (id, state, self) -> state.stage() == Stage.SCALING
+    Pipeline p = (id, state, self, noReply) -> state.stage() == Stage.SCALING
         ? cancelled -> { throw new IllegalArgumentException("budget below the searched network"); }
         : quick(state, self);
     SearchSupervisor.Status st = awaitEnd(submit("o2", p));
@@ -81,7 +81,7 @@ class OrchestrationTest {
   @Test
   void transientFailuresRestartTheWorker() {
     AtomicInteger tries = new AtomicInteger();
-    Pipeline p = (id, state, self) -> state.stage() == Stage.FINAL_TRAINING
+    Pipeline p = (id, state, self, noReply) -> state.stage() == Stage.FINAL_TRAINING
         ? cancelled -> {
           if (tries.incrementAndGet() < 3) {
             throw new java.io.IOException("disk hiccup");
@@ -96,7 +96,7 @@ class OrchestrationTest {
 
   @Test
   void aWorkerThatKeepsFailingFailsTheSearch() {
-    Pipeline p = (id, state, self) -> state.stage() == Stage.LATENCY_TABLE
+    Pipeline p = (id, state, self, noReply) -> state.stage() == Stage.LATENCY_TABLE
         ? cancelled -> { throw new IllegalStateException("always"); }
         : quick(state, self);
     SearchSupervisor.Status st = awaitEnd(submit("o4", p));

@@ -64,10 +64,10 @@ class SearchSupervisorTest {
     assertEquals(Stage.SUPERNET, s.stage());
     assertEquals(100, s.step());
     assertEquals("ckpt-100", s.checkpointRef());
-    ask(r -> new SearchSupervisor.Derived(ARCH, 6.4, r));
+    ask(r -> new SearchSupervisor.Derived(ARCH, "{}", 6.4, r));
     assertEquals(Stage.SCALING, status().stage());
-    ask(r -> new SearchSupervisor.Scaled(ARCH, 1.2, 1.1, 1.0, 8.9, r));
-    ask(r -> new SearchSupervisor.PostProcessed(ARCH, List.of("SE 0.25 on stage 4"), 8.95, r));
+    ask(r -> new SearchSupervisor.Scaled(ARCH, "{}", 1.2, 1.1, 1.0, 8.9, r));
+    ask(r -> new SearchSupervisor.PostProcessed(ARCH, "{}", List.of("SE 0.25 on stage 4"), 8.95, r));
     assertEquals(Stage.FINAL_TRAINING, status().stage());
     ask(r -> new SearchSupervisor.FinalTrainingProgressed(200, 400, 0.9, "ckpt-f200", r));
     assertEquals(Stage.FINAL_TRAINING, status().stage());
@@ -91,7 +91,7 @@ class SearchSupervisorTest {
     var again = ask(r -> new SearchSupervisor.Submit(SPEC, r));
     assertTrue(again.reply().isError() && again.hasNoEvents());
     assertTrue(again.reply().getError().getMessage().contains("already running"));
-    var early = ask(r -> new SearchSupervisor.Scaled(ARCH, 1, 1, 1, 1, r));
+    var early = ask(r -> new SearchSupervisor.Scaled(ARCH, "{}", 1, 1, 1, 1, r));
     assertTrue(early.reply().isError() && early.hasNoEvents(), "scaling is not the current stage");
     assertTrue(early.reply().getError().getMessage().contains("LATENCY_TABLE"));
   }

@@ -1,0 +1,133 @@
+package io.s3nas.cli;
+
+import com.typesafe.config.ConfigFactory;
+import io.s3nas.actors.EmbeddedJournal;
+import io.s3nas.actors.EnginePipeline;
+import io.s3nas.actors.SearchSpec;
+import io.s3nas.actors.SearchSpecs;
+import io.s3nas.actors.SearchSupervisor;
+import io.s3nas.actors.Stage;
+import io.s3nas.common.InvalidInputException;
+import io.s3nas.data.Datasets;
+import io.s3nas.space.ModelSpec;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionStage;
+import me.tongfei.progressbar.ProgressBar;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.pattern.StatusReply;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code s3nas search}: the whole pipeline as an event-sourced search on the embedded journal. A
+ * search id that is already in the journal continues where it stopped (its stage's work restarts
+ * from the stage's last checkpoint); a finished one just reports.
+ */
+@Command(name = "search", mixinStandardHelpOptions = true,
+    description = "Run (or resume) a whole search from a search config: latency table, supernet, scaling, post-processing, final training, export.")
+public final class SearchCommand implements Callable<Integer> {
+  private static final Duration ASK = Duration.ofSeconds(30);
+
+  @Mixin CommonOptions common;
+  @Spec CommandSpec spec;
+
+  @Option(names = "--config", required = true, paramLabel = "FILE", description = "Search config (conf/searches/*.conf)") Path config;
+  @Option(names = "--id", description = "Search id (default: the config file's name)") String id;
+  @Option(names = "--data-dir", paramLabel = "DIR", description = "Journal and checkpoints (default ~/.s3nas)") Path dataDir;
+  @Option(names = "--run-dir", paramLabel = "DIR", defaultValue = "runs/search", description = "Outputs, one folder per search (default ${DEFAULT-VALUE})") Path runDir;
+  @Option(names = "--seed", description = "Overrides the config's seed") Long seed;
+  @Option(names = "--checkpoint-every", defaultValue = "100", description = "Steps between checkpoints (default ${DEFAULT-VALUE})") int checkpointEvery;
+
+  @Override
+  public Integer call() throws Exception {
+    SearchSpec s = SearchSpecs.read(config);
+    if (seed != null) {
+      s = new SearchSpec(s.supernet(), s.dataset(), s.dataPath(), s.hardware(), s.budgetMs(), s.searchTargetMs(),
+          s.warmupEpochs(), s.searchEpochs(), s.finalEpochs(), s.batch(), s.trainLimit(), seed);
+    }
+    String searchId = id != null ? id : config.getFileName().toString().replaceFirst("\\.conf$", "");
+    if (!searchId.matches("[A-Za-z0-9._-]+")) {
+      throw new InvalidInputException("--id", null, "letters, digits, '.', '_' and '-' only, got '" + searchId + "'");
+    }
+    if (checkpointEvery < 1) {
+      throw new InvalidInputException("--checkpoint-every", null, "a positive number of steps");
+    }
+    // everything a user gave is checked before the journal is touched
+    ModelSpec sup = common.model(s.supernet(), config + ": supernet");
+    common.hardware().platform(s.hardware());
+    Datasets.load(config + ": dataset", s.dataset(), s.dataPath() == null ? null : Path.of(s.dataPath()), sup.imgSize(),
+        sup.imgChannels(), sup.numClasses(), s.supernet(), s.seed(), false);
+    Path data = dataDir != null ? dataDir : Path.of(System.getProperty("user.home"), ".s3nas");
+    EmbeddedJournal.createSchema(data);
+    ActorSystem<SearchSupervisor.Command> system = ActorSystem.create(
+        SearchSupervisor.create(searchId, ctx -> new EnginePipeline(common.confDir(), data, runDir, checkpointEvery),
+            Duration.ofSeconds(1)), "s3nas",
+        EmbeddedJournal.config(data).withFallback(ConfigFactory.load()));
+    try {
+      return run(system, searchId, s, data);
+    } finally {
+      system.terminate();
+      system.getWhenTerminated().toCompletableFuture().get();
+    }
+  }
+
+  private int run(ActorSystem<SearchSupervisor.Command> system, String searchId, SearchSpec s, Path data)
+      throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    SearchSupervisor.Status st = status(system);
+    if (st.state().equals("none")) {
+      StatusReply<Done> r = AskPattern.<SearchSupervisor.Command, StatusReply<Done>>ask(system,
+          ref -> new SearchSupervisor.Submit(s, ref), ASK, system.scheduler()).toCompletableFuture().get();
+      if (r.isError()) {
+        throw new IllegalStateException(r.getError().getMessage());
+      }
+      err.println("search " + searchId + " submitted");
+    } else if (st.state().equals("running")) {
+      err.println("search " + searchId + " resumes at " + st.stage() + " (step " + st.step() + ")");
+    }
+    Stage shown = null;
+    ProgressBar bar = null;
+    while (true) {
+      st = status(system);
+      if (!st.state().equals("running")) {
+        break;
+      }
+      if (st.stage() != shown) {
+        if (bar != null) {
+          bar.close();
+        }
+        shown = st.stage();
+        bar = LatencyCommand.bar(shown.name().toLowerCase(), 1);
+      }
+      if (st.totalSteps() > 0) {
+        bar.maxHint(st.totalSteps());
+        bar.stepTo(st.step());
+      }
+      Thread.sleep(500);
+    }
+    if (bar != null) {
+      bar.close();
+    }
+    if (st.state().equals("completed")) {
+      out.println(st.detail());
+      return 0;
+    }
+    err.println("search " + searchId + " " + st.state() + ": " + st.detail());
+    return 1;
+  }
+
+  private static SearchSupervisor.Status status(ActorSystem<SearchSupervisor.Command> system) throws Exception {
+    CompletionStage<SearchSupervisor.Status> f = AskPattern.ask(system, SearchSupervisor.GetStatus::new, ASK,
+        system.scheduler());
+    return f.toCompletableFuture().get();
+  }
+}

@@ -1,0 +1,76 @@
+package io.s3nas.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.s3nas.TestImages;
+import io.s3nas.latency.HardwareRegistry;
+import io.s3nas.latency.NetworkLatency;
+import io.s3nas.space.ModelJson;
+import io.s3nas.space.SearchSpace;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code s3nas search}: the whole pipeline through the actors on the embedded journal, on a tiny supernet. */
+class SearchCliTest {
+  @TempDir Path tmp;
+
+  @Test
+  void runsTheWholePipelineAndReportsAFinishedSearchAgain() throws IOException {
+    Path sup = tmp.resolve("tiny.json");
+    Files.writeString(sup, SupernetSearchCliTest.TINY.replace("\"n_classes\": 10", "\"n_classes\": 10"));
+    NetworkLatency nl = NetworkLatency.of(SearchSpace.of(ModelJson.read(sup)),
+        HardwareRegistry.load(Path.of("conf/hardware")).model("custom"));
+    double target = nl.minMs() + 0.7 * (nl.maxMs() - nl.minMs());
+    Path data = TestImages.learnableFashion(tmp.resolve("data"), 96, 8, 6);
+    Path conf = tmp.resolve("tiny-search.conf");
+    Files.writeString(conf, String.format(Locale.ROOT, """
+        supernet = "%s"
+        data = "%s"
+        hardware = custom
+        budget-ms = %.6f
+        search-target-ms = %.6f
+        warmup-epochs = 0.5
+        search-epochs = 0.5
+        final-epochs = 1
+        batch = 16
+        """, sup, data, nl.maxMs() * 1.5, target));
+    String[] args = {"search", "--config", conf.toString(), "--data-dir", tmp.resolve("state").toString(), "--run-dir",
+        tmp.resolve("runs").toString(), "--checkpoint-every", "2"};
+    CliTest.Result r = CliTest.run(args);
+    assertEquals(0, r.code(), r.err());
+    JsonNode res = new ObjectMapper().readTree(r.out());
+    assertEquals("tiny-search", res.get("search_id").asText());
+    assertTrue(res.get("estimated_latency_ms").asDouble() <= nl.maxMs() * 1.5);
+    assertTrue(res.get("top1").asDouble() >= 0);
+    Path run = tmp.resolve("runs/tiny-search");
+    for (String f : new String[] {"derived_model.json", "scaled_model.json", "postprocessed_model.json", "model.s3model",
+        "model.onnx", "result.json"}) {
+      assertTrue(Files.exists(run.resolve(f)), f);
+    }
+    assertTrue(Files.list(tmp.resolve("state/checkpoints")).anyMatch(p -> p.toString().endsWith(".ckpt")));
+    CliTest.Result again = CliTest.run(args);
+    assertEquals(0, again.code(), again.err());
+    assertEquals(res, new ObjectMapper().readTree(again.out()), "a finished search reports its result from the journal");
+  }
+
+  @Test
+  void badConfigsAreRejectedBeforeTheJournalIsTouched() throws IOException {
+    Path conf = tmp.resolve("bad.conf");
+    Files.writeString(conf, "supernet = fashion_mixconv_2_3_4_3_4\nhardware = tpu\nbudget-ms = 5\n");
+    CliTest.Result r = CliTest.run("search", "--config", conf.toString(), "--data-dir", tmp.resolve("state").toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("tpu"), r.err());
+    Files.writeString(conf, "supernet = fashion_mixconv_2_3_4_3_4\nhardware = midap\nbudget-ms = 5\nspeed = 3\n");
+    CliTest.Result unknown = CliTest.run("search", "--config", conf.toString(), "--data-dir", tmp.resolve("state").toString());
+    assertEquals(2, unknown.code());
+    assertTrue(unknown.err().contains("bad.conf") && unknown.err().contains("speed"), unknown.err());
+    assertTrue(!Files.exists(tmp.resolve("state")), "nothing persisted");
+  }
+}
