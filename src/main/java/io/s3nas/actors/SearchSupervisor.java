@@ -205,6 +205,11 @@ public final class SearchSupervisor
   }
 
   /** An entity that only records (no workers). */
+  /** The journal's persistence id of a search. */
+  public static String persistenceId(String searchId) {
+    return PersistenceId.of("Search", searchId).id();
+  }
+
   public static Behavior<Command> create(String searchId) {
     return create(searchId, Pipeline.NONE, Duration.ofSeconds(1));
   }
@@ -352,6 +357,11 @@ public final class SearchSupervisor
   }
 
   private Status status(State s) {
+    return status(searchId, s);
+  }
+
+  /** The status a state reports. */
+  public static Status status(String searchId, State s) {
     if (s instanceof Running r) {
       return new Status(searchId, "running", r.stage(), r.paused(), r.step(), r.totalSteps(), r.lastLoss(),
           r.lastExpectedMs(), r.architecture(), r.checkpointRef(), null);
@@ -364,13 +374,16 @@ public final class SearchSupervisor
 
   @Override
   public EventHandler<State, Event> eventHandler() {
-    return newEventHandlerBuilder().forAnyState().onAnyEvent((s, e) -> {
-      if (s instanceof Empty x) {
-        return x.apply(e);
-      } else if (s instanceof Running x) {
-        return x.apply(e);
-      }
-      return s;
-    });
+    return newEventHandlerBuilder().forAnyState().onAnyEvent(SearchSupervisor::apply);
+  }
+
+  /** The state after an event (what recovery and the journal readers fold with). */
+  public static State apply(State s, Event e) {
+    if (s instanceof Empty x) {
+      return x.apply(e);
+    } else if (s instanceof Running x) {
+      return x.apply(e);
+    }
+    return s;
   }
 }

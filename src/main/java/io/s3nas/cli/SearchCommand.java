@@ -41,7 +41,7 @@ public final class SearchCommand implements Callable<Integer> {
 
   @Option(names = "--config", required = true, paramLabel = "FILE", description = "Search config (conf/searches/*.conf)") Path config;
   @Option(names = "--id", description = "Search id (default: the config file's name)") String id;
-  @Option(names = "--data-dir", paramLabel = "DIR", description = "Journal and checkpoints (default ~/.s3nas)") Path dataDir;
+  @Mixin JournalCommands.JournalOptions journal;
   @Option(names = "--run-dir", paramLabel = "DIR", defaultValue = "runs/search", description = "Outputs, one folder per search (default ${DEFAULT-VALUE})") Path runDir;
   @Option(names = "--seed", description = "Overrides the config's seed") Long seed;
   @Option(names = "--checkpoint-every", defaultValue = "100", description = "Steps between checkpoints (default ${DEFAULT-VALUE})") int checkpointEvery;
@@ -65,7 +65,7 @@ public final class SearchCommand implements Callable<Integer> {
     common.hardware().platform(s.hardware());
     Datasets.load(config + ": dataset", s.dataset(), s.dataPath() == null ? null : Path.of(s.dataPath()), sup.imgSize(),
         sup.imgChannels(), sup.numClasses(), s.supernet(), s.seed(), false);
-    Path data = dataDir != null ? dataDir : Path.of(System.getProperty("user.home"), ".s3nas");
+    Path data = journal.dir();
     EmbeddedJournal.createSchema(data);
     ActorSystem<SearchSupervisor.Command> system = ActorSystem.create(
         SearchSupervisor.create(searchId, ctx -> new EnginePipeline(common.confDir(), data, runDir, checkpointEvery),

@@ -58,6 +58,27 @@ class SearchCliTest {
     CliTest.Result again = CliTest.run(args);
     assertEquals(0, again.code(), again.err());
     assertEquals(res, new ObjectMapper().readTree(again.out()), "a finished search reports its result from the journal");
+    String state = tmp.resolve("state").toString();
+    CliTest.Result list = CliTest.run("list", "--data-dir", state, "--json");
+    assertEquals(0, list.code(), list.err());
+    JsonNode rows = new ObjectMapper().readTree(list.out()).get("searches");
+    assertEquals(1, rows.size());
+    assertEquals("completed", rows.get(0).get("state").asText());
+    CliTest.Result status = CliTest.run("status", "tiny-search", "--data-dir", state, "--json");
+    assertEquals(0, status.code(), status.err());
+    assertEquals(res.toString(), new ObjectMapper().readTree(new ObjectMapper().readTree(status.out()).get("detail").asText())
+        .toString());
+    CliTest.Result watch = CliTest.run("watch", "tiny-search", "--data-dir", state);
+    assertEquals(0, watch.code(), watch.err());
+    String[] lines = watch.out().strip().split("\n");
+    assertTrue(lines[0].startsWith("SearchSubmitted") && lines[lines.length - 1].startsWith("SearchCompleted"), watch.out());
+    for (String stage : new String[] {"LatencyTableReady", "SupernetProgress", "ArchitectureDerived", "ScalingChosen",
+        "PostProcessDecided", "FinalTrainingProgress"}) {
+      assertTrue(watch.out().contains(stage), stage);
+    }
+    CliTest.Result unknown = CliTest.run("status", "nope", "--data-dir", state);
+    assertEquals(2, unknown.code());
+    assertTrue(unknown.err().contains("nope"), unknown.err());
   }
 
   @Test

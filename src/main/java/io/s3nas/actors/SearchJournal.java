@@ -1,0 +1,50 @@
+package io.s3nas.actors;
+
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.apache.pekko.stream.javadsl.Sink;
+
+/**
+ * Reads searches straight from the journal through Persistence Query, so {@code s3nas list},
+ * {@code status} and {@code watch} work from another process while a search runs (the H2 file is
+ * in auto-server mode): the ids, a search's state folded from its events with the entity's own
+ * event handler, and its live event stream.
+ */
+public final class SearchJournal {
+  private static final String PREFIX = SearchSupervisor.persistenceId("");
+
+  private final JdbcReadJournal journal;
+  private final ActorSystem<?> system;
+
+  public SearchJournal(ActorSystem<?> system) {
+    this.journal = PersistenceQuery.get(system).getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
+    this.system = system;
+  }
+
+  /** Every search id in the journal. */
+  public CompletionStage<List<String>> ids() {
+    return journal.currentPersistenceIds().filter(p -> p.startsWith(PREFIX)).map(p -> p.substring(PREFIX.length()))
+        .runWith(Sink.seq(), system);
+  }
+
+  /** A search's current state, folded from all its events. */
+  public CompletionStage<SearchSupervisor.State> state(String searchId) {
+    return journal.currentEventsByPersistenceId(SearchSupervisor.persistenceId(searchId), 0, Long.MAX_VALUE)
+        .runFold((SearchSupervisor.State) new SearchSupervisor.Empty(),
+            (s, env) -> SearchSupervisor.apply(s, (SearchSupervisor.Event) env.event()), system);
+  }
+
+  /** Every event of a search as it is persisted (history first), until the search ends. */
+  public CompletionStage<Done> follow(String searchId, Consumer<SearchSupervisor.Event> onEvent) {
+    return journal.eventsByPersistenceId(SearchSupervisor.persistenceId(searchId), 0, Long.MAX_VALUE)
+        .map(env -> (SearchSupervisor.Event) env.event())
+        .takeWhile(e -> !(e instanceof SearchSupervisor.SearchCompleted || e instanceof SearchSupervisor.SearchFailed
+            || e instanceof SearchSupervisor.SearchCancelled), true)
+        .runForeach(onEvent::accept, system);
+  }
+}

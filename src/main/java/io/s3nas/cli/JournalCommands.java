@@ -1,0 +1,146 @@
+package io.s3nas.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.ConfigFactory;
+import io.s3nas.actors.EmbeddedJournal;
+import io.s3nas.actors.SearchJournal;
+import io.s3nas.actors.SearchSupervisor;
+import io.s3nas.common.InvalidInputException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code s3nas list}, {@code status ID} and {@code watch ID}: searches read from the journal. */
+public final class JournalCommands {
+  private JournalCommands() {}
+
+  /** Where the journal is. */
+  static final class JournalOptions {
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Journal and checkpoints (default ~/.s3nas)") Path dataDir;
+
+    Path dir() {
+      return dataDir != null ? dataDir : Path.of(System.getProperty("user.home"), ".s3nas");
+    }
+
+    <T> T withJournal(java.util.function.Function<SearchJournal, T> body) throws Exception {
+      Path d = dir();
+      EmbeddedJournal.createSchema(d);
+      ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "s3nas-reader",
+          EmbeddedJournal.config(d).withFallback(ConfigFactory.load()));
+      try {
+        return body.apply(new SearchJournal(system));
+      } finally {
+        system.terminate();
+        system.getWhenTerminated().toCompletableFuture().get();
+      }
+    }
+  }
+
+  static Map<String, Object> describe(SearchSupervisor.Status s) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("search_id", s.searchId());
+    o.put("state", s.state());
+    o.put("stage", s.stage() == null ? null : s.stage().name().toLowerCase());
+    o.put("paused", s.paused());
+    o.put("step", s.step());
+    o.put("total_steps", s.totalSteps());
+    o.put("last_loss", Double.isNaN(s.lastLoss()) ? null : s.lastLoss());
+    o.put("estimated_ms", Double.isNaN(s.lastExpectedMs()) ? null : s.lastExpectedMs());
+    o.put("checkpoint", s.checkpointRef());
+    o.put("block_strings", s.architecture());
+    o.put("detail", s.detail());
+    return o;
+  }
+
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "List the searches in the journal with their state.")
+  public static final class ListCommand implements Callable<Integer> {
+    @Mixin CommonOptions common;
+    @Mixin JournalOptions journal;
+    @Spec CommandSpec spec;
+    @Option(names = "--json") boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+      List<Map<String, Object>> rows = journal.withJournal(j -> {
+        try {
+          List<Map<String, Object>> out = new java.util.ArrayList<>();
+          for (String id : j.ids().toCompletableFuture().get()) {
+            out.add(describe(SearchSupervisor.status(id, j.state(id).toCompletableFuture().get())));
+          }
+          return out;
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      PrintWriter pw = spec.commandLine().getOut();
+      if (json) {
+        pw.println(Json.of(Map.of("searches", rows)));
+      } else {
+        for (Map<String, Object> r : rows) {
+          pw.printf("%-24s %-10s %s%n", r.get("search_id"), r.get("state"), r.get("stage") == null ? "" : r.get("stage"));
+        }
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "status", mixinStandardHelpOptions = true, description = "A search's state, folded from its events in the journal.")
+  public static final class StatusCommand implements Callable<Integer> {
+    @Mixin CommonOptions common;
+    @Mixin JournalOptions journal;
+    @Spec CommandSpec spec;
+    @Parameters(paramLabel = "ID") String id;
+    @Option(names = "--json") boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+      SearchSupervisor.State st = journal.withJournal(j -> j.state(id).toCompletableFuture().join());
+      if (st instanceof SearchSupervisor.Empty) {
+        throw new InvalidInputException("ID", null, "a search in the journal under " + journal.dir() + "; there is no '"
+            + id + "' (s3nas list shows them)");
+      }
+      Map<String, Object> o = describe(SearchSupervisor.status(id, st));
+      PrintWriter pw = spec.commandLine().getOut();
+      if (json) {
+        pw.println(Json.of(o));
+      } else {
+        o.forEach((k, v) -> pw.printf("%-14s %s%n", k, v));
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "watch", mixinStandardHelpOptions = true, description = "Follow a search's events as they are persisted, until it ends.")
+  public static final class WatchCommand implements Callable<Integer> {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    @Mixin CommonOptions common;
+    @Mixin JournalOptions journal;
+    @Spec CommandSpec spec;
+    @Parameters(paramLabel = "ID") String id;
+
+    @Override
+    public Integer call() throws Exception {
+      PrintWriter pw = spec.commandLine().getOut();
+      journal.withJournal(j -> j.follow(id, e -> {
+        try {
+          pw.println(e.getClass().getSimpleName() + " " + MAPPER.writeValueAsString(e));
+        } catch (Exception ex) {
+          pw.println(e);
+        }
+        pw.flush();
+      }).toCompletableFuture().join());
+      return 0;
+    }
+  }
+}
