@@ -39,6 +39,12 @@ public final class SearchJournal {
             (s, env) -> SearchSupervisor.apply(s, (SearchSupervisor.Event) env.event()), system);
   }
 
+  /** A search's events so far, in order. */
+  public CompletionStage<List<SearchSupervisor.Event>> events(String searchId) {
+    return journal.currentEventsByPersistenceId(SearchSupervisor.persistenceId(searchId), 0, Long.MAX_VALUE)
+        .map(env -> (SearchSupervisor.Event) env.event()).runWith(Sink.seq(), system);
+  }
+
   /** Every event of a search as it is persisted (history first), until the search ends. */
   public CompletionStage<Done> follow(String searchId, Consumer<SearchSupervisor.Event> onEvent) {
     return journal.eventsByPersistenceId(SearchSupervisor.persistenceId(searchId), 0, Long.MAX_VALUE)
