@@ -239,6 +239,7 @@ public final class EnginePipeline implements Pipeline {
   }
 
   SearchSupervisor.Command export() throws IOException {
+    long t0 = System.nanoTime();
     SearchSpec s = st.spec();
     Path dir = out(id);
     TrainedModel m = ModelFile.read(dir.resolve("model.s3model"));
@@ -263,6 +264,9 @@ public final class EnginePipeline implements Pipeline {
     r.put("block_strings", m.architecture().blockStrings());
     r.put("files", Map.of("model", dir.resolve("model.s3model").toString(), "onnx", dir.resolve("model.onnx").toString(),
         "result", dir.resolve("result.json").toString()));
+    Map<String, Double> seconds = new LinkedHashMap<>(st.stageSeconds());
+    seconds.put("export", (System.nanoTime() - t0) / 1e9);
+    r.put("stage_seconds", seconds);
     String json = MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(r);
     Files.writeString(dir.resolve("result.json"), json + "\n", StandardCharsets.UTF_8);
     return new SearchSupervisor.Exported(MAPPER.writeValueAsString(r), noReply);

@@ -2,6 +2,7 @@ package io.s3nas.actors;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -89,23 +90,24 @@ public final class SearchSupervisor
   /** What the journal holds, in the order the pipeline produced it. */
   public sealed interface Event extends CborSerializable {}
 
-  public record SearchSubmitted(SearchSpec spec) implements Event {}
+  public record SearchSubmitted(SearchSpec spec, long atMillis) implements Event {}
 
-  public record LatencyTableReady(String tableRef, double minMs, double maxMs) implements Event {}
+  public record LatencyTableReady(String tableRef, double minMs, double maxMs, long atMillis) implements Event {}
 
   public record SupernetProgress(long step, long totalSteps, String phase, double loss, double expectedMs,
                                  String checkpointRef) implements Event {}
 
-  public record ArchitectureDerived(List<List<String>> blockStrings, String modelJson, double estimatedMs)
+  public record ArchitectureDerived(List<List<String>> blockStrings, String modelJson, double estimatedMs, long atMillis)
       implements Event {}
 
   public record ScalingChosen(List<List<String>> blockStrings, String modelJson, double width, double depth,
-                              double resolution, double estimatedMs) implements Event {}
+                              double resolution, double estimatedMs, long atMillis) implements Event {}
 
   public record PostProcessDecided(List<List<String>> blockStrings, String modelJson, List<String> keptChanges,
-                                   double estimatedMs) implements Event {}
+                                   double estimatedMs, long atMillis) implements Event {}
 
-  public record FinalTrainingProgress(long step, long totalSteps, double loss, String checkpointRef) implements Event {}
+  public record FinalTrainingProgress(long step, long totalSteps, double loss, String checkpointRef, long atMillis)
+      implements Event {}
 
   public record SearchCompleted(String resultJson) implements Event {}
 
@@ -125,7 +127,7 @@ public final class SearchSupervisor
   /** No search submitted under this id yet. */
   public record Empty() implements State {
     State apply(Event e) {
-      return e instanceof SearchSubmitted s ? Running.start(s.spec()) : this;
+      return e instanceof SearchSubmitted s ? Running.start(s.spec(), s.atMillis()) : this;
     }
   }
 
@@ -134,40 +136,52 @@ public final class SearchSupervisor
    * of the last completed stage (block strings, and the whole model JSON the next stage starts from).
    */
   public record Running(SearchSpec spec, Stage stage, boolean paused, long step, long totalSteps, double lastLoss,
-                        double lastExpectedMs, List<List<String>> architecture, String modelJson, String checkpointRef)
-      implements State {
-    static Running start(SearchSpec spec) {
-      return new Running(spec, Stage.LATENCY_TABLE, false, 0, 0, Double.NaN, Double.NaN, List.of(), null, null);
+                        double lastExpectedMs, List<List<String>> architecture, String modelJson, String checkpointRef,
+                        long stageStartedMillis, Map<String, Double> stageSeconds) implements State {
+    public Running {
+      stageSeconds = Map.copyOf(stageSeconds);
+    }
+
+    static Running start(SearchSpec spec, long at) {
+      return new Running(spec, Stage.LATENCY_TABLE, false, 0, 0, Double.NaN, Double.NaN, List.of(), null, null, at,
+          Map.of());
     }
 
     Running progress(Stage s, long st, long total, double loss, double ms, String ref) {
-      return new Running(spec, s, paused, st, total, loss, ms, architecture, modelJson, ref);
+      return new Running(spec, s, paused, st, total, loss, ms, architecture, modelJson, ref, stageStartedMillis,
+          stageSeconds);
     }
 
-    Running advance(List<List<String>> arch, String json, double ms) {
-      return new Running(spec, stage.next(), paused, 0, 0, Double.NaN, ms, arch, json, null);
+    /** The next stage starts at {@code at}; the wall time of the one that ended is recorded. */
+    Running advance(Stage next, List<List<String>> arch, String json, double ms, long at) {
+      Map<String, Double> secs = new java.util.LinkedHashMap<>(stageSeconds);
+      secs.put(stage.name().toLowerCase(java.util.Locale.ROOT), (at - stageStartedMillis) / 1000.0);
+      return new Running(spec, next, paused, 0, 0, Double.NaN, ms, arch, json, null, at, secs);
     }
 
     Running paused(boolean p) {
       return new Running(spec, stage, p, step, totalSteps, lastLoss, lastExpectedMs, architecture, modelJson,
-          checkpointRef);
+          checkpointRef, stageStartedMillis, stageSeconds);
     }
 
     State apply(Event e) {
       if (e instanceof LatencyTableReady l) {
-        return new Running(spec, Stage.SUPERNET, paused, 0, 0, Double.NaN, l.maxMs(), architecture, modelJson, null);
+        return advance(Stage.SUPERNET, architecture, modelJson, l.maxMs(), l.atMillis());
       } else if (e instanceof SupernetProgress p) {
         return progress(Stage.SUPERNET, p.step(), p.totalSteps(), p.loss(), p.expectedMs(), p.checkpointRef());
       } else if (e instanceof ArchitectureDerived d) {
-        return advance(d.blockStrings(), d.modelJson(), d.estimatedMs());
+        return advance(Stage.SCALING, d.blockStrings(), d.modelJson(), d.estimatedMs(), d.atMillis());
       } else if (e instanceof ScalingChosen sc) {
-        return advance(sc.blockStrings(), sc.modelJson(), sc.estimatedMs());
+        return advance(Stage.POST_PROCESSING, sc.blockStrings(), sc.modelJson(), sc.estimatedMs(), sc.atMillis());
       } else if (e instanceof PostProcessDecided pp) {
-        return advance(pp.blockStrings(), pp.modelJson(), pp.estimatedMs());
+        return advance(Stage.FINAL_TRAINING, pp.blockStrings(), pp.modelJson(), pp.estimatedMs(), pp.atMillis());
       } else if (e instanceof FinalTrainingProgress f) {
-        // the last step's report moves the search on to export
-        Stage next = f.step() >= f.totalSteps() ? Stage.EXPORT : Stage.FINAL_TRAINING;
-        return progress(next, f.step(), f.totalSteps(), f.loss(), lastExpectedMs, f.checkpointRef());
+        if (f.step() >= f.totalSteps()) {
+          // the last step's report moves the search on to export
+          return advance(Stage.EXPORT, architecture, modelJson, lastExpectedMs, f.atMillis())
+              .progress(Stage.EXPORT, f.step(), f.totalSteps(), f.loss(), lastExpectedMs, f.checkpointRef());
+        }
+        return progress(Stage.FINAL_TRAINING, f.step(), f.totalSteps(), f.loss(), lastExpectedMs, f.checkpointRef());
       } else if (e instanceof SearchCompleted c) {
         return new Finished(spec, "completed", architecture, c.resultJson());
       } else if (e instanceof SearchFailed f) {
@@ -274,7 +288,7 @@ public final class SearchSupervisor
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
     CommandHandlerWithReplyBuilder<Command, Event, State> b = newCommandHandlerWithReplyBuilder();
     b.forStateType(Empty.class)
-        .onCommand(Submit.class, (s, c) -> Effect().persist(new SearchSubmitted(c.spec())).thenRun(this::reconcile)
+        .onCommand(Submit.class, (s, c) -> Effect().persist(new SearchSubmitted(c.spec(), System.currentTimeMillis())).thenRun(this::reconcile)
             .thenReply(c.replyTo(), st -> StatusReply.ack()))
         .onCommand(GetStatus.class, (s, c) -> Effect().reply(c.replyTo(), status(s)))
         .onAnyCommand(this::rejectNoSearch);
@@ -286,17 +300,19 @@ public final class SearchSupervisor
         .onCommand(Cancel.class, (s, c) -> Effect().persist(new SearchCancelled(c.reason())).thenRun(this::reconcile)
             .thenReply(c.replyTo(), st -> StatusReply.ack()))
         .onCommand(LatencyReady.class, (s, c) -> inStage(s, Stage.LATENCY_TABLE, c.replyTo(),
-            new LatencyTableReady(c.tableRef(), c.minMs(), c.maxMs())))
+            new LatencyTableReady(c.tableRef(), c.minMs(), c.maxMs(), System.currentTimeMillis())))
         .onCommand(SupernetProgressed.class, (s, c) -> inStage(s, Stage.SUPERNET, c.replyTo(),
             new SupernetProgress(c.step(), c.totalSteps(), c.phase(), c.loss(), c.expectedMs(), c.checkpointRef())))
         .onCommand(Derived.class, (s, c) -> inStage(s, Stage.SUPERNET, c.replyTo(),
-            new ArchitectureDerived(c.blockStrings(), c.modelJson(), c.estimatedMs())))
+            new ArchitectureDerived(c.blockStrings(), c.modelJson(), c.estimatedMs(), System.currentTimeMillis())))
         .onCommand(Scaled.class, (s, c) -> inStage(s, Stage.SCALING, c.replyTo(),
-            new ScalingChosen(c.blockStrings(), c.modelJson(), c.width(), c.depth(), c.resolution(), c.estimatedMs())))
+            new ScalingChosen(c.blockStrings(), c.modelJson(), c.width(), c.depth(), c.resolution(), c.estimatedMs(),
+                System.currentTimeMillis())))
         .onCommand(PostProcessed.class, (s, c) -> inStage(s, Stage.POST_PROCESSING, c.replyTo(),
-            new PostProcessDecided(c.blockStrings(), c.modelJson(), c.keptChanges(), c.estimatedMs())))
+            new PostProcessDecided(c.blockStrings(), c.modelJson(), c.keptChanges(), c.estimatedMs(),
+                System.currentTimeMillis())))
         .onCommand(FinalTrainingProgressed.class, (s, c) -> inStage(s, Stage.FINAL_TRAINING, c.replyTo(),
-            new FinalTrainingProgress(c.step(), c.totalSteps(), c.loss(), c.checkpointRef())))
+            new FinalTrainingProgress(c.step(), c.totalSteps(), c.loss(), c.checkpointRef(), System.currentTimeMillis())))
         .onCommand(Exported.class, (s, c) -> inStage(s, Stage.EXPORT, c.replyTo(), new SearchCompleted(c.resultJson())))
         .onCommand(WorkFailed.class, this::onWorkFailed);
     b.forStateType(Finished.class)

@@ -55,7 +55,7 @@ class SearchSupervisorTest {
   void runsThroughEveryStageAndRecoversItsState() {
     var submitted = ask(r -> new SearchSupervisor.Submit(SPEC, r));
     assertTrue(submitted.reply().isSuccess());
-    assertEquals(new SearchSupervisor.SearchSubmitted(SPEC), submitted.event());
+    assertEquals(SPEC, ((SearchSupervisor.SearchSubmitted) submitted.event()).spec());
     assertEquals(Stage.LATENCY_TABLE, status().stage());
     ask(r -> new SearchSupervisor.LatencyReady("table-sha", 4.1, 12.3, r));
     var p = ask(r -> new SearchSupervisor.SupernetProgressed(100, 392, "warmup", 2.1, 8.2, "ckpt-100", r));

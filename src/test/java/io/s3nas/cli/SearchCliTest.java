@@ -49,6 +49,10 @@ class SearchCliTest {
     assertEquals("tiny-search", res.get("search_id").asText());
     assertTrue(res.get("estimated_latency_ms").asDouble() <= nl.maxMs() * 1.5);
     assertTrue(res.get("top1").asDouble() >= 0);
+    for (String stage : new String[] {"latency_table", "supernet", "scaling", "post_processing", "final_training",
+        "export"}) {
+      assertTrue(res.get("stage_seconds").get(stage).asDouble() >= 0, stage);
+    }
     Path run = tmp.resolve("runs/tiny-search");
     for (String f : new String[] {"derived_model.json", "scaled_model.json", "postprocessed_model.json", "model.s3model",
         "model.onnx", "result.json"}) {
