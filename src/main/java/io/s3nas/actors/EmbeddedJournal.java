@@ -27,8 +27,19 @@ public final class EmbeddedJournal {
     return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("journal") + ";DATABASE_TO_UPPER=false;AUTO_SERVER=TRUE";
   }
 
-  /** Creates the tables when missing (safe to run on every start). */
-  public static void createSchema(Path dataDir) {
+  /**
+   * Creates the tables when missing (safe to run on every start). Serialized within the JVM and
+   * retried once: two processes creating the same fresh file can race on its first DDL.
+   */
+  public static synchronized void createSchema(Path dataDir) {
+    try {
+      tryCreateSchema(dataDir);
+    } catch (IllegalStateException first) {
+      tryCreateSchema(dataDir);
+    }
+  }
+
+  private static void tryCreateSchema(Path dataDir) {
     try {
       Files.createDirectories(dataDir);
       String ddl;

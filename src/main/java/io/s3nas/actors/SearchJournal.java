@@ -45,6 +45,25 @@ public final class SearchJournal {
         .map(env -> (SearchSupervisor.Event) env.event()).runWith(Sink.seq(), system);
   }
 
+  /** The control requests for a search made from now on (others processes' cancel, pause, resume). */
+  public CompletionStage<Done> followControl(String searchId, long fromSequenceNr,
+                                             Consumer<SearchControl.Requested> onRequest) {
+    return journal.eventsByPersistenceId(SearchControl.persistenceId(searchId), fromSequenceNr, Long.MAX_VALUE)
+        .map(env -> (SearchControl.Requested) env.event()).runForeach(onRequest::accept, system);
+  }
+
+  /** How many control requests a search has had (a follower starts after them). */
+  public CompletionStage<Long> controlCount(String searchId) {
+    return journal.currentLastSequenceNumberByPersistenceId(SearchControl.persistenceId(searchId))
+        .thenApply(o -> o.orElse(0L));
+  }
+
+  /** The spec a search was submitted with, if it was. */
+  public CompletionStage<java.util.Optional<SearchSpec>> spec(String searchId) {
+    return events(searchId).thenApply(es -> es.stream().filter(SearchSupervisor.SearchSubmitted.class::isInstance)
+        .map(e -> ((SearchSupervisor.SearchSubmitted) e).spec()).findFirst());
+  }
+
   /** Every event of a search as it is persisted (history first), until the search ends. */
   public CompletionStage<Done> follow(String searchId, Consumer<SearchSupervisor.Event> onEvent) {
     return journal.eventsByPersistenceId(SearchSupervisor.persistenceId(searchId), 0, Long.MAX_VALUE)

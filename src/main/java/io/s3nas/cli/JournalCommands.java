@@ -3,6 +3,7 @@ package io.s3nas.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
 import io.s3nas.actors.EmbeddedJournal;
+import io.s3nas.actors.SearchControl;
 import io.s3nas.actors.SearchJournal;
 import io.s3nas.actors.SearchSupervisor;
 import io.s3nas.common.InvalidInputException;
@@ -13,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -141,6 +144,70 @@ public final class JournalCommands {
         pw.flush();
       }).toCompletableFuture().join());
       return 0;
+    }
+  }
+
+  /** Checks that the journal has the search; returns its state. */
+  static SearchSupervisor.State existing(JournalOptions journal, String id) throws Exception {
+    SearchSupervisor.State st = journal.withJournal(j -> j.state(id).toCompletableFuture().join());
+    if (st instanceof SearchSupervisor.Empty) {
+      throw new InvalidInputException("ID", null, "a search in the journal under " + journal.dir() + "; there is no '"
+          + id + "' (s3nas list shows them)");
+    }
+    return st;
+  }
+
+  /** Writes a control request the process running the search picks up. */
+  static int request(JournalOptions journal, String id, SearchControl.Kind kind, String reason, CommandSpec spec)
+      throws Exception {
+    SearchSupervisor.State st = existing(journal, id);
+    if (!(st instanceof SearchSupervisor.Running)) {
+      throw new InvalidInputException("ID", null, "a running search; '" + id + "' has "
+          + ((SearchSupervisor.Finished) st).outcome());
+    }
+    Path d = journal.dir();
+    ActorSystem<SearchControl.Request> system = ActorSystem.create(SearchControl.create(id), "s3nas-control",
+        EmbeddedJournal.config(d).withFallback(ConfigFactory.load()));
+    try {
+      StatusReply<org.apache.pekko.Done> r = AskPattern.<SearchControl.Request, StatusReply<org.apache.pekko.Done>>ask(
+          system, ref -> new SearchControl.Request(kind, reason, ref), java.time.Duration.ofSeconds(30),
+          system.scheduler()).toCompletableFuture().get();
+      if (r.isError()) {
+        throw new IllegalStateException(r.getError().getMessage());
+      }
+    } finally {
+      system.terminate();
+      system.getWhenTerminated().toCompletableFuture().get();
+    }
+    spec.commandLine().getOut().println(kind.name().toLowerCase() + " requested for " + id
+        + "; the process running it acts on it within a second");
+    return 0;
+  }
+
+  @Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancel a running search (from any process).")
+  public static final class CancelCommand implements Callable<Integer> {
+    @Mixin CommonOptions common;
+    @Mixin JournalOptions journal;
+    @Spec CommandSpec spec;
+    @Parameters(paramLabel = "ID") String id;
+    @Option(names = "--reason", defaultValue = "cancelled by the user") String reason;
+
+    @Override
+    public Integer call() throws Exception {
+      return request(journal, id, SearchControl.Kind.CANCEL, reason, spec);
+    }
+  }
+
+  @Command(name = "pause", mixinStandardHelpOptions = true, description = "Pause a running search (from any process); s3nas resume ID continues it.")
+  public static final class PauseCommand implements Callable<Integer> {
+    @Mixin CommonOptions common;
+    @Mixin JournalOptions journal;
+    @Spec CommandSpec spec;
+    @Parameters(paramLabel = "ID") String id;
+
+    @Override
+    public Integer call() throws Exception {
+      return request(journal, id, SearchControl.Kind.PAUSE, "", spec);
     }
   }
 }

@@ -3,6 +3,8 @@ package io.s3nas.cli;
 import com.typesafe.config.ConfigFactory;
 import io.s3nas.actors.EmbeddedJournal;
 import io.s3nas.actors.EnginePipeline;
+import io.s3nas.actors.SearchControl;
+import io.s3nas.actors.SearchJournal;
 import io.s3nas.actors.SearchSpec;
 import io.s3nas.actors.SearchSpecs;
 import io.s3nas.actors.SearchSupervisor;
@@ -65,22 +67,37 @@ public final class SearchCommand implements Callable<Integer> {
     common.hardware().platform(s.hardware());
     Datasets.load(config + ": dataset", s.dataset(), s.dataPath() == null ? null : Path.of(s.dataPath()), sup.imgSize(),
         sup.imgChannels(), sup.numClasses(), s.supernet(), s.seed(), false);
-    Path data = journal.dir();
+    return run(searchId, s, journal.dir(), common.confDir(), runDir, checkpointEvery, spec, false);
+  }
+
+  /**
+   * Runs (or continues) a search in this process until it ends, following control requests (cancel,
+   * pause, resume) other processes make; returns the exit code.
+   */
+  static int run(String searchId, SearchSpec s, Path data, Path confDir, Path runDir, int checkpointEvery,
+                 CommandSpec spec, boolean unpause) throws Exception {
     EmbeddedJournal.createSchema(data);
     ActorSystem<SearchSupervisor.Command> system = ActorSystem.create(
-        SearchSupervisor.create(searchId, ctx -> new EnginePipeline(common.confDir(), data, runDir, checkpointEvery),
+        SearchSupervisor.create(searchId, ctx -> new EnginePipeline(confDir, data, runDir, checkpointEvery),
             Duration.ofSeconds(1)), "s3nas",
         EmbeddedJournal.config(data).withFallback(ConfigFactory.load()));
     try {
-      return run(system, searchId, s, data);
+      SearchJournal journal = new SearchJournal(system);
+      long seen = journal.controlCount(searchId).toCompletableFuture().get();
+      journal.followControl(searchId, seen + 1, r -> system.tell(SearchControl.toCommand(r, system.ignoreRef())));
+      if (unpause) {
+        system.tell(new SearchSupervisor.Resume(system.ignoreRef()));
+      }
+      return follow(system, searchId, s, spec);
     } finally {
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().get();
     }
   }
 
-  private int run(ActorSystem<SearchSupervisor.Command> system, String searchId, SearchSpec s, Path data)
-      throws Exception {
+  /** Submits the search if the journal does not have it yet, then draws its progress until it ends. */
+  private static int follow(ActorSystem<SearchSupervisor.Command> system, String searchId, SearchSpec s,
+                            CommandSpec spec) throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     SearchSupervisor.Status st = status(system);
@@ -100,6 +117,15 @@ public final class SearchCommand implements Callable<Integer> {
       st = status(system);
       if (!st.state().equals("running")) {
         break;
+      }
+      if (st.paused()) {
+        // a paused search frees its process; s3nas resume ID continues it (one writer at a time)
+        if (bar != null) {
+          bar.close();
+        }
+        err.println("search " + searchId + " paused at " + st.stage() + " (step " + st.step() + "); "
+            + "s3nas resume " + searchId + " continues it");
+        return 0;
       }
       if (st.stage() != shown) {
         if (bar != null) {

@@ -1,0 +1,80 @@
+package io.s3nas.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.s3nas.TestImages;
+import io.s3nas.latency.HardwareRegistry;
+import io.s3nas.latency.NetworkLatency;
+import io.s3nas.space.ModelJson;
+import io.s3nas.space.SearchSpace;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** pause, resume and cancel of a running search, asked through the journal as another process would. */
+class ControlCliTest {
+  @TempDir Path tmp;
+
+  String stateOf(String state, String id) throws Exception {
+    CliTest.Result s = CliTest.run("status", id, "--data-dir", state, "--json");
+    return s.code() == 0 ? new ObjectMapper().readTree(s.out()).get("state").asText() + "/"
+        + new ObjectMapper().readTree(s.out()).get("stage").asText() : "none";
+  }
+
+  void awaitSupernet(String state, String id) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+    while (!stateOf(state, id).equals("running/supernet") && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+    }
+  }
+
+  @Test
+  void pauseFreesTheProcessResumeContinuesCancelEnds() throws Exception {
+    Path sup = tmp.resolve("tiny.json");
+    Files.writeString(sup, SupernetSearchCliTest.TINY);
+    NetworkLatency nl = NetworkLatency.of(SearchSpace.of(ModelJson.read(sup)),
+        HardwareRegistry.load(Path.of("conf/hardware")).model("custom"));
+    Path data = TestImages.learnableFashion(tmp.resolve("data"), 400, 8, 6);
+    Path conf = tmp.resolve("ctl.conf");
+    Files.writeString(conf, String.format(Locale.ROOT, """
+        supernet = "%s"
+        data = "%s"
+        hardware = custom
+        budget-ms = %.6f
+        search-target-ms = %.6f
+        warmup-epochs = 30
+        search-epochs = 1
+        final-epochs = 1
+        batch = 16
+        """, sup, data, nl.maxMs() * 1.5, nl.maxMs()));
+    String state = tmp.resolve("state").toString();
+    String runs = tmp.resolve("runs").toString();
+    CompletableFuture<CliTest.Result> first = CompletableFuture.supplyAsync(() -> CliTest.run("search", "--config",
+        conf.toString(), "--data-dir", state, "--run-dir", runs, "--checkpoint-every", "5"));
+    awaitSupernet(state, "ctl");
+    assertTrue(!first.isDone(), () -> "the search ended early: " + first.join().err());
+    CliTest.Result pause = CliTest.run("pause", "ctl", "--data-dir", state);
+    assertEquals(0, pause.code(), pause.err());
+    CliTest.Result firstResult = first.get(2, TimeUnit.MINUTES);
+    assertEquals(0, firstResult.code(), firstResult.err());
+    assertTrue(firstResult.err().contains("paused"), firstResult.err());
+    CompletableFuture<CliTest.Result> second = CompletableFuture.supplyAsync(() -> CliTest.run("resume", "ctl",
+        "--data-dir", state, "--run-dir", runs, "--checkpoint-every", "5"));
+    Thread.sleep(3000);
+    awaitSupernet(state, "ctl");
+    CliTest.Result cancel = CliTest.run("cancel", "ctl", "--data-dir", state, "--reason", "enough");
+    assertEquals(0, cancel.code(), cancel.err());
+    CliTest.Result secondResult = second.get(2, TimeUnit.MINUTES);
+    assertEquals(1, secondResult.code());
+    assertTrue(secondResult.err().contains("cancelled") && secondResult.err().contains("enough"), secondResult.err());
+    assertEquals("cancelled/done", stateOf(state, "ctl"));
+    CliTest.Result late = CliTest.run("cancel", "ctl", "--data-dir", state);
+    assertEquals(2, late.code());
+  }
+}
