@@ -101,175 +101,179 @@ public final class EnginePipeline implements Pipeline {
       this.noReply = noReply;
     }
 
-
-  private ModelSpec supernetSpec(SearchSpec s) {
-    Path p = Path.of(s.supernet());
-    return ModelJson.read(Files.isRegularFile(p) ? p : confDir.resolve("supernets").resolve(s.supernet() + ".json"));
-  }
-
-  private LatencyModel platform(SearchSpec s) {
-    return HardwareRegistry.load(confDir.resolve("hardware")).model(s.hardware());
-  }
-
-  private Path out(String id) {
-    try {
-      return Files.createDirectories(runDir.resolve(id));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    private ModelSpec supernetSpec(SearchSpec s) {
+      Path p = Path.of(s.supernet());
+      return ModelJson.read(Files.isRegularFile(p) ? p : confDir.resolve("supernets").resolve(s.supernet() + ".json"));
     }
-  }
 
-  SearchSupervisor.Command latency() {
-    SearchSpec s = st.spec();
-    SearchSpace space = SearchSpace.of(supernetSpec(s));
-    NetworkLatency nl = NetworkLatency.of(space, platform(s));
-    if (s.searchTargetMs() < nl.minMs()) {
-      throw new InvalidInputException("search-target-ms", null, String.format("a target the supernet can meet: its "
-          + "fastest architecture is %.4f ms on %s, the target %.4f ms", nl.minMs(), s.hardware(), s.searchTargetMs()));
+    private LatencyModel platform(SearchSpec s) {
+      return HardwareRegistry.load(confDir.resolve("hardware")).model(s.hardware());
     }
-    return new SearchSupervisor.LatencyReady(s.hardware(), nl.minMs(), nl.maxMs(), noReply);
-  }
 
-  private FashionMnist.Splits data(SearchSpec s, ModelSpec m, String name, boolean resize) {
-    FashionMnist.Splits d = Datasets.load("dataset", s.dataset(), s.dataPath() == null ? null : Path.of(s.dataPath()),
-        m.imgSize(), m.imgChannels(), m.numClasses(), name, s.seed(), resize);
-    Dataset train = s.trainLimit() > 0 ? d.train().head(s.trainLimit()) : d.train();
-    return new FashionMnist.Splits(train, d.test());
-  }
-
-  private ObjectNode identity(SearchSpec s, String stage) {
-    ObjectNode n = MAPPER.valueToTree(s);
-    n.put("stage", stage);
-    return n;
-  }
-
-  private RunCheckpoints checkpoints(String id, String stage, SearchSpec s) {
-    return new RunCheckpoints(new CheckpointStore(dataDir.resolve("checkpoints")), id + "-" + stage, checkpointEvery,
-        identity(s, stage), true);
-  }
-
-  SearchSupervisor.Command supernet(AtomicBoolean cancelled) throws IOException {
-    SearchSpec s = st.spec();
-    ModelSpec sup = supernetSpec(s);
-    SearchSpace space = SearchSpace.of(sup);
-    NetworkLatency latency = NetworkLatency.of(space, platform(s));
-    Splits.TrainValidation split = Splits.holdOut(data(s, sup, s.supernet(), false).train(), 0.1, s.seed());
-    int perEpoch = split.train().size() / s.batch();
-    int warmup = (int) Math.round(s.warmupEpochs() * perEpoch);
-    int search = (int) Math.round(s.searchEpochs() * perEpoch);
-    // short CPU runs move the thresholds 20x faster than the paper's single optimiser (docs/cli.md)
-    SearchSettings settings = SearchSettings.defaults(s.batch(), s.searchTargetMs(), 2, s.seed()).withThresholdLrScale(20);
-    RunCheckpoints ck = checkpoints(id, "supernet", s);
-    Normalization norm = split.train().statistics();
-    SinglePathSearch.Result r = SinglePathSearch.run(space, latency, split.train(), split.validation(), norm,
-        new Augmentation(2, sup.imgChannels() == 3), settings, warmup, search, ck, p -> {
-          if (cancelled.get()) {
-            throw new CancellationException();
-          }
-          if (ck.due(p.step(), p.total())) {
-            self.tell(new SearchSupervisor.SupernetProgressed(p.step(), p.total(), p.last().phase().name().toLowerCase(),
-                p.last().loss(), p.last().expectedMs(), ck.store().latest(ck.run()).orElse(null), noReply));
-          }
-        });
-    ModelJson.write(r.architecture().spec(), out(id).resolve("derived_model.json"));
-    return new SearchSupervisor.Derived(r.architecture().blockStrings(), ModelJson.format(r.architecture().spec()),
-        r.estimatedMs(), noReply);
-  }
-
-  Architecture architecture(String source) {
-    return Architecture.of(ModelJson.parse(st.modelJson(), source), source);
-  }
-
-  SearchSupervisor.Command scaling() throws IOException {
-    SearchSpec s = st.spec();
-    LatencyModel model = platform(s);
-    LatencyModel sweep = model instanceof MeasuredLatencyModel m ? m.predictingView(64) : model;
-    ScalingSearch.Result r = ScalingSearch.run(architecture("derived architecture"), sweep, s.budgetMs(),
-        ScalingSearch.Size.MACS, ScalingSearch.Grid.standard());
-    ModelJson.write(r.architecture().spec(), out(id).resolve("scaled_model.json"));
-    var c = r.chosen().scaling();
-    return new SearchSupervisor.Scaled(r.architecture().blockStrings(), ModelJson.format(r.architecture().spec()),
-        c.width(), c.depth(), c.resolution(), r.chosen().latencyMs(), noReply);
-  }
-
-  SearchSupervisor.Command postProcessing() throws IOException {
-    SearchSpec s = st.spec();
-    Architecture base = architecture("scaled architecture");
-    FashionMnist.Splits d = data(s, base.spec(), "the scaled network", true);
-    Dataset probeSet = d.train().head(Math.min(d.train().size(), 3000));
-    Splits.TrainValidation split = Splits.holdOut(probeSet, 0.2, s.seed());
-    Normalization norm = split.train().statistics();
-    TrainingSettings probe = TrainingSettings.defaults(0.5, Math.min(s.batch(), 64), 2, s.seed());
-    List<Change> changes = new ArrayList<>();
-    int last = base.spec().stages().size() - 1;
-    changes.add(Change.se(last, 0.25));
-    changes.add(Change.hswishGlobal());
-    LatencyModel model = platform(s);
-    LatencyCost cost = new LatencyCost(model instanceof MeasuredLatencyModel m ? m.predictingView(64) : model);
-    PostProcessor.Result r = PostProcessor.run(base, changes, cost, s.budgetMs(), DecisionRule.DEFAULT, a -> {
-      FinalTraining.Result t = FinalTraining.run(a, split.train(), split.validation(), norm, Augmentation.NONE, probe,
-          p -> {});
-      return new PostProcessor.Probe(t.testTop1(), t.model());
-    }, split.validation(), 0.25);
-    ModelJson.write(r.result().spec(), out(id).resolve("postprocessed_model.json"));
-    List<String> kept = r.decisions().stream().filter(PostProcessor.Decision::kept).map(x -> x.change().label()).toList();
-    return new SearchSupervisor.PostProcessed(r.result().blockStrings(), ModelJson.format(r.result().spec()), kept,
-        r.finalMs(), noReply);
-  }
-
-  SearchSupervisor.Command finalTraining(AtomicBoolean cancelled) throws IOException {
-    SearchSpec s = st.spec();
-    Architecture arch = architecture("post-processed architecture");
-    FashionMnist.Splits d = data(s, arch.spec(), "the final network", true);
-    TrainingSettings settings = TrainingSettings.defaults(s.finalEpochs(), s.batch(), 2, s.seed());
-    RunCheckpoints ck = checkpoints(id, "final", s);
-    FinalTraining.Result r = FinalTraining.run(arch, d.train(), d.test(), d.train().statistics(),
-        new Augmentation(2, arch.spec().imgChannels() == 3), settings, ck, p -> {
-          if (cancelled.get()) {
-            throw new CancellationException();
-          }
-          if (ck.due(p.step(), p.total()) && p.step() < p.total()) {
-            self.tell(new SearchSupervisor.FinalTrainingProgressed(p.step(), p.total(), p.last().loss(),
-                ck.store().latest(ck.run()).orElse(null), noReply));
-          }
-        });
-    ModelFile.write(r.model(), out(id).resolve("model.s3model"));
-    return new SearchSupervisor.FinalTrainingProgressed(r.steps(), r.steps(), r.log().get(r.log().size() - 1).loss(),
-        ck.store().latest(ck.run()).orElse(null), noReply);
-  }
-
-  SearchSupervisor.Command export() throws IOException {
-    long t0 = System.nanoTime();
-    SearchSpec s = st.spec();
-    Path dir = out(id);
-    TrainedModel m = ModelFile.read(dir.resolve("model.s3model"));
-    TrainedWeights w = new TrainedWeights(m.tensors(), m.bnEpsilon());
-    byte[] onnx = OnnxExporter.network(m.architecture(), w, m.normalization(), "s3nas search " + id);
-    double diff = OnnxRuntimeCheck.maxAbsDifference(onnx, InferenceNet.of(m.architecture(), w), 4, 1);
-    if (!(diff <= 1e-4)) {
-      throw new IllegalStateException("ONNX export differs from ND4J by " + diff);
+    private Path out(String id) {
+      try {
+        return Files.createDirectories(runDir.resolve(id));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
-    Files.write(dir.resolve("model.onnx"), onnx);
-    LatencyModel model = platform(s);
-    double estimated = NetworkLatency.estimate(m.architecture(), model).totalMs();
-    Double measured = model instanceof MeasurableLatencyModel mm ? mm.measureNetworksMs(List.of(m.architecture()))[0] : null;
-    Map<String, Object> r = new LinkedHashMap<>();
-    r.put("search_id", id);
-    r.put("hardware", s.hardware());
-    r.put("budget_ms", s.budgetMs());
-    r.put("search_target_ms", s.searchTargetMs());
-    r.put("estimated_latency_ms", estimated);
-    r.put("measured_latency_ms", measured);
-    r.put("top1", m.info().get("test_top1"));
-    r.put("block_strings", m.architecture().blockStrings());
-    r.put("files", Map.of("model", dir.resolve("model.s3model").toString(), "onnx", dir.resolve("model.onnx").toString(),
-        "result", dir.resolve("result.json").toString()));
-    Map<String, Double> seconds = new LinkedHashMap<>(st.stageSeconds());
-    seconds.put("export", (System.nanoTime() - t0) / 1e9);
-    r.put("stage_seconds", seconds);
-    String json = MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(r);
-    Files.writeString(dir.resolve("result.json"), json + "\n", StandardCharsets.UTF_8);
-    return new SearchSupervisor.Exported(MAPPER.writeValueAsString(r), noReply);
-  }
+
+    SearchSupervisor.Command latency() {
+      SearchSpec s = st.spec();
+      SearchSpace space = SearchSpace.of(supernetSpec(s));
+      NetworkLatency nl = NetworkLatency.of(space, platform(s));
+      if (s.searchTargetMs() < nl.minMs()) {
+        throw new InvalidInputException("search-target-ms", null, String.format("a target the supernet can "
+            + "meet: its fastest architecture is %.4f ms on %s, the target %.4f ms", nl.minMs(), s.hardware(),
+            s.searchTargetMs()));
+      }
+      return new SearchSupervisor.LatencyReady(s.hardware(), nl.minMs(), nl.maxMs(), noReply);
+    }
+
+    private FashionMnist.Splits data(SearchSpec s, ModelSpec m, String name, boolean resize) {
+      FashionMnist.Splits d = Datasets.load("dataset", s.dataset(), s.dataPath() == null ? null : Path.of(s.dataPath()),
+          m.imgSize(), m.imgChannels(), m.numClasses(), name, s.seed(), resize);
+      Dataset train = s.trainLimit() > 0 ? d.train().head(s.trainLimit()) : d.train();
+      return new FashionMnist.Splits(train, d.test());
+    }
+
+    private ObjectNode identity(SearchSpec s, String stage) {
+      ObjectNode n = MAPPER.valueToTree(s);
+      n.put("stage", stage);
+      return n;
+    }
+
+    private RunCheckpoints checkpoints(String id, String stage, SearchSpec s) {
+      return new RunCheckpoints(new CheckpointStore(dataDir.resolve("checkpoints")), id + "-" + stage, checkpointEvery,
+          identity(s, stage), true);
+    }
+
+    SearchSupervisor.Command supernet(AtomicBoolean cancelled) throws IOException {
+      SearchSpec s = st.spec();
+      ModelSpec sup = supernetSpec(s);
+      SearchSpace space = SearchSpace.of(sup);
+      NetworkLatency latency = NetworkLatency.of(space, platform(s));
+      Splits.TrainValidation split = Splits.holdOut(data(s, sup, s.supernet(), false).train(), 0.1, s.seed());
+      int perEpoch = split.train().size() / s.batch();
+      int warmup = (int) Math.round(s.warmupEpochs() * perEpoch);
+      int search = (int) Math.round(s.searchEpochs() * perEpoch);
+      // short CPU runs move the thresholds 20x faster than the paper's single optimiser (docs/cli.md)
+      SearchSettings settings = SearchSettings.defaults(s.batch(), s.searchTargetMs(), 2, s.seed())
+          .withThresholdLrScale(20);
+      RunCheckpoints ck = checkpoints(id, "supernet", s);
+      Normalization norm = split.train().statistics();
+      SinglePathSearch.Result r = SinglePathSearch.run(space, latency, split.train(), split.validation(), norm,
+          new Augmentation(2, sup.imgChannels() == 3), settings, warmup, search, ck, p -> {
+            if (cancelled.get()) {
+              throw new CancellationException();
+            }
+            if (ck.due(p.step(), p.total())) {
+              self.tell(new SearchSupervisor.SupernetProgressed(p.step(), p.total(),
+                  p.last().phase().name().toLowerCase(java.util.Locale.ROOT),
+                  p.last().loss(), p.last().expectedMs(), ck.store().latest(ck.run()).orElse(null), noReply));
+            }
+          });
+      ModelJson.write(r.architecture().spec(), out(id).resolve("derived_model.json"));
+      return new SearchSupervisor.Derived(r.architecture().blockStrings(), ModelJson.format(r.architecture().spec()),
+          r.estimatedMs(), noReply);
+    }
+
+    Architecture architecture(String source) {
+      return Architecture.of(ModelJson.parse(st.modelJson(), source), source);
+    }
+
+    SearchSupervisor.Command scaling() throws IOException {
+      SearchSpec s = st.spec();
+      LatencyModel model = platform(s);
+      LatencyModel sweep = model instanceof MeasuredLatencyModel m ? m.predictingView(64) : model;
+      ScalingSearch.Result r = ScalingSearch.run(architecture("derived architecture"), sweep, s.budgetMs(),
+          ScalingSearch.Size.MACS, ScalingSearch.Grid.standard());
+      ModelJson.write(r.architecture().spec(), out(id).resolve("scaled_model.json"));
+      var c = r.chosen().scaling();
+      return new SearchSupervisor.Scaled(r.architecture().blockStrings(), ModelJson.format(r.architecture().spec()),
+          c.width(), c.depth(), c.resolution(), r.chosen().latencyMs(), noReply);
+    }
+
+    SearchSupervisor.Command postProcessing() throws IOException {
+      SearchSpec s = st.spec();
+      Architecture base = architecture("scaled architecture");
+      FashionMnist.Splits d = data(s, base.spec(), "the scaled network", true);
+      Dataset probeSet = d.train().head(Math.min(d.train().size(), 3000));
+      Splits.TrainValidation split = Splits.holdOut(probeSet, 0.2, s.seed());
+      Normalization norm = split.train().statistics();
+      TrainingSettings probe = TrainingSettings.defaults(0.5, Math.min(s.batch(), 64), 2, s.seed());
+      List<Change> changes = new ArrayList<>();
+      int last = base.spec().stages().size() - 1;
+      changes.add(Change.se(last, 0.25));
+      changes.add(Change.hswishGlobal());
+      LatencyModel model = platform(s);
+      LatencyCost cost = new LatencyCost(model instanceof MeasuredLatencyModel m ? m.predictingView(64) : model);
+      PostProcessor.Result r = PostProcessor.run(base, changes, cost, s.budgetMs(), DecisionRule.DEFAULT, a -> {
+        FinalTraining.Result t = FinalTraining.run(a, split.train(), split.validation(), norm, Augmentation.NONE, probe,
+            p -> {});
+        return new PostProcessor.Probe(t.testTop1(), t.model());
+      }, split.validation(), 0.25);
+      ModelJson.write(r.result().spec(), out(id).resolve("postprocessed_model.json"));
+      List<String> kept = r.decisions().stream().filter(PostProcessor.Decision::kept).map(x -> x.change().label())
+          .toList();
+      return new SearchSupervisor.PostProcessed(r.result().blockStrings(), ModelJson.format(r.result().spec()), kept,
+          r.finalMs(), noReply);
+    }
+
+    SearchSupervisor.Command finalTraining(AtomicBoolean cancelled) throws IOException {
+      SearchSpec s = st.spec();
+      Architecture arch = architecture("post-processed architecture");
+      FashionMnist.Splits d = data(s, arch.spec(), "the final network", true);
+      TrainingSettings settings = TrainingSettings.defaults(s.finalEpochs(), s.batch(), 2, s.seed());
+      RunCheckpoints ck = checkpoints(id, "final", s);
+      FinalTraining.Result r = FinalTraining.run(arch, d.train(), d.test(), d.train().statistics(),
+          new Augmentation(2, arch.spec().imgChannels() == 3), settings, ck, p -> {
+            if (cancelled.get()) {
+              throw new CancellationException();
+            }
+            if (ck.due(p.step(), p.total()) && p.step() < p.total()) {
+              self.tell(new SearchSupervisor.FinalTrainingProgressed(p.step(), p.total(), p.last().loss(),
+                  ck.store().latest(ck.run()).orElse(null), noReply));
+            }
+          });
+      ModelFile.write(r.model(), out(id).resolve("model.s3model"));
+      return new SearchSupervisor.FinalTrainingProgressed(r.steps(), r.steps(), r.log().get(r.log().size() - 1).loss(),
+          ck.store().latest(ck.run()).orElse(null), noReply);
+    }
+
+    SearchSupervisor.Command export() throws IOException {
+      long t0 = System.nanoTime();
+      SearchSpec s = st.spec();
+      Path dir = out(id);
+      TrainedModel m = ModelFile.read(dir.resolve("model.s3model"));
+      TrainedWeights w = new TrainedWeights(m.tensors(), m.bnEpsilon());
+      byte[] onnx = OnnxExporter.network(m.architecture(), w, m.normalization(), "s3nas search " + id);
+      double diff = OnnxRuntimeCheck.maxAbsDifference(onnx, InferenceNet.of(m.architecture(), w), 4, 1);
+      if (!(diff <= 1e-4)) {
+        throw new IllegalStateException("ONNX export differs from ND4J by " + diff);
+      }
+      Files.write(dir.resolve("model.onnx"), onnx);
+      LatencyModel model = platform(s);
+      double estimated = NetworkLatency.estimate(m.architecture(), model).totalMs();
+      Double measured = model instanceof MeasurableLatencyModel mm
+          ? mm.measureNetworksMs(List.of(m.architecture()))[0] : null;
+      Map<String, Object> r = new LinkedHashMap<>();
+      r.put("search_id", id);
+      r.put("hardware", s.hardware());
+      r.put("budget_ms", s.budgetMs());
+      r.put("search_target_ms", s.searchTargetMs());
+      r.put("estimated_latency_ms", estimated);
+      r.put("measured_latency_ms", measured);
+      r.put("top1", m.info().get("test_top1"));
+      r.put("block_strings", m.architecture().blockStrings());
+      r.put("files", Map.of("model", dir.resolve("model.s3model").toString(), "onnx",
+          dir.resolve("model.onnx").toString(), "result", dir.resolve("result.json").toString()));
+      Map<String, Double> seconds = new LinkedHashMap<>(st.stageSeconds());
+      seconds.put("export", (System.nanoTime() - t0) / 1e9);
+      r.put("stage_seconds", seconds);
+      String json = MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(r);
+      Files.writeString(dir.resolve("result.json"), json + "\n", StandardCharsets.UTF_8);
+      return new SearchSupervisor.Exported(MAPPER.writeValueAsString(r), noReply);
+    }
   }
 }

@@ -43,13 +43,17 @@ public final class SearchSupervisor
     ActorRef<StatusReply<Done>> replyTo();
   }
 
-  public record Submit(SearchSpec spec, ActorRef<StatusReply<Done>> replyTo) implements Command, Acknowledged {}
+  public record Submit(SearchSpec spec, ActorRef<StatusReply<Done>> replyTo)
+      implements Command, Acknowledged {}
 
-  public record Pause(ActorRef<StatusReply<Done>> replyTo) implements Command, Acknowledged {}
+  public record Pause(ActorRef<StatusReply<Done>> replyTo)
+      implements Command, Acknowledged {}
 
-  public record Resume(ActorRef<StatusReply<Done>> replyTo) implements Command, Acknowledged {}
+  public record Resume(ActorRef<StatusReply<Done>> replyTo)
+      implements Command, Acknowledged {}
 
-  public record Cancel(String reason, ActorRef<StatusReply<Done>> replyTo) implements Command, Acknowledged {}
+  public record Cancel(String reason, ActorRef<StatusReply<Done>> replyTo)
+      implements Command, Acknowledged {}
 
   public record GetStatus(ActorRef<Status> replyTo) implements Command {}
 
@@ -59,22 +63,27 @@ public final class SearchSupervisor
 
   /** Supernet progress at a checkpoint. */
   public record SupernetProgressed(long step, long totalSteps, String phase, double loss, double expectedMs,
-                                   String checkpointRef, ActorRef<StatusReply<Done>> replyTo) implements Command, Acknowledged {}
+                                   String checkpointRef, ActorRef<StatusReply<Done>> replyTo)
+      implements Command, Acknowledged {}
 
   public record Derived(List<List<String>> blockStrings, String modelJson, double estimatedMs,
                         ActorRef<StatusReply<Done>> replyTo)
       implements Command, Acknowledged {}
 
   public record Scaled(List<List<String>> blockStrings, String modelJson, double width, double depth,
-                       double resolution, double estimatedMs, ActorRef<StatusReply<Done>> replyTo) implements Command, Acknowledged {}
+                       double resolution, double estimatedMs, ActorRef<StatusReply<Done>> replyTo)
+      implements Command, Acknowledged {}
 
   public record PostProcessed(List<List<String>> blockStrings, String modelJson, List<String> keptChanges,
-                              double estimatedMs, ActorRef<StatusReply<Done>> replyTo) implements Command, Acknowledged {}
+                              double estimatedMs, ActorRef<StatusReply<Done>> replyTo)
+      implements Command, Acknowledged {}
 
   public record FinalTrainingProgressed(long step, long totalSteps, double loss, String checkpointRef,
-                                        ActorRef<StatusReply<Done>> replyTo) implements Command, Acknowledged {}
+                                        ActorRef<StatusReply<Done>> replyTo)
+      implements Command, Acknowledged {}
 
-  public record Exported(String resultJson, ActorRef<StatusReply<Done>> replyTo) implements Command, Acknowledged {}
+  public record Exported(String resultJson, ActorRef<StatusReply<Done>> replyTo)
+      implements Command, Acknowledged {}
 
   /** A stage's work failed; {@code deterministic} failures fail the search instead of retrying. */
   public record WorkFailed(Stage stage, String reason, boolean deterministic, ActorRef<StatusReply<Done>> replyTo)
@@ -97,8 +106,8 @@ public final class SearchSupervisor
   public record SupernetProgress(long step, long totalSteps, String phase, double loss, double expectedMs,
                                  String checkpointRef) implements Event {}
 
-  public record ArchitectureDerived(List<List<String>> blockStrings, String modelJson, double estimatedMs, long atMillis)
-      implements Event {}
+  public record ArchitectureDerived(List<List<String>> blockStrings, String modelJson, double estimatedMs,
+                                    long atMillis) implements Event {}
 
   public record ScalingChosen(List<List<String>> blockStrings, String modelJson, double width, double depth,
                               double resolution, double estimatedMs, long atMillis) implements Event {}
@@ -229,7 +238,8 @@ public final class SearchSupervisor
   }
 
   /** An entity whose pipeline is made once its actor system exists. */
-  public static Behavior<Command> create(String searchId, java.util.function.Function<ActorContext<Command>, Pipeline> pipeline,
+  public static Behavior<Command> create(String searchId,
+                                         java.util.function.Function<ActorContext<Command>, Pipeline> pipeline,
                                          Duration minBackoff) {
     return Behaviors.setup(ctx -> new SearchSupervisor(searchId, ctx, pipeline.apply(ctx), minBackoff));
   }
@@ -288,7 +298,8 @@ public final class SearchSupervisor
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
     CommandHandlerWithReplyBuilder<Command, Event, State> b = newCommandHandlerWithReplyBuilder();
     b.forStateType(Empty.class)
-        .onCommand(Submit.class, (s, c) -> Effect().persist(new SearchSubmitted(c.spec(), System.currentTimeMillis())).thenRun(this::reconcile)
+        .onCommand(Submit.class, (s, c) -> Effect()
+            .persist(new SearchSubmitted(c.spec(), System.currentTimeMillis())).thenRun(this::reconcile)
             .thenReply(c.replyTo(), st -> StatusReply.ack()))
         .onCommand(GetStatus.class, (s, c) -> Effect().reply(c.replyTo(), status(s)))
         .onAnyCommand(this::rejectNoSearch);
@@ -312,7 +323,8 @@ public final class SearchSupervisor
             new PostProcessDecided(c.blockStrings(), c.modelJson(), c.keptChanges(), c.estimatedMs(),
                 System.currentTimeMillis())))
         .onCommand(FinalTrainingProgressed.class, (s, c) -> inStage(s, Stage.FINAL_TRAINING, c.replyTo(),
-            new FinalTrainingProgress(c.step(), c.totalSteps(), c.loss(), c.checkpointRef(), System.currentTimeMillis())))
+            new FinalTrainingProgress(c.step(), c.totalSteps(), c.loss(), c.checkpointRef(),
+                System.currentTimeMillis())))
         .onCommand(Exported.class, (s, c) -> inStage(s, Stage.EXPORT, c.replyTo(), new SearchCompleted(c.resultJson())))
         .onCommand(WorkFailed.class, this::onWorkFailed);
     b.forStateType(Finished.class)
@@ -332,14 +344,16 @@ public final class SearchSupervisor
     if (s.paused()) {
       return Effect().reply(c.replyTo(), StatusReply.ack());
     }
-    return Effect().persist(new SearchPaused()).thenRun(this::reconcile).thenReply(c.replyTo(), st -> StatusReply.ack());
+    return Effect().persist(new SearchPaused()).thenRun(this::reconcile)
+        .thenReply(c.replyTo(), st -> StatusReply.ack());
   }
 
   private ReplyEffect<Event, State> onResume(Running s, Resume c) {
     if (!s.paused()) {
       return Effect().reply(c.replyTo(), StatusReply.ack());
     }
-    return Effect().persist(new SearchResumed()).thenRun(this::reconcile).thenReply(c.replyTo(), st -> StatusReply.ack());
+    return Effect().persist(new SearchResumed()).thenRun(this::reconcile)
+        .thenReply(c.replyTo(), st -> StatusReply.ack());
   }
 
   private ReplyEffect<Event, State> onWorkFailed(Running s, WorkFailed c) {
