@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.s3nas.checkpoint.CheckpointStore;
 import io.s3nas.checkpoint.RunCheckpoints;
+import io.s3nas.checkpoint.TensorArchive;
 import io.s3nas.common.InvalidInputException;
 import io.s3nas.data.Augmentation;
 import io.s3nas.data.Dataset;
@@ -24,6 +25,8 @@ import io.s3nas.postprocess.Change;
 import io.s3nas.postprocess.DecisionRule;
 import io.s3nas.postprocess.LatencyCost;
 import io.s3nas.postprocess.PostProcessor;
+import io.s3nas.report.SearchReport;
+import io.s3nas.scaling.CandidatePlot;
 import io.s3nas.scaling.ScalingSearch;
 import io.s3nas.search.SearchSettings;
 import io.s3nas.search.SinglePathSearch;
@@ -178,6 +181,13 @@ public final class EnginePipeline implements Pipeline {
           r.estimatedMs(), noReply);
     }
 
+    /** A per-step log column of a stage's latest checkpoint (empty when there is none). */
+    double[] logColumn(String run, String column) {
+      CheckpointStore store = new CheckpointStore(dataDir.resolve("checkpoints"));
+      return store.latest(run).map(ref -> RunCheckpoints.column(TensorArchive.fromBytes(store.get(ref), ref), column))
+          .orElse(new double[0]);
+    }
+
     Architecture architecture(String source) {
       return Architecture.of(ModelJson.parse(st.modelJson(), source), source);
     }
@@ -189,6 +199,7 @@ public final class EnginePipeline implements Pipeline {
       ScalingSearch.Result r = ScalingSearch.run(architecture("derived architecture"), sweep, s.budgetMs(),
           ScalingSearch.Size.MACS, ScalingSearch.Grid.standard());
       ModelJson.write(r.architecture().spec(), out(id).resolve("scaled_model.json"));
+      CandidatePlot.write(out(id).resolve("scaling-candidates.png"), r);
       var c = r.chosen().scaling();
       return new SearchSupervisor.Scaled(r.architecture().blockStrings(), ModelJson.format(r.architecture().spec()),
           c.width(), c.depth(), c.resolution(), r.chosen().latencyMs(), noReply);
@@ -214,6 +225,8 @@ public final class EnginePipeline implements Pipeline {
         return new PostProcessor.Probe(t.testTop1(), t.model());
       }, split.validation(), 0.25);
       ModelJson.write(r.result().spec(), out(id).resolve("postprocessed_model.json"));
+      MAPPER.writerWithDefaultPrettyPrinter().writeValue(out(id).resolve("postprocess.json").toFile(),
+          Map.of("rule", r.rule().describe(), "decisions", r.decisions(), "rmse_ranking", r.seRanking()));
       List<String> kept = r.decisions().stream().filter(PostProcessor.Decision::kept).map(x -> x.change().label())
           .toList();
       return new SearchSupervisor.PostProcessed(r.result().blockStrings(), ModelJson.format(r.result().spec()), kept,
@@ -267,10 +280,21 @@ public final class EnginePipeline implements Pipeline {
       r.put("top1", m.info().get("test_top1"));
       r.put("block_strings", m.architecture().blockStrings());
       r.put("files", Map.of("model", dir.resolve("model.s3model").toString(), "onnx",
-          dir.resolve("model.onnx").toString(), "result", dir.resolve("result.json").toString()));
+          dir.resolve("model.onnx").toString(), "result", dir.resolve("result.json").toString(), "report",
+          dir.resolve("report.html").toString()));
       Map<String, Double> seconds = new LinkedHashMap<>(st.stageSeconds());
       seconds.put("export", (System.nanoTime() - t0) / 1e9);
       r.put("stage_seconds", seconds);
+      Map<String, List<List<String>>> archs = new LinkedHashMap<>();
+      for (String[] f : new String[][] {{"derived (searched at the target)", "derived_model.json"},
+          {"scaled to the budget", "scaled_model.json"}, {"final (post-processed)", "postprocessed_model.json"}}) {
+        if (Files.exists(dir.resolve(f[1]))) {
+          archs.put(f[0], Architecture.of(ModelJson.read(dir.resolve(f[1])), f[1]).blockStrings());
+        }
+      }
+      SearchReport.write(dir, new SearchReport.Input(r, seconds, s.searchTargetMs(), s.budgetMs(),
+          logColumn(id + "-supernet", "loss"), logColumn(id + "-supernet", "ms"), logColumn(id + "-final", "loss"),
+          archs, List.of("scaling-candidates.png", "postprocess.json")));
       String json = MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(r);
       Files.writeString(dir.resolve("result.json"), json + "\n", StandardCharsets.UTF_8);
       return new SearchSupervisor.Exported(MAPPER.writeValueAsString(r), noReply);

@@ -55,10 +55,13 @@ class SearchCliTest {
     }
     Path run = tmp.resolve("runs/tiny-search");
     for (String f : new String[] {"derived_model.json", "scaled_model.json", "postprocessed_model.json", "model.s3model",
-        "model.onnx", "result.json"}) {
+        "model.onnx", "result.json", "report.html", "report-stages.png", "report-supernet-loss.png", "report-latency.png",
+        "report-final-loss.png", "scaling-candidates.png", "postprocess.json"}) {
       assertTrue(Files.exists(run.resolve(f)), f);
     }
     assertTrue(Files.list(tmp.resolve("state/checkpoints")).anyMatch(p -> p.toString().endsWith(".ckpt")));
+    String html = Files.readString(run.resolve("report.html"));
+    assertTrue(html.contains("derived (searched at the target)") && html.contains("class=\"b"), "architectures drawn");
     CliTest.Result again = CliTest.run(args);
     assertEquals(0, again.code(), again.err());
     assertEquals(res, new ObjectMapper().readTree(again.out()), "a finished search reports its result from the journal");

@@ -1,0 +1,51 @@
+package io.s3nas.report;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/** The report's PNG charts (XChart, headless). */
+final class Charts {
+  private Charts() {}
+
+  /** Lines over steps; a horizontal reference line when {@code ref} is not NaN. */
+  static void lines(Path png, String title, String y, Map<String, double[]> series, double ref, String refName)
+      throws IOException {
+    System.setProperty("java.awt.headless", "true");
+    XYChart c = new XYChartBuilder().width(760).height(360).title(title).xAxisTitle("step").yAxisTitle(y).build();
+    for (Map.Entry<String, double[]> e : series.entrySet()) {
+      double[] v = e.getValue();
+      if (v.length == 0) {
+        continue;
+      }
+      double[] x = new double[v.length];
+      for (int i = 0; i < v.length; i++) {
+        x[i] = i + 1;
+      }
+      c.addSeries(e.getKey(), x, v).setMarker(SeriesMarkers.NONE);
+    }
+    if (!Double.isNaN(ref) && !series.isEmpty()) {
+      int n = series.values().iterator().next().length;
+      XYSeries r = c.addSeries(refName, new double[] {1, Math.max(2, n)}, new double[] {ref, ref});
+      r.setMarker(SeriesMarkers.NONE);
+      r.setLineColor(java.awt.Color.RED);
+    }
+    BitmapEncoder.saveBitmap(c, png.toString().replaceFirst("\\.png$", ""), BitmapEncoder.BitmapFormat.PNG);
+  }
+
+  static void bars(Path png, String title, String y, Map<String, Double> values) throws IOException {
+    System.setProperty("java.awt.headless", "true");
+    CategoryChart c = new CategoryChartBuilder().width(760).height(320).title(title).yAxisTitle(y).build();
+    c.getStyler().setLegendVisible(false);
+    c.addSeries(y, List.copyOf(values.keySet()), values.values().stream().map(v -> (Number) v).toList());
+    BitmapEncoder.saveBitmap(c, png.toString().replaceFirst("\\.png$", ""), BitmapEncoder.BitmapFormat.PNG);
+  }
+}
