@@ -1,0 +1,2 @@
+/** The run report of a search ({@code report.html}) and its charts. */
+package io.s3nas.report;
