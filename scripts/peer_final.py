@@ -69,7 +69,8 @@ def build(spec):
                         bias=False), nn.BatchNorm2d(f['output_filters'], eps=1e-3), ACTS[act]()]
     last = f['output_filters']
     for stage in spec['stages_args']:
-        for s in (stage if isinstance(stage, list) else [stage]):
+        blocks = stage['blocks_args'] if isinstance(stage, dict) else stage if isinstance(stage, list) else [stage]
+        for s in blocks:
             a = parse(s)
             for j in range(a['r']):
                 b = dict(a, s=a['s'] if j == 0 else 1, i=a['i'] if j == 0 else a['o'])
