@@ -83,6 +83,11 @@ public final class SearchCommand implements Callable<Integer> {
         EmbeddedJournal.config(data).withFallback(ConfigFactory.load()));
     try {
       SearchJournal journal = new SearchJournal(system);
+      java.util.Optional<SearchSpec> stored = journal.spec(searchId).toCompletableFuture().get();
+      if (stored.isPresent() && !stored.get().equals(s)) {
+        throw new InvalidInputException("--id", null, "a new id or the same config: search '" + searchId
+            + "' is in the journal with other settings (" + stored.get() + ")");
+      }
       long seen = journal.controlCount(searchId).toCompletableFuture().get();
       journal.followControl(searchId, seen + 1, r -> system.tell(SearchControl.toCommand(r, system.ignoreRef())));
       if (unpause) {

@@ -83,6 +83,12 @@ class SearchCliTest {
         "PostProcessDecided", "FinalTrainingProgress"}) {
       assertTrue(watch.out().contains(stage), stage);
     }
+    String[] otherSeed = java.util.Arrays.copyOf(args, args.length + 2);
+    otherSeed[args.length] = "--seed";
+    otherSeed[args.length + 1] = "7";
+    CliTest.Result other = CliTest.run(otherSeed);
+    assertEquals(2, other.code());
+    assertTrue(other.err().contains("other settings"), other.err());
     CliTest.Result unknown = CliTest.run("status", "nope", "--data-dir", state);
     assertEquals(2, unknown.code());
     assertTrue(unknown.err().contains("nope"), unknown.err());
