@@ -196,13 +196,15 @@ public final class EnginePipeline implements Pipeline {
       SearchSpec s = st.spec();
       LatencyModel model = platform(s);
       LatencyModel sweep = model instanceof MeasuredLatencyModel m ? m.predictingView(64) : model;
-      ScalingSearch.Result r = ScalingSearch.run(architecture("derived architecture"), sweep, s.budgetMs(),
-          ScalingSearch.Size.MACS, ScalingSearch.Grid.standard());
+      ScalingSearch.Result r = ScalingSearch.run(architecture("derived architecture"), sweep,
+          model instanceof MeasurableLatencyModel ? model : null, s.budgetMs(), ScalingSearch.Size.MACS,
+          ScalingSearch.Grid.standard());
       ModelJson.write(r.architecture().spec(), out(id).resolve("scaled_model.json"));
       CandidatePlot.write(out(id).resolve("scaling-candidates.png"), r);
       var c = r.chosen().scaling();
+      double ms = Double.isNaN(r.verifiedMs()) ? r.chosen().latencyMs() : r.verifiedMs();
       return new SearchSupervisor.Scaled(r.architecture().blockStrings(), ModelJson.format(r.architecture().spec()),
-          c.width(), c.depth(), c.resolution(), r.chosen().latencyMs(), noReply);
+          c.width(), c.depth(), c.resolution(), ms, noReply);
     }
 
     SearchSupervisor.Command postProcessing() throws IOException {
@@ -218,7 +220,7 @@ public final class EnginePipeline implements Pipeline {
       changes.add(Change.se(last, 0.25));
       changes.add(Change.hswishGlobal());
       LatencyModel model = platform(s);
-      LatencyCost cost = new LatencyCost(model instanceof MeasuredLatencyModel m ? m.predictingView(64) : model);
+      LatencyCost cost = new LatencyCost(model);
       PostProcessor.Result r = PostProcessor.run(base, changes, cost, s.budgetMs(), DecisionRule.DEFAULT, a -> {
         FinalTraining.Result t = FinalTraining.run(a, split.train(), split.validation(), norm, Augmentation.NONE, probe,
             p -> {});

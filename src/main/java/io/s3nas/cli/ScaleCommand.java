@@ -3,7 +3,6 @@ package io.s3nas.cli;
 import io.s3nas.common.InvalidInputException;
 import io.s3nas.latency.LatencyModel;
 import io.s3nas.latency.MeasurableLatencyModel;
-import io.s3nas.latency.NetworkLatency;
 import io.s3nas.latency.measured.MeasuredLatencyModel;
 import io.s3nas.scaling.CandidatePlot;
 import io.s3nas.scaling.ScalingSearch;
@@ -65,12 +64,14 @@ public final class ScaleCommand implements Callable<Integer> {
         range("--resolutions", resolutions), lists, divisor);
     LatencyModel model = common.hardware().model(hardware);
     LatencyModel sweep = model instanceof MeasuredLatencyModel m ? m.predictingView(64) : model;
-    ScalingSearch.Result r = ScalingSearch.run(base, sweep, budgetMs, size, grid);
+    boolean measure = model instanceof MeasurableLatencyModel && !noMeasure;
+    // on a measured platform the choice is checked with its parts measured (ScalingSearch.run)
+    ScalingSearch.Result r = ScalingSearch.run(base, sweep, measure ? model : null, budgetMs, size, grid);
     Double estimated = null;
     Double measured = null;
-    if (model instanceof MeasurableLatencyModel m && !noMeasure) {
-      estimated = NetworkLatency.estimate(r.architecture(), m).totalMs(); // measures the chosen network's parts
-      measured = m.measureNetworksMs(List.of(r.architecture()))[0];
+    if (measure) {
+      estimated = r.verifiedMs();
+      measured = ((MeasurableLatencyModel) model).measureNetworksMs(List.of(r.architecture()))[0];
     }
     Files.createDirectories(out);
     ModelJson.write(r.architecture().spec(), out.resolve("scaled_model.json"));
@@ -97,6 +98,7 @@ public final class ScaleCommand implements Callable<Integer> {
     o.put("params", c.params());
     if (measured != null) {
       o.put("estimated_with_measured_parts_ms", estimated);
+      o.put("choices_checked", r.verifications());
       o.put("measured_latency_ms", measured);
     }
     o.put("block_strings", r.architecture().blockStrings());

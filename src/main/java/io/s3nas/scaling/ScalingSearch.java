@@ -62,13 +62,25 @@ public final class ScalingSearch {
   public record Candidate(Scaling scaling, int imgSize, int blocks, double latencyMs, long macs, long params,
                           boolean fits) {}
 
-  /** The choice and the evidence. */
+  /** The choice and the evidence; {@code verifiedMs} is NaN when the choice was not verified. */
   public record Result(Candidate chosen, Architecture architecture, double baseMs, double budgetMs, Size by,
-                       List<Candidate> candidates, double seconds) {}
+                       List<Candidate> candidates, double seconds, double verifiedMs, int verifications) {}
 
   private ScalingSearch() {}
 
   public static Result run(Architecture base, LatencyModel model, double budgetMs, Size by, Grid grid) {
+    return run(base, model, null, budgetMs, by, grid);
+  }
+
+  /**
+   * A sweep priced on {@code model} (fast: a table, or a measured platform's predicting view) whose
+   * choice is checked on {@code verify} (the platform itself, measuring the chosen network's parts)
+   * when given. A choice the check finds over the budget is dropped, the sweep's estimates are
+   * scaled by the error it showed, and the next choice is checked, up to eight times: predictions
+   * for shapes far from the measured ones (wider or larger networks) can be far off.
+   */
+  public static Result run(Architecture base, LatencyModel model, LatencyModel verify, double budgetMs, Size by,
+                           Grid grid) {
     long t0 = System.nanoTime();
     FixedLatency latency = new FixedLatency(model);
     double baseMs = latency.totalMs(base);
@@ -86,10 +98,29 @@ public final class ScalingSearch {
     Comparator<Candidate> larger = by == Size.MACS
         ? Comparator.comparingLong(Candidate::macs).thenComparingLong(Candidate::params)
         : Comparator.comparingLong(Candidate::params).thenComparingLong(Candidate::macs);
-    Candidate best = all.stream().filter(Candidate::fits)
-        .max(larger.thenComparing(Comparator.comparingDouble(Candidate::latencyMs).reversed()))
-        .orElseThrow(() -> new InvalidInputException("--budget-ms", null, "a budget some candidate fits"));
-    return new Result(best, CompoundScaler.scale(base, best.scaling()), baseMs, budgetMs, by, all,
-        (System.nanoTime() - t0) / 1e9);
+    Comparator<Candidate> order = larger.thenComparing(Comparator.comparingDouble(Candidate::latencyMs).reversed());
+    if (verify == null) {
+      Candidate best = all.stream().filter(Candidate::fits).max(order)
+          .orElseThrow(() -> new InvalidInputException("--budget-ms", null, "a budget some candidate fits"));
+      return new Result(best, CompoundScaler.scale(base, best.scaling()), baseMs, budgetMs, by, all,
+          (System.nanoTime() - t0) / 1e9, Double.NaN, 0);
+    }
+    FixedLatency checked = new FixedLatency(verify);
+    double correction = 1;
+    java.util.Set<Candidate> rejected = new java.util.HashSet<>();
+    for (int tries = 1; tries <= 8; tries++) {
+      double c = correction;
+      Candidate best = all.stream().filter(x -> !rejected.contains(x) && x.latencyMs() * c <= budgetMs).max(order)
+          .orElse(all.get(0));
+      Architecture a = CompoundScaler.scale(base, best.scaling());
+      double real = checked.totalMs(a);
+      if (real <= budgetMs || best == all.get(0)) {
+        return new Result(best, a, baseMs, budgetMs, by, all, (System.nanoTime() - t0) / 1e9, real, tries);
+      }
+      rejected.add(best);
+      correction = Math.max(correction, real / best.latencyMs());
+    }
+    throw new InvalidInputException("--budget-ms", null, "a budget the platform's measurements confirm; eight "
+        + "choices estimated within it measured over it");
   }
 }

@@ -62,6 +62,32 @@ class ScalingSearchTest {
   }
 
   @Test
+  void aChoiceTheCheckFindsOverBudgetIsReplacedUsingTheObservedError() {
+    Architecture base = base(1);
+    double baseMs = new FixedLatency(MIDAP).totalMs(base);
+    // the "real" platform is 30% slower than the sweep believes
+    LatencyModel slower = new LatencyModel() {
+      @Override
+      public String platform() {
+        return "slower";
+      }
+
+      @Override
+      public io.s3nas.latency.ComponentLatency latency(io.s3nas.latency.Component c) {
+        var l = MIDAP.latency(c);
+        return new io.s3nas.latency.ComponentLatency(l.ms() * 1.3, l.source());
+      }
+    };
+    double budget = baseMs * 2;
+    ScalingSearch.Grid grid = new ScalingSearch.Grid(ScalingSearch.Grid.steps(1, 1.6, 0.1),
+        ScalingSearch.Grid.steps(1, 2, 0.25), ScalingSearch.Grid.steps(1, 1.5, 0.1), List.of(), 8);
+    ScalingSearch.Result r = ScalingSearch.run(base, MIDAP, slower, budget, ScalingSearch.Size.MACS, grid);
+    assertTrue(r.verifiedMs() <= budget, "the checked latency fits: " + r.verifiedMs());
+    assertEquals(2, r.verifications(), "the first choice was over; the second, chosen with the 1.3 error, fits");
+    assertEquals(new FixedLatency(slower).totalMs(r.architecture()), r.verifiedMs(), 1e-9);
+  }
+
+  @Test
   void aBudgetBelowTheArchitectureIsRejected() {
     Architecture base = base(2);
     double baseMs = new FixedLatency(MIDAP).totalMs(base);
