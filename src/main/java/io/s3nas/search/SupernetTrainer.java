@@ -176,6 +176,7 @@ public final class SupernetTrainer {
     List<List<float[]>> raw = rawWeights();
     SupernetDecisions.Pass pass = decisions.forward(raw, IndicatorMode.HARD,
         phase == Phase.WARMUP ? stepRng : null, settings.scaleKeptIndicators());
+    net.setBnMomentum(Math.min(settings.bnMomentum(), (1.0 + step) / (10.0 + step)));
     net.zeroGrad();
     float[] logits = net.forward(images, n, weightHat(pass), true, stepRng);
     int classes = logits.length / n;

@@ -63,6 +63,7 @@ public final class FinalTrainer {
   public Step train(float[] images, int[] labels) {
     int n = labels.length;
     Random rng = new Random(Seeds.mix(settings.seed(), step, 1));
+    net.setBnMomentum(Math.min(settings.bnMomentum(), (1.0 + step) / (10.0 + step)));
     net.zeroGrad();
     float[] logits = net.forward(images, n, true, rng);
     int classes = logits.length / n;

@@ -21,7 +21,7 @@ public final class FinalNet {
   private final Architecture arch;
   private final Parallel par;
   private final Scratch scratch;
-  private final double bnMomentum;
+  private double bnMomentum;
   private final ConvBn stem;
   private final List<FinalBlock> blocks = new ArrayList<>();
   private final HeadLayer head;
@@ -84,6 +84,16 @@ public final class FinalNet {
       t.put(b.name + ".var", b.runVar);
     }
     return t;
+  }
+
+  /**
+   * The running-statistics momentum of the next training passes. Trainers ramp it like TensorFlow's
+   * moving averages with {@code num_updates} — min(m, (1+t)/(10+t)) at step t — so a short run's
+   * statistics are not dominated by their initial values; it depends on the step only, so a resumed
+   * run ramps identically.
+   */
+  public void setBnMomentum(double momentum) {
+    this.bnMomentum = momentum;
   }
 
   public void zeroGrad() {

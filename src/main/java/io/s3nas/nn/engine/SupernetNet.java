@@ -22,7 +22,7 @@ public final class SupernetNet {
   private final HeadLayer head;
   private final List<Param> params = new ArrayList<>();
   private final Scratch scratch;
-  private final double bnMomentum;
+  private double bnMomentum;
 
   public SupernetNet(SearchSpace space, long seed, int threads, double dropout, double bnMomentum, double bnEpsilon) {
     this.space = space;
@@ -85,6 +85,16 @@ public final class SupernetNet {
       t.put(b.name + ".var", b.runVar);
     }
     return t;
+  }
+
+  /**
+   * The running-statistics momentum of the next training passes. Trainers ramp it like TensorFlow's
+   * moving averages with {@code num_updates} — min(m, (1+t)/(10+t)) at step t — so a short run's
+   * statistics are not dominated by their initial values; it depends on the step only, so a resumed
+   * run ramps identically.
+   */
+  public void setBnMomentum(double momentum) {
+    this.bnMomentum = momentum;
   }
 
   public void zeroGrad() {
