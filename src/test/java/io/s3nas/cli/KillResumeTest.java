@@ -137,7 +137,9 @@ class KillResumeTest {
       assertEquals(m.readTree(tmp.resolve("runs-a/kr/derived_model.json").toFile()), m.readTree(da.modelJson()),
           "same derived architecture");
     } finally {
+      // the journal file closes with the system; the temp folder can only be deleted after that
       reader.terminate();
+      reader.getWhenTerminated().toCompletableFuture().get(1, TimeUnit.MINUTES);
     }
   }
 
