@@ -108,11 +108,7 @@ public final class JournalCommands {
 
     @Override
     public Integer call() throws Exception {
-      SearchSupervisor.State st = journal.withJournal(j -> j.state(id).toCompletableFuture().join());
-      if (st instanceof SearchSupervisor.Empty) {
-        throw new InvalidInputException("ID", null, "a search in the journal under " + journal.dir() + "; there is no '"
-            + id + "' (s3nas list shows them)");
-      }
+      SearchSupervisor.State st = existing(journal, id);
       Map<String, Object> o = describe(SearchSupervisor.status(id, st));
       PrintWriter pw = spec.commandLine().getOut();
       if (json) {

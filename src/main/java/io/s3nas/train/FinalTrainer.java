@@ -33,6 +33,7 @@ public final class FinalTrainer {
   private final int stepsPerEpoch;
   private final RmsProp optimizer;
   private final List<RmsProp.FloatSlots> slots = new ArrayList<>();
+  private final Map<String, float[]> live;
   private final Map<String, float[]> ema = new LinkedHashMap<>();
   private long step;
 
@@ -44,7 +45,8 @@ public final class FinalTrainer {
     for (Param p : net.params()) {
       slots.add(new RmsProp.FloatSlots(p.size()));
     }
-    net.tensors().forEach((name, v) -> ema.put(name, v.clone()));
+    this.live = net.tensors(); // live arrays: read every step without rebuilding the map
+    live.forEach((name, v) -> ema.put(name, v.clone()));
   }
 
   public FinalNet net() {
@@ -94,7 +96,7 @@ public final class FinalTrainer {
 
   private void updateEma() {
     float d = (float) Math.min(settings.emaDecay(), (1.0 + step) / (10.0 + step));
-    net.tensors().forEach((name, v) -> {
+    live.forEach((name, v) -> {
       float[] e = ema.get(name);
       for (int i = 0; i < v.length; i++) {
         e[i] = d * e[i] + (1 - d) * v[i];
@@ -136,7 +138,6 @@ public final class FinalTrainer {
 
   /** Top-1 of the averaged network on a dataset (running BN statistics, no dropout). */
   public double evaluate(Dataset data, Normalization norm) {
-    Map<String, float[]> live = net.tensors();
     Map<String, float[]> backup = new LinkedHashMap<>();
     live.forEach((name, v) -> {
       backup.put(name, v.clone());

@@ -4,14 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.s3nas.TestImages;
-import io.s3nas.latency.HardwareRegistry;
-import io.s3nas.latency.NetworkLatency;
-import io.s3nas.space.ModelJson;
-import io.s3nas.space.SearchSpace;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -36,23 +29,8 @@ class ControlCliTest {
 
   @Test
   void pauseFreesTheProcessResumeContinuesCancelEnds() throws Exception {
-    Path sup = tmp.resolve("tiny.json");
-    Files.writeString(sup, SupernetSearchCliTest.TINY);
-    NetworkLatency nl = NetworkLatency.of(SearchSpace.of(ModelJson.read(sup)),
-        HardwareRegistry.load(Path.of("conf/hardware")).model("custom"));
-    Path data = TestImages.learnableFashion(tmp.resolve("data"), 400, 8, 6);
-    Path conf = tmp.resolve("ctl.conf");
-    Files.writeString(conf, String.format(Locale.ROOT, """
-        supernet = "%s"
-        data = "%s"
-        hardware = custom
-        budget-ms = %.6f
-        search-target-ms = %.6f
-        warmup-epochs = 30
-        search-epochs = 1
-        final-epochs = 1
-        batch = 16
-        """, sup, data, nl.maxMs() * 1.5, nl.maxMs()));
+    Path conf = TinySearch.config(tmp, "ctl", 400, 1.0,
+        "warmup-epochs = 30\nsearch-epochs = 1\nfinal-epochs = 1\nbatch = 16\n");
     String state = tmp.resolve("state").toString();
     String runs = tmp.resolve("runs").toString();
     CompletableFuture<CliTest.Result> first = CompletableFuture.supplyAsync(() -> CliTest.run("search", "--config",

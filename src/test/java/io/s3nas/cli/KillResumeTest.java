@@ -6,21 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
-import io.s3nas.TestImages;
 import io.s3nas.actors.EmbeddedJournal;
 import io.s3nas.actors.SearchJournal;
 import io.s3nas.actors.SearchSupervisor;
 import io.s3nas.actors.Stage;
-import io.s3nas.latency.HardwareRegistry;
-import io.s3nas.latency.NetworkLatency;
-import io.s3nas.space.ModelJson;
-import io.s3nas.space.SearchSpace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -37,24 +31,8 @@ class KillResumeTest {
   @TempDir Path tmp;
 
   Path config() throws IOException {
-    Path sup = tmp.resolve("tiny.json");
-    Files.writeString(sup, SupernetSearchCliTest.TINY);
-    NetworkLatency nl = NetworkLatency.of(SearchSpace.of(ModelJson.read(sup)),
-        HardwareRegistry.load(Path.of("conf/hardware")).model("custom"));
-    Path data = TestImages.learnableFashion(tmp.resolve("data"), 160, 8, 6);
-    Path conf = tmp.resolve("kr.conf");
-    Files.writeString(conf, String.format(Locale.ROOT, """
-        supernet = "%s"
-        data = "%s"
-        hardware = custom
-        budget-ms = %.6f
-        search-target-ms = %.6f
-        warmup-epochs = 1
-        search-epochs = 1
-        final-epochs = 1
-        batch = 16
-        """, sup, data, nl.maxMs() * 1.5, nl.minMs() + 0.7 * (nl.maxMs() - nl.minMs())));
-    return conf;
+    return TinySearch.config(tmp, "kr", 160, 0.7,
+        "warmup-epochs = 1\nsearch-epochs = 1\nfinal-epochs = 1\nbatch = 16\n");
   }
 
   Process start(Path conf, Path state, Path runs) throws IOException {

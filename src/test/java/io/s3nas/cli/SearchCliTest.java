@@ -5,15 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.s3nas.TestImages;
-import io.s3nas.latency.HardwareRegistry;
-import io.s3nas.latency.NetworkLatency;
-import io.s3nas.space.ModelJson;
-import io.s3nas.space.SearchSpace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,31 +17,16 @@ class SearchCliTest {
 
   @Test
   void runsTheWholePipelineAndReportsAFinishedSearchAgain() throws IOException {
-    Path sup = tmp.resolve("tiny.json");
-    Files.writeString(sup, SupernetSearchCliTest.TINY.replace("\"n_classes\": 10", "\"n_classes\": 10"));
-    NetworkLatency nl = NetworkLatency.of(SearchSpace.of(ModelJson.read(sup)),
-        HardwareRegistry.load(Path.of("conf/hardware")).model("custom"));
-    double target = nl.minMs() + 0.7 * (nl.maxMs() - nl.minMs());
-    Path data = TestImages.learnableFashion(tmp.resolve("data"), 96, 8, 6);
-    Path conf = tmp.resolve("tiny-search.conf");
-    Files.writeString(conf, String.format(Locale.ROOT, """
-        supernet = "%s"
-        data = "%s"
-        hardware = custom
-        budget-ms = %.6f
-        search-target-ms = %.6f
-        warmup-epochs = 0.5
-        search-epochs = 0.5
-        final-epochs = 1
-        batch = 16
-        """, sup, data, nl.maxMs() * 1.5, target));
+    Path conf = TinySearch.config(tmp, "tiny-search", 96, 0.7,
+        "warmup-epochs = 0.5\nsearch-epochs = 0.5\nfinal-epochs = 1\nbatch = 16\n");
+    double budget = TinySearch.budgetMs(tmp);
     String[] args = {"search", "--config", conf.toString(), "--data-dir", tmp.resolve("state").toString(), "--run-dir",
         tmp.resolve("runs").toString(), "--checkpoint-every", "2"};
     CliTest.Result r = CliTest.run(args);
     assertEquals(0, r.code(), r.err());
     JsonNode res = new ObjectMapper().readTree(r.out());
     assertEquals("tiny-search", res.get("search_id").asText());
-    assertTrue(res.get("estimated_latency_ms").asDouble() <= nl.maxMs() * 1.5);
+    assertTrue(res.get("estimated_latency_ms").asDouble() <= budget);
     assertTrue(res.get("top1").asDouble() >= 0);
     for (String stage : new String[] {"latency_table", "supernet", "scaling", "post_processing", "final_training",
         "export"}) {

@@ -40,6 +40,19 @@ final class BnLayer {
     this(name, channels, relu ? Activation.RELU : null, epsilon, threads);
   }
 
+  /** Parameters by name, then each BN layer's running {@code <bn>.mean} and {@code <bn>.var} (live arrays). */
+  static java.util.Map<String, float[]> tensors(List<Param> params, List<BnLayer> norms) {
+    java.util.Map<String, float[]> t = new java.util.LinkedHashMap<>();
+    for (Param p : params) {
+      t.put(p.name(), p.value());
+    }
+    for (BnLayer b : norms) {
+      t.put(b.name + ".mean", b.runMean);
+      t.put(b.name + ".var", b.runVar);
+    }
+    return t;
+  }
+
   List<Param> params() {
     return List.of(gamma, beta);
   }

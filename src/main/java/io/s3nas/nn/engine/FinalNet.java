@@ -75,15 +75,7 @@ public final class FinalNet {
    * {@code <bn>.mean} and {@code <bn>.var}. The arrays are live: writing them changes the network.
    */
   public Map<String, float[]> tensors() {
-    Map<String, float[]> t = new LinkedHashMap<>();
-    for (Param p : params) {
-      t.put(p.name(), p.value());
-    }
-    for (BnLayer b : norms) {
-      t.put(b.name + ".mean", b.runMean);
-      t.put(b.name + ".var", b.runVar);
-    }
-    return t;
+    return BnLayer.tensors(params, norms);
   }
 
   /**

@@ -66,10 +66,6 @@ public final class SupernetNet {
    * arrays are live (checkpoints read and restore them).
    */
   public java.util.Map<String, float[]> tensors() {
-    java.util.Map<String, float[]> t = new java.util.LinkedHashMap<>();
-    for (Param p : params) {
-      t.put(p.name(), p.value());
-    }
     List<BnLayer> norms = new ArrayList<>();
     norms.add(stem.bn);
     for (SuperBlock b : blocks) {
@@ -80,11 +76,7 @@ public final class SupernetNet {
       norms.add(b.bn3);
     }
     norms.add(head.conv.bn);
-    for (BnLayer b : norms) {
-      t.put(b.name + ".mean", b.runMean);
-      t.put(b.name + ".var", b.runVar);
-    }
-    return t;
+    return BnLayer.tensors(params, norms);
   }
 
   /**
