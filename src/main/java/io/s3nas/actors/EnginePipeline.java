@@ -25,15 +25,18 @@ import io.s3nas.postprocess.Change;
 import io.s3nas.postprocess.DecisionRule;
 import io.s3nas.postprocess.LatencyCost;
 import io.s3nas.postprocess.PostProcessor;
+import io.s3nas.report.DecisionTrace;
 import io.s3nas.report.SearchReport;
 import io.s3nas.scaling.CandidatePlot;
 import io.s3nas.scaling.ScalingSearch;
 import io.s3nas.search.SearchSettings;
 import io.s3nas.search.SinglePathSearch;
 import io.s3nas.space.Architecture;
+import io.s3nas.space.BlockOutcome;
 import io.s3nas.space.ModelJson;
 import io.s3nas.space.ModelSpec;
 import io.s3nas.space.SearchSpace;
+import io.s3nas.space.SearchableBlock;
 import io.s3nas.train.FinalTraining;
 import io.s3nas.train.ModelFile;
 import io.s3nas.train.TrainedModel;
@@ -47,6 +50,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.Done;
@@ -166,14 +170,15 @@ public final class EnginePipeline implements Pipeline {
       RunCheckpoints ck = checkpoints(id, "supernet", s);
       Normalization norm = split.train().statistics();
       SinglePathSearch.Result r = SinglePathSearch.run(space, latency, split.train(), split.validation(), norm,
-          new Augmentation(2, sup.imgChannels() == 3), settings, warmup, search, ck, p -> {
+          Datasets.augmentation(s.dataset()), settings, warmup, search, ck, p -> {
             if (cancelled.get()) {
               throw new CancellationException();
             }
+            String phase = p.last().phase().name().toLowerCase(java.util.Locale.ROOT);
+            self.tell(new SearchSupervisor.ReportLive(new LiveProgress(id, Stage.SUPERNET, phase, p.step(), p.total(),
+                p.last().loss(), p.last().expectedMs())));
             if (ck.due(p.step(), p.total())) {
-              self.tell(new SearchSupervisor.SupernetProgressed(p.step(), p.total(),
-                  p.last().phase().name().toLowerCase(java.util.Locale.ROOT),
-                  p.last().loss(), p.last().expectedMs(), ck.store().latest(ck.run()).orElse(null), noReply));
+              self.tell(new SearchSupervisor.SupernetProgressed(p.step(), p.total(), phase, p.last().loss(), p.last().expectedMs(), ck.store().latest(ck.run()).orElse(null), noReply));
             }
           });
       ModelJson.write(r.architecture().spec(), out(id).resolve("derived_model.json"));
@@ -186,6 +191,36 @@ public final class EnginePipeline implements Pipeline {
       CheckpointStore store = new CheckpointStore(dataDir.resolve("checkpoints"));
       return store.latest(run).map(ref -> RunCheckpoints.column(TensorArchive.fromBytes(store.get(ref), ref), column))
           .orElse(new double[0]);
+    }
+
+    /** The supernet's per-step block decisions from its latest checkpoint, with each outcome's latency. */
+    DecisionTrace decisions(SearchSpec s) {
+      CheckpointStore store = new CheckpointStore(dataDir.resolve("checkpoints"));
+      Optional<String> ref = store.latest(id + "-supernet");
+      if (ref.isEmpty()) {
+        return DecisionTrace.EMPTY;
+      }
+      TensorArchive a = TensorArchive.fromBytes(store.get(ref.get()), ref.get());
+      SearchSpace space = SearchSpace.of(supernetSpec(s));
+      NetworkLatency nl = NetworkLatency.of(space, platform(s));
+      int blocks = space.blocks().size();
+      double[] phase = RunCheckpoints.column(a, "phase");
+      int[][] choices = new int[phase.length][blocks];
+      List<String> names = new ArrayList<>();
+      List<List<String>> outcomes = new ArrayList<>();
+      double[][] ms = new double[blocks][];
+      for (int b = 0; b < blocks; b++) {
+        SearchableBlock sb = space.blocks().get(b);
+        names.add("s" + (sb.stage() + 1) + "." + (sb.indexInStage() + 1));
+        outcomes.add(sb.outcomes().stream().map(BlockOutcome::label).toList());
+        ms[b] = nl.outcomeMs(b);
+        double[] c = RunCheckpoints.column(a, SinglePathSearch.choiceColumn(b));
+        for (int t = 0; t < phase.length; t++) {
+          choices[t][b] = (int) c[t];
+        }
+      }
+      int warmup = (int) java.util.Arrays.stream(phase).filter(p -> p == 0).count();
+      return new DecisionTrace(names, outcomes, ms, choices, warmup);
     }
 
     Architecture architecture(String source) {
@@ -242,10 +277,12 @@ public final class EnginePipeline implements Pipeline {
       TrainingSettings settings = TrainingSettings.defaults(s.finalEpochs(), s.batch(), 2, s.seed());
       RunCheckpoints ck = checkpoints(id, "final", s);
       FinalTraining.Result r = FinalTraining.run(arch, d.train(), d.test(), d.train().statistics(),
-          new Augmentation(2, arch.spec().imgChannels() == 3), settings, ck, p -> {
+          Datasets.augmentation(s.dataset()), settings, ck, p -> {
             if (cancelled.get()) {
               throw new CancellationException();
             }
+            self.tell(new SearchSupervisor.ReportLive(new LiveProgress(id, Stage.FINAL_TRAINING, "train", p.step(),
+                p.total(), p.last().loss(), Double.NaN)));
             if (ck.due(p.step(), p.total()) && p.step() < p.total()) {
               self.tell(new SearchSupervisor.FinalTrainingProgressed(p.step(), p.total(), p.last().loss(),
                   ck.store().latest(ck.run()).orElse(null), noReply));
@@ -295,7 +332,8 @@ public final class EnginePipeline implements Pipeline {
         }
       }
       SearchReport.write(dir, new SearchReport.Input(r, seconds, s.searchTargetMs(), s.budgetMs(),
-          logColumn(id + "-supernet", "loss"), logColumn(id + "-supernet", "ms"), logColumn(id + "-final", "loss"),
+          logColumn(id + "-supernet", "loss"), logColumn(id + "-supernet", "ms"), decisions(s),
+          logColumn(id + "-final", "loss"),
           archs, List.of("scaling-candidates.png", "postprocess.json")));
       String json = MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(r);
       Files.writeString(dir.resolve("result.json"), json + "\n", StandardCharsets.UTF_8);

@@ -6,6 +6,7 @@ import java.util.Map;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.pattern.StatusReply;
@@ -60,6 +61,9 @@ public final class SearchSupervisor
   /** A worker finished the latency table: its content address and the supernet's latency range. */
   public record LatencyReady(String tableRef, double minMs, double maxMs, ActorRef<StatusReply<Done>> replyTo)
       implements Command, Acknowledged {}
+
+  /** A step's progress from a worker, published on the event stream and not persisted. */
+  public record ReportLive(LiveProgress progress) implements Command {}
 
   /** Supernet progress at a checkpoint. */
   public record SupernetProgressed(long step, long totalSteps, String phase, double loss, double expectedMs,
@@ -306,6 +310,8 @@ public final class SearchSupervisor
     b.forStateType(Running.class)
         .onCommand(Submit.class, (s, c) -> reject(c.replyTo(), "search " + searchId + " is already running"))
         .onCommand(GetStatus.class, (s, c) -> Effect().reply(c.replyTo(), status(s)))
+        .onCommand(ReportLive.class, (s, c) -> Effect().none()
+            .thenRun(st -> ctx.getSystem().eventStream().tell(new EventStream.Publish<>(c.progress()))).thenNoReply())
         .onCommand(Pause.class, this::onPause)
         .onCommand(Resume.class, this::onResume)
         .onCommand(Cancel.class, (s, c) -> Effect().persist(new SearchCancelled(c.reason())).thenRun(this::reconcile)

@@ -66,6 +66,7 @@ public final class StageWorker {
       ctx.pipeToSelf(f, (ok, err) -> ok != null ? new Completed(ok) : new Crashed(unwrap(err)));
       return Behaviors.receive(Msg.class)
           .onMessage(Completed.class, c -> {
+            CrashPoint.afterWork(stage);
             supervisor.tell(c.completion());
             return Behaviors.stopped();
           })

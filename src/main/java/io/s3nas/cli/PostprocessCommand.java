@@ -3,6 +3,7 @@ package io.s3nas.cli;
 import io.s3nas.common.InvalidInputException;
 import io.s3nas.data.Augmentation;
 import io.s3nas.data.Dataset;
+import io.s3nas.data.Datasets;
 import io.s3nas.data.Normalization;
 import io.s3nas.data.Splits;
 import io.s3nas.latency.LatencyModel;
@@ -79,7 +80,7 @@ public final class PostprocessCommand implements Callable<Integer> {
     }
     Splits.TrainValidation split = Splits.holdOut(all, validationShare, seed);
     Normalization norm = split.train().statistics();
-    Augmentation aug = new Augmentation(2, model.imgChannels() == 3);
+    Augmentation aug = Datasets.augmentation(datasets.dataset);
     TrainingSettings settings = TrainingSettings.defaults(probeEpochs, batch, threads, seed);
     List<Change> changes = new ArrayList<>();
     for (int s = 0; s < model.stages().size(); s++) {

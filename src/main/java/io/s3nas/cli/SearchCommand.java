@@ -3,6 +3,7 @@ package io.s3nas.cli;
 import com.typesafe.config.ConfigFactory;
 import io.s3nas.actors.EmbeddedJournal;
 import io.s3nas.actors.EnginePipeline;
+import io.s3nas.actors.LiveProgress;
 import io.s3nas.actors.SearchControl;
 import io.s3nas.actors.SearchJournal;
 import io.s3nas.actors.SearchSpec;
@@ -17,10 +18,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
 import me.tongfei.progressbar.ProgressBar;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.pattern.StatusReply;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -116,6 +122,13 @@ public final class SearchCommand implements Callable<Integer> {
     } else if (st.state().equals("running")) {
       err.println("search " + searchId + " resumes at " + st.stage() + " (step " + st.step() + ")");
     }
+    AtomicReference<LiveProgress> live = new AtomicReference<>();
+    ActorRef<LiveProgress> listener = system.systemActorOf(Behaviors.receive(LiveProgress.class)
+        .onMessage(LiveProgress.class, p -> {
+          live.set(p);
+          return Behaviors.same();
+        }).build(), "cli-progress", Props.empty());
+    system.eventStream().tell(new EventStream.Subscribe<>(LiveProgress.class, listener));
     Stage shown = null;
     ProgressBar bar = null;
     while (true) {
@@ -139,11 +152,19 @@ public final class SearchCommand implements Callable<Integer> {
         shown = st.stage();
         bar = LatencyCommand.bar(shown.name().toLowerCase(), 1);
       }
-      if (st.totalSteps() > 0) {
+      // the journal moves at checkpoints; the live stream moves every step
+      LiveProgress p = live.get();
+      if (p != null && p.stage() == st.stage() && p.step() >= st.step()) {
+        bar.maxHint(p.totalSteps());
+        bar.stepTo(p.step());
+        bar.setExtraMessage(Double.isNaN(p.expectedMs())
+            ? String.format(" %s loss %.3f", p.phase(), p.loss())
+            : String.format(" %s loss %.3f, expected %.3f ms", p.phase(), p.loss(), p.expectedMs()));
+      } else if (st.totalSteps() > 0) {
         bar.maxHint(st.totalSteps());
         bar.stepTo(st.step());
       }
-      Thread.sleep(500);
+      Thread.sleep(250);
     }
     if (bar != null) {
       bar.close();

@@ -7,6 +7,7 @@ import io.s3nas.checkpoint.RunCheckpoints;
 import io.s3nas.common.InvalidInputException;
 import io.s3nas.data.Augmentation;
 import io.s3nas.data.Dataset;
+import io.s3nas.data.Datasets;
 import io.s3nas.data.Normalization;
 import io.s3nas.data.Splits;
 import io.s3nas.latency.LatencyModel;
@@ -92,7 +93,7 @@ public final class SupernetSearchCommand implements Callable<Integer> {
     SearchSettings defaults = SearchSettings.defaults(batch, targetMs, threads, seed);
     SearchSettings settings = (lr == null ? defaults : defaults.withLearningRate(lr)).withThresholdLrScale(thresholdLr);
     Normalization norm = split.train().statistics();
-    Augmentation aug = new Augmentation(2, model.imgChannels() == 3);
+    Augmentation aug = Datasets.augmentation(datasets.dataset);
     ObjectNode identity = new ObjectMapper().createObjectNode();
     identity.put("supernet", CheckpointStore.sha256(ModelJson.format(model).getBytes(StandardCharsets.UTF_8)));
     identity.put("hardware", hardware);

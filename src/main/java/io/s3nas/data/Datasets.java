@@ -14,6 +14,15 @@ public final class Datasets {
   private Datasets() {}
 
   /**
+   * The light augmentation for a named dataset: shifts of up to 2 pixels everywhere; horizontal flips
+   * only where a mirrored image is still an image of the same class (clothing, CIFAR objects), not for
+   * user folders, which may hold digits or text.
+   */
+  public static Augmentation augmentation(String dataset) {
+    return new Augmentation(2, dataset.equals("fashion-mnist") || dataset.equals("cifar10"));
+  }
+
+  /**
    * @param flag how the user named the dataset (for messages, e.g. {@code --dataset} or a config key)
    * @param data the folder (null: the Debian package's folder for fashion-mnist)
    */

@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * {@code report.html} of a search: the result, time per stage, the supernet's loss and expected
- * latency against the target over its steps, the final training's loss, the architectures drawn
+ * latency against the target over its steps, each block's decision as it evolved, the final training's loss, the architectures drawn
  * block by block (width ∝ output channels, height ∝ expansion, colour by kernel, dashed border for
  * SE, as the S3NAS figures draw them), and links to the scaling candidates and post-processing
  * evidence the stages wrote.
@@ -20,7 +20,7 @@ import java.util.Map;
 public final class SearchReport {
   /** What the report shows; any log may be empty. */
   public record Input(Map<String, Object> result, Map<String, Double> stageSeconds, double targetMs, double budgetMs,
-                      double[] supernetLoss, double[] supernetExpectedMs, double[] finalLoss,
+                      double[] supernetLoss, double[] supernetExpectedMs, DecisionTrace decisions, double[] finalLoss,
                       Map<String, List<List<String>>> architectures, List<String> extraFiles) {}
 
   private SearchReport() {}
@@ -50,6 +50,11 @@ public final class SearchReport {
       Charts.lines(dir.resolve("report-latency.png"), "expected latency against the search target", "ms",
           Map.of("expected latency", in.supernetExpectedMs()), in.targetMs(), "target");
       h.append("<h2>Supernet</h2><img src=\"report-supernet-loss.png\"><img src=\"report-latency.png\">");
+    }
+    if (!in.decisions().isEmpty()) {
+      h.append("<h3>Each block's decision over the steps</h3><p>Shade: the latency of the outcome the block held "
+          + "(white: skipped, dark: its most expensive outcome); hover for the outcome; right: the final one.</p>")
+          .append(DecisionChart.svg(in.decisions()));
     }
     if (in.finalLoss().length > 0) {
       Charts.lines(dir.resolve("report-final-loss.png"), "final training", "loss", Map.of("loss", in.finalLoss()),

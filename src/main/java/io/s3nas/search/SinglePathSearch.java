@@ -26,8 +26,12 @@ import java.util.function.Consumer;
  * decisions. Steps follow the seeded batch stream, so a run is reproducible from its seed.
  */
 public final class SinglePathSearch {
-  /** One logged step. */
-  public record Log(long step, SupernetTrainer.Phase phase, double loss, double crossEntropy, double expectedMs) {}
+  /**
+   * One logged step; {@code choice} is the outcome each block would derive to after the step (the
+   * hard decisions without warm-up dropout), so a report can show the decisions as they evolved.
+   */
+  public record Log(long step, SupernetTrainer.Phase phase, double loss, double crossEntropy, double expectedMs,
+                    int[] choice) {}
 
   /** Progress callback: step done, total steps, the last step's numbers. */
   public record Progress(long step, long total, Log last) {}
@@ -58,7 +62,8 @@ public final class SinglePathSearch {
       int epoch = (int) (step / stream.stepsPerEpoch());
       Batch b = stream.batch(epoch, (int) (step % stream.stepsPerEpoch()));
       SupernetTrainer.Step s = trainer.train(b.nhwc(), b.labels(), phase);
-      Log l = new Log(step, phase, s.loss(), s.crossEntropy(), s.expectedLatencyMs());
+      Log l = new Log(step, phase, s.loss(), s.crossEntropy(), s.expectedLatencyMs(),
+          trainer.decisions().derive(trainer.currentDecisions()));
       log.add(l);
       if (ck != null && ck.due(step + 1, total)) {
         save(ck, trainer, log);
@@ -77,6 +82,12 @@ public final class SinglePathSearch {
     cols.put("loss", log.stream().mapToDouble(Log::loss).toArray());
     cols.put("ce", log.stream().mapToDouble(Log::crossEntropy).toArray());
     cols.put("ms", log.stream().mapToDouble(Log::expectedMs).toArray());
+    cols.put("phase", log.stream().mapToDouble(l -> l.phase().ordinal()).toArray());
+    int blocks = log.isEmpty() ? 0 : log.get(0).choice().length;
+    for (int b = 0; b < blocks; b++) {
+      int block = b;
+      cols.put(choiceColumn(b), log.stream().mapToDouble(l -> l.choice()[block]).toArray());
+    }
     ck.save(trainer.state(), cols);
   }
 
@@ -91,11 +102,25 @@ public final class SinglePathSearch {
     double[] loss = RunCheckpoints.column(a, "loss");
     double[] ce = RunCheckpoints.column(a, "ce");
     double[] ms = RunCheckpoints.column(a, "ms");
+    int blocks = trainer.decisions().space().blocks().size();
+    double[][] choices = new double[blocks][];
+    for (int b = 0; b < blocks; b++) {
+      choices[b] = RunCheckpoints.column(a, choiceColumn(b));
+    }
     for (int i = 0; i < loss.length; i++) {
+      int[] choice = new int[blocks];
+      for (int b = 0; b < blocks; b++) {
+        choice[b] = (int) choices[b][i];
+      }
       log.add(new Log(i, i < warmupSteps ? SupernetTrainer.Phase.WARMUP : SupernetTrainer.Phase.SEARCH, loss[i], ce[i],
-          ms[i]));
+          ms[i], choice));
     }
     return trainer.stepsDone();
+  }
+
+  /** The checkpoint log column of block {@code b}'s per-step outcome index. */
+  public static String choiceColumn(int b) {
+    return "choice." + b;
   }
 
   /** Top-1 of the supernet under its current hard decisions, running BN statistics, no dropout. */

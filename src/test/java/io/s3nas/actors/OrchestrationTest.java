@@ -69,6 +69,31 @@ class OrchestrationTest {
   }
 
   @Test
+  void stepProgressIsPublishedOnTheEventStreamAndNotPersisted() {
+    TestProbe<LiveProgress> watcher = KIT.createTestProbe();
+    KIT.system().eventStream().tell(new org.apache.pekko.actor.typed.eventstream.EventStream.Subscribe<>(
+        LiveProgress.class, watcher.getRef()));
+    Pipeline p = (id, state, self, noReply) -> state.stage() == Stage.SUPERNET
+        ? cancelled -> {
+          for (int step = 1; step <= 3; step++) {
+            self.tell(new SearchSupervisor.ReportLive(
+                new LiveProgress(id, Stage.SUPERNET, "warmup", step, 3, 1.0 / step, 7.0)));
+          }
+          return new SearchSupervisor.Derived(ARCH, "{}", 6.0, KIT.system().ignoreRef());
+        }
+        : quick(state, self);
+    assertEquals("completed", awaitEnd(submit("o-live", p)).state());
+    List<Long> steps = new java.util.ArrayList<>();
+    while (steps.size() < 3) {
+      LiveProgress lp = watcher.receiveMessage(Duration.ofSeconds(5));
+      if (lp.searchId().equals("o-live")) {
+        steps.add(lp.step());
+      }
+    }
+    assertEquals(List.of(1L, 2L, 3L), steps, "every step, in order");
+  }
+
+  @Test
   void badInputFailsTheSearchWithItsReason() {
     Pipeline p = (id, state, self, noReply) -> state.stage() == Stage.SCALING
         ? cancelled -> { throw new IllegalArgumentException("budget below the searched network"); }

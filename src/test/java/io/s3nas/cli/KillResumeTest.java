@@ -23,24 +23,32 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code kill -9} of the search's JVM in the middle of the supernet stage and of final training,
- * then {@code s3nas search} again with the same id: the search completes with the same result as an
- * uninterrupted run, and the journal holds each stage's completion exactly once.
+ * {@code kill -9} of the search's JVM in the supernet warm-up, in the search phase and in final
+ * training, and a halt (the same: no hooks, nothing flushed) after the scaling and post-processing
+ * work but before their decisions are persisted; after each, {@code s3nas search} again with the same
+ * id. The search completes with the same result as an uninterrupted run, and the journal holds each
+ * stage's completion exactly once.
  */
 class KillResumeTest {
   @TempDir Path tmp;
 
   Path config() throws IOException {
     return TinySearch.config(tmp, "kr", 160, 0.7,
-        "warmup-epochs = 1\nsearch-epochs = 1\nfinal-epochs = 1\nbatch = 16\n");
+        "warmup-epochs = 2\nsearch-epochs = 2\nfinal-epochs = 1\nbatch = 16\n");
   }
 
-  Process start(Path conf, Path state, Path runs) throws IOException {
+  /** Starts {@code s3nas search} in a new JVM; {@code haltAfter} (or null) is the stage it crashes after. */
+  Process start(Path conf, Path state, Path runs, String haltAfter) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx1g", "--add-modules", "jdk.incubator.vector", "-cp", manifestJar().toString(),
         "io.s3nas.cli.Main", "search", "--config", conf.toString(), "--data-dir", state.toString(), "--run-dir",
         runs.toString(), "--checkpoint-every", "2"));
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile()).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(tmp.resolve("child.log").toFile()));
+    if (haltAfter != null) {
+      pb.environment().put("S3NAS_HALT_AFTER", haltAfter);
+    }
+    return pb.start();
   }
 
   /**
@@ -66,22 +74,51 @@ class KillResumeTest {
     return jar;
   }
 
-  /** Polls the journal (as another process would) until the predicate holds or the child exits. */
-  void awaitThenKill(Process p, SearchJournal j, Predicate<SearchSupervisor.Status> when) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-    while (System.nanoTime() < deadline && p.isAlive()) {
-      SearchSupervisor.Status s = SearchSupervisor.status("kr", j.state("kr").toCompletableFuture().get());
-      if (when.test(s)) {
-        p.destroyForcibly(); // SIGKILL: no shutdown hooks, no flushing
-        p.waitFor();
-        return;
+  /** The search's journal as another process reads it. */
+  record Journal(Stage stage, long step, String phase, List<SearchSupervisor.Event> events) {
+    long count(Class<?> c) {
+      return events.stream().filter(c::isInstance).count();
+    }
+
+    static Journal read(SearchJournal j) throws Exception {
+      List<SearchSupervisor.Event> events = j.events("kr").toCompletableFuture().get();
+      SearchSupervisor.State st = new SearchSupervisor.Empty();
+      String phase = null;
+      for (SearchSupervisor.Event e : events) {
+        st = SearchSupervisor.apply(st, e);
+        if (e instanceof SearchSupervisor.SupernetProgress p) {
+          phase = p.phase();
+        }
       }
-      Thread.sleep(100);
+      SearchSupervisor.Status s = SearchSupervisor.status("kr", st);
+      return new Journal(s.stage(), s.step(), phase, events);
     }
   }
 
+  /** Polls the journal until the predicate holds, then kills the child with SIGKILL. */
+  Journal awaitThenKill(Process p, SearchJournal j, Predicate<Journal> when) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+    while (System.nanoTime() < deadline && p.isAlive()) {
+      Journal now = Journal.read(j);
+      if (when.test(now)) {
+        p.destroyForcibly(); // SIGKILL: no shutdown hooks, no flushing
+        p.waitFor();
+        return Journal.read(j);
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("the kill point never came; child log:\n" + Files.readString(tmp.resolve("child.log")));
+  }
+
+  /** Waits for a child that halts itself after a stage's work (exit 137, as a SIGKILL gives). */
+  Journal awaitHalt(Process p, SearchJournal j) throws Exception {
+    assertTrue(p.waitFor(3, TimeUnit.MINUTES), "the child halts");
+    assertEquals(137, p.exitValue(), Files.readString(tmp.resolve("child.log")));
+    return Journal.read(j);
+  }
+
   @Test
-  void killedTwiceTheSearchCompletesAsIfUninterrupted() throws Exception {
+  void killedInEveryStageTheSearchCompletesAsIfUninterrupted() throws Exception {
     Path conf = config();
     CliTest.Result whole = CliTest.run("search", "--config", conf.toString(), "--data-dir", tmp.resolve("a").toString(),
         "--run-dir", tmp.resolve("runs-a").toString(), "--checkpoint-every", "2");
@@ -92,11 +129,23 @@ class KillResumeTest {
         EmbeddedJournal.config(state).withFallback(ConfigFactory.load()));
     try {
       SearchJournal j = new SearchJournal(reader);
-      Process p = start(conf, state, tmp.resolve("runs-b"));
-      awaitThenKill(p, j, s -> s.stage() == Stage.SUPERNET && s.step() >= 4);
-      p = start(conf, state, tmp.resolve("runs-b"));
-      awaitThenKill(p, j, s -> s.stage() == Stage.FINAL_TRAINING && s.step() >= 2);
-      p = start(conf, state, tmp.resolve("runs-b"));
+      Path runs = tmp.resolve("runs-b");
+      Journal k = awaitThenKill(start(conf, state, runs, null), j,
+          x -> x.stage() == Stage.SUPERNET && "warmup".equals(x.phase()) && x.step() >= 4);
+      assertEquals("warmup", k.phase(), "killed in the warm-up");
+      k = awaitThenKill(start(conf, state, runs, null), j,
+          x -> x.stage() == Stage.SUPERNET && "search".equals(x.phase()));
+      assertEquals("search", k.phase(), "killed in the search phase");
+      assertEquals(Stage.SUPERNET, k.stage(), "killed before the architecture was derived");
+      k = awaitHalt(start(conf, state, runs, "scaling"), j);
+      assertEquals(Stage.SCALING, k.stage(), "crashed in scaling");
+      assertEquals(0, k.count(SearchSupervisor.ScalingChosen.class), "the crash lost the scaling decision");
+      k = awaitHalt(start(conf, state, runs, "post-processing"), j);
+      assertEquals(Stage.POST_PROCESSING, k.stage(), "crashed in post-processing");
+      assertEquals(0, k.count(SearchSupervisor.PostProcessDecided.class), "the crash lost the post-processing decision");
+      k = awaitThenKill(start(conf, state, runs, null), j, x -> x.stage() == Stage.FINAL_TRAINING && x.step() >= 2);
+      assertEquals(Stage.FINAL_TRAINING, k.stage(), "killed in final training");
+      Process p = start(conf, state, runs, null);
       assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the resumed search finishes");
       assertEquals(0, p.exitValue(), Files.readString(tmp.resolve("child.log")));
       List<SearchSupervisor.Event> events = j.events("kr").toCompletableFuture().get();

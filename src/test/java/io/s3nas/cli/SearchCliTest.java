@@ -41,6 +41,7 @@ class SearchCliTest {
     assertTrue(Files.list(tmp.resolve("state/checkpoints")).anyMatch(p -> p.toString().endsWith(".ckpt")));
     String html = Files.readString(run.resolve("report.html"));
     assertTrue(html.contains("derived (searched at the target)") && html.contains("class=\"b"), "architectures drawn");
+    assertTrue(html.contains("Each block's decision") && html.contains("<svg"), "decisions over the steps drawn");
     CliTest.Result again = CliTest.run(args);
     assertEquals(0, again.code(), again.err());
     assertEquals(res, new ObjectMapper().readTree(again.out()), "a finished search reports its result from the journal");

@@ -68,7 +68,9 @@ class SearchResumeTest {
     for (int i = 0; i < a.size(); i++) {
       assertEquals(a.get(i).loss(), b.get(i).loss(), 1e-5 * Math.abs(a.get(i).loss()), "loss at step " + i);
       assertEquals(a.get(i).expectedMs(), b.get(i).expectedMs(), 1e-9, "expected latency at step " + i);
+      assertArrayEquals(a.get(i).choice(), b.get(i).choice(), "block decisions at step " + i);
     }
+    assertArrayEquals(whole.choice(), a.get(a.size() - 1).choice(), "the last logged decisions are the derived ones");
     assertArrayEquals(whole.choice(), resumed.choice(), "same derived architecture");
     assertEquals(whole.validationTop1(), resumed.validationTop1(), 1e-12);
   }
