@@ -15,6 +15,7 @@ import io.s3nas.data.Splits;
 import io.s3nas.export.OnnxExporter;
 import io.s3nas.export.OnnxRuntimeCheck;
 import io.s3nas.latency.HardwareRegistry;
+import io.s3nas.latency.LatencyCheck;
 import io.s3nas.latency.LatencyModel;
 import io.s3nas.latency.MeasurableLatencyModel;
 import io.s3nas.latency.NetworkLatency;
@@ -50,6 +51,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -230,7 +232,7 @@ public final class EnginePipeline implements Pipeline {
     SearchSupervisor.Command scaling() throws IOException {
       SearchSpec s = st.spec();
       LatencyModel model = platform(s);
-      LatencyModel sweep = model instanceof MeasuredLatencyModel m ? m.predictingView(64) : model;
+      Supplier<LatencyModel> sweep = model instanceof MeasuredLatencyModel m ? () -> m.predictingView(64) : () -> model;
       ScalingSearch.Result r = ScalingSearch.run(architecture("derived architecture"), sweep,
           model instanceof MeasurableLatencyModel ? model : null, s.budgetMs(), ScalingSearch.Size.MACS,
           ScalingSearch.Grid.standard());
@@ -307,15 +309,19 @@ public final class EnginePipeline implements Pipeline {
       Files.write(dir.resolve("model.onnx"), onnx);
       LatencyModel model = platform(s);
       double estimated = NetworkLatency.estimate(m.architecture(), model).totalMs();
-      Double measured = model instanceof MeasurableLatencyModel mm
-          ? mm.measureNetworksMs(List.of(m.architecture()))[0] : null;
+      LatencyCheck check = model instanceof MeasurableLatencyModel mm ? LatencyCheck.of(mm, m.architecture(), estimated)
+          : null;
       Map<String, Object> r = new LinkedHashMap<>();
       r.put("search_id", id);
       r.put("hardware", s.hardware());
       r.put("budget_ms", s.budgetMs());
       r.put("search_target_ms", s.searchTargetMs());
       r.put("estimated_latency_ms", estimated);
-      r.put("measured_latency_ms", measured);
+      if (check != null) {
+        r.putAll(check.fields());
+      } else {
+        r.put("measured_latency_ms", null);
+      }
       r.put("top1", m.info().get("test_top1"));
       r.put("block_strings", m.architecture().blockStrings());
       r.put("files", Map.of("model", dir.resolve("model.s3model").toString(), "onnx",

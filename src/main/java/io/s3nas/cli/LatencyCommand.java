@@ -3,6 +3,7 @@ package io.s3nas.cli;
 import io.s3nas.common.InvalidInputException;
 import io.s3nas.latency.HardwarePlatform;
 import io.s3nas.latency.HardwareRegistry;
+import io.s3nas.latency.LatencyCheck;
 import io.s3nas.latency.LatencyModel;
 import io.s3nas.latency.LatencyPredictor;
 import io.s3nas.latency.LatencySource;
@@ -64,11 +65,19 @@ public final class LatencyCommand {
     @Option(names = "--json", description = "Print one JSON object (see docs/cli.md)")
     boolean json;
 
+    @Option(names = "--measure", description = "Also time the whole network on a measured platform and compare")
+    boolean measure;
+
     @Override
     public Integer call() {
       Architecture a = readArchitecture(common, arch, base);
       LatencyModel model = common.hardware().model(hardware);
+      if (measure && !(model instanceof MeasurableLatencyModel)) {
+        throw new InvalidInputException("--measure", null, "a platform this machine can measure (cpu-nd4j, "
+            + "onnxruntime-cpu); " + hardware + " is not one");
+      }
       NetworkLatency.Breakdown b = NetworkLatency.estimate(a, model);
+      LatencyCheck check = measure ? LatencyCheck.of((MeasurableLatencyModel) model, a, b.totalMs()) : null;
       Cost cost = a.cost();
       PrintWriter out = spec.commandLine().getOut();
       List<NetworkLatency.Part> filled = b.notFromTable();
@@ -79,6 +88,9 @@ public final class LatencyCommand {
         o.put("params", cost.params());
         o.put("macs", cost.macs());
         o.put("blocks", a.blocks().size());
+        if (check != null) {
+          o.putAll(check.fields());
+        }
         o.put("block_strings", a.blockStrings());
         Map<String, Integer> sources = new LinkedHashMap<>();
         b.sources().forEach((k, v) -> sources.put(k.name().toLowerCase(Locale.ROOT), v));
@@ -96,6 +108,9 @@ public final class LatencyCommand {
       }
       out.printf("%s: %.6f ms  (%d blocks, %,d params, %,d MACs)%n", b.platform(), b.totalMs(), a.blocks().size(),
           cost.params(), cost.macs());
+      if (check != null) {
+        out.println(check.describe());
+      }
       out.printf("%-20s %-58s %12s  %s%n", "part", "table key", "ms", "source");
       for (NetworkLatency.Part p : b.parts()) {
         out.printf("%-20s %-58s %12.6f  %s%n", p.name(), p.tableKey(), p.ms(), p.source().name().toLowerCase(Locale.ROOT));
@@ -197,6 +212,7 @@ public final class LatencyCommand {
           o.put("raw_within_10pct", r.rawWithin10());
           o.put("raw_spearman", r.rawSpearman());
           o.put("calibration", Map.of("networks", r.calibrationNetworks(), "intercept_ms", r.interceptMs(), "scale", r.scale()));
+          o.put("machine_drift", r.drift());
           o.put("plot", String.valueOf(r.plot()));
           o.put("rows", r.rows().stream().map(x -> Map.of("block_strings", x.blockStrings(), "sum_ms", x.sumMs(),
               "estimated_ms", x.estimatedMs(), "measured_ms", x.measuredMs())).toList());
@@ -206,6 +222,7 @@ public final class LatencyCommand {
           out.printf("within ±10%%: %.0f%%   within ±5%%: %.0f%%   Spearman: %.3f%n", 100 * r.within10(), 100 * r.within5(), r.spearman());
           out.printf("plain sums (no calibration): within ±10%% %.0f%%, Spearman %.3f%n", 100 * r.rawWithin10(), r.rawSpearman());
           out.printf("calibration on %d other networks: measured = %.3f ms + %.4f x sum%n", r.calibrationNetworks(), r.interceptMs(), r.scale());
+          out.printf("the machine ran at %.3f x its table's times; measurements below are divided by that%n", r.drift());
           out.printf("%10s %10s %10s%n", "sum ms", "estimate", "measured");
           r.rows().forEach(x -> out.printf("%10.3f %10.3f %10.3f%n", x.sumMs(), x.estimatedMs(), x.measuredMs()));
           out.println("plot: " + r.plot());

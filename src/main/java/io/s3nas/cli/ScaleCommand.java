@@ -1,6 +1,7 @@
 package io.s3nas.cli;
 
 import io.s3nas.common.InvalidInputException;
+import io.s3nas.latency.LatencyCheck;
 import io.s3nas.latency.LatencyModel;
 import io.s3nas.latency.MeasurableLatencyModel;
 import io.s3nas.latency.measured.MeasuredLatencyModel;
@@ -18,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -63,16 +65,13 @@ public final class ScaleCommand implements Callable<Integer> {
     ScalingSearch.Grid grid = new ScalingSearch.Grid(range("--widths", widths), range("--depths", depths),
         range("--resolutions", resolutions), lists, divisor);
     LatencyModel model = common.hardware().model(hardware);
-    LatencyModel sweep = model instanceof MeasuredLatencyModel m ? m.predictingView(64) : model;
+    // a measured platform sweeps through a view predicting from what it has measured so far
+    Supplier<LatencyModel> sweep = model instanceof MeasuredLatencyModel m ? () -> m.predictingView(64) : () -> model;
     boolean measure = model instanceof MeasurableLatencyModel && !noMeasure;
     // on a measured platform the choice is checked with its parts measured (ScalingSearch.run)
     ScalingSearch.Result r = ScalingSearch.run(base, sweep, measure ? model : null, budgetMs, size, grid);
-    Double estimated = null;
-    Double measured = null;
-    if (measure) {
-      estimated = r.verifiedMs();
-      measured = ((MeasurableLatencyModel) model).measureNetworksMs(List.of(r.architecture()))[0];
-    }
+    LatencyCheck check = measure ? LatencyCheck.of((MeasurableLatencyModel) model, r.architecture(), r.verifiedMs())
+        : null;
     Files.createDirectories(out);
     ModelJson.write(r.architecture().spec(), out.resolve("scaled_model.json"));
     writeCsv(r, out.resolve("candidates.csv"));
@@ -96,10 +95,11 @@ public final class ScaleCommand implements Callable<Integer> {
     o.put("budget_use", c.latencyMs() / budgetMs);
     o.put("macs", c.macs());
     o.put("params", c.params());
-    if (measured != null) {
-      o.put("estimated_with_measured_parts_ms", estimated);
+    if (check != null) {
+      o.put("estimated_with_measured_parts_ms", check.estimatedMs());
       o.put("choices_checked", r.verifications());
-      o.put("measured_latency_ms", measured);
+      o.put("check_seconds", r.checkSeconds());
+      o.putAll(check.fields());
     }
     o.put("block_strings", r.architecture().blockStrings());
     o.put("files", Map.of("model", out.resolve("scaled_model.json").toString(), "candidates",
@@ -113,9 +113,9 @@ public final class ScaleCommand implements Callable<Integer> {
               + "estimated (%.1f%% of the %.4f ms budget; base %.4f ms), %,d MACs, %,d params%n",
           r.candidates().size(), r.seconds(), c.scaling().width(), o.get("depth"), c.scaling().resolution(), c.imgSize(),
           c.imgSize(), c.blocks(), c.latencyMs(), 100 * c.latencyMs() / budgetMs, budgetMs, r.baseMs(), c.macs(), c.params());
-      if (measured != null) {
-        pw.printf(Locale.ROOT, "measured on %s: %.4f ms (estimate with its measured parts %.4f ms)%n", hardware, measured,
-            estimated);
+      if (check != null) {
+        pw.printf(Locale.ROOT, "on %s, %d choice(s) checked with their parts measured (%.1f s); the chosen one %s%n",
+            hardware, r.verifications(), r.checkSeconds(), check.describe());
       }
       pw.println("written: " + out.resolve("scaled_model.json") + ", " + out.resolve("candidates.csv") + ", "
           + out.resolve("candidates.png") + ", " + out.resolve("scaling.json"));

@@ -14,7 +14,8 @@ import java.util.function.IntConsumer;
  * Checks a measurable platform's estimates against reality (the foundation issue's validation):
  * profile every outcome of the supernet, measure a few calibration networks and fit the
  * per-network overhead, then sample N other architectures uniformly (each block's outcome drawn
- * independently), estimate each from the table and measure each whole network. Reports the share
+ * independently), estimate each from the table and measure each whole network (compared in the
+ * table's units: divided by the machine's drift since the table was measured). Reports the share
  * within ±10% and ±5%, Spearman's rank correlation, both with and without the calibration, and
  * writes the scatter plot.
  */
@@ -25,7 +26,7 @@ public final class LatencyValidator {
   /** The validation report. */
   public record Report(String platform, String machine, int samples, double within10, double within5,
                        double spearman, double rawWithin10, double rawSpearman, double interceptMs,
-                       double scale, int calibrationNetworks, List<Row> rows, Path plot) {}
+                       double scale, int calibrationNetworks, double drift, List<Row> rows, Path plot) {}
 
   private LatencyValidator() {}
 
@@ -53,7 +54,8 @@ public final class LatencyValidator {
     // One interleaved measurement of all networks, so calibration and validation see the same machine.
     List<Architecture> everything = new ArrayList<>(calArchs);
     everything.addAll(archs);
-    double[] all = model.measureNetworksMs(everything);
+    NetworkMeasurement measurement = model.measureNetworks(everything);
+    double[] all = measurement.inTableUnits();
     progress.accept(1);
     if (calibrationNetworks > 0) {
       double[] calSum = new double[calibrationNetworks];
@@ -80,7 +82,7 @@ public final class LatencyValidator {
     return new Report(model.platform(), model.describeMachine(), samples, RankStats.within(est, meas, 0.10),
         RankStats.within(est, meas, 0.05), RankStats.spearman(est, meas), RankStats.within(sums, meas, 0.10),
         RankStats.spearman(sums, meas), model.calibrationIntercept(), model.calibrationScale(),
-        calibrationNetworks, rows, plot);
+        calibrationNetworks, measurement.drift(), rows, plot);
   }
 
   /** One uniformly drawn outcome per block. */

@@ -5,10 +5,18 @@ import java.util.List;
 
 /** A platform present on this machine: whole networks can be measured and the sum calibrated. */
 public interface MeasurableLatencyModel extends LatencyModel {
-  /** Latency of whole networks in ms, measured interleaved so they share the machine's conditions. */
-  double[] measureNetworksMs(List<Architecture> archs);
+  /**
+   * Whole networks measured interleaved so they share the machine's conditions, together with the
+   * machine's drift since the table was measured (see {@link NetworkMeasurement}).
+   */
+  NetworkMeasurement measureNetworks(List<Architecture> archs);
 
-  /** Fits and stores measured ≈ intercept + scale · Σ components. */
+  /** Latency of whole networks in ms now (no drift correction). */
+  default double[] measureNetworksMs(List<Architecture> archs) {
+    return measureNetworks(archs).ms();
+  }
+
+  /** Fits and stores measured ≈ intercept + scale · Σ components (measured in table units). */
   void calibrate(double[] componentSums, double[] measuredMs);
 
   /** Whether estimates apply the stored calibration. */

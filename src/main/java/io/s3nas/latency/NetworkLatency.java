@@ -103,6 +103,19 @@ public final class NetworkLatency {
     return of(own, model).breakdown(new int[own.blocks().size()]);
   }
 
+  /** The components a fixed architecture runs: stem, every block, head, pool and classifier. */
+  public static List<Component> components(Architecture arch) {
+    SearchSpace own = SearchSpace.of(withGlobalActivation(arch.spec()));
+    List<Component> out = new ArrayList<>(stemAndHead(own.layout()));
+    for (SearchableBlock b : own.blocks()) {
+      BlockArgs concrete = b.concrete(0);
+      if (concrete != null) {
+        out.add(new Component.Block(concrete, b.inputSize()));
+      }
+    }
+    return out;
+  }
+
   public static ModelSpec withGlobalActivation(ModelSpec spec) {
     if (spec.actFn() == null || spec.actFn() == io.s3nas.space.Activation.RELU) {
       return spec;

@@ -38,8 +38,8 @@ public final class LatencyCost {
 
   public Value of(Architecture base, Architecture candidate) {
     if (model instanceof MeasurableLatencyModel m) {
-      double[] ms = m.measureNetworksMs(java.util.List.of(base, candidate));
-      return new Value(ms[0], ms[1], 0, "measured (interleaved whole networks)");
+      double[] ms = m.measureNetworks(java.util.List.of(base, candidate)).inTableUnits();
+      return new Value(ms[0], ms[1], 0, "measured (interleaved whole networks, in the table's units)");
     }
     double b = fixed.totalMs(base);
     double c = fixed.totalMs(candidate);

@@ -87,6 +87,38 @@ class ScalingSearchTest {
     assertEquals(new FixedLatency(slower).totalMs(r.architecture()), r.verifiedMs(), 1e-9);
   }
 
+  /** MIDAP with every component {@code factor} times slower. */
+  static io.s3nas.latency.LatencyModel scaled(double factor) {
+    return new io.s3nas.latency.LatencyModel() {
+      @Override
+      public String platform() {
+        return "midap x" + factor;
+      }
+
+      @Override
+      public io.s3nas.latency.ComponentLatency latency(io.s3nas.latency.Component c) {
+        var l = MIDAP.latency(c);
+        return new io.s3nas.latency.ComponentLatency(l.ms() * factor, l.source());
+      }
+    };
+  }
+
+  @Test
+  void aChoiceThatLeavesBudgetUnusedIsFollowedByALargerOneOnceTheSweepHasLearned() {
+    Architecture base = base(1);
+    double budget = new FixedLatency(MIDAP).totalMs(base) * 1.8;
+    ScalingSearch.Grid grid = new ScalingSearch.Grid(ScalingSearch.Grid.steps(1, 1.6, 0.1),
+        ScalingSearch.Grid.steps(1, 2, 0.25), ScalingSearch.Grid.steps(1, 1.5, 0.1), List.of(), 8);
+    // the sweep's first view is 1.4x pessimistic; after one check it predicts exactly (it learned)
+    java.util.concurrent.atomic.AtomicInteger views = new java.util.concurrent.atomic.AtomicInteger();
+    ScalingSearch.Result r = ScalingSearch.run(base, () -> views.getAndIncrement() == 0 ? scaled(1.4) : MIDAP, MIDAP,
+        budget, ScalingSearch.Size.MACS, grid);
+    ScalingSearch.Result exact = ScalingSearch.run(base, MIDAP, budget, ScalingSearch.Size.MACS, grid);
+    assertTrue(r.verifications() >= 2, "checked again after the sweep learned: " + r.verifications());
+    assertEquals(exact.chosen().scaling(), r.chosen().scaling(), "the choice an exact sweep makes");
+    assertEquals(exact.chosen().latencyMs(), r.verifiedMs(), 1e-9, "checked at what the exact sweep estimates");
+  }
+
   @Test
   void aBudgetBelowTheArchitectureIsRejected() {
     Architecture base = base(2);

@@ -5,8 +5,9 @@ import io.s3nas.common.InvalidInputException;
 import io.s3nas.latency.Component;
 import io.s3nas.latency.ComponentLatency;
 import io.s3nas.latency.HardwarePlatform;
-import io.s3nas.latency.MeasurableLatencyModel;
 import io.s3nas.latency.LatencySource;
+import io.s3nas.latency.MeasurableLatencyModel;
+import io.s3nas.latency.NetworkMeasurement;
 import io.s3nas.latency.LatencyModel;
 import io.s3nas.latency.LatencyTable;
 import io.s3nas.latency.TableLatencyModel;
@@ -40,7 +41,10 @@ import org.slf4j.LoggerFactory;
  * block just wrote. {@link #calibrate} measures a few whole networks, fits
  * {@code measured ≈ intercept + scale · Σ components} by least squares, and stores both beside the
  * table; estimates then charge every component {@code scale ×} its time and the network the
- * intercept once.
+ * intercept once. Every whole-network measurement also re-times some of the network's components to
+ * measure the machine's drift since the table was filled ({@link NetworkMeasurement}); the
+ * calibration is fitted on drift-corrected times, so it holds the network-versus-parts relation and
+ * not the speed of the VM on the day it was fitted.
  */
 public final class MeasuredLatencyModel implements MeasurableLatencyModel {
   private static final Logger LOG = LoggerFactory.getLogger(MeasuredLatencyModel.class);
@@ -53,6 +57,8 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
   private final Path cacheDir;
   private final MachineFingerprint fingerprint;
   private final Map<String, LatencyTable.Entry> measured = new LinkedHashMap<>();
+  /** Components of the table this process can rebuild, to re-time them as drift references. */
+  private final Map<String, Component> seen = new LinkedHashMap<>();
   private double intercept;
   private double scale = 1;
   private boolean useCalibration;
@@ -150,13 +156,20 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
     return useCalibration ? intercept : 0;
   }
 
-  /** Measures every component the table lacks, interleaved, and saves the table. */
+  /**
+   * Measures every component the table lacks, interleaved, and saves the table. When the table
+   * already holds components this process has seen, some of them are re-timed in the same session
+   * and the new entries are divided by their drift, so that the whole table stays in the units of
+   * the session that started it.
+   */
   @Override
   public synchronized void prefetch(Collection<Component> components) {
     Map<String, Component> missing = new LinkedHashMap<>();
     for (Component c : components) {
       if (!measured.containsKey(c.tableKey())) {
         missing.putIfAbsent(c.tableKey(), c);
+      } else if (!(c instanceof Component.Pool)) {
+        seen.putIfAbsent(c.tableKey(), c);
       }
     }
     if (missing.isEmpty()) {
@@ -174,13 +187,37 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
         passes.add(backend.component(c, timer.batch(), SEED));
       }
     }
-    LOG.info("profiling {} components on {} ({} rounds)", todo.size(), platform, timer.rounds());
+    List<Component> refs = references(new ArrayList<>(seen.values()));
+    for (Component c : refs) {
+      passes.add(backend.component(c, timer.batch(), SEED));
+    }
+    LOG.info("profiling {} components on {} ({} rounds, {} reference components)", todo.size(), platform,
+        timer.rounds(), refs.size());
     List<Timing> t = timeAndClose(passes);
+    double drift = drift(refs, t.subList(todo.size(), t.size()));
+    double d = Double.isNaN(drift) ? 1 : drift;
     for (int i = 0; i < todo.size(); i++) {
       Component c = todo.get(i);
-      measured.put(c.tableKey(), new LatencyTable.Entry(c.tableClass(), c.key(), c.inputSize(), t.get(i).ms()));
+      measured.put(c.tableKey(), new LatencyTable.Entry(c.tableClass(), c.key(), c.inputSize(), t.get(i).ms() / d));
+      seen.putIfAbsent(c.tableKey(), c);
     }
     save();
+  }
+
+  /** Current times of reference components over their table times (NaN without references). */
+  private double drift(List<Component> refs, List<Timing> now) {
+    double a = 0;
+    double b = 0;
+    for (int i = 0; i < refs.size(); i++) {
+      a += now.get(i).ms();
+      b += measured.get(refs.get(i).tableKey()).value();
+    }
+    double drift = b > 0 ? a / b : Double.NaN;
+    if (!refs.isEmpty()) {
+      LOG.info("{}: machine at {} x its table's times ({} reference components)", platform,
+          String.format(java.util.Locale.ROOT, "%.3f", drift), refs.size());
+    }
+    return drift;
   }
 
   /** Where profiling reports rounds done (the CLI draws a progress bar). */
@@ -216,15 +253,49 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
     };
   }
 
-  /** Times whole networks, interleaved. */
+  /** Components timed beside the networks to measure the drift: enough to average out, few enough to be quick. */
+  static final int DRIFT_REFERENCES = 12;
+
+  /**
+   * Times whole networks interleaved with up to {@value #DRIFT_REFERENCES} of their own components
+   * that the table holds; the components' times now against their table times give the drift.
+   */
   @Override
-  public double[] measureNetworksMs(List<Architecture> archs) {
+  public synchronized NetworkMeasurement measureNetworks(List<Architecture> archs) {
+    Map<String, Component> parts = new LinkedHashMap<>();
+    for (Architecture a : archs) {
+      for (Component c : io.s3nas.latency.NetworkLatency.components(a)) {
+        if (!(c instanceof Component.Pool)) {
+          parts.putIfAbsent(c.tableKey(), c);
+        }
+      }
+    }
+    prefetch(parts.values());
+    List<Component> refs = references(new ArrayList<>(parts.values()));
     backend.applyThreads(threads);
     List<Backend.Pass> passes = new ArrayList<>();
     for (Architecture a : archs) {
       passes.add(backend.network(a, timer.batch(), SEED));
     }
-    return timeAndClose(passes).stream().mapToDouble(Timing::ms).toArray();
+    for (Component c : refs) {
+      passes.add(backend.component(c, timer.batch(), SEED));
+    }
+    List<Timing> t = timeAndClose(passes);
+    double drift = drift(refs, t.subList(archs.size(), t.size()));
+    return new NetworkMeasurement(t.subList(0, archs.size()).stream().mapToDouble(Timing::ms).toArray(), drift);
+  }
+
+  /** Up to {@link #DRIFT_REFERENCES} components spread over the range of table times (slowest first). */
+  private List<Component> references(List<Component> parts) {
+    parts.sort(java.util.Comparator.comparingDouble((Component c) -> measured.get(c.tableKey()).value()).reversed());
+    if (parts.size() <= DRIFT_REFERENCES) {
+      return parts;
+    }
+    List<Component> out = new ArrayList<>();
+    for (int i = 0; i < DRIFT_REFERENCES; i++) {
+      out.add(parts.get(i * (parts.size() - 1) / (DRIFT_REFERENCES - 1)));
+    }
+    return out;
   }
 
   private List<Timing> timeAndClose(List<Backend.Pass> passes) {
