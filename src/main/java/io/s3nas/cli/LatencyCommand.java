@@ -13,6 +13,8 @@ import io.s3nas.latency.MeasurableLatencyModel;
 import io.s3nas.latency.NetworkLatency;
 import io.s3nas.latency.TableLatencyModel;
 import io.s3nas.latency.measured.MeasuredLatencyModel;
+import io.s3nas.scaling.CompoundScaler;
+import io.s3nas.scaling.Scaling;
 import io.s3nas.space.Architecture;
 import io.s3nas.space.Cost;
 import io.s3nas.space.ModelJson;
@@ -29,6 +31,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.UnaryOperator;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -199,7 +202,11 @@ public final class LatencyCommand {
         LatencyValidator.Report r;
         try (ProgressBar bar = bar("validating " + hardware, roundsOf(m))) {
           onProgress(m, bar);
-          r = LatencyValidator.validate(m, space, samples, calibration, seed, png, i -> {});
+          // a third of the calibration networks at 1.5x resolution, a third 1.25x wider: scaled networks
+          // are what the calibration must also hold for (issue 4)
+          r = LatencyValidator.validate(m, space, samples, calibration, List.of(UnaryOperator.identity(),
+              a -> CompoundScaler.scale(a, Scaling.of(1, 1, 1.5)), a -> CompoundScaler.scale(a, Scaling.of(1.25, 1, 1))),
+              seed, png, i -> {});
         }
         if (json) {
           Map<String, Object> o = new LinkedHashMap<>();
@@ -211,7 +218,8 @@ public final class LatencyCommand {
           o.put("spearman", r.spearman());
           o.put("raw_within_10pct", r.rawWithin10());
           o.put("raw_spearman", r.rawSpearman());
-          o.put("calibration", Map.of("networks", r.calibrationNetworks(), "intercept_ms", r.interceptMs(), "scale", r.scale()));
+          o.put("calibration", Map.of("networks", r.calibrationNetworks(), "intercept_ms", r.interceptMs(), "scale", r.scale(),
+              "per_mparam_ms", r.perMParamsMs()));
           o.put("machine_drift", r.drift());
           o.put("plot", String.valueOf(r.plot()));
           o.put("rows", r.rows().stream().map(x -> Map.of("block_strings", x.blockStrings(), "sum_ms", x.sumMs(),
@@ -221,7 +229,9 @@ public final class LatencyCommand {
           out.printf("%s on %s: %d sampled architectures of %s%n", r.platform(), r.machine(), r.samples(), supernet);
           out.printf("within ±10%%: %.0f%%   within ±5%%: %.0f%%   Spearman: %.3f%n", 100 * r.within10(), 100 * r.within5(), r.spearman());
           out.printf("plain sums (no calibration): within ±10%% %.0f%%, Spearman %.3f%n", 100 * r.rawWithin10(), r.rawSpearman());
-          out.printf("calibration on %d other networks: measured = %.3f ms + %.4f x sum%n", r.calibrationNetworks(), r.interceptMs(), r.scale());
+          out.printf("calibration on %d other networks (a third 1.5x resolution, a third 1.25x wider): measured = %.3f ms "
+              + "+ %.4f x sum + %.3f ms per million parameters%n", r.calibrationNetworks(), r.interceptMs(), r.scale(),
+              r.perMParamsMs());
           out.printf("the machine ran at %.3f x its table's times; measurements below are divided by that%n", r.drift());
           out.printf("%10s %10s %10s%n", "sum ms", "estimate", "measured");
           r.rows().forEach(x -> out.printf("%10.3f %10.3f %10.3f%n", x.sumMs(), x.estimatedMs(), x.measuredMs()));

@@ -2,6 +2,7 @@ package io.s3nas.latency;
 
 import io.s3nas.space.BlockArgs;
 import io.s3nas.space.BlockStrings;
+import io.s3nas.space.Complexity;
 import io.s3nas.space.LayerSpec;
 
 /**
@@ -19,6 +20,9 @@ public sealed interface Component {
   /** Input spatial size (H = W). */
   int inputSize();
 
+  /** Trainable parameters (Complexity's bookkeeping): what the component streams from memory per pass. */
+  long params();
+
   default String tableKey() {
     return tableClass() + "/" + key() + "_imgsize" + inputSize();
   }
@@ -32,6 +36,11 @@ public sealed interface Component {
     public String key() {
       return layer.lutKey(inputChannels);
     }
+
+    public long params() {
+      return Complexity.conv(inputSize, layer.stride(), layer.kernelSize(), inputChannels, layer.outputFilters(), true,
+          false).params();
+    }
   }
 
   record Pool(int channels, int inputSize) implements Component {
@@ -41,6 +50,10 @@ public sealed interface Component {
 
     public String key() {
       return "i" + channels;
+    }
+
+    public long params() {
+      return 0;
     }
   }
 
@@ -55,6 +68,10 @@ public sealed interface Component {
 
     public int inputSize() {
       return 1;
+    }
+
+    public long params() {
+      return (long) inputs * classes + classes;
     }
   }
 
@@ -72,6 +89,10 @@ public sealed interface Component {
 
     public String key() {
       return BlockStrings.format(args);
+    }
+
+    public long params() {
+      return Complexity.block(args, inputSize).params();
     }
   }
 }

@@ -226,42 +226,7 @@ public final class LatencyPredictor {
     for (int p = 0; p < d; p++) {
       a[p][p] += RIDGE * trace / d + 1e-12;
     }
-    return solve(a, b);
+    return LeastSquares.solve(a, b);
   }
 
-  private static double[] solve(double[][] a, double[] b) {
-    int n = b.length;
-    double[][] m = new double[n][];
-    for (int i = 0; i < n; i++) {
-      m[i] = Arrays.copyOf(a[i], n + 1);
-      m[i][n] = b[i];
-    }
-    for (int c = 0; c < n; c++) {
-      int piv = c;
-      for (int r = c + 1; r < n; r++) {
-        if (Math.abs(m[r][c]) > Math.abs(m[piv][c])) {
-          piv = r;
-        }
-      }
-      double[] t = m[c];
-      m[c] = m[piv];
-      m[piv] = t;
-      if (Math.abs(m[c][c]) < 1e-300) {
-        continue;
-      }
-      for (int r = 0; r < n; r++) {
-        if (r != c) {
-          double f = m[r][c] / m[c][c];
-          for (int k = c; k <= n; k++) {
-            m[r][k] -= f * m[c][k];
-          }
-        }
-      }
-    }
-    double[] x = new double[n];
-    for (int i = 0; i < n; i++) {
-      x[i] = Math.abs(m[i][i]) < 1e-300 ? 0 : m[i][n] / m[i][i];
-    }
-    return x;
-  }
 }

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.function.IntConsumer;
+import java.util.function.UnaryOperator;
 
 /**
  * Checks a measurable platform's estimates against reality (the foundation issue's validation):
@@ -26,22 +27,31 @@ public final class LatencyValidator {
   /** The validation report. */
   public record Report(String platform, String machine, int samples, double within10, double within5,
                        double spearman, double rawWithin10, double rawSpearman, double interceptMs,
-                       double scale, int calibrationNetworks, double drift, List<Row> rows, Path plot) {}
+                       double scale, double perMParamsMs, int calibrationNetworks, double drift, List<Row> rows, Path plot) {}
 
   private LatencyValidator() {}
 
   public static Report validate(MeasurableLatencyModel model, SearchSpace space, int samples, int calibrationNetworks,
                                 long seed, Path plot, IntConsumer progress) throws IOException {
+    return validate(model, space, samples, calibrationNetworks, List.of(UnaryOperator.identity()), seed, plot, progress);
+  }
+
+  /**
+   * @param variants calibration network {@code i} is the {@code i % variants.size()}-th variant of its
+   *     sampled architecture (e.g. resolution- or width-scaled), so that the fit sees networks of
+   *     other sizes than the supernet's own and can tell the parameter term from the slope
+   */
+  public static Report validate(MeasurableLatencyModel model, SearchSpace space, int samples, int calibrationNetworks,
+                                List<UnaryOperator<Architecture>> variants, long seed, Path plot,
+                                IntConsumer progress) throws IOException {
     model.useCalibration(false);
     NetworkLatency raw = NetworkLatency.of(space, model); // profiles every outcome on first use
     // Calibration networks come from a different stream than the validated ones.
     Random calRng = new Random(seed ^ 0x5DEECE66DL);
-    List<int[]> calChoices = new ArrayList<>();
     List<Architecture> calArchs = new ArrayList<>();
     for (int i = 0; i < calibrationNetworks; i++) {
       int[] choice = sample(space, calRng);
-      calChoices.add(choice);
-      calArchs.add(space.architecture(choice));
+      calArchs.add(variants.get(i % variants.size()).apply(space.architecture(choice)));
     }
     Random rng = new Random(seed);
     List<int[]> choices = new ArrayList<>();
@@ -59,10 +69,12 @@ public final class LatencyValidator {
     progress.accept(1);
     if (calibrationNetworks > 0) {
       double[] calSum = new double[calibrationNetworks];
+      double[] calParams = new double[calibrationNetworks];
       for (int i = 0; i < calibrationNetworks; i++) {
-        calSum[i] = raw.estimate(calChoices.get(i));
+        calSum[i] = NetworkLatency.estimate(calArchs.get(i), model).totalMs();
+        calParams[i] = calArchs.get(i).cost().params();
       }
-      model.calibrate(calSum, java.util.Arrays.copyOf(all, calibrationNetworks));
+      model.calibrate(calSum, calParams, java.util.Arrays.copyOf(all, calibrationNetworks));
     }
     model.useCalibration(calibrationNetworks > 0);
     NetworkLatency calibrated = NetworkLatency.of(space, model);
@@ -82,6 +94,7 @@ public final class LatencyValidator {
     return new Report(model.platform(), model.describeMachine(), samples, RankStats.within(est, meas, 0.10),
         RankStats.within(est, meas, 0.05), RankStats.spearman(est, meas), RankStats.within(sums, meas, 0.10),
         RankStats.spearman(sums, meas), model.calibrationIntercept(), model.calibrationScale(),
+        model.calibrationPerMParams(),
         calibrationNetworks, measurement.drift(), rows, plot);
   }
 

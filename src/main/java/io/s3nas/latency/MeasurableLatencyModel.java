@@ -16,8 +16,11 @@ public interface MeasurableLatencyModel extends LatencyModel {
     return measureNetworks(archs).ms();
   }
 
-  /** Fits and stores measured ≈ intercept + scale · Σ components (measured in table units). */
-  void calibrate(double[] componentSums, double[] measuredMs);
+  /**
+   * Fits and stores measured ≈ intercept + scale · Σ components + perMParams · parameters / 10⁶
+   * (measured in table units; parameters of each network).
+   */
+  void calibrate(double[] componentSums, double[] params, double[] measuredMs);
 
   /** Whether estimates apply the stored calibration. */
   void useCalibration(boolean on);
@@ -25,6 +28,9 @@ public interface MeasurableLatencyModel extends LatencyModel {
   double calibrationIntercept();
 
   double calibrationScale();
+
+  /** ms per million parameters: a network reloads its weights on every pass, its parts timed alone do not. */
+  double calibrationPerMParams();
 
   /** A description of the machine and settings the measurements belong to. */
   String describeMachine();

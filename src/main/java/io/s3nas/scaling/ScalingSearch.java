@@ -87,12 +87,12 @@ public final class ScalingSearch {
   /**
    * A sweep priced on {@code sweepModel} (fast: a table, or a measured platform's predicting view)
    * whose choice is checked on {@code verify} (the platform itself, measuring the chosen network's
-   * parts) when given. A choice the check finds over the budget is dropped, the sweep's estimates are
-   * scaled by the error it showed, and the next choice is checked; a choice that fits but leaves more
-   * than 3% of the budget unused is kept while the sweep is priced again ({@code sweepModel} is asked
-   * anew: a measured platform's view has learned the parts just measured) and a larger choice is
-   * tried. At most {@value #MAX_CHECKS} checks: predictions for shapes far from the measured ones
-   * (wider or larger networks) can be far off in either direction.
+   * parts) when given. After every check the sweep is priced again ({@code sweepModel} is asked anew:
+   * a measured platform's view has learned the parts just measured). A choice the check finds over
+   * the budget is dropped, the estimates are scaled by the error the new pricing still shows on it,
+   * and the next choice is checked; a choice that fits but leaves more than 3% of the budget unused
+   * is kept while a larger choice is tried. At most {@value #MAX_CHECKS} checks: predictions for
+   * shapes far from the measured ones (wider or larger networks) can be far off in either direction.
    */
   public static Result run(Architecture base, Supplier<LatencyModel> sweepModel, LatencyModel verify, double budgetMs,
                            Size by, Grid grid) {
@@ -146,7 +146,15 @@ public final class ScalingSearch {
         accepted = all.stream().filter(x -> x.scaling().equals(chosen)).findFirst().orElse(best);
       } else {
         rejected.add(best.scaling());
-        correction = Math.max(correction, real / best.latencyMs());
+        all = price(base, sweepModel.get(), budgetMs, grid);
+        final Scaling over = best.scaling();
+        double now = all.stream().filter(x -> x.scaling().equals(over)).findFirst().orElse(best).latencyMs();
+        // what the sweep, priced again, still gets wrong on this shape
+        correction = Math.max(correction, real / now);
+        if (accepted != null) {
+          final Scaling chosen = accepted.scaling();
+          accepted = all.stream().filter(x -> x.scaling().equals(chosen)).findFirst().orElse(accepted);
+        }
       }
     }
     if (accepted == null) {

@@ -10,6 +10,7 @@ import io.s3nas.latency.MeasurableLatencyModel;
 import io.s3nas.latency.NetworkMeasurement;
 import io.s3nas.latency.LatencyModel;
 import io.s3nas.latency.LatencyTable;
+import io.s3nas.latency.LeastSquares;
 import io.s3nas.latency.TableLatencyModel;
 import io.s3nas.space.Architecture;
 import java.io.IOException;
@@ -61,6 +62,7 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
   private final Map<String, Component> seen = new LinkedHashMap<>();
   private double intercept;
   private double scale = 1;
+  private double perMParams;
   private boolean useCalibration;
   private IntConsumer progress = i -> {};
 
@@ -147,8 +149,8 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
       prefetch(List.of(c));
       e = measured.get(c.tableKey());
     }
-    double s = useCalibration ? scale : 1;
-    return new ComponentLatency(e.value() * s, LatencySource.TABLE);
+    double ms = useCalibration ? e.value() * scale + perMParams * c.params() / 1e6 : e.value();
+    return new ComponentLatency(ms, LatencySource.TABLE);
   }
 
   @Override
@@ -235,6 +237,7 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
     TableLatencyModel table = new TableLatencyModel(platform, new LatencyTable(tableFile().toString(),
         new ArrayList<>(measured.values()), List.of()), 1 / s, true, vectorWidth, null);
     double overhead = networkOverheadMs();
+    double perParam = useCalibration ? perMParams / 1e6 : 0;
     return new LatencyModel() {
       @Override
       public String platform() {
@@ -243,7 +246,8 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
 
       @Override
       public ComponentLatency latency(Component c) {
-        return table.latency(c);
+        ComponentLatency l = table.latency(c);
+        return new ComponentLatency(l.ms() + perParam * c.params(), l.source());
       }
 
       @Override
@@ -306,45 +310,60 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
     }
   }
 
-  /** Fits and stores measured ≈ intercept + scale · Σ components on (sum, measured) pairs. */
+  /**
+   * Fits measured ≈ intercept + scale · Σ + perMParams · params/10⁶ by least squares and stores it.
+   * The parameter term carries what separately timed parts miss: a network streams all its weights
+   * through the caches on every pass, a part timed alone keeps its own hot. Falls back to intercept +
+   * scale · Σ, then to the intercept alone, when the networks cannot separate the terms (a slope
+   * outside 0.5..2 or a negative parameter cost).
+   */
   @Override
-  public synchronized void calibrate(double[] sums, double[] measuredMs) {
+  public synchronized void calibrate(double[] sums, double[] params, double[] measuredMs) {
     int n = sums.length;
-    double mx = 0;
-    double my = 0;
+    double[] mp = new double[n];
     for (int i = 0; i < n; i++) {
-      mx += sums[i] / n;
-      my += measuredMs[i] / n;
+      mp[i] = params[i] / 1e6;
     }
-    double sxx = 0;
-    double sxy = 0;
-    for (int i = 0; i < n; i++) {
-      sxx += (sums[i] - mx) * (sums[i] - mx);
-      sxy += (sums[i] - mx) * (measuredMs[i] - my);
+    double[] fit = n >= 4 ? LeastSquares.fit(measuredMs, ones(n), sums, mp) : null;
+    if (fit == null || !(fit[1] > 0.5 && fit[1] < 2) || !(fit[2] >= 0)) {
+      double[] two = n >= 3 ? LeastSquares.fit(measuredMs, ones(n), sums) : null;
+      fit = two != null && two[1] > 0.5 && two[1] < 2 ? new double[] {two[0], two[1], 0}
+          : new double[] {mean(measuredMs) - mean(sums), 1, 0};
     }
-    double b = sxx > 0 ? sxy / sxx : 1;
-    double a = my - b * mx;
-    if (!(b > 0.5 && b < 2)) {
-      // too few or too similar networks to fit a slope: keep the slope at 1, fit the offset only
-      b = 1;
-      a = my - mx;
-    }
-    scale = b;
-    intercept = a;
+    intercept = fit[0];
+    scale = fit[1];
+    perMParams = fit[2];
     useCalibration = true;
     Properties p = new Properties();
-    p.setProperty("intercept_ms", Double.toString(a));
-    p.setProperty("scale", Double.toString(b));
+    p.setProperty("intercept_ms", Double.toString(intercept));
+    p.setProperty("scale", Double.toString(scale));
+    p.setProperty("per_mparam_ms", Double.toString(perMParams));
     p.setProperty("networks", Integer.toString(n));
     p.setProperty("fingerprint", fingerprint.describe());
     try {
       Files.createDirectories(cacheDir);
       try (Writer w = Files.newBufferedWriter(calibrationFile(), StandardCharsets.UTF_8)) {
-        p.store(w, platform + " network calibration: measured = intercept_ms + scale * sum(components)");
+        p.store(w, platform + " network calibration: measured = intercept_ms + scale * sum(components) "
+            + "+ per_mparam_ms * params / 1e6");
       }
     } catch (IOException e) {
       LOG.warn("cannot write {}: {}", calibrationFile(), e.getMessage());
     }
+  }
+
+  private static double[] ones(int n) {
+    double[] o = new double[n];
+    java.util.Arrays.fill(o, 1);
+    return o;
+  }
+
+  private static double mean(double[] v) {
+    return java.util.Arrays.stream(v).average().orElse(0);
+  }
+
+  @Override
+  public double calibrationPerMParams() {
+    return perMParams;
   }
 
   @Override
@@ -383,6 +402,7 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
         p.load(r);
         intercept = Double.parseDouble(p.getProperty("intercept_ms", "0"));
         scale = Double.parseDouble(p.getProperty("scale", "1"));
+        perMParams = Double.parseDouble(p.getProperty("per_mparam_ms", "0"));
       } catch (IOException | NumberFormatException e) {
         throw new InvalidInputException(cf.toString(), "intercept_ms/scale", "corrupt calibration file; delete it to recalibrate");
       }
