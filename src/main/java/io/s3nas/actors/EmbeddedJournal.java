@@ -17,14 +17,16 @@ import java.sql.Statement;
  * The default journal: an embedded H2 file under the data directory ({@code <data-dir>/journal}),
  * reached through pekko-persistence-jdbc with one shared database for the journal, the snapshots
  * and the read journal. H2 runs in its auto-server mode, so a second process ({@code s3nas status},
- * {@code watch}) can read while a search writes. The schema is created idempotently before the
- * actor system starts.
+ * {@code watch}) can read while a search writes. The lock is H2's socket lock: after a
+ * {@code kill -9} its owner's socket is gone and the next process takes the file at once, where the
+ * default file lock makes it wait 2–4 s for a dead watchdog (measured with scripts/bench-resume). The
+ * schema is created idempotently before the actor system starts.
  */
 public final class EmbeddedJournal {
   private EmbeddedJournal() {}
 
   public static String url(Path dataDir) {
-    return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("journal") + ";DATABASE_TO_UPPER=false;AUTO_SERVER=TRUE";
+    return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("journal") + ";DATABASE_TO_UPPER=false;AUTO_SERVER=TRUE;FILE_LOCK=SOCKET";
   }
 
   /**

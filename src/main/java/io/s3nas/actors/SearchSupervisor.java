@@ -284,7 +284,10 @@ public final class SearchSupervisor
 
   @Override
   public SignalHandler<State> signalHandler() {
-    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), this::reconcile).build();
+    return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), st -> {
+      ctx.getLog().info("search {} recovered", searchId);
+      reconcile(st);
+    }).build();
   }
 
   @Override

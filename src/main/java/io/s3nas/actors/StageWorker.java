@@ -54,6 +54,7 @@ public final class StageWorker {
     Behavior<Msg> run = Behaviors.setup(ctx -> {
       Executor blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("s3nas.blocking-dispatcher"));
       AtomicBoolean cancelled = new AtomicBoolean();
+      ctx.getLog().info("{} starting", stage);
       CompletableFuture<SearchSupervisor.Command> f = CompletableFuture.supplyAsync(() -> {
         try {
           return job.run(cancelled);

@@ -5,6 +5,8 @@ import io.s3nas.common.InvalidInputException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * How a long run (search, final training) checkpoints: into which store, under which run name,
@@ -12,6 +14,8 @@ import java.util.Optional;
  * only a checkpoint whose identity (model, settings, data, steps, platform) equals this run's.
  */
 public record RunCheckpoints(CheckpointStore store, String run, int everySteps, ObjectNode identity, boolean resume) {
+  private static final Logger LOG = LoggerFactory.getLogger(RunCheckpoints.class);
+
   public RunCheckpoints {
     if (everySteps < 1) {
       throw new IllegalArgumentException("checkpoint interval must be >= 1 step");
@@ -30,6 +34,8 @@ public record RunCheckpoints(CheckpointStore store, String run, int everySteps, 
     logColumns.forEach((k, v) -> d.put("log:" + k, v));
     String ref = store.put(new TensorArchive(state.meta(), state.floats(), d).toBytes());
     store.pointTo(run, ref);
+    LOG.info("checkpoint of {} after {} steps: {}", run,
+        logColumns.values().stream().findFirst().map(v -> v.length).orElse(0), ref);
     return ref;
   }
 
@@ -49,7 +55,13 @@ public record RunCheckpoints(CheckpointStore store, String run, int everySteps, 
           "a checkpoint of this run; it was written with other settings (" + a.meta().path("identity")
               + "); use another checkpoint folder or run name");
     }
+    LOG.info("resuming {} from checkpoint {}", run, ref.get());
     return Optional.of(a);
+  }
+
+  /** Marks the first step a resumed run completed (logged: the restart benchmark reads it). */
+  public void firstStepAfterResume(long stepsDone) {
+    LOG.info("{} resumed: step {} done", run, stepsDone);
   }
 
   /** A log column saved with {@link #save}. */

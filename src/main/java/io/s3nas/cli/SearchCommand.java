@@ -42,6 +42,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "search", mixinStandardHelpOptions = true,
     description = "Run (or resume) a whole search from a search config: latency table, supernet, scaling, post-processing, final training, export.")
 public final class SearchCommand implements Callable<Integer> {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SearchCommand.class);
   private static final Duration ASK = Duration.ofSeconds(30);
 
   @Mixin CommonOptions common;
@@ -82,7 +83,9 @@ public final class SearchCommand implements Callable<Integer> {
    */
   static int run(String searchId, SearchSpec s, Path data, Path confDir, Path runDir, int checkpointEvery,
                  CommandSpec spec, boolean unpause) throws Exception {
+    long t0 = System.nanoTime();
     EmbeddedJournal.createSchema(data);
+    LOG.info("journal schema checked in {} ms", (System.nanoTime() - t0) / 1_000_000);
     ActorSystem<SearchSupervisor.Command> system = ActorSystem.create(
         SearchSupervisor.create(searchId, ctx -> new EnginePipeline(confDir, data, runDir, checkpointEvery),
             Duration.ofSeconds(1)), "s3nas",
@@ -95,6 +98,7 @@ public final class SearchCommand implements Callable<Integer> {
             + "' is in the journal with other settings (" + stored.get() + ")");
       }
       long seen = journal.controlCount(searchId).toCompletableFuture().get();
+      LOG.info("actor system and journal up in {} ms", (System.nanoTime() - t0) / 1_000_000);
       journal.followControl(searchId, seen + 1, r -> system.tell(SearchControl.toCommand(r, system.ignoreRef())));
       if (unpause) {
         system.tell(new SearchSupervisor.Resume(system.ignoreRef()));

@@ -11,6 +11,8 @@ import java.nio.file.Path;
  * seeded 10% test hold-out.
  */
 public final class Datasets {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Datasets.class);
+
   private Datasets() {}
 
   /**
@@ -28,12 +30,15 @@ public final class Datasets {
    */
   public static FashionMnist.Splits load(String flag, String dataset, Path data, int imgSize, int channels, int classes,
                                          String modelName, long seed, boolean resize) {
+    long t0 = System.nanoTime();
     FashionMnist.Splits s = switch (dataset) {
       case "fashion-mnist" -> FashionMnist.load(data != null ? data : FashionMnist.DEBIAN_DIR);
       case "cifar10" -> Cifar10.load(require(flag, dataset, data));
       case "folder" -> folder(require(flag, dataset, data), imgSize, channels, seed);
       default -> throw new InvalidInputException(flag, null, "fashion-mnist, cifar10 or folder, got '" + dataset + "'");
     };
+    LOG.info("{}: {} training and {} test images read in {} ms", dataset, s.train().size(), s.test().size(),
+        (System.nanoTime() - t0) / 1_000_000);
     if (resize && s.train().channels() == channels) {
       s = new FashionMnist.Splits(s.train().resized(imgSize), s.test().resized(imgSize));
     }

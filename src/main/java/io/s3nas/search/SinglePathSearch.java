@@ -68,6 +68,9 @@ public final class SinglePathSearch {
       if (ck != null && ck.due(step + 1, total)) {
         save(ck, trainer, log);
       }
+      if (step == start && start > 0) {
+        ck.firstStepAfterResume(step + 1);
+      }
       progress.accept(new Progress(step + 1, total, l));
     }
     SupernetDecisions.Pass finalPass = trainer.currentDecisions();

@@ -53,6 +53,9 @@ public final class FinalTraining {
       if (ck != null && ck.due(step + 1, total)) {
         save(ck, trainer, log);
       }
+      if (step == start && start > 0) {
+        ck.firstStepAfterResume(step + 1);
+      }
       progress.accept(new Progress(step + 1, total, l));
     }
     double top1 = test == null || test.size() == 0 ? Double.NaN : trainer.evaluate(test, norm);
