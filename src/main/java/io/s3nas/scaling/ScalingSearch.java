@@ -82,7 +82,7 @@ public final class ScalingSearch {
   }
 
   /** Choices checked on the platform at most. */
-  static final int MAX_CHECKS = 6;
+  static final int MAX_CHECKS = 4;
 
   /**
    * A sweep priced on {@code sweepModel} (fast: a table, or a measured platform's predicting view)
