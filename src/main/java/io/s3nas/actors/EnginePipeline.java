@@ -191,8 +191,9 @@ public final class EnginePipeline implements Pipeline {
     /** A per-step log column of a stage's latest checkpoint (empty when there is none). */
     double[] logColumn(String run, String column) {
       CheckpointStore store = new CheckpointStore(dataDir.resolve("checkpoints"));
-      return store.latest(run).map(ref -> RunCheckpoints.column(TensorArchive.fromBytes(store.get(ref), ref), column))
-          .orElse(new double[0]);
+      return store.latest(run).map(ref -> TensorArchive.fromBytes(store.get(ref), ref))
+          .filter(a -> a.doubles().containsKey("log:" + column))
+          .map(a -> RunCheckpoints.column(a, column)).orElse(new double[0]);
     }
 
     /** The supernet's per-step block decisions from its latest checkpoint, with each outcome's latency. */
@@ -338,8 +339,9 @@ public final class EnginePipeline implements Pipeline {
         }
       }
       SearchReport.write(dir, new SearchReport.Input(r, seconds, s.searchTargetMs(), s.budgetMs(),
-          logColumn(id + "-supernet", "loss"), logColumn(id + "-supernet", "ms"), decisions(s),
-          logColumn(id + "-final", "loss"),
+          logColumn(id + "-supernet", "loss"), logColumn(id + "-supernet", "ms"),
+          logColumn(id + "-supernet", "val_top1"), decisions(s), logColumn(id + "-final", "loss"),
+          logColumn(id + "-final", "eval_top1"),
           archs, List.of("scaling-candidates.png", "postprocess.json")));
       String json = MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(r);
       Files.writeString(dir.resolve("result.json"), json + "\n", StandardCharsets.UTF_8);

@@ -41,6 +41,30 @@ final class Charts {
     BitmapEncoder.saveBitmap(c, png.toString().replaceFirst("\\.png$", ""), BitmapEncoder.BitmapFormat.PNG);
   }
 
+  /**
+   * The finite entries of a per-step series as points joined by lines (evaluations happen at some
+   * steps only; NaN elsewhere). Returns false, writing nothing, when there is no finite entry.
+   */
+  static boolean points(Path png, String title, String y, double[] perStep) throws IOException {
+    List<Double> xs = new java.util.ArrayList<>();
+    List<Double> ys = new java.util.ArrayList<>();
+    for (int i = 0; i < perStep.length; i++) {
+      if (Double.isFinite(perStep[i])) {
+        xs.add(i + 1.0);
+        ys.add(perStep[i]);
+      }
+    }
+    if (xs.isEmpty()) {
+      return false;
+    }
+    System.setProperty("java.awt.headless", "true");
+    XYChart c = new XYChartBuilder().width(760).height(320).title(title).xAxisTitle("step").yAxisTitle(y).build();
+    c.getStyler().setLegendVisible(false);
+    c.addSeries(y, xs, ys).setMarker(SeriesMarkers.CIRCLE);
+    BitmapEncoder.saveBitmap(c, png.toString().replaceFirst("\\.png$", ""), BitmapEncoder.BitmapFormat.PNG);
+    return true;
+  }
+
   static void bars(Path png, String title, String y, Map<String, Double> values) throws IOException {
     System.setProperty("java.awt.headless", "true");
     CategoryChart c = new CategoryChartBuilder().width(760).height(320).title(title).yAxisTitle(y).build();

@@ -11,8 +11,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code report.html} of a search: the result, time per stage, the supernet's loss and expected
- * latency against the target over its steps, each block's decision as it evolved, the final training's loss, the architectures drawn
+ * {@code report.html} of a search: the result, time per stage, the supernet's loss, validation
+ * top-1 and expected latency against the target over its steps, each block's decision as it evolved, the final training's loss and test top-1, the architectures drawn
  * block by block (width ∝ output channels, height ∝ expansion, colour by kernel, dashed border for
  * SE, as the S3NAS figures draw them), and links to the scaling candidates and post-processing
  * evidence the stages wrote.
@@ -20,7 +20,8 @@ import java.util.Map;
 public final class SearchReport {
   /** What the report shows; any log may be empty. */
   public record Input(Map<String, Object> result, Map<String, Double> stageSeconds, double targetMs, double budgetMs,
-                      double[] supernetLoss, double[] supernetExpectedMs, DecisionTrace decisions, double[] finalLoss,
+                      double[] supernetLoss, double[] supernetExpectedMs, double[] supernetValidationTop1,
+                      DecisionTrace decisions, double[] finalLoss, double[] finalEvalTop1,
                       Map<String, List<List<String>>> architectures, List<String> extraFiles) {}
 
   private SearchReport() {}
@@ -50,6 +51,10 @@ public final class SearchReport {
       Charts.lines(dir.resolve("report-latency.png"), "expected latency against the search target", "ms",
           Map.of("expected latency", in.supernetExpectedMs()), in.targetMs(), "target");
       h.append("<h2>Supernet</h2><img src=\"report-supernet-loss.png\"><img src=\"report-latency.png\">");
+      if (Charts.points(dir.resolve("report-supernet-validation.png"), "supernet under its current decisions: "
+          + "validation top-1 (held-out training images)", "top-1", in.supernetValidationTop1())) {
+        h.append("<img src=\"report-supernet-validation.png\">");
+      }
     }
     if (!in.decisions().isEmpty()) {
       h.append("<h3>Each block's decision over the steps</h3><p>Shade: the latency of the outcome the block held "
@@ -60,6 +65,10 @@ public final class SearchReport {
       Charts.lines(dir.resolve("report-final-loss.png"), "final training", "loss", Map.of("loss", in.finalLoss()),
           Double.NaN, "");
       h.append("<h2>Final training</h2><img src=\"report-final-loss.png\">");
+      if (Charts.points(dir.resolve("report-final-eval.png"), "final network (EMA weights): test top-1 on "
+          + "the first test images", "top-1", in.finalEvalTop1())) {
+        h.append("<img src=\"report-final-eval.png\">");
+      }
     }
     h.append("<h2>Architectures</h2><p>Width ∝ output channels, height ∝ expansion, colour: kernel "
         + "(3 blue, 5 green, 7 orange, mixed purple), dashed: SE.</p>");

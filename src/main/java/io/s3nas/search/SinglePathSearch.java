@@ -28,10 +28,15 @@ import java.util.function.Consumer;
 public final class SinglePathSearch {
   /**
    * One logged step; {@code choice} is the outcome each block would derive to after the step (the
-   * hard decisions without warm-up dropout), so a report can show the decisions as they evolved.
+   * hard decisions without warm-up dropout), so a report can show the decisions as they evolved;
+   * {@code validationTop1} is the supernet's top-1 under those decisions on up to {@value #EVAL_IMAGES}
+   * validation images at checkpoints (NaN elsewhere).
    */
   public record Log(long step, SupernetTrainer.Phase phase, double loss, double crossEntropy, double expectedMs,
-                    int[] choice) {}
+                    int[] choice, double validationTop1) {}
+
+  /** Validation images each curve point is evaluated on. */
+  public static final int EVAL_IMAGES = 1000;
 
   /** Progress callback: step done, total steps, the last step's numbers. */
   public record Progress(long step, long total, Log last) {}
@@ -62,8 +67,10 @@ public final class SinglePathSearch {
       int epoch = (int) (step / stream.stepsPerEpoch());
       Batch b = stream.batch(epoch, (int) (step % stream.stepsPerEpoch()));
       SupernetTrainer.Step s = trainer.train(b.nhwc(), b.labels(), phase);
+      boolean eval = validation != null && validation.size() > 0 && ck != null && ck.due(step + 1, total);
       Log l = new Log(step, phase, s.loss(), s.crossEntropy(), s.expectedLatencyMs(),
-          trainer.decisions().derive(trainer.currentDecisions()));
+          trainer.decisions().derive(trainer.currentDecisions()), eval ? accuracy(trainer,
+              validation.head(Math.min(EVAL_IMAGES, validation.size())), norm, settings.batch()) : Double.NaN);
       log.add(l);
       if (ck != null && ck.due(step + 1, total)) {
         save(ck, trainer, log);
@@ -86,6 +93,7 @@ public final class SinglePathSearch {
     cols.put("ce", log.stream().mapToDouble(Log::crossEntropy).toArray());
     cols.put("ms", log.stream().mapToDouble(Log::expectedMs).toArray());
     cols.put("phase", log.stream().mapToDouble(l -> l.phase().ordinal()).toArray());
+    cols.put("val_top1", log.stream().mapToDouble(Log::validationTop1).toArray());
     int blocks = log.isEmpty() ? 0 : log.get(0).choice().length;
     for (int b = 0; b < blocks; b++) {
       int block = b;
@@ -105,6 +113,7 @@ public final class SinglePathSearch {
     double[] loss = RunCheckpoints.column(a, "loss");
     double[] ce = RunCheckpoints.column(a, "ce");
     double[] ms = RunCheckpoints.column(a, "ms");
+    double[] val = RunCheckpoints.column(a, "val_top1");
     int blocks = trainer.decisions().space().blocks().size();
     double[][] choices = new double[blocks][];
     for (int b = 0; b < blocks; b++) {
@@ -116,7 +125,7 @@ public final class SinglePathSearch {
         choice[b] = (int) choices[b][i];
       }
       log.add(new Log(i, i < warmupSteps ? SupernetTrainer.Phase.WARMUP : SupernetTrainer.Phase.SEARCH, loss[i], ce[i],
-          ms[i], choice));
+          ms[i], choice, val[i]));
     }
     return trainer.stepsDone();
   }

@@ -22,7 +22,11 @@ import java.util.function.Consumer;
  */
 public final class FinalTraining {
   /** One logged step. */
-  public record Log(long step, double loss, double crossEntropy, double learningRate) {}
+  /** One step; {@code evalTop1} is the EMA network's top-1 on up to {@value #EVAL_IMAGES} held-out images where evaluated (NaN elsewhere). */
+  public record Log(long step, double loss, double crossEntropy, double learningRate, double evalTop1) {}
+
+  /** Held-out images each curve point is evaluated on (enough for a curve, cheap enough for every checkpoint). */
+  public static final int EVAL_IMAGES = 1000;
 
   /** Progress callback: steps done, total steps, the last step. */
   public record Progress(long step, long total, Log last) {}
@@ -48,7 +52,10 @@ public final class FinalTraining {
       int epoch = (int) (step / stream.stepsPerEpoch());
       Batch b = stream.batch(epoch, (int) (step % stream.stepsPerEpoch()));
       FinalTrainer.Step s = trainer.train(b.nhwc(), b.labels());
-      Log l = new Log(step, s.loss(), s.crossEntropy(), s.learningRate());
+      // the curve is drawn at checkpoints; runs without checkpoints (post-processing probes) skip it
+      boolean eval = test != null && test.size() > 0 && ck != null && ck.due(step + 1, total);
+      Log l = new Log(step, s.loss(), s.crossEntropy(), s.learningRate(),
+          eval ? trainer.evaluate(test.head(Math.min(EVAL_IMAGES, test.size())), norm) : Double.NaN);
       log.add(l);
       if (ck != null && ck.due(step + 1, total)) {
         save(ck, trainer, log);
@@ -75,6 +82,7 @@ public final class FinalTraining {
     cols.put("loss", log.stream().mapToDouble(Log::loss).toArray());
     cols.put("ce", log.stream().mapToDouble(Log::crossEntropy).toArray());
     cols.put("lr", log.stream().mapToDouble(Log::learningRate).toArray());
+    cols.put("eval_top1", log.stream().mapToDouble(Log::evalTop1).toArray());
     ck.save(trainer.state(), cols);
   }
 
@@ -88,8 +96,9 @@ public final class FinalTraining {
     double[] loss = RunCheckpoints.column(a, "loss");
     double[] ce = RunCheckpoints.column(a, "ce");
     double[] lr = RunCheckpoints.column(a, "lr");
+    double[] eval = RunCheckpoints.column(a, "eval_top1");
     for (int i = 0; i < loss.length; i++) {
-      log.add(new Log(i, loss[i], ce[i], lr[i]));
+      log.add(new Log(i, loss[i], ce[i], lr[i], eval[i]));
     }
     return trainer.stepsDone();
   }

@@ -60,9 +60,13 @@ class SearchReportTest {
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("search_id", "r1");
     SearchReport.write(tmp, new SearchReport.Input(result, Map.of(), 5, 9, new double[] {1, 0.5},
-        new double[] {9, 8}, TRACE, new double[0], Map.of(), List.of()));
+        new double[] {9, 8}, new double[] {Double.NaN, 0.61}, TRACE, new double[] {2, 1.5},
+        new double[] {Double.NaN, Double.NaN}, Map.of(), List.of()));
     String html = Files.readString(tmp.resolve("report.html"));
     assertTrue(html.contains("Each block's decision") && html.contains("<svg"), html);
+    assertTrue(html.contains("report-supernet-validation.png") && Files.exists(tmp.resolve("report-supernet-validation.png")),
+        "a validation curve where the supernet was evaluated");
+    assertTrue(!html.contains("report-final-eval.png"), "no curve without an evaluation");
   }
 
   static int count(String s, String what) {

@@ -69,8 +69,10 @@ class SearchResumeTest {
       assertEquals(a.get(i).loss(), b.get(i).loss(), 1e-5 * Math.abs(a.get(i).loss()), "loss at step " + i);
       assertEquals(a.get(i).expectedMs(), b.get(i).expectedMs(), 1e-9, "expected latency at step " + i);
       assertArrayEquals(a.get(i).choice(), b.get(i).choice(), "block decisions at step " + i);
+      assertEquals(a.get(i).validationTop1(), b.get(i).validationTop1(), 1e-12, "validation at step " + i);
     }
     assertArrayEquals(whole.choice(), a.get(a.size() - 1).choice(), "the last logged decisions are the derived ones");
+    assertTrue(Double.isFinite(a.get(a.size() - 1).validationTop1()), "evaluated at the last checkpoint");
     assertArrayEquals(whole.choice(), resumed.choice(), "same derived architecture");
     assertEquals(whole.validationTop1(), resumed.validationTop1(), 1e-12);
   }
