@@ -26,7 +26,8 @@ public final class EmbeddedJournal {
   private EmbeddedJournal() {}
 
   public static String url(Path dataDir) {
-    return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("journal") + ";DATABASE_TO_UPPER=false;AUTO_SERVER=TRUE;FILE_LOCK=SOCKET";
+    return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("journal")
+        + ";DATABASE_TO_UPPER=false;AUTO_SERVER=TRUE;FILE_LOCK=SOCKET";
   }
 
   /**

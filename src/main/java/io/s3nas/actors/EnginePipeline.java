@@ -51,10 +51,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
@@ -180,7 +180,8 @@ public final class EnginePipeline implements Pipeline {
             self.tell(new SearchSupervisor.ReportLive(new LiveProgress(id, Stage.SUPERNET, phase, p.step(), p.total(),
                 p.last().loss(), p.last().expectedMs())));
             if (ck.due(p.step(), p.total())) {
-              self.tell(new SearchSupervisor.SupernetProgressed(p.step(), p.total(), phase, p.last().loss(), p.last().expectedMs(), ck.store().latest(ck.run()).orElse(null), noReply));
+              self.tell(new SearchSupervisor.SupernetProgressed(p.step(), p.total(), phase, p.last().loss(),
+                  p.last().expectedMs(), ck.store().latest(ck.run()).orElse(null), noReply));
             }
           });
       ModelJson.write(r.architecture().spec(), out(id).resolve("derived_model.json"));

@@ -301,6 +301,14 @@ public final class SearchSupervisor
     return RetentionCriteria.snapshotEvery(100, 2);
   }
 
+  /** Also a snapshot at every milestone: a stage's decision, and the search's end. */
+  @Override
+  public boolean shouldSnapshot(State state, Event event, long sequenceNr) {
+    return event instanceof LatencyTableReady || event instanceof ArchitectureDerived || event instanceof ScalingChosen
+        || event instanceof PostProcessDecided || event instanceof SearchCompleted || event instanceof SearchFailed
+        || event instanceof SearchCancelled;
+  }
+
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
     CommandHandlerWithReplyBuilder<Command, Event, State> b = newCommandHandlerWithReplyBuilder();

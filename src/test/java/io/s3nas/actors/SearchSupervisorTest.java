@@ -84,6 +84,21 @@ class SearchSupervisorTest {
   }
 
   @Test
+  void everyMilestoneIsSnapshotted() {
+    var snapshots = kit.snapshotTestKit().orElseThrow();
+    String pid = SearchSupervisor.persistenceId("s1");
+    ask(r -> new SearchSupervisor.Submit(SPEC, r));
+    ask(r -> new SearchSupervisor.LatencyReady("table-sha", 4.1, 12.3, r));
+    assertEquals(Stage.SUPERNET, snapshots.expectNextPersistedClass(pid, SearchSupervisor.Running.class).stage());
+    ask(r -> new SearchSupervisor.SupernetProgressed(100, 392, "search", 2.1, 8.2, "ckpt-100", r));
+    snapshots.expectNothingPersisted(pid, java.time.Duration.ofMillis(200));
+    ask(r -> new SearchSupervisor.Derived(ARCH, "{}", 6.4, r));
+    SearchSupervisor.Running derived = snapshots.expectNextPersistedClass(pid, SearchSupervisor.Running.class);
+    assertEquals(Stage.SCALING, derived.stage());
+    assertEquals(ARCH, derived.architecture());
+  }
+
+  @Test
   void rejectedCommandsPersistNothing() {
     var none = ask(r -> new SearchSupervisor.Pause(r));
     assertTrue(none.reply().isError() && none.hasNoEvents());

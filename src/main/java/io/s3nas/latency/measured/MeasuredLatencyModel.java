@@ -5,12 +5,12 @@ import io.s3nas.common.InvalidInputException;
 import io.s3nas.latency.Component;
 import io.s3nas.latency.ComponentLatency;
 import io.s3nas.latency.HardwarePlatform;
-import io.s3nas.latency.LatencySource;
-import io.s3nas.latency.MeasurableLatencyModel;
-import io.s3nas.latency.NetworkMeasurement;
 import io.s3nas.latency.LatencyModel;
+import io.s3nas.latency.LatencySource;
 import io.s3nas.latency.LatencyTable;
 import io.s3nas.latency.LeastSquares;
+import io.s3nas.latency.MeasurableLatencyModel;
+import io.s3nas.latency.NetworkMeasurement;
 import io.s3nas.latency.TableLatencyModel;
 import io.s3nas.space.Architecture;
 import java.io.IOException;
@@ -38,14 +38,16 @@ import org.slf4j.LoggerFactory;
  * library version, thread count and batch.
  *
  * <p>Whole networks are not exactly the sum of their separately timed blocks: a network pays a
- * per-pass cost (workspace activation, the first op's dispatch) and its blocks see inputs another
- * block just wrote. {@link #calibrate} measures a few whole networks, fits
- * {@code measured ≈ intercept + scale · Σ components} by least squares, and stores both beside the
- * table; estimates then charge every component {@code scale ×} its time and the network the
- * intercept once. Every whole-network measurement also re-times some of the network's components to
- * measure the machine's drift since the table was filled ({@link NetworkMeasurement}); the
- * calibration is fitted on drift-corrected times, so it holds the network-versus-parts relation and
- * not the speed of the VM on the day it was fitted.
+ * per-pass cost (workspace activation, the first op's dispatch), its blocks see inputs another
+ * block just wrote, and all its weights stream through the caches. {@link #calibrate} takes a few whole
+ * networks, fits {@code measured ≈ intercept + scale · Σ components + perMParams · parameters} by
+ * least squares and stores it beside the table; estimates then charge every component
+ * {@code scale ×} its time plus its parameters' share, and the network the intercept once.
+ *
+ * <p>Every whole-network measurement also re-times some of the network's components to measure the
+ * machine's drift since the table was filled ({@link NetworkMeasurement}); the calibration is fitted
+ * on drift-corrected times, so it holds the network-versus-parts relation and not the speed of the
+ * VM on the day it was fitted.
  */
 public final class MeasuredLatencyModel implements MeasurableLatencyModel {
   private static final Logger LOG = LoggerFactory.getLogger(MeasuredLatencyModel.class);
