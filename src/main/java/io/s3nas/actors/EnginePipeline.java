@@ -205,6 +205,9 @@ public final class EnginePipeline implements Pipeline {
         return DecisionTrace.EMPTY;
       }
       TensorArchive a = TensorArchive.fromBytes(store.get(ref.get()), ref.get());
+      if (!a.doubles().containsKey("log:phase")) {
+        return DecisionTrace.EMPTY; // a checkpoint from before decisions were logged
+      }
       SearchSpace space = SearchSpace.of(supernetSpec(s));
       NetworkLatency nl = NetworkLatency.of(space, platform(s));
       int blocks = space.blocks().size();

@@ -64,6 +64,19 @@ public record RunCheckpoints(CheckpointStore store, String run, int everySteps, 
     LOG.info("{} resumed: step {} done", run, stepsDone);
   }
 
+  /**
+   * A log column saved with {@link #save}, or {@code n} copies of {@code fill} when the checkpoint
+   * predates the column (written by an earlier version that did not log it).
+   */
+  public static double[] column(TensorArchive a, String name, int n, double fill) {
+    if (a.doubles().containsKey("log:" + name)) {
+      return column(a, name);
+    }
+    double[] v = new double[n];
+    java.util.Arrays.fill(v, fill);
+    return v;
+  }
+
   /** A log column saved with {@link #save}. */
   public static double[] column(TensorArchive a, String name) {
     return a.doubles("log:" + name);

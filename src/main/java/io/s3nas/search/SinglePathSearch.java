@@ -113,11 +113,11 @@ public final class SinglePathSearch {
     double[] loss = RunCheckpoints.column(a, "loss");
     double[] ce = RunCheckpoints.column(a, "ce");
     double[] ms = RunCheckpoints.column(a, "ms");
-    double[] val = RunCheckpoints.column(a, "val_top1");
+    double[] val = RunCheckpoints.column(a, "val_top1", loss.length, Double.NaN);
     int blocks = trainer.decisions().space().blocks().size();
     double[][] choices = new double[blocks][];
     for (int b = 0; b < blocks; b++) {
-      choices[b] = RunCheckpoints.column(a, choiceColumn(b));
+      choices[b] = RunCheckpoints.column(a, choiceColumn(b), loss.length, -1); // -1: not logged then
     }
     for (int i = 0; i < loss.length; i++) {
       int[] choice = new int[blocks];

@@ -96,7 +96,7 @@ public final class FinalTraining {
     double[] loss = RunCheckpoints.column(a, "loss");
     double[] ce = RunCheckpoints.column(a, "ce");
     double[] lr = RunCheckpoints.column(a, "lr");
-    double[] eval = RunCheckpoints.column(a, "eval_top1");
+    double[] eval = RunCheckpoints.column(a, "eval_top1", loss.length, Double.NaN);
     for (int i = 0; i < loss.length; i++) {
       log.add(new Log(i, loss[i], ce[i], lr[i], eval[i]));
     }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.s3nas.TestImages;
 import io.s3nas.checkpoint.CheckpointStore;
 import io.s3nas.checkpoint.RunCheckpoints;
+import io.s3nas.checkpoint.TensorArchive;
 import io.s3nas.common.InvalidInputException;
 import io.s3nas.data.Augmentation;
 import io.s3nas.data.Batch;
@@ -109,6 +110,23 @@ class FinalTrainingTest {
       assertEquals(a, resumed.log().get(i).loss(), 1e-5 * Math.abs(a), "loss at step " + i);
     }
     whole.model().tensors().forEach((k, v) -> assertArrayEquals(v, resumed.model().tensors().get(k), 1e-6f, k));
+    assertEquals(whole.testTop1(), resumed.testTop1(), 1e-12);
+  }
+
+  @Test
+  void aCheckpointFromBeforeTheEvaluationCurveStillResumes() throws IOException {
+    FinalTraining.Result whole = checkpointed(tmp.resolve("a2"), false, -1);
+    assertThrows(Crash.class, () -> checkpointed(tmp.resolve("b2"), false, 6));
+    // what an earlier version wrote: the same checkpoint without the eval_top1 column
+    CheckpointStore store = new CheckpointStore(tmp.resolve("b2"));
+    String ref = store.latest("train").orElseThrow();
+    TensorArchive a = TensorArchive.fromBytes(store.get(ref), ref);
+    java.util.Map<String, double[]> d = new java.util.LinkedHashMap<>(a.doubles());
+    assertTrue(d.remove("log:eval_top1") != null);
+    store.pointTo("train", store.put(new TensorArchive(a.meta(), a.floats(), d).toBytes()));
+    FinalTraining.Result resumed = checkpointed(tmp.resolve("b2"), true, -1);
+    assertTrue(Double.isNaN(resumed.log().get(3).evalTop1()), "no curve point where none was logged");
+    assertEquals(whole.log().get(7).evalTop1(), resumed.log().get(7).evalTop1(), 1e-12, "new points after the resume");
     assertEquals(whole.testTop1(), resumed.testTop1(), 1e-12);
   }
 
