@@ -14,6 +14,7 @@ import io.s3nas.data.Normalization;
 import io.s3nas.data.Splits;
 import io.s3nas.export.OnnxExporter;
 import io.s3nas.export.OnnxRuntimeCheck;
+import io.s3nas.latency.FixedLatency;
 import io.s3nas.latency.HardwareRegistry;
 import io.s3nas.latency.LatencyCheck;
 import io.s3nas.latency.LatencyModel;
@@ -238,7 +239,15 @@ public final class EnginePipeline implements Pipeline {
       SearchSpec s = st.spec();
       LatencyModel model = platform(s);
       Supplier<LatencyModel> sweep = model instanceof MeasuredLatencyModel m ? () -> m.predictingView(64) : () -> model;
-      ScalingSearch.Result r = ScalingSearch.run(architecture("derived architecture"), sweep,
+      Architecture derived = architecture("derived architecture");
+      double derivedMs = new FixedLatency(sweep.get()).totalMs(derived);
+      if (derivedMs > s.budgetMs()) {
+        // scaling only grows a network: say what to change in the search, not in the scaling
+        throw new InvalidInputException("search-epochs", null, String.format("a search that reaches its target: it "
+            + "derived a %.3f ms network on %s, above the %.3f ms budget (target %.3f ms); give it more "
+            + "search-epochs or a lower search-target-ms", derivedMs, s.hardware(), s.budgetMs(), s.searchTargetMs()));
+      }
+      ScalingSearch.Result r = ScalingSearch.run(derived, sweep,
           model instanceof MeasurableLatencyModel ? model : null, s.budgetMs(), ScalingSearch.Size.MACS,
           ScalingSearch.Grid.standard());
       ModelJson.write(r.architecture().spec(), out(id).resolve("scaled_model.json"));

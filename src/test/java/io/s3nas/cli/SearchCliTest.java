@@ -75,6 +75,20 @@ class SearchCliTest {
   }
 
   @Test
+  void aSearchThatDerivesANetworkAboveTheBudgetFailsSayingWhatToChange() throws IOException {
+    Path conf = TinySearch.config(tmp, "missed", 96, 0.02, "warmup-epochs = 0.5\nsearch-epochs = 0.1\nbatch = 16\n");
+    // budget = target, just above the fastest architecture: a tenth of an epoch of search cannot get there
+    String text = Files.readString(conf);
+    String target = text.replaceAll("(?s).*search-target-ms = ([0-9.]+).*", "$1");
+    Files.writeString(conf, text.replaceAll("budget-ms = [0-9.]+", "budget-ms = " + target));
+    CliTest.Result r = CliTest.run("search", "--config", conf.toString(), "--data-dir", tmp.resolve("m").toString(),
+        "--run-dir", tmp.resolve("runs-m").toString());
+    assertEquals(1, r.code(), r.out());
+    assertTrue(r.err().contains("SCALING") && r.err().contains("search-epochs")
+        && r.err().contains("above the"), r.err());
+  }
+
+  @Test
   void badConfigsAreRejectedBeforeTheJournalIsTouched() throws IOException {
     Path conf = tmp.resolve("bad.conf");
     Files.writeString(conf, "supernet = fashion_mixconv_2_3_4_3_4\nhardware = tpu\nbudget-ms = 5\n");
