@@ -4,6 +4,9 @@ import java.util.Arrays;
 
 /** Small dense least-squares problems by the normal equations (a handful of unknowns). */
 public final class LeastSquares {
+  /** Smallest pivot of the correlation-scaled normal equations below which the columns count as collinear. */
+  private static final double COLLINEAR = 1e-6;
+
   private LeastSquares() {}
 
   /**
@@ -22,41 +25,39 @@ public final class LeastSquares {
         }
       }
     }
-    // scale-free collinearity test: the correlation matrix's determinant
-    double det = 1;
-    double[][] lu = new double[d][];
+    // scaled to a correlation matrix, the pivots measure collinearity whatever the columns' units
+    double[] s = new double[d];
     for (int p = 0; p < d; p++) {
-      lu[p] = new double[d];
+      s[p] = Math.sqrt(Math.max(a[p][p], 1e-300));
+    }
+    double[][] c = new double[d][d];
+    double[] cb = new double[d];
+    for (int p = 0; p < d; p++) {
+      cb[p] = b[p] / s[p];
       for (int q = 0; q < d; q++) {
-        lu[p][q] = a[p][q] / Math.sqrt(Math.max(a[p][p] * a[q][q], 1e-300));
+        c[p][q] = a[p][q] / (s[p] * s[q]);
       }
     }
-    for (int c = 0; c < d; c++) {
-      int piv = c;
-      for (int r = c + 1; r < d; r++) {
-        if (Math.abs(lu[r][c]) > Math.abs(lu[piv][c])) {
-          piv = r;
-        }
-      }
-      double[] t = lu[c];
-      lu[c] = lu[piv];
-      lu[piv] = t;
-      det *= lu[c][c];
-      if (Math.abs(lu[c][c]) < 1e-12) {
-        return null;
-      }
-      for (int r = c + 1; r < d; r++) {
-        double f = lu[r][c] / lu[c][c];
-        for (int k = c; k < d; k++) {
-          lu[r][k] -= f * lu[c][k];
-        }
-      }
+    double[] x = gaussJordan(c, cb, COLLINEAR);
+    if (x == null) {
+      return null;
     }
-    return Math.abs(det) < 1e-9 ? null : solve(a, b);
+    for (int p = 0; p < d; p++) {
+      x[p] /= s[p];
+    }
+    return x;
   }
 
   /** Solves a·x = b by Gauss-Jordan elimination with partial pivoting (zero where a is singular). */
   public static double[] solve(double[][] a, double[] b) {
+    return gaussJordan(a, b, -1);
+  }
+
+  /**
+   * Gauss-Jordan with partial pivoting. A pivot below {@code minPivot} (in magnitude) returns null;
+   * with a negative {@code minPivot} a vanishing pivot leaves that unknown at zero instead.
+   */
+  private static double[] gaussJordan(double[][] a, double[] b, double minPivot) {
     int n = b.length;
     double[][] m = new double[n][];
     for (int i = 0; i < n; i++) {
@@ -73,7 +74,10 @@ public final class LeastSquares {
       double[] t = m[c];
       m[c] = m[piv];
       m[piv] = t;
-      if (Math.abs(m[c][c]) < 1e-300) {
+      if (Math.abs(m[c][c]) < Math.max(minPivot, 1e-300)) {
+        if (minPivot >= 0) {
+          return null;
+        }
         continue;
       }
       for (int r = 0; r < n; r++) {
