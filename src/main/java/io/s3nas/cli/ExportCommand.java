@@ -34,10 +34,16 @@ public final class ExportCommand implements Callable<Integer> {
   @Mixin CommonOptions common;
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "FILE", description = "Saved model (s3nas train --out)") Path model;
+  @Option(names = "--model", required = true, paramLabel = "FILE",
+      description = "Saved model (s3nas train --out)")
+  Path model;
   @Option(names = "--format", defaultValue = "onnx", description = "Export format (onnx)") String format;
-  @Option(names = "--out", paramLabel = "FILE", description = "Output file (default: the model path with .onnx)") Path out;
-  @Option(names = "--check-batch", defaultValue = "4", description = "Random images compared in the verification (default ${DEFAULT-VALUE})") int checkBatch;
+  @Option(names = "--out", paramLabel = "FILE",
+      description = "Output file (default: the model path with .onnx)")
+  Path out;
+  @Option(names = "--check-batch", defaultValue = "4",
+      description = "Random images compared in the verification (default ${DEFAULT-VALUE})")
+  int checkBatch;
   @Option(names = "--json") boolean json;
 
   @Override

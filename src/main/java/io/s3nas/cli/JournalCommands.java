@@ -30,7 +30,9 @@ public final class JournalCommands {
 
   /** Where the journal is. */
   static final class JournalOptions {
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "Journal and checkpoints (default ~/.s3nas)") Path dataDir;
+    @Option(names = "--data-dir", paramLabel = "DIR",
+        description = "Journal and checkpoints (default ~/.s3nas)")
+    Path dataDir;
 
     Path dir() {
       return dataDir != null ? dataDir : Path.of(System.getProperty("user.home"), ".s3nas");

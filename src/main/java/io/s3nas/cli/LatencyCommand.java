@@ -180,11 +180,19 @@ public final class LatencyCommand {
 
     @Option(names = "--hardware", required = true) String hardware;
     @Option(names = "--supernet", required = true, paramLabel = "FILE") String supernet;
-    @Option(names = "--samples", defaultValue = "30", description = "Sampled architectures (default ${DEFAULT-VALUE})") int samples;
-    @Option(names = "--calibration", defaultValue = "10", description = "Networks measured to fit the per-network overhead (default ${DEFAULT-VALUE})") int calibration;
-    @Option(names = "--folds", defaultValue = "10", description = "Folds for table platforms (default ${DEFAULT-VALUE})") int folds;
+    @Option(names = "--samples", defaultValue = "30",
+        description = "Sampled architectures (default ${DEFAULT-VALUE})")
+    int samples;
+    @Option(names = "--calibration", defaultValue = "10",
+        description = "Networks measured to fit the per-network overhead (default ${DEFAULT-VALUE})")
+    int calibration;
+    @Option(names = "--folds", defaultValue = "10",
+        description = "Folds for table platforms (default ${DEFAULT-VALUE})")
+    int folds;
     @Option(names = "--seed", defaultValue = "1") long seed;
-    @Option(names = "--plot", paramLabel = "PNG", description = "Scatter plot file (default: latency-validation-<hardware>.png)") Path plot;
+    @Option(names = "--plot", paramLabel = "PNG",
+        description = "Scatter plot file (default: latency-validation-<hardware>.png)")
+    Path plot;
     @Option(names = "--json") boolean json;
 
     @Override
@@ -292,11 +300,17 @@ public final class LatencyCommand {
 
     @Option(names = "--from", required = true, paramLabel = "PATH") Path from;
     @Option(names = "--format", required = true, description = "s3nas-folder or csv") String format;
-    @Option(names = "--parse-key", defaultValue = "latency", description = "JSON key of S3NAS files (default ${DEFAULT-VALUE})") String parseKey;
+    @Option(names = "--parse-key", defaultValue = "latency",
+        description = "JSON key of S3NAS files (default ${DEFAULT-VALUE})")
+    String parseKey;
     @Option(names = "--out", required = true, paramLabel = "FILE.csv") Path outFile;
     @Option(names = "--name", description = "Also write conf/hardware/<name>.conf for this table") String name;
-    @Option(names = "--unit-divisor", defaultValue = "1", description = "Raw units per ms (1e6 for cycles at 1 GHz)") double divisor;
-    @Option(names = "--vector-width", defaultValue = "1", description = "Device vector width for the predictor (64 for MIDAP)") int width;
+    @Option(names = "--unit-divisor", defaultValue = "1",
+        description = "Raw units per ms (1e6 for cycles at 1 GHz)")
+    double divisor;
+    @Option(names = "--vector-width", defaultValue = "1",
+        description = "Device vector width for the predictor (64 for MIDAP)")
+    int width;
     @Option(names = "--json") boolean json;
 
     @Override

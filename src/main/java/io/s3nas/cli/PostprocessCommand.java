@@ -45,16 +45,28 @@ public final class PostprocessCommand implements Callable<Integer> {
   @Option(names = "--arch", required = true, paramLabel = "FILE") String arch;
   @Option(names = "--hardware", required = true) String hardware;
   @Option(names = "--budget-ms", required = true) double budgetMs;
-  @Option(names = "--probe-epochs", defaultValue = "1", description = "Epochs of each probe training (default ${DEFAULT-VALUE})") double probeEpochs;
-  @Option(names = "--train-limit", defaultValue = "10000", description = "Training images the probes use (0 = all; default ${DEFAULT-VALUE})") int trainLimit;
-  @Option(names = "--validation", defaultValue = "0.2", description = "Share of them held out to score the probes (default ${DEFAULT-VALUE})") double validationShare;
+  @Option(names = "--probe-epochs", defaultValue = "1",
+      description = "Epochs of each probe training (default ${DEFAULT-VALUE})")
+  double probeEpochs;
+  @Option(names = "--train-limit", defaultValue = "10000",
+      description = "Training images the probes use (0 = all; default ${DEFAULT-VALUE})")
+  int trainLimit;
+  @Option(names = "--validation", defaultValue = "0.2",
+      description = "Share of them held out to score the probes (default ${DEFAULT-VALUE})")
+  double validationShare;
   @Option(names = "--batch", defaultValue = "128") int batch;
   @Option(names = "--threads", defaultValue = "2") int threads;
   @Option(names = "--seed", defaultValue = "1") long seed;
   @Option(names = "--se-ratio", defaultValue = "0.25") double seRatio;
-  @Option(names = "--min-gain", defaultValue = "0.2", description = "Minimum top-1 gain in points (default ${DEFAULT-VALUE})") double minGain;
-  @Option(names = "--points-per-percent", defaultValue = "0.1", description = "Minimum gain per percent of latency (default ${DEFAULT-VALUE})") double pointsPerPercent;
-  @Option(names = "--rmse-relative", defaultValue = "0.25", description = "rmSE removes SE below this share of the median block's excitation std (default ${DEFAULT-VALUE})") double rmSeRelative;
+  @Option(names = "--min-gain", defaultValue = "0.2",
+      description = "Minimum top-1 gain in points (default ${DEFAULT-VALUE})")
+  double minGain;
+  @Option(names = "--points-per-percent", defaultValue = "0.1",
+      description = "Minimum gain per percent of latency (default ${DEFAULT-VALUE})")
+  double pointsPerPercent;
+  @Option(names = "--rmse-relative", defaultValue = "0.25",
+      description = "rmSE removes SE below this share of the median block's excitation std (default ${DEFAULT-VALUE})")
+  double rmSeRelative;
   @Option(names = "--out", defaultValue = "runs/postprocess", paramLabel = "DIR") Path out;
   @Option(names = "--json") boolean json;
 

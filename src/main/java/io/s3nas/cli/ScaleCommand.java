@@ -37,13 +37,27 @@ public final class ScaleCommand implements Callable<Integer> {
   @Option(names = "--arch", required = true, paramLabel = "FILE", description = "Architecture model JSON") String arch;
   @Option(names = "--hardware", required = true) String hardware;
   @Option(names = "--budget-ms", required = true, description = "The real latency constraint in ms") double budgetMs;
-  @Option(names = "--by", defaultValue = "macs", description = "Size to maximise: macs or params (default ${DEFAULT-VALUE})") String by;
-  @Option(names = "--widths", defaultValue = "1.0:2.0:0.05", description = "w grid from:to:step (default ${DEFAULT-VALUE})") String widths;
-  @Option(names = "--depths", defaultValue = "1.0:3.0:0.1", description = "d grid from:to:step (default ${DEFAULT-VALUE})") String depths;
-  @Option(names = "--resolutions", defaultValue = "1.0:2.0:0.05", description = "r grid from:to:step (default ${DEFAULT-VALUE})") String resolutions;
-  @Option(names = "--depth-list", paramLabel = "N,N,...", description = "An explicit block count per stage, tried with every w and r (repeatable)") List<String> depthLists = new ArrayList<>();
-  @Option(names = "--divisor", defaultValue = "8", description = "Channel counts are multiples of this (default ${DEFAULT-VALUE})") int divisor;
-  @Option(names = "--no-measure", description = "On a measurable platform, do not measure the chosen network") boolean noMeasure;
+  @Option(names = "--by", defaultValue = "macs",
+      description = "Size to maximise: macs or params (default ${DEFAULT-VALUE})")
+  String by;
+  @Option(names = "--widths", defaultValue = "1.0:2.0:0.05",
+      description = "w grid from:to:step (default ${DEFAULT-VALUE})")
+  String widths;
+  @Option(names = "--depths", defaultValue = "1.0:3.0:0.1",
+      description = "d grid from:to:step (default ${DEFAULT-VALUE})")
+  String depths;
+  @Option(names = "--resolutions", defaultValue = "1.0:2.0:0.05",
+      description = "r grid from:to:step (default ${DEFAULT-VALUE})")
+  String resolutions;
+  @Option(names = "--depth-list", paramLabel = "N,N,...",
+      description = "An explicit block count per stage, tried with every w and r (repeatable)")
+  List<String> depthLists = new ArrayList<>();
+  @Option(names = "--divisor", defaultValue = "8",
+      description = "Channel counts are multiples of this (default ${DEFAULT-VALUE})")
+  int divisor;
+  @Option(names = "--no-measure",
+      description = "On a measurable platform, do not measure the chosen network")
+  boolean noMeasure;
   @Option(names = "--out", defaultValue = "runs/scale", paramLabel = "DIR") Path out;
   @Option(names = "--json") boolean json;
 

@@ -48,12 +48,18 @@ public final class SearchCommand implements Callable<Integer> {
   @Mixin CommonOptions common;
   @Spec CommandSpec spec;
 
-  @Option(names = "--config", required = true, paramLabel = "FILE", description = "Search config (conf/searches/*.conf)") Path config;
+  @Option(names = "--config", required = true, paramLabel = "FILE",
+      description = "Search config (conf/searches/*.conf)")
+  Path config;
   @Option(names = "--id", description = "Search id (default: the config file's name)") String id;
   @Mixin JournalCommands.JournalOptions journal;
-  @Option(names = "--run-dir", paramLabel = "DIR", defaultValue = "runs/search", description = "Outputs, one folder per search (default ${DEFAULT-VALUE})") Path runDir;
+  @Option(names = "--run-dir", paramLabel = "DIR", defaultValue = "runs/search",
+      description = "Outputs, one folder per search (default ${DEFAULT-VALUE})")
+  Path runDir;
   @Option(names = "--seed", description = "Overrides the config's seed") Long seed;
-  @Option(names = "--checkpoint-every", defaultValue = "100", description = "Steps between checkpoints (default ${DEFAULT-VALUE})") int checkpointEvery;
+  @Option(names = "--checkpoint-every", defaultValue = "100",
+      description = "Steps between checkpoints (default ${DEFAULT-VALUE})")
+  int checkpointEvery;
 
   @Override
   public Integer call() throws Exception {

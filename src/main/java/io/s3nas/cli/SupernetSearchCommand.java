@@ -47,18 +47,30 @@ public final class SupernetSearchCommand implements Callable<Integer> {
   @Mixin DatasetOptions datasets;
   @Option(names = "--hardware", required = true) String hardware;
   @Option(names = "--target-ms", required = true, description = "Search target latency T in ms") double targetMs;
-  @Option(names = "--warmup-epochs", defaultValue = "8", description = "Supergraph warm-up epochs (paper: 8)") double warmupEpochs;
+  @Option(names = "--warmup-epochs", defaultValue = "8",
+      description = "Supergraph warm-up epochs (paper: 8)")
+  double warmupEpochs;
   @Option(names = "--search-epochs", defaultValue = "2", description = "Search epochs (paper: 2)") double searchEpochs;
-  @Option(names = "--train-limit", defaultValue = "0", description = "Use only the first N training images (0 = all)") int trainLimit;
-  @Option(names = "--validation", defaultValue = "0.1", description = "Share of the training set held out (default ${DEFAULT-VALUE})") double validationShare;
+  @Option(names = "--train-limit", defaultValue = "0",
+      description = "Use only the first N training images (0 = all)")
+  int trainLimit;
+  @Option(names = "--validation", defaultValue = "0.1",
+      description = "Share of the training set held out (default ${DEFAULT-VALUE})")
+  double validationShare;
   @Option(names = "--batch", defaultValue = "128") int batch;
   @Option(names = "--threads", defaultValue = "2") int threads;
   @Option(names = "--seed", defaultValue = "1") long seed;
   @Option(names = "--lr", description = "Learning rate (default 0.016 x batch / 256)") Double lr;
-  @Option(names = "--threshold-lr-scale", defaultValue = "1", description = "Thresholds' learning rate relative to the weights' (paper: 1)") double thresholdLr;
+  @Option(names = "--threshold-lr-scale", defaultValue = "1",
+      description = "Thresholds' learning rate relative to the weights' (paper: 1)")
+  double thresholdLr;
   @Option(names = "--out", defaultValue = "runs/supernet-search", paramLabel = "DIR") Path out;
-  @Option(names = "--checkpoint-every", defaultValue = "100", description = "Steps between checkpoints (default ${DEFAULT-VALUE}); they go to <out>/checkpoints") int checkpointEvery;
-  @Option(names = "--resume", description = "Continue from the latest checkpoint in <out>/checkpoints (same settings required)") boolean resume;
+  @Option(names = "--checkpoint-every", defaultValue = "100",
+      description = "Steps between checkpoints (default ${DEFAULT-VALUE}); they go to <out>/checkpoints")
+  int checkpointEvery;
+  @Option(names = "--resume",
+      description = "Continue from the latest checkpoint in <out>/checkpoints (same settings required)")
+  boolean resume;
   @Option(names = "--json") boolean json;
 
   @Override

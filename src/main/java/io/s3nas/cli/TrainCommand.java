@@ -38,25 +38,44 @@ public final class TrainCommand implements Callable<Integer> {
   @Mixin DatasetOptions datasets;
   @Spec CommandSpec spec;
 
-  @Option(names = "--arch", required = true, paramLabel = "FILE", description = "Architecture model JSON (e.g. derived_model.json)") String arch;
-  @Option(names = "--epochs", defaultValue = "20", description = "Training epochs (default ${DEFAULT-VALUE}; the paper's 350-epoch schedule is compressed to them)") double epochs;
-  @Option(names = "--train-limit", defaultValue = "0", description = "Use only the first N training images (0 = all)") int trainLimit;
-  @Option(names = "--test-limit", defaultValue = "0", description = "Evaluate only the first N test images (0 = all)") int testLimit;
+  @Option(names = "--arch", required = true, paramLabel = "FILE",
+      description = "Architecture model JSON (e.g. derived_model.json)")
+  String arch;
+  @Option(names = "--epochs", defaultValue = "20",
+      description = "Training epochs (default ${DEFAULT-VALUE}; the paper's 350-epoch schedule is compressed to them)")
+  double epochs;
+  @Option(names = "--train-limit", defaultValue = "0",
+      description = "Use only the first N training images (0 = all)")
+  int trainLimit;
+  @Option(names = "--test-limit", defaultValue = "0",
+      description = "Evaluate only the first N test images (0 = all)")
+  int testLimit;
   @Option(names = "--batch", defaultValue = "128") int batch;
   @Option(names = "--threads", defaultValue = "2") int threads;
   @Option(names = "--seed", defaultValue = "1") long seed;
   @Option(names = "--lr", description = "Peak learning rate (default 0.016 x batch / 256)") Double lr;
+  @Option(names = "--dropout", defaultValue = "0.2",
+      description = "Dropout before the classifier (default ${DEFAULT-VALUE}, the paper's)")
+  double dropout;
+  @Option(names = "--drop-connect", defaultValue = "0.2",
+      description = "Drop-connect of the last block, ramped over the blocks (default ${DEFAULT-VALUE}, the paper's)")
+  double dropConnect;
   @Option(names = "--out", defaultValue = "runs/train/model.s3model", paramLabel = "FILE") Path out;
-  @Option(names = "--checkpoint-every", defaultValue = "200", description = "Steps between checkpoints (default ${DEFAULT-VALUE}); they go beside --out in checkpoints/") int checkpointEvery;
-  @Option(names = "--resume", description = "Continue from the latest checkpoint (same settings required)") boolean resume;
+  @Option(names = "--checkpoint-every", defaultValue = "200",
+      description = "Steps between checkpoints (default ${DEFAULT-VALUE}); they go beside --out in checkpoints/")
+  int checkpointEvery;
+  @Option(names = "--resume",
+      description = "Continue from the latest checkpoint (same settings required)")
+  boolean resume;
   @Option(names = "--json") boolean json;
 
   @Override
   public Integer call() throws IOException {
     if (!(epochs > 0) || batch < 1 || threads < 1 || trainLimit < 0 || testLimit < 0 || (lr != null && !(lr > 0))
-        || checkpointEvery < 1) {
+        || checkpointEvery < 1 || !(dropout >= 0 && dropout < 1) || !(dropConnect >= 0 && dropConnect < 1)) {
       throw new InvalidInputException("options", null, "expected --epochs > 0, --batch >= 1, --threads >= 1, "
-          + "--train-limit >= 0, --test-limit >= 0, --checkpoint-every >= 1 and --lr > 0");
+          + "--train-limit >= 0, --test-limit >= 0, --checkpoint-every >= 1, --lr > 0 and --dropout, "
+          + "--drop-connect in [0, 1)");
     }
     ModelSpec model = common.model(arch, "--arch");
     Architecture architecture = Architecture.of(model, arch);
@@ -68,7 +87,8 @@ public final class TrainCommand implements Callable<Integer> {
           + " images, fewer than one batch of " + batch);
     }
     TrainingSettings defaults = TrainingSettings.defaults(epochs, batch, threads, seed);
-    TrainingSettings settings = lr == null ? defaults : defaults.withLearningRate(lr);
+    TrainingSettings settings = (lr == null ? defaults : defaults.withLearningRate(lr))
+        .withRegularization(dropout, dropConnect);
     Normalization norm = train.statistics();
     Augmentation aug = Datasets.augmentation(datasets.dataset);
     ObjectNode identity = new ObjectMapper().createObjectNode();

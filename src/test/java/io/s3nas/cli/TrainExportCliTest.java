@@ -55,6 +55,9 @@ class TrainExportCliTest {
     CliTest.Result epochs = CliTest.run("train", "--arch", arch.toString(), "--data", data.toString(), "--epochs", "0");
     assertEquals(2, epochs.code());
     assertTrue(epochs.err().contains("--epochs"), epochs.err());
+    CliTest.Result dropout = CliTest.run("train", "--arch", arch.toString(), "--data", data.toString(), "--dropout", "1");
+    assertEquals(2, dropout.code());
+    assertTrue(dropout.err().contains("--dropout"), dropout.err());
     CliTest.Result notModel = CliTest.run("export", "--model", arch.toString());
     assertEquals(2, notModel.code());
     assertTrue(notModel.err().contains("arch.json"), notModel.err());
