@@ -249,7 +249,7 @@ public final class EnginePipeline implements Pipeline {
       }
       ScalingSearch.Result r = ScalingSearch.run(derived, sweep,
           model instanceof MeasurableLatencyModel ? model : null, s.budgetMs(), ScalingSearch.Size.MACS,
-          ScalingSearch.Grid.standard());
+          ScalingSearch.Grid.standard().withDepthLists(ScalingSearch.Grid.stageIncrements(derived, 1)));
       ModelJson.write(r.architecture().spec(), out(id).resolve("scaled_model.json"));
       CandidatePlot.write(out(id).resolve("scaling-candidates.png"), r);
       var c = r.chosen().scaling();

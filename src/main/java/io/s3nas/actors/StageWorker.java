@@ -1,6 +1,7 @@
 package io.s3nas.actors;
 
 import io.s3nas.common.InvalidInputException;
+import io.s3nas.common.OutOfMemoryAdvice;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -85,6 +86,12 @@ public final class StageWorker {
             }
             if (e instanceof InvalidInputException || e instanceof IllegalArgumentException) {
               supervisor.tell(new SearchSupervisor.WorkFailed(stage, e.getMessage(), true, ctx.getSystem().ignoreRef()));
+              return Behaviors.stopped();
+            }
+            if (e instanceof OutOfMemoryError oom) {
+              // the same job under the same limits runs out again: restarting would only hide the reason
+              String advice = OutOfMemoryAdvice.message(oom, Runtime.getRuntime().maxMemory());
+              supervisor.tell(new SearchSupervisor.WorkFailed(stage, advice, true, ctx.getSystem().ignoreRef()));
               return Behaviors.stopped();
             }
             ctx.getLog().warn("{} failed, restarting from its last checkpoint: {}", stage, e.toString());

@@ -7,8 +7,6 @@ import io.s3nas.space.Architecture;
 import io.s3nas.space.ModelJson;
 import io.s3nas.space.SearchSpace;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Random;
 
 /**
@@ -31,17 +29,9 @@ public final class ScalingBench {
     }
     Architecture base = space.architecture(choice);
     LatencyModel model = HardwareRegistry.load(Path.of("conf/hardware")).model(hardware);
-    int stages = base.spec().stages().size();
-    List<List<Integer>> lists = new ArrayList<>();
-    for (int extra = 1; extra <= 2; extra++) {
-      List<Integer> l = new ArrayList<>();
-      for (int s = 0; s < stages; s++) {
-        l.add(base.spec().stages().get(s).blocks().size() + extra);
-      }
-      lists.add(l);
-    }
-    ScalingSearch.Grid std = ScalingSearch.Grid.standard();
-    ScalingSearch.Grid grid = new ScalingSearch.Grid(std.widths(), std.depths(), std.resolutions(), lists, 8);
+    // what `s3nas scale` sweeps by default: the (w, d, r) grid and the lists adding a block to any stages
+    ScalingSearch.Grid grid = ScalingSearch.Grid.standard()
+        .withDepthLists(ScalingSearch.Grid.stageIncrements(base, 1));
     double baseMs = new io.s3nas.latency.FixedLatency(model).totalMs(base);
     ScalingSearch.run(base, model, baseMs * budgetFactor, ScalingSearch.Size.MACS, grid); // JIT and predictor warm-up
     ScalingSearch.Result res = ScalingSearch.run(base, model, baseMs * budgetFactor, ScalingSearch.Size.MACS, grid);

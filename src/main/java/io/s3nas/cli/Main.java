@@ -1,6 +1,7 @@
 package io.s3nas.cli;
 
 import io.s3nas.common.InvalidInputException;
+import io.s3nas.common.OutOfMemoryAdvice;
 import java.io.PrintWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,7 +14,13 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    PrintWriter err = new PrintWriter(System.err, true);
+    try {
+      System.exit(run(args, new PrintWriter(System.out, true), err));
+    } catch (OutOfMemoryError oom) {
+      err.println("error: " + OutOfMemoryAdvice.message(oom, Runtime.getRuntime().maxMemory()));
+      System.exit(1);
+    }
   }
 
   /** Runs the CLI with the given streams; returns the exit code (tests call this directly). */

@@ -52,6 +52,10 @@ public final class ScaleCommand implements Callable<Integer> {
   @Option(names = "--depth-list", paramLabel = "N,N,...",
       description = "An explicit block count per stage, tried with every w and r (repeatable)")
   List<String> depthLists = new ArrayList<>();
+  @Option(names = "--stage-extra", defaultValue = "1", paramLabel = "K",
+      description = "Also try every depth list adding 0..K blocks to each stage, with every w and r (0: none; "
+          + "default ${DEFAULT-VALUE})")
+  int stageExtra;
   @Option(names = "--divisor", defaultValue = "8",
       description = "Channel counts are multiples of this (default ${DEFAULT-VALUE})")
   int divisor;
@@ -71,11 +75,15 @@ public final class ScaleCommand implements Callable<Integer> {
     if (!(budgetMs > 0) || divisor < 1) {
       throw new InvalidInputException("options", null, "--budget-ms > 0 and --divisor >= 1");
     }
+    if (stageExtra < 0 || stageExtra > 3) {
+      throw new InvalidInputException("--stage-extra", null, "0 to 3 extra blocks per stage, got " + stageExtra);
+    }
     Architecture base = Architecture.of(common.model(arch, "--arch"), arch);
     List<List<Integer>> lists = new ArrayList<>();
     for (String d : depthLists) {
       lists.add(depthList(d, base.spec().stages().size()));
     }
+    lists.addAll(ScalingSearch.Grid.stageIncrements(base, stageExtra));
     ScalingSearch.Grid grid = new ScalingSearch.Grid(range("--widths", widths), range("--depths", depths),
         range("--resolutions", resolutions), lists, divisor);
     LatencyModel model = common.hardware().model(hardware);

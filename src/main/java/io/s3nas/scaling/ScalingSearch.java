@@ -37,6 +37,40 @@ public final class ScalingSearch {
       return new Grid(steps(1.0, 2.0, 0.05), steps(1.0, 3.0, 0.1), steps(1.0, 2.0, 0.05), List.of(), 8);
     }
 
+    /** This grid with {@code more} depth lists besides its own. */
+    public Grid withDepthLists(List<List<Integer>> more) {
+      List<List<Integer>> all = new ArrayList<>(depthLists);
+      all.addAll(more);
+      return new Grid(widths, depths, resolutions, all, filtersDivisor);
+    }
+
+    /**
+     * Every depth list that adds 0 to {@code maxExtra} blocks to each stage of {@code base}, the
+     * unchanged one excluded. A uniform d adds blocks to every stage at once (for stages of at most
+     * four blocks, d = 1.1 adds none and d = 1.2 one to each), which leaves latency gaps a single
+     * stage's extra block fills; (maxExtra + 1)^stages − 1 lists.
+     */
+    public static List<List<Integer>> stageIncrements(Architecture base, int maxExtra) {
+      List<Integer> counts = base.spec().stages().stream().map(st -> st.spanned().size()).toList();
+      List<List<Integer>> out = new ArrayList<>();
+      int[] extra = new int[counts.size()];
+      while (true) {
+        int i = 0;
+        while (i < extra.length && extra[i] == maxExtra) {
+          extra[i++] = 0;
+        }
+        if (i == extra.length) {
+          return out;
+        }
+        extra[i]++;
+        List<Integer> l = new ArrayList<>();
+        for (int s = 0; s < extra.length; s++) {
+          l.add(counts.get(s) + extra[s]);
+        }
+        out.add(l);
+      }
+    }
+
     public static List<Double> steps(double from, double to, double step) {
       List<Double> out = new ArrayList<>();
       for (int i = 0; from + i * step <= to + 1e-9; i++) {

@@ -121,6 +121,21 @@ class OrchestrationTest {
   }
 
   @Test
+  void runningOutOfMemoryFailsTheSearchAtOnceNamingTheLimit() {
+    AtomicInteger tries = new AtomicInteger();
+    Pipeline p = (id, state, self, noReply) -> state.stage() == Stage.FINAL_TRAINING
+        ? cancelled -> {
+          tries.incrementAndGet();
+          throw new OutOfMemoryError("Java heap space");
+        }
+        : quick(state, self);
+    SearchSupervisor.Status st = awaitEnd(submit("o5", p));
+    assertEquals("failed", st.state());
+    assertTrue(st.detail().contains("FINAL_TRAINING") && st.detail().contains("S3NAS_HEAP"), st.detail());
+    assertEquals(1, tries.get(), "no restart into the same limit");
+  }
+
+  @Test
   void aWorkerThatKeepsFailingFailsTheSearch() {
     Pipeline p = (id, state, self, noReply) -> state.stage() == Stage.LATENCY_TABLE
         ? cancelled -> { throw new IllegalStateException("always"); }

@@ -35,10 +35,11 @@ class ScaleCliTest {
         "--depth-list", "3,3,4", "--out", out.toString(), "--json");
     assertEquals(0, r.code(), r.err());
     JsonNode j = new ObjectMapper().readTree(r.out());
-    assertEquals(6 * 4 * 3 + 6 * 4, j.get("candidates").asInt());
+    // the grid, the given depth list and the 2^3 - 1 lists adding a block to some stages, each with every w and r
+    assertEquals(6 * 4 * 3 + 6 * 4 * (1 + 7), j.get("candidates").asInt());
     assertTrue(j.get("estimated_latency_ms").asDouble() <= baseMs * 2);
     assertEquals(baseMs, j.get("base_ms").asDouble(), 1e-9);
-    assertEquals(6 * 4 * 3 + 6 * 4 + 1, Files.readAllLines(out.resolve("candidates.csv")).size());
+    assertEquals(6 * 4 * 3 + 6 * 4 * (1 + 7) + 1, Files.readAllLines(out.resolve("candidates.csv")).size());
     assertTrue(Files.size(out.resolve("candidates.png")) > 1000 && Files.exists(out.resolve("scaled_model.json")));
   }
 
@@ -58,6 +59,10 @@ class ScaleCliTest {
         "--depth-list", "3,3");
     assertEquals(2, dl.code());
     assertTrue(dl.err().contains("one per stage"), dl.err());
+    CliTest.Result extra = CliTest.run("scale", "--arch", arch.toString(), "--hardware", "midap", "--budget-ms", "5",
+        "--stage-extra", "4");
+    assertEquals(2, extra.code());
+    assertTrue(extra.err().contains("--stage-extra"), extra.err());
     assertTrue(!Files.exists(tmp.resolve("a")));
   }
 }

@@ -61,6 +61,59 @@ class ScalingSearchTest {
     assertTrue(byParams.chosen().params() >= r.chosen().params());
   }
 
+  static List<Integer> stageCounts(Architecture a) {
+    return a.spec().stages().stream().map(st -> st.spanned().size()).toList();
+  }
+
+  static List<Integer> plus(List<Integer> counts, int stage, int extra) {
+    List<Integer> l = new java.util.ArrayList<>(counts);
+    l.set(stage, l.get(stage) + extra);
+    return l;
+  }
+
+  @Test
+  void stageIncrementsListEveryCombinationOfExtraBlocks() {
+    Architecture base = base(2);
+    List<Integer> n = stageCounts(base);
+    List<List<Integer>> one = ScalingSearch.Grid.stageIncrements(base, 1);
+    assertEquals(31, one.size());
+    assertEquals(31, one.stream().distinct().count());
+    assertTrue(one.contains(plus(n, 4, 1)), one.toString());
+    assertTrue(one.contains(n.stream().map(c -> c + 1).toList()), one.toString());
+    assertTrue(!one.contains(n), "the unchanged network is the grid's d = 1");
+    assertEquals(3 * 3 * 3 * 3 * 3 - 1, ScalingSearch.Grid.stageIncrements(base, 2).size());
+    assertEquals(0, ScalingSearch.Grid.stageIncrements(base, 0).size());
+  }
+
+  @Test
+  void oneStagesExtraBlockFillsTheBudgetAUniformDepthStepOvershoots() {
+    Architecture base = base(3);
+    List<Integer> n = stageCounts(base);
+    FixedLatency f = new FixedLatency(MIDAP);
+    // room for the cheapest single extra block only
+    double budget = Double.MAX_VALUE;
+    for (int st = 0; st < n.size(); st++) {
+      budget = Math.min(budget, f.totalMs(CompoundScaler.scale(base, new Scaling(1, 1, plus(n, st, 1), 1, 8, 4))));
+    }
+    budget += 1e-9;
+    ScalingSearch.Grid uniform = new ScalingSearch.Grid(List.of(1.0), ScalingSearch.Grid.steps(1, 1.5, 0.1),
+        List.of(1.0), List.of(), 8);
+    ScalingSearch.Result plain = ScalingSearch.run(base, MIDAP, budget, ScalingSearch.Size.MACS, uniform);
+    ScalingSearch.Result lists = ScalingSearch.run(base, MIDAP, budget, ScalingSearch.Size.MACS,
+        uniform.withDepthLists(ScalingSearch.Grid.stageIncrements(base, 1)));
+    for (double d : uniform.depths()) {
+      int added = 0;
+      for (int c : n) {
+        added += new Scaling(1, d, null, 1, 8, 4).stageDepth(0, c) - c;
+      }
+      assertTrue(added == 0 || added >= 2, "premise: d = " + d + " adds " + added + " blocks to " + n);
+    }
+    assertEquals(base.blocks().size(), plain.chosen().blocks(), "no uniform d fits: " + plain.chosen());
+    assertEquals(base.blocks().size() + 1, lists.chosen().blocks(), "a per-stage list adds the one that fits");
+    assertTrue(lists.chosen().macs() > plain.chosen().macs());
+    assertTrue(lists.chosen().latencyMs() <= budget);
+  }
+
   @Test
   void aChoiceTheCheckFindsOverBudgetIsReplacedUsingTheObservedError() {
     Architecture base = base(1);
