@@ -1,8 +1,10 @@
 package io.s3nas.actors;
 
+import java.time.Duration;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
@@ -57,6 +59,31 @@ public final class SearchControl
   @Override
   public EventHandler<Count, Requested> eventHandler() {
     return newEventHandlerBuilder().forAnyState().onAnyEvent((s, e) -> new Count(s.n() + 1));
+  }
+
+  private record Written(ActorRef<StatusReply<Done>> replyTo, StatusReply<Done> reply) {}
+
+  /**
+   * Takes one request, has the entity write it, replies and stops with the entity: a long-running
+   * process (the HTTP server) keeps no writer of a search's control events alive between requests,
+   * so {@code s3nas cancel} from another process is never a second concurrent writer of the id.
+   */
+  @SuppressWarnings("unchecked")
+  public static Behavior<Request> oneShot(String searchId) {
+    Class<StatusReply<Done>> replyClass = (Class<StatusReply<Done>>) (Class<?>) StatusReply.class;
+    return Behaviors.<Object>setup(ctx -> {
+      ActorRef<Request> entity = ctx.spawnAnonymous(create(searchId));
+      return Behaviors.receiveMessage(m -> {
+        if (m instanceof Request r) {
+          ctx.ask(replyClass, entity, Duration.ofSeconds(30), ref -> new Request(r.kind(), r.reason(), ref),
+              (reply, err) -> new Written(r.replyTo(), reply != null ? reply : StatusReply.error(err)));
+          return Behaviors.same();
+        }
+        Written w = (Written) m;
+        w.replyTo().tell(w.reply());
+        return Behaviors.stopped();
+      });
+    }).narrow();
   }
 
   /** The supervisor command a request becomes. */

@@ -4,10 +4,12 @@ import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
 
 /**
  * Reads searches straight from the journal through Persistence Query, so {@code s3nas list},
@@ -66,10 +68,21 @@ public final class SearchJournal {
 
   /** Every event of a search as it is persisted (history first), until the search ends. */
   public CompletionStage<Done> follow(String searchId, Consumer<SearchSupervisor.Event> onEvent) {
+    return eventStream(searchId).runForeach(onEvent::accept, system);
+  }
+
+  /** The events {@link #follow} hands over, as a stream (the HTTP event stream serves it). */
+  public Source<SearchSupervisor.Event, NotUsed> eventStream(String searchId) {
     return journal.eventsByPersistenceId(SearchSupervisor.persistenceId(searchId), 0, Long.MAX_VALUE)
         .map(env -> (SearchSupervisor.Event) env.event())
         .takeWhile(e -> !(e instanceof SearchSupervisor.SearchCompleted || e instanceof SearchSupervisor.SearchFailed
-            || e instanceof SearchSupervisor.SearchCancelled), true)
-        .runForeach(onEvent::accept, system);
+            || e instanceof SearchSupervisor.SearchCancelled), true);
+  }
+
+  /** Every search's status, in id order. */
+  public CompletionStage<List<SearchSupervisor.Status>> statuses() {
+    return ids().thenCompose(ids -> Source.from(ids)
+        .mapAsync(1, id -> state(id).thenApply(st -> SearchSupervisor.status(id, st)))
+        .runWith(Sink.seq(), system));
   }
 }

@@ -6,10 +6,10 @@ import io.s3nas.actors.EmbeddedJournal;
 import io.s3nas.actors.SearchControl;
 import io.s3nas.actors.SearchJournal;
 import io.s3nas.actors.SearchSupervisor;
+import io.s3nas.api.StatusJson;
 import io.s3nas.common.InvalidInputException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -53,19 +53,7 @@ public final class JournalCommands {
   }
 
   static Map<String, Object> describe(SearchSupervisor.Status s) {
-    Map<String, Object> o = new LinkedHashMap<>();
-    o.put("search_id", s.searchId());
-    o.put("state", s.state());
-    o.put("stage", s.stage() == null ? null : s.stage().name().toLowerCase());
-    o.put("paused", s.paused());
-    o.put("step", s.step());
-    o.put("total_steps", s.totalSteps());
-    o.put("last_loss", Double.isNaN(s.lastLoss()) ? null : s.lastLoss());
-    o.put("estimated_ms", Double.isNaN(s.lastExpectedMs()) ? null : s.lastExpectedMs());
-    o.put("checkpoint", s.checkpointRef());
-    o.put("block_strings", s.architecture());
-    o.put("detail", s.detail());
-    return o;
+    return StatusJson.describe(s);
   }
 
   @Command(name = "list", mixinStandardHelpOptions = true, description = "List the searches in the journal with their state.")
@@ -159,9 +147,14 @@ public final class JournalCommands {
   static int request(JournalOptions journal, String id, SearchControl.Kind kind, String reason, CommandSpec spec)
       throws Exception {
     SearchSupervisor.State st = existing(journal, id);
-    if (!(st instanceof SearchSupervisor.Running)) {
+    if (!(st instanceof SearchSupervisor.Running running)) {
       throw new InvalidInputException("ID", null, "a running search; '" + id + "' has "
           + ((SearchSupervisor.Finished) st).outcome());
+    }
+    if (running.paused()) {
+      // a paused search's process has exited: nobody would read the request
+      throw new InvalidInputException("ID", null, "a search some process runs; '" + id + "' is paused (continue it "
+          + "with `s3nas resume " + id + "`)");
     }
     Path d = journal.dir();
     ActorSystem<SearchControl.Request> system = ActorSystem.create(SearchControl.create(id), "s3nas-control",

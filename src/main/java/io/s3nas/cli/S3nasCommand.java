@@ -7,5 +7,6 @@ import picocli.CommandLine.Command;
     description = "Hardware-aware neural architecture search with the S3NAS method.",
     subcommands = {SpaceCommand.class, LatencyCommand.class, SupernetSearchCommand.class, TrainCommand.class, ExportCommand.class, ScaleCommand.class, PostprocessCommand.class, SearchCommand.class,
         JournalCommands.ListCommand.class, JournalCommands.StatusCommand.class, JournalCommands.WatchCommand.class,
-        JournalCommands.CancelCommand.class, JournalCommands.PauseCommand.class, ResumeCommand.class})
+        JournalCommands.CancelCommand.class, JournalCommands.PauseCommand.class, ResumeCommand.class,
+        ServeCommand.class})
 public final class S3nasCommand {}

@@ -120,4 +120,11 @@ class CliTest {
         "--arch", "conf/supernets/mbconv_super_4_4_4_4_4.json");
     assertEquals(2, r.code());
   }
+
+  @Test
+  void serveRefusesAPortOutOfRange() {
+    Result r = run("serve", "--port", "70000", "--data-dir", tmp.resolve("d").toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("--port") && r.err().contains("0 to 65535"), r.err());
+  }
 }

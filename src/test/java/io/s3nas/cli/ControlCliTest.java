@@ -16,8 +16,11 @@ class ControlCliTest {
 
   String stateOf(String state, String id) throws Exception {
     CliTest.Result s = CliTest.run("status", id, "--data-dir", state, "--json");
-    return s.code() == 0 ? new ObjectMapper().readTree(s.out()).get("state").asText() + "/"
-        + new ObjectMapper().readTree(s.out()).get("stage").asText() : "none";
+    if (s.code() != 0) {
+      return "none";
+    }
+    var j = new ObjectMapper().readTree(s.out());
+    return (j.get("paused").asBoolean() ? "paused" : j.get("state").asText()) + "/" + j.get("stage").asText();
   }
 
   void awaitSupernet(String state, String id) throws Exception {
@@ -42,6 +45,11 @@ class ControlCliTest {
     CliTest.Result firstResult = first.get(2, TimeUnit.MINUTES);
     assertEquals(0, firstResult.code(), firstResult.err());
     assertTrue(firstResult.err().contains("paused"), firstResult.err());
+    assertEquals("paused/supernet", stateOf(state, "ctl"));
+    // its process has exited: a request would have no reader
+    CliTest.Result whilePaused = CliTest.run("cancel", "ctl", "--data-dir", state);
+    assertEquals(2, whilePaused.code());
+    assertTrue(whilePaused.err().contains("s3nas resume ctl"), whilePaused.err());
     CompletableFuture<CliTest.Result> second = CompletableFuture.supplyAsync(() -> CliTest.run("resume", "ctl",
         "--data-dir", state, "--run-dir", runs, "--checkpoint-every", "5"));
     Thread.sleep(3000);

@@ -1,0 +1,82 @@
+package io.s3nas.api;
+
+import io.s3nas.actors.SearchSupervisor;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The searches' statuses in Prometheus' text exposition format (version 0.0.4): how many searches
+ * are in each state, and per search its stage, step, loss and estimated latency, so a long
+ * deployment can be graphed and alerted on (a search stuck in a stage, a loss that diverges).
+ */
+public final class Metrics {
+  private Metrics() {}
+
+  public static String render(List<SearchSupervisor.Status> statuses) {
+    StringBuilder sb = new StringBuilder();
+    Map<String, Integer> byState = new TreeMap<>(Map.of("running", 0, "paused", 0, "completed", 0, "failed", 0,
+        "cancelled", 0));
+    for (SearchSupervisor.Status s : statuses) {
+      byState.merge(state(s), 1, Integer::sum);
+    }
+    header(sb, "s3nas_searches", "Searches in the journal, by state.");
+    byState.forEach((k, v) -> sb.append("s3nas_searches{state=\"").append(escape(k)).append("\"} ").append(v)
+        .append('\n'));
+    header(sb, "s3nas_search_info", "One series per search: its state and current stage.");
+    for (SearchSupervisor.Status s : statuses) {
+      sb.append("s3nas_search_info{search_id=\"").append(escape(s.searchId())).append("\",state=\"")
+          .append(escape(state(s))).append("\",stage=\"").append(escape(stage(s))).append("\"} 1\n");
+    }
+    gauge(sb, statuses, "s3nas_search_step", "Last recorded step of the search's current stage.",
+        SearchSupervisor.Status::step);
+    gauge(sb, statuses, "s3nas_search_total_steps", "Steps of the search's current stage.",
+        SearchSupervisor.Status::totalSteps);
+    gauge(sb, statuses, "s3nas_search_loss", "Training loss at the last recorded step.",
+        SearchSupervisor.Status::lastLoss);
+    gauge(sb, statuses, "s3nas_search_estimated_latency_ms",
+        "Supernet's expected latency at the last recorded step (ms).", SearchSupervisor.Status::lastExpectedMs);
+    return sb.toString();
+  }
+
+  /** One series per running search; a value a stage does not record (NaN) is left out. */
+  private static void gauge(StringBuilder sb, List<SearchSupervisor.Status> statuses, String name, String help,
+                            ToDoubleFunction<SearchSupervisor.Status> value) {
+    header(sb, name, help);
+    for (SearchSupervisor.Status s : statuses) {
+      if (!"running".equals(s.state())) {
+        continue;
+      }
+      double v = value.applyAsDouble(s);
+      if (Double.isNaN(v)) {
+        continue;
+      }
+      sb.append(name).append("{search_id=\"").append(escape(s.searchId())).append("\",stage=\"")
+          .append(escape(stage(s))).append("\"} ").append(number(v)).append('\n');
+    }
+  }
+
+  private static String number(double v) {
+    return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.valueOf(v);
+  }
+
+  private static void header(StringBuilder sb, String name, String help) {
+    sb.append("# HELP ").append(name).append(' ').append(help).append('\n');
+    sb.append("# TYPE ").append(name).append(" gauge\n");
+  }
+
+  private static String state(SearchSupervisor.Status s) {
+    return s.paused() && "running".equals(s.state()) ? "paused" : s.state();
+  }
+
+  private static String stage(SearchSupervisor.Status s) {
+    return s.stage() == null ? "" : s.stage().name().toLowerCase(Locale.ROOT);
+  }
+
+  /** Label values escape backslash, double quote and line feed (the exposition format's rule). */
+  static String escape(String v) {
+    return v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+  }
+}

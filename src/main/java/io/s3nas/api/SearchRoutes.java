@@ -1,0 +1,150 @@
+package io.s3nas.api;
+
+import static org.apache.pekko.http.javadsl.server.Directives.complete;
+import static org.apache.pekko.http.javadsl.server.Directives.completeOK;
+import static org.apache.pekko.http.javadsl.server.Directives.concat;
+import static org.apache.pekko.http.javadsl.server.Directives.get;
+import static org.apache.pekko.http.javadsl.server.Directives.getFromResource;
+import static org.apache.pekko.http.javadsl.server.Directives.onSuccess;
+import static org.apache.pekko.http.javadsl.server.Directives.parameterOptional;
+import static org.apache.pekko.http.javadsl.server.Directives.path;
+import static org.apache.pekko.http.javadsl.server.Directives.pathEnd;
+import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
+import static org.apache.pekko.http.javadsl.server.Directives.pathSingleSlash;
+import static org.apache.pekko.http.javadsl.server.Directives.post;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.s3nas.actors.SearchControl;
+import io.s3nas.actors.SearchJournal;
+import io.s3nas.actors.SearchSupervisor;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * The HTTP API over one journal:
+ * <pre>
+ * GET  /                                  the dashboard
+ * GET  /api/searches                      every search's status
+ * GET  /api/searches/ID                   one search's status (404: not in the journal)
+ * GET  /api/searches/ID/events            its events as server-sent events, history first, then live
+ * POST /api/searches/ID/cancel|pause[?reason=...]   a control request (202; 409: not running or paused)
+ * GET  /metrics                           Prometheus text format
+ * </pre>
+ * Errors are JSON objects {@code {"error": "..."}} saying what was expected.
+ */
+public final class SearchRoutes {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  /** Proxies close a quiet connection; a comment line every 15 s keeps a long stage's stream open. */
+  static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
+
+  private final ActorSystem<?> system;
+  private final SearchJournal journal;
+  private final String where;
+
+  /** @param where the journal's location, for messages */
+  public SearchRoutes(ActorSystem<?> system, SearchJournal journal, String where) {
+    this.system = system;
+    this.journal = journal;
+    this.where = where;
+  }
+
+  public Route route() {
+    return concat(
+        pathSingleSlash(() -> get(() -> getFromResource("io/s3nas/api/dashboard.html", ContentTypes.TEXT_HTML_UTF8))),
+        path("metrics", () -> get(() -> onSuccess(journal.statuses(),
+            st -> complete(HttpResponse.create().withEntity(ContentTypes.TEXT_PLAIN_UTF8, Metrics.render(st)))))),
+        pathPrefix("api", () -> pathPrefix("searches", () -> concat(
+            pathEnd(() -> get(() -> onSuccess(journal.statuses(), st -> json(StatusCodes.OK,
+                Map.of("searches", st.stream().map(StatusJson::describe).toList()))))),
+            pathPrefix(PathMatchers.segment(), id -> concat(
+                pathEnd(() -> get(() -> withSearch(id, st -> json(StatusCodes.OK, StatusJson.describe(st))))),
+                path("events", () -> get(() -> withSearch(id, st -> events(id)))),
+                path(PathMatchers.segment(), action -> post(() -> parameterOptional("reason",
+                    reason -> control(id, action, reason.orElse("requested over HTTP")))))))))),
+        // anything else: one JSON answer instead of the default plain-text rejection
+        json(StatusCodes.NOT_FOUND, Map.of("error", "no such resource; GET / for the dashboard, "
+            + "/api/searches, /api/searches/ID, /api/searches/ID/events or /metrics")));
+  }
+
+  private Route withSearch(String id, java.util.function.Function<SearchSupervisor.Status, Route> inner) {
+    return onSuccess(journal.state(id), state -> state instanceof SearchSupervisor.Empty
+        ? json(StatusCodes.NOT_FOUND, Map.of("error", "no search '" + id + "' in the journal under " + where))
+        : inner.apply(SearchSupervisor.status(id, state)));
+  }
+
+  private Route events(String id) {
+    return completeOK(journal.eventStream(id)
+            .map(e -> ServerSentEvent.create(write(e), e.getClass().getSimpleName()))
+            .keepAlive(KEEP_ALIVE, ServerSentEvent::heartbeat),
+        EventStreamMarshalling.toEventStream());
+  }
+
+  private Route control(String id, String action, String reason) {
+    SearchControl.Kind kind = switch (action) {
+      case "cancel" -> SearchControl.Kind.CANCEL;
+      case "pause" -> SearchControl.Kind.PAUSE;
+      default -> null;
+    };
+    if (kind == null) {
+      // resuming needs a process to run the search in: s3nas resume, not a request to a process
+      return json(StatusCodes.BAD_REQUEST, Map.of("error", "action: cancel or pause, got '" + action + "'"
+          + ("resume".equals(action) ? "; a paused search continues with `s3nas resume ID` where it should run" : "")));
+    }
+    return withSearch(id, st -> {
+      if (!"running".equals(st.state())) {
+        return json(StatusCodes.CONFLICT, Map.of("error", "a running search; '" + id + "' has " + st.state()));
+      }
+      if (st.paused()) {
+        return json(StatusCodes.CONFLICT, Map.of("error", "a search some process runs; '" + id + "' is paused "
+            + "(continue it with `s3nas resume " + id + "`)"));
+      }
+      ActorRef<SearchControl.Request> once = system.systemActorOf(SearchControl.oneShot(id),
+          "http-control-" + UUID.randomUUID(), Props.empty());
+      CompletionStage<StatusReply<Done>> written = AskPattern.ask(once,
+          ref -> new SearchControl.Request(kind, reason, ref), Duration.ofSeconds(30), system.scheduler());
+      return onSuccess(written, reply -> {
+        if (reply.isError()) {
+          return json(StatusCodes.INTERNAL_SERVER_ERROR, Map.of("error", reply.getError().getMessage()));
+        }
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("search_id", id);
+        o.put("requested", kind.name().toLowerCase(Locale.ROOT));
+        o.put("note", "the process running the search acts on it within a second");
+        return json(StatusCodes.ACCEPTED, o);
+      });
+    });
+  }
+
+  static Route json(StatusCode code, Object body) {
+    return complete(HttpResponse.create().withStatus(code)
+        .withEntity(ContentTypes.APPLICATION_JSON, write(body).getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private static String write(Object o) {
+    try {
+      return MAPPER.writeValueAsString(o);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write " + o.getClass().getSimpleName() + " as JSON", e);
+    }
+  }
+}

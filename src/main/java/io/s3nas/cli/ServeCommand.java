@@ -1,0 +1,62 @@
+package io.s3nas.cli;
+
+import com.typesafe.config.ConfigFactory;
+import io.s3nas.actors.EmbeddedJournal;
+import io.s3nas.api.SearchServer;
+import io.s3nas.common.InvalidInputException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code s3nas serve}: the dashboard, the HTTP API, the searches' event streams and Prometheus
+ * metrics for one journal, until stopped (Ctrl-C). Searches running in other processes on the same
+ * data directory show up live: the server reads the journal and writes control requests.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = "Serve the dashboard, HTTP API, event streams and metrics of a journal's searches.")
+public final class ServeCommand implements Callable<Integer> {
+  @Mixin CommonOptions common;
+  @Mixin JournalCommands.JournalOptions journal;
+  @Spec CommandSpec spec;
+  @Option(names = "--host", defaultValue = "127.0.0.1",
+      description = "Address to listen on (default ${DEFAULT-VALUE}; 0.0.0.0 for every interface)")
+  String host;
+  @Option(names = "--port", defaultValue = "8080", description = "Port (default ${DEFAULT-VALUE}; 0: any free one)")
+  int port;
+
+  @Override
+  public Integer call() throws Exception {
+    if (port < 0 || port > 65535) {
+      throw new InvalidInputException("--port", null, "a port from 0 to 65535, got " + port);
+    }
+    Path dir = journal.dir();
+    EmbeddedJournal.createSchema(dir);
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "s3nas-http",
+        EmbeddedJournal.config(dir).withFallback(ConfigFactory.load()));
+    ServerBinding binding;
+    try {
+      binding = SearchServer.start(system, host, port, dir.toString()).toCompletableFuture().get();
+    } catch (ExecutionException e) {
+      system.terminate();
+      throw new InvalidInputException("--host/--port", null, "an address this machine can listen on; "
+          + host + ":" + port + " failed: " + e.getCause().getMessage());
+    }
+    InetSocketAddress at = binding.localAddress();
+    spec.commandLine().getOut().println("serving http://" + at.getHostString() + ":" + at.getPort()
+        + "/ for the searches under " + dir + " (Ctrl-C stops)");
+    spec.commandLine().getOut().flush();
+    Runtime.getRuntime().addShutdownHook(new Thread(system::terminate, "s3nas-http-stop"));
+    system.getWhenTerminated().toCompletableFuture().get();
+    return 0;
+  }
+}

@@ -1,0 +1,198 @@
+package io.s3nas.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.ConfigFactory;
+import io.s3nas.actors.EmbeddedJournal;
+import io.s3nas.actors.SearchJournal;
+import io.s3nas.actors.SearchSpec;
+import io.s3nas.actors.SearchSupervisor;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.pattern.StatusReply;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The HTTP API over a real H2 journal, through a real HTTP client. */
+class SearchApiTest {
+  static final SearchSpec SPEC = new SearchSpec("fashion_mixconv_2_3_4_3_4", "fashion-mnist", null, "cpu-nd4j", 9.0,
+      6.5, 0.5, 3, 8, 64, 8000, 1);
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+  ActorTestKit kit;
+  String base;
+  final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+  @BeforeEach
+  void start() throws Exception {
+    EmbeddedJournal.createSchema(dir);
+    kit = ActorTestKit.create("api", EmbeddedJournal.config(dir).withFallback(ConfigFactory.load()));
+    ServerBinding b = SearchServer.start(kit.system(), "127.0.0.1", 0, dir.toString()).toCompletableFuture()
+        .get(20, TimeUnit.SECONDS);
+    base = "http://127.0.0.1:" + b.localAddress().getPort();
+  }
+
+  @AfterEach
+  void stop() {
+    kit.shutdownTestKit();
+  }
+
+  ActorRef<SearchSupervisor.Command> runningSearch(String id) {
+    ActorRef<SearchSupervisor.Command> s = kit.spawn(SearchSupervisor.create(id));
+    TestProbe<StatusReply<Done>> ack = kit.createTestProbe();
+    s.tell(new SearchSupervisor.Submit(SPEC, ack.getRef()));
+    assertTrue(ack.receiveMessage(Duration.ofSeconds(20)).isSuccess());
+    s.tell(new SearchSupervisor.LatencyReady("table", 4, 12, ack.getRef()));
+    ack.receiveMessage(Duration.ofSeconds(10));
+    s.tell(new SearchSupervisor.SupernetProgressed(50, 392, "search", 2.5, 8.25, "ckpt-50", ack.getRef()));
+    assertTrue(ack.receiveMessage(Duration.ofSeconds(10)).isSuccess());
+    return s;
+  }
+
+  HttpResponse<String> get(String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  HttpResponse<String> post(String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.noBody())
+        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void statusesMetricsAndTheDashboardComeFromTheJournal() throws Exception {
+    runningSearch("api-1");
+    HttpResponse<String> list = get("/api/searches");
+    assertEquals(200, list.statusCode());
+    JsonNode s = JSON.readTree(list.body()).get("searches").get(0);
+    assertEquals("api-1", s.get("search_id").asText());
+    assertEquals("supernet", s.get("stage").asText());
+    assertEquals(50, s.get("step").asInt());
+
+    JsonNode one = JSON.readTree(get("/api/searches/api-1").body());
+    assertEquals(8.25, one.get("estimated_ms").asDouble(), 1e-9);
+    HttpResponse<String> missing = get("/api/searches/nope");
+    assertEquals(404, missing.statusCode());
+    assertTrue(JSON.readTree(missing.body()).get("error").asText().contains("'nope'"), missing.body());
+    assertEquals(404, get("/nothing/here").statusCode());
+
+    HttpResponse<String> metrics = get("/metrics");
+    assertEquals(200, metrics.statusCode());
+    assertTrue(metrics.body().contains("s3nas_searches{state=\"running\"} 1\n"), metrics.body());
+    assertTrue(metrics.body().contains("s3nas_search_step{search_id=\"api-1\",stage=\"supernet\"} 50\n"),
+        metrics.body());
+    assertTrue(metrics.body().contains("s3nas_search_estimated_latency_ms{search_id=\"api-1\",stage=\"supernet\"} 8.25"),
+        metrics.body());
+
+    HttpResponse<String> page = get("/");
+    assertEquals(200, page.statusCode());
+    assertTrue(page.headers().firstValue("content-type").orElse("").startsWith("text/html"));
+    assertTrue(page.body().contains("EventSource"));
+  }
+
+  @Test
+  void theEventStreamReplaysHistoryThenFollowsLiveUntilTheSearchEnds() throws Exception {
+    ActorRef<SearchSupervisor.Command> s = runningSearch("api-2");
+    HttpResponse<Stream<String>> r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/searches/api-2/events"))
+        .build(), HttpResponse.BodyHandlers.ofLines());
+    assertEquals(200, r.statusCode());
+    assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));
+    Iterator<String> lines = r.body().iterator();
+    assertEquals("SearchSubmitted", nextEvent(lines).type());
+    assertEquals("LatencyTableReady", nextEvent(lines).type());
+    Sse progress = nextEvent(lines);
+    assertEquals("SupernetProgress", progress.type());
+    assertEquals(50, JSON.readTree(progress.data()).get("step").asInt());
+
+    TestProbe<StatusReply<Done>> ack = kit.createTestProbe();
+    s.tell(new SearchSupervisor.SupernetProgressed(60, 392, "search", 2.4, 8.0, "ckpt-60", ack.getRef()));
+    Sse live = nextEvent(lines);
+    assertEquals("SupernetProgress", live.type());
+    assertEquals(60, JSON.readTree(live.data()).get("step").asInt());
+    s.tell(new SearchSupervisor.Cancel("enough", ack.getRef()));
+    Sse end = nextEvent(lines);
+    assertEquals("SearchCancelled", end.type());
+    assertTrue(end.data().contains("enough"), end.data());
+    while (lines.hasNext()) { // the stream ends with the search
+      assertTrue(!lines.next().startsWith("event:"), "nothing after the end");
+    }
+  }
+
+  record Sse(String type, String data) {}
+
+  /** The next event: field lines ("name:value", one optional space after the colon) up to a blank line. */
+  static Sse nextEvent(Iterator<String> lines) {
+    String type = null;
+    StringBuilder data = new StringBuilder();
+    while (lines.hasNext()) {
+      String l = lines.next();
+      if (l.isEmpty()) {
+        if (type != null) {
+          return new Sse(type, data.toString());
+        }
+        data.setLength(0); // a heartbeat or a comment
+        continue;
+      }
+      int colon = l.indexOf(':');
+      String name = colon < 0 ? l : l.substring(0, colon);
+      String value = colon < 0 ? "" : l.substring(colon + 1);
+      value = value.startsWith(" ") ? value.substring(1) : value;
+      if (name.equals("event")) {
+        type = value;
+      } else if (name.equals("data")) {
+        data.append(data.length() > 0 ? "\n" : "").append(value);
+      }
+    }
+    throw new AssertionError("the stream ended");
+  }
+
+  @Test
+  void controlRequestsAreWrittenForTheRunningProcessAndBadOnesAreRefused() throws Exception {
+    ActorRef<SearchSupervisor.Command> s = runningSearch("api-3");
+    HttpResponse<String> bad = post("/api/searches/api-3/explode");
+    assertEquals(400, bad.statusCode());
+    assertTrue(bad.body().contains("cancel or pause"), bad.body());
+    HttpResponse<String> resume = post("/api/searches/api-3/resume");
+    assertEquals(400, resume.statusCode());
+    assertTrue(resume.body().contains("s3nas resume"), resume.body());
+    assertEquals(404, post("/api/searches/nope/pause").statusCode());
+
+    HttpResponse<String> pause = post("/api/searches/api-3/pause");
+    assertEquals(202, pause.statusCode(), pause.body());
+    assertEquals("pause", JSON.readTree(pause.body()).get("requested").asText());
+    assertEquals(202, post("/api/searches/api-3/cancel?reason=from%20the%20dashboard").statusCode());
+    assertEquals(2L, new SearchJournal(kit.system()).controlCount("api-3").toCompletableFuture()
+        .get(20, TimeUnit.SECONDS));
+
+    // no process follows a paused search's requests, and an ended search takes none
+    TestProbe<StatusReply<Done>> ack = kit.createTestProbe();
+    s.tell(new SearchSupervisor.Pause(ack.getRef()));
+    assertTrue(ack.receiveMessage(Duration.ofSeconds(10)).isSuccess());
+    HttpResponse<String> paused = post("/api/searches/api-3/cancel");
+    assertEquals(409, paused.statusCode());
+    assertTrue(paused.body().contains("paused"), paused.body());
+    s.tell(new SearchSupervisor.Cancel("done here", ack.getRef()));
+    assertTrue(ack.receiveMessage(Duration.ofSeconds(10)).isSuccess());
+    HttpResponse<String> late = post("/api/searches/api-3/pause");
+    assertEquals(409, late.statusCode());
+    assertTrue(late.body().contains("cancelled"), late.body());
+  }
+}
