@@ -31,6 +31,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "scale", mixinStandardHelpOptions = true,
     description = "Scale an architecture (width, depth, resolution) to the largest network within a latency budget.")
 public final class ScaleCommand implements Callable<Integer> {
+  /** About 13,000 candidates are priced a second: a larger grid takes minutes. */
+  static final long MAX_CANDIDATES = 1_000_000;
+
   @Mixin CommonOptions common;
   @Spec CommandSpec spec;
 
@@ -86,6 +89,10 @@ public final class ScaleCommand implements Callable<Integer> {
     lists.addAll(ScalingSearch.Grid.stageIncrements(base, stageExtra));
     ScalingSearch.Grid grid = new ScalingSearch.Grid(range("--widths", widths), range("--depths", depths),
         range("--resolutions", resolutions), lists, divisor);
+    if (grid.size() > MAX_CANDIDATES) {
+      throw new InvalidInputException("--stage-extra", null, String.format("a grid of at most %,d candidates; "
+          + "these options give %,d (lower --stage-extra or coarsen --widths/--resolutions)", MAX_CANDIDATES, grid.size()));
+    }
     LatencyModel model = common.hardware().model(hardware);
     // a measured platform sweeps through a view predicting from what it has measured so far
     Supplier<LatencyModel> sweep = model instanceof MeasuredLatencyModel m ? () -> m.predictingView(64) : () -> model;

@@ -37,6 +37,11 @@ public final class ScalingSearch {
       return new Grid(steps(1.0, 2.0, 0.05), steps(1.0, 3.0, 0.1), steps(1.0, 2.0, 0.05), List.of(), 8);
     }
 
+    /** How many candidates the grid holds. */
+    public long size() {
+      return (long) widths.size() * resolutions.size() * (depths.size() + depthLists.size());
+    }
+
     /** This grid with {@code more} depth lists besides its own. */
     public Grid withDepthLists(List<List<Integer>> more) {
       List<List<Integer>> all = new ArrayList<>(depthLists);

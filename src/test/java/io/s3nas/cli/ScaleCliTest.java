@@ -63,6 +63,10 @@ class ScaleCliTest {
         "--stage-extra", "4");
     assertEquals(2, extra.code());
     assertTrue(extra.err().contains("--stage-extra"), extra.err());
+    CliTest.Result huge = CliTest.run("scale", "--arch", arch.toString(), "--hardware", "midap", "--budget-ms", "5",
+        "--widths", "1:3:0.001", "--resolutions", "1:3:0.001");
+    assertEquals(2, huge.code());
+    assertTrue(huge.err().contains("at most 1,000,000 candidates"), huge.err());
     assertTrue(!Files.exists(tmp.resolve("a")));
   }
 }
