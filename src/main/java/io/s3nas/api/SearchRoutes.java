@@ -47,6 +47,7 @@ import org.apache.pekko.pattern.StatusReply;
  * GET  /api/searches                      every search's status
  * GET  /api/searches/ID                   one search's status (404: not in the journal)
  * GET  /api/searches/ID/events            its events as server-sent events, history first, then live
+ * GET  /api/searches/ID/live              its per-step progress as server-sent events (in the process running it)
  * POST /api/searches/ID/cancel|pause[?reason=...]   a control request (202; 409: not running or paused)
  * GET  /metrics                           Prometheus text format
  * </pre>
@@ -60,12 +61,17 @@ public final class SearchRoutes {
   private final ActorSystem<?> system;
   private final SearchJournal journal;
   private final String where;
+  private final boolean live;
 
-  /** @param where the journal's location, for messages */
-  public SearchRoutes(ActorSystem<?> system, SearchJournal journal, String where) {
+  /**
+   * @param where the journal's location, for messages
+   * @param live whether searches run in this process (their per-step progress is then served)
+   */
+  public SearchRoutes(ActorSystem<?> system, SearchJournal journal, String where, boolean live) {
     this.system = system;
     this.journal = journal;
     this.where = where;
+    this.live = live;
   }
 
   public Route route() {
@@ -79,6 +85,7 @@ public final class SearchRoutes {
             pathPrefix(PathMatchers.segment(), id -> concat(
                 pathEnd(() -> get(() -> withSearch(id, st -> json(StatusCodes.OK, StatusJson.describe(st))))),
                 path("events", () -> get(() -> withSearch(id, st -> events(id)))),
+                path("live", () -> get(() -> withSearch(id, st -> live(id)))),
                 path(PathMatchers.segment(), action -> post(() -> parameterOptional("reason",
                     reason -> control(id, action, reason.orElse("requested over HTTP")))))))))),
         // anything else: one JSON answer instead of the default plain-text rejection
@@ -95,6 +102,19 @@ public final class SearchRoutes {
   private Route events(String id) {
     return completeOK(journal.eventStream(id)
             .map(e -> ServerSentEvent.create(write(e), e.getClass().getSimpleName()))
+            .keepAlive(KEEP_ALIVE, ServerSentEvent::heartbeat),
+        EventStreamMarshalling.toEventStream());
+  }
+
+  private Route live(String id) {
+    if (!live) {
+      return json(StatusCodes.NOT_FOUND, Map.of("error", "per-step progress comes from the process running the "
+          + "search (s3nas search --http-port P); this server reads the journal, which has it at checkpoints"));
+    }
+    return completeOK(LiveFeed.of(system, id)
+            .map(p -> ServerSentEvent.create(write(Map.of("stage", p.stage().name().toLowerCase(Locale.ROOT),
+                "phase", p.phase(), "step", p.step(), "total_steps", p.totalSteps(), "loss", p.loss(),
+                "expected_ms", p.expectedMs())), "LiveProgress"))
             .keepAlive(KEEP_ALIVE, ServerSentEvent::heartbeat),
         EventStreamMarshalling.toEventStream());
   }

@@ -10,9 +10,13 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 public final class SearchServer {
   private SearchServer() {}
 
-  /** @param where the journal's location, for messages; port 0 takes any free port */
-  public static CompletionStage<ServerBinding> start(ActorSystem<?> system, String host, int port, String where) {
-    SearchRoutes routes = new SearchRoutes(system, new SearchJournal(system), where);
+  /**
+   * @param where the journal's location, for messages; port 0 takes any free port
+   * @param live whether searches run in this actor system (their per-step progress is then served)
+   */
+  public static CompletionStage<ServerBinding> start(ActorSystem<?> system, String host, int port, String where,
+                                                     boolean live) {
+    SearchRoutes routes = new SearchRoutes(system, new SearchJournal(system), where, live);
     return Http.get(system).newServerAt(host, port).bind(routes.route());
   }
 }

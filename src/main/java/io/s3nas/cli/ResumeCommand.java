@@ -24,12 +24,16 @@ public final class ResumeCommand implements Callable<Integer> {
   @Parameters(paramLabel = "ID") String id;
   @Option(names = "--run-dir", paramLabel = "DIR", defaultValue = "runs/search") Path runDir;
   @Option(names = "--checkpoint-every", defaultValue = "100") int checkpointEvery;
+  @Option(names = "--http-port", paramLabel = "PORT",
+      description = "Also serve the dashboard and HTTP API on 127.0.0.1:PORT, with per-step progress (0: any free port)")
+  Integer httpPort;
 
   @Override
   public Integer call() throws Exception {
+    SearchCommand.checkHttpPort(httpPort);
     SearchSupervisor.State st = JournalCommands.existing(journal, id);
     SearchSpec s = journal.withJournal(j -> j.spec(id).toCompletableFuture().join()).orElseThrow();
     boolean paused = st instanceof SearchSupervisor.Running r && r.paused();
-    return SearchCommand.run(id, s, journal.dir(), common.confDir(), runDir, checkpointEvery, spec, paused);
+    return SearchCommand.run(id, s, journal.dir(), common.confDir(), runDir, checkpointEvery, httpPort, spec, paused);
   }
 }

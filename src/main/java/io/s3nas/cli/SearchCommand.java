@@ -4,6 +4,7 @@ import com.typesafe.config.ConfigFactory;
 import io.s3nas.actors.EmbeddedJournal;
 import io.s3nas.actors.EnginePipeline;
 import io.s3nas.actors.LiveProgress;
+import io.s3nas.api.SearchServer;
 import io.s3nas.actors.SearchControl;
 import io.s3nas.actors.SearchJournal;
 import io.s3nas.actors.SearchSpec;
@@ -14,6 +15,7 @@ import io.s3nas.common.InvalidInputException;
 import io.s3nas.data.Datasets;
 import io.s3nas.space.ModelSpec;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -60,6 +62,9 @@ public final class SearchCommand implements Callable<Integer> {
   @Option(names = "--checkpoint-every", defaultValue = "100",
       description = "Steps between checkpoints (default ${DEFAULT-VALUE})")
   int checkpointEvery;
+  @Option(names = "--http-port", paramLabel = "PORT",
+      description = "Also serve the dashboard and HTTP API on 127.0.0.1:PORT, with per-step progress (0: any free port)")
+  Integer httpPort;
 
   @Override
   public Integer call() throws Exception {
@@ -75,20 +80,27 @@ public final class SearchCommand implements Callable<Integer> {
     if (checkpointEvery < 1) {
       throw new InvalidInputException("--checkpoint-every", null, "a positive number of steps");
     }
+    checkHttpPort(httpPort);
     // everything a user gave is checked before the journal is touched
     ModelSpec sup = common.model(s.supernet(), config + ": supernet");
     common.hardware().platform(s.hardware());
     Datasets.load(config + ": dataset", s.dataset(), s.dataPath() == null ? null : Path.of(s.dataPath()), sup.imgSize(),
         sup.imgChannels(), sup.numClasses(), s.supernet(), s.seed(), false);
-    return run(searchId, s, journal.dir(), common.confDir(), runDir, checkpointEvery, spec, false);
+    return run(searchId, s, journal.dir(), common.confDir(), runDir, checkpointEvery, httpPort, spec, false);
   }
 
   /**
    * Runs (or continues) a search in this process until it ends, following control requests (cancel,
    * pause, resume) other processes make; returns the exit code.
    */
+  static void checkHttpPort(Integer port) {
+    if (port != null && (port < 0 || port > 65535)) {
+      throw new InvalidInputException("--http-port", null, "a port from 0 to 65535, got " + port);
+    }
+  }
+
   static int run(String searchId, SearchSpec s, Path data, Path confDir, Path runDir, int checkpointEvery,
-                 CommandSpec spec, boolean unpause) throws Exception {
+                 Integer httpPort, CommandSpec spec, boolean unpause) throws Exception {
     long t0 = System.nanoTime();
     EmbeddedJournal.createSchema(data);
     LOG.info("journal schema checked in {} ms", (System.nanoTime() - t0) / 1_000_000);
@@ -102,6 +114,17 @@ public final class SearchCommand implements Callable<Integer> {
       if (stored.isPresent() && !stored.get().equals(s)) {
         throw new InvalidInputException("--id", null, "a new id or the same config: search '" + searchId
             + "' is in the journal with other settings (" + stored.get() + ")");
+      }
+      if (httpPort != null) {
+        InetSocketAddress at;
+        try {
+          at = SearchServer.start(system, "127.0.0.1", httpPort, data.toString(), true).toCompletableFuture().get()
+              .localAddress();
+        } catch (java.util.concurrent.ExecutionException e) {
+          throw new InvalidInputException("--http-port", null, "a port this machine can listen on; " + httpPort
+              + " failed: " + e.getCause().getMessage());
+        }
+        spec.commandLine().getErr().println("dashboard: http://127.0.0.1:" + at.getPort() + "/");
       }
       long seen = journal.controlCount(searchId).toCompletableFuture().get();
       LOG.info("actor system and journal up in {} ms", (System.nanoTime() - t0) / 1_000_000);

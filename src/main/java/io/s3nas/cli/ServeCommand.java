@@ -45,7 +45,7 @@ public final class ServeCommand implements Callable<Integer> {
         EmbeddedJournal.config(dir).withFallback(ConfigFactory.load()));
     ServerBinding binding;
     try {
-      binding = SearchServer.start(system, host, port, dir.toString()).toCompletableFuture().get();
+      binding = SearchServer.start(system, host, port, dir.toString(), false).toCompletableFuture().get();
     } catch (ExecutionException e) {
       system.terminate();
       throw new InvalidInputException("--host/--port", null, "an address this machine can listen on; "

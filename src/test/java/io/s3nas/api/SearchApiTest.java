@@ -7,9 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
 import io.s3nas.actors.EmbeddedJournal;
+import io.s3nas.actors.LiveProgress;
 import io.s3nas.actors.SearchJournal;
 import io.s3nas.actors.SearchSpec;
 import io.s3nas.actors.SearchSupervisor;
+import io.s3nas.actors.Stage;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,6 +25,7 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.pattern.StatusReply;
 import org.junit.jupiter.api.AfterEach;
@@ -45,7 +48,7 @@ class SearchApiTest {
   void start() throws Exception {
     EmbeddedJournal.createSchema(dir);
     kit = ActorTestKit.create("api", EmbeddedJournal.config(dir).withFallback(ConfigFactory.load()));
-    ServerBinding b = SearchServer.start(kit.system(), "127.0.0.1", 0, dir.toString()).toCompletableFuture()
+    ServerBinding b = SearchServer.start(kit.system(), "127.0.0.1", 0, dir.toString(), true).toCompletableFuture()
         .get(20, TimeUnit.SECONDS);
     base = "http://127.0.0.1:" + b.localAddress().getPort();
   }
@@ -134,6 +137,48 @@ class SearchApiTest {
     while (lines.hasNext()) { // the stream ends with the search
       assertTrue(!lines.next().startsWith("event:"), "nothing after the end");
     }
+  }
+
+  @Test
+  void theProcessRunningASearchStreamsItsStepsAndAJournalReaderSaysWhereToGetThem() throws Exception {
+    runningSearch("api-4");
+    HttpResponse<Stream<String>> r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/searches/api-4/live"))
+        .build(), HttpResponse.BodyHandlers.ofLines());
+    assertEquals(200, r.statusCode());
+    Iterator<String> lines = r.body().iterator();
+    Thread publisher = new Thread(() -> {
+      // the subscription starts with the response; publish until the reader has had its step
+      for (int step = 51; step < 400 && !Thread.currentThread().isInterrupted(); step++) {
+        kit.system().eventStream().tell(new EventStream.Publish<>(new LiveProgress("other", Stage.SUPERNET, "search",
+            step, 392, 9.9, 8.0)));
+        kit.system().eventStream().tell(new EventStream.Publish<>(new LiveProgress("api-4", Stage.SUPERNET, "search",
+            step, 392, 2.25, 8.125)));
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    });
+    publisher.start();
+    try {
+      Sse live = nextEvent(lines);
+      assertEquals("LiveProgress", live.type());
+      JsonNode p = JSON.readTree(live.data());
+      assertEquals(2.25, p.get("loss").asDouble(), 1e-12, "another search's steps are filtered out");
+      assertEquals(8.125, p.get("expected_ms").asDouble(), 1e-12);
+      assertEquals("supernet", p.get("stage").asText());
+      assertTrue(p.get("step").asInt() > 50);
+    } finally {
+      publisher.interrupt();
+    }
+
+    ServerBinding reader = SearchServer.start(kit.system(), "127.0.0.1", 0, dir.toString(), false)
+        .toCompletableFuture().get(20, TimeUnit.SECONDS);
+    HttpResponse<String> none = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+        + reader.localAddress().getPort() + "/api/searches/api-4/live")).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(404, none.statusCode());
+    assertTrue(none.body().contains("--http-port"), none.body());
   }
 
   record Sse(String type, String data) {}

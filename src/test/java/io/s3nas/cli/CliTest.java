@@ -122,9 +122,14 @@ class CliTest {
   }
 
   @Test
-  void serveRefusesAPortOutOfRange() {
+  void serveAndSearchRefuseAPortOutOfRange() {
     Result r = run("serve", "--port", "70000", "--data-dir", tmp.resolve("d").toString());
     assertEquals(2, r.code());
     assertTrue(r.err().contains("--port") && r.err().contains("0 to 65535"), r.err());
+    Result search = run("search", "--config", "conf/searches/quickstart.conf", "--http-port", "-1", "--data-dir",
+        tmp.resolve("d").toString());
+    assertEquals(2, search.code());
+    assertTrue(search.err().contains("--http-port"), search.err());
+    assertFalse(Files.exists(tmp.resolve("d")), "nothing written");
   }
 }
