@@ -89,8 +89,8 @@ public final class SearchRoutes {
                 path(PathMatchers.segment(), action -> post(() -> parameterOptional("reason",
                     reason -> control(id, action, reason.orElse("requested over HTTP")))))))))),
         // anything else: one JSON answer instead of the default plain-text rejection
-        json(StatusCodes.NOT_FOUND, Map.of("error", "no such resource; GET / for the dashboard, "
-            + "/api/searches, /api/searches/ID, /api/searches/ID/events or /metrics")));
+        json(StatusCodes.NOT_FOUND, Map.of("error", "no such resource; GET / for the dashboard, /api/searches, "
+            + "/api/searches/ID, /api/searches/ID/events, /api/searches/ID/live or /metrics")));
   }
 
   private Route withSearch(String id, java.util.function.Function<SearchSupervisor.Status, Route> inner) {

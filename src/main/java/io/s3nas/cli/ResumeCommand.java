@@ -25,7 +25,8 @@ public final class ResumeCommand implements Callable<Integer> {
   @Option(names = "--run-dir", paramLabel = "DIR", defaultValue = "runs/search") Path runDir;
   @Option(names = "--checkpoint-every", defaultValue = "100") int checkpointEvery;
   @Option(names = "--http-port", paramLabel = "PORT",
-      description = "Also serve the dashboard and HTTP API on 127.0.0.1:PORT, with per-step progress (0: any free port)")
+      description = "Also serve the dashboard and HTTP API on 127.0.0.1:PORT, with per-step progress "
+          + "(0: any free port)")
   Integer httpPort;
 
   @Override

@@ -91,7 +91,8 @@ public final class ScaleCommand implements Callable<Integer> {
         range("--resolutions", resolutions), lists, divisor);
     if (grid.size() > MAX_CANDIDATES) {
       throw new InvalidInputException("--stage-extra", null, String.format("a grid of at most %,d candidates; "
-          + "these options give %,d (lower --stage-extra or coarsen --widths/--resolutions)", MAX_CANDIDATES, grid.size()));
+          + "these options give %,d (lower --stage-extra or coarsen --widths/--resolutions)", MAX_CANDIDATES,
+          grid.size()));
     }
     LatencyModel model = common.hardware().model(hardware);
     // a measured platform sweeps through a view predicting from what it has measured so far

@@ -63,7 +63,8 @@ public final class SearchCommand implements Callable<Integer> {
       description = "Steps between checkpoints (default ${DEFAULT-VALUE})")
   int checkpointEvery;
   @Option(names = "--http-port", paramLabel = "PORT",
-      description = "Also serve the dashboard and HTTP API on 127.0.0.1:PORT, with per-step progress (0: any free port)")
+      description = "Also serve the dashboard and HTTP API on 127.0.0.1:PORT, with per-step progress "
+          + "(0: any free port)")
   Integer httpPort;
 
   @Override

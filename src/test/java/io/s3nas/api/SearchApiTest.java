@@ -102,7 +102,8 @@ class SearchApiTest {
     assertTrue(metrics.body().contains("s3nas_searches{state=\"running\"} 1\n"), metrics.body());
     assertTrue(metrics.body().contains("s3nas_search_step{search_id=\"api-1\",stage=\"supernet\"} 50\n"),
         metrics.body());
-    assertTrue(metrics.body().contains("s3nas_search_estimated_latency_ms{search_id=\"api-1\",stage=\"supernet\"} 8.25"),
+    assertTrue(metrics.body()
+        .contains("s3nas_search_estimated_latency_ms{search_id=\"api-1\",stage=\"supernet\"} 8.25"),
         metrics.body());
 
     HttpResponse<String> page = get("/");
