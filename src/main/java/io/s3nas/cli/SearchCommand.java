@@ -4,13 +4,13 @@ import com.typesafe.config.ConfigFactory;
 import io.s3nas.actors.EmbeddedJournal;
 import io.s3nas.actors.EnginePipeline;
 import io.s3nas.actors.LiveProgress;
-import io.s3nas.api.SearchServer;
 import io.s3nas.actors.SearchControl;
 import io.s3nas.actors.SearchJournal;
 import io.s3nas.actors.SearchSpec;
 import io.s3nas.actors.SearchSpecs;
 import io.s3nas.actors.SearchSupervisor;
 import io.s3nas.actors.Stage;
+import io.s3nas.api.SearchServer;
 import io.s3nas.common.InvalidInputException;
 import io.s3nas.data.Datasets;
 import io.s3nas.space.ModelSpec;
@@ -19,6 +19,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReference;
 import me.tongfei.progressbar.ProgressBar;
@@ -90,16 +91,17 @@ public final class SearchCommand implements Callable<Integer> {
     return run(searchId, s, journal.dir(), common.confDir(), runDir, checkpointEvery, httpPort, spec, false);
   }
 
-  /**
-   * Runs (or continues) a search in this process until it ends, following control requests (cancel,
-   * pause, resume) other processes make; returns the exit code.
-   */
   static void checkHttpPort(Integer port) {
     if (port != null && (port < 0 || port > 65535)) {
       throw new InvalidInputException("--http-port", null, "a port from 0 to 65535, got " + port);
     }
   }
 
+  /**
+   * Runs (or continues) a search in this process until it ends, following control requests (cancel,
+   * pause, resume) other processes make, and serving HTTP when {@code httpPort} is given; returns
+   * the exit code.
+   */
   static int run(String searchId, SearchSpec s, Path data, Path confDir, Path runDir, int checkpointEvery,
                  Integer httpPort, CommandSpec spec, boolean unpause) throws Exception {
     long t0 = System.nanoTime();
@@ -121,7 +123,7 @@ public final class SearchCommand implements Callable<Integer> {
         try {
           at = SearchServer.start(system, "127.0.0.1", httpPort, data.toString(), true).toCompletableFuture().get()
               .localAddress();
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
           throw new InvalidInputException("--http-port", null, "a port this machine can listen on; " + httpPort
               + " failed: " + e.getCause().getMessage());
         }
