@@ -52,10 +52,6 @@ public final class JournalCommands {
     }
   }
 
-  static Map<String, Object> describe(SearchSupervisor.Status s) {
-    return StatusJson.describe(s);
-  }
-
   @Command(name = "list", mixinStandardHelpOptions = true, description = "List the searches in the journal with their state.")
   public static final class ListCommand implements Callable<Integer> {
     @Mixin CommonOptions common;
@@ -65,17 +61,8 @@ public final class JournalCommands {
 
     @Override
     public Integer call() throws Exception {
-      List<Map<String, Object>> rows = journal.withJournal(j -> {
-        try {
-          List<Map<String, Object>> out = new java.util.ArrayList<>();
-          for (String id : j.ids().toCompletableFuture().get()) {
-            out.add(describe(SearchSupervisor.status(id, j.state(id).toCompletableFuture().get())));
-          }
-          return out;
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      });
+      List<Map<String, Object>> rows = journal.withJournal(j -> j.statuses().toCompletableFuture().join()).stream()
+          .map(StatusJson::describe).toList();
       PrintWriter pw = spec.commandLine().getOut();
       if (json) {
         pw.println(Json.of(Map.of("searches", rows)));
@@ -99,7 +86,7 @@ public final class JournalCommands {
     @Override
     public Integer call() throws Exception {
       SearchSupervisor.State st = existing(journal, id);
-      Map<String, Object> o = describe(SearchSupervisor.status(id, st));
+      Map<String, Object> o = StatusJson.describe(SearchSupervisor.status(id, st));
       PrintWriter pw = spec.commandLine().getOut();
       if (json) {
         pw.println(Json.of(o));
