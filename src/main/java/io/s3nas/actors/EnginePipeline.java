@@ -5,33 +5,19 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.s3nas.checkpoint.CheckpointStore;
 import io.s3nas.checkpoint.RunCheckpoints;
 import io.s3nas.checkpoint.TensorArchive;
+import io.s3nas.common.AtomicFiles;
 import io.s3nas.common.InvalidInputException;
-import io.s3nas.data.Augmentation;
 import io.s3nas.data.Dataset;
 import io.s3nas.data.Datasets;
 import io.s3nas.data.FashionMnist;
-import io.s3nas.data.Normalization;
-import io.s3nas.data.Splits;
-import io.s3nas.export.OnnxExporter;
-import io.s3nas.export.OnnxRuntimeCheck;
-import io.s3nas.latency.FixedLatency;
 import io.s3nas.latency.HardwareRegistry;
-import io.s3nas.latency.LatencyCheck;
 import io.s3nas.latency.LatencyModel;
-import io.s3nas.latency.MeasurableLatencyModel;
 import io.s3nas.latency.NetworkLatency;
-import io.s3nas.latency.measured.MeasuredLatencyModel;
-import io.s3nas.nn.infer.InferenceNet;
-import io.s3nas.nn.infer.TrainedWeights;
-import io.s3nas.postprocess.Change;
 import io.s3nas.postprocess.DecisionRule;
-import io.s3nas.postprocess.LatencyCost;
 import io.s3nas.postprocess.PostProcessor;
 import io.s3nas.report.DecisionTrace;
 import io.s3nas.report.SearchReport;
-import io.s3nas.scaling.CandidatePlot;
 import io.s3nas.scaling.ScalingSearch;
-import io.s3nas.search.SearchSettings;
 import io.s3nas.search.SinglePathSearch;
 import io.s3nas.space.Architecture;
 import io.s3nas.space.BlockOutcome;
@@ -39,13 +25,20 @@ import io.s3nas.space.ModelJson;
 import io.s3nas.space.ModelSpec;
 import io.s3nas.space.SearchSpace;
 import io.s3nas.space.SearchableBlock;
+import io.s3nas.stages.ExportStage;
+import io.s3nas.stages.FinalData;
+import io.s3nas.stages.FinalTrainingStage;
+import io.s3nas.stages.LatencyStage;
+import io.s3nas.stages.PhaseLength;
+import io.s3nas.stages.PipelineSettings;
+import io.s3nas.stages.PostprocessStage;
+import io.s3nas.stages.ScalingStage;
+import io.s3nas.stages.SupernetStage;
 import io.s3nas.train.FinalTraining;
 import io.s3nas.train.ModelFile;
 import io.s3nas.train.TrainedModel;
-import io.s3nas.train.TrainingSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,7 +48,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Supplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
@@ -77,7 +69,7 @@ public final class EnginePipeline implements Pipeline {
   public EnginePipeline(Path confDir, Path dataDir, Path runDir, int checkpointEvery) {
     this.confDir = confDir;
     this.dataDir = dataDir;
-    this.runDir = runDir;
+    this.runDir = runDir.toAbsolutePath(); // result.json names files a server in another folder can find
     this.checkpointEvery = checkpointEvery;
   }
 
@@ -89,7 +81,7 @@ public final class EnginePipeline implements Pipeline {
       case LATENCY_TABLE -> c -> s.latency();
       case SUPERNET -> s::supernet;
       case SCALING -> c -> s.scaling();
-      case POST_PROCESSING -> c -> s.postProcessing();
+      case POST_PROCESSING -> s::postProcessing;
       case FINAL_TRAINING -> s::finalTraining;
       case EXPORT -> c -> s.export();
       case DONE -> null;
@@ -130,14 +122,13 @@ public final class EnginePipeline implements Pipeline {
 
     SearchSupervisor.Command latency() {
       SearchSpec s = st.spec();
-      SearchSpace space = SearchSpace.of(supernetSpec(s));
-      NetworkLatency nl = NetworkLatency.of(space, platform(s));
-      if (s.searchTargetMs() < nl.minMs()) {
-        throw new InvalidInputException("search-target-ms", null, String.format("a target the supernet can "
-            + "meet: its fastest architecture is %.4f ms on %s, the target %.4f ms", nl.minMs(), s.hardware(),
-            s.searchTargetMs()));
-      }
-      return new SearchSupervisor.LatencyReady(s.hardware(), nl.minMs(), nl.maxMs(), noReply);
+      PipelineSettings p = s.settings();
+      LatencyStage.Result r = LatencyStage.run(new LatencyStage.Request(SearchSpace.of(supernetSpec(s)), s.budgetMs(),
+          s.budgetFraction(), s.searchTargetMs(), s.searchTargetFraction(), p.calibrationNetworks(),
+          p.calibrationHeldOut(), s.seed()), platform(s));
+      double band = r.calibration() == null ? Double.NaN : r.calibration().relativeBand();
+      return new SearchSupervisor.LatencyReady(s.hardware(), r.minMs(), r.maxMs(), r.budgetMs(), r.targetMs(), band,
+          noReply);
     }
 
     private FashionMnist.Splits data(SearchSpec s, ModelSpec m, String name, boolean resize) {
@@ -158,22 +149,16 @@ public final class EnginePipeline implements Pipeline {
           identity(s, stage), true);
     }
 
-    SearchSupervisor.Command supernet(AtomicBoolean cancelled) throws IOException {
+    SearchSupervisor.Command supernet(AtomicBoolean cancelled) {
       SearchSpec s = st.spec();
       ModelSpec sup = supernetSpec(s);
       SearchSpace space = SearchSpace.of(sup);
       NetworkLatency latency = NetworkLatency.of(space, platform(s));
-      Splits.TrainValidation split = Splits.holdOut(data(s, sup, s.supernet(), false).train(), 0.1, s.seed());
-      int perEpoch = split.train().size() / s.batch();
-      int warmup = (int) Math.round(s.warmupEpochs() * perEpoch);
-      int search = (int) Math.round(s.searchEpochs() * perEpoch);
-      // short CPU runs move the thresholds 20x faster than the paper's single optimiser (docs/cli.md)
-      SearchSettings settings = SearchSettings.defaults(s.batch(), s.searchTargetMs(), 2, s.seed())
-          .withThresholdLrScale(20);
       RunCheckpoints ck = checkpoints(id, "supernet", s);
-      Normalization norm = split.train().statistics();
-      SinglePathSearch.Result r = SinglePathSearch.run(space, latency, split.train(), split.validation(), norm,
-          Datasets.augmentation(s.dataset()), settings, warmup, search, ck, p -> {
+      SinglePathSearch.Result r = SupernetStage.run(new SupernetStage.Request(space, data(s, sup, s.supernet(), false)
+              .train(), s.settings().validationShare(), Datasets.augmentation(s.dataset()),
+          SupernetStage.settings(s.settings(), s.batch(), st.targetMs(), s.seed()), s.warmupEpochs(),
+          s.searchEpochs()), latency, ck, p -> {
             if (cancelled.get()) {
               throw new CancellationException();
             }
@@ -185,7 +170,7 @@ public final class EnginePipeline implements Pipeline {
                   p.last().expectedMs(), ck.store().latest(ck.run()).orElse(null), noReply));
             }
           });
-      ModelJson.write(r.architecture().spec(), out(id).resolve("derived_model.json"));
+      SupernetStage.write(r, out(id));
       return new SearchSupervisor.Derived(r.architecture().blockStrings(), ModelJson.format(r.architecture().spec()),
           r.estimatedMs(), noReply);
     }
@@ -235,65 +220,61 @@ public final class EnginePipeline implements Pipeline {
       return Architecture.of(ModelJson.parse(st.modelJson(), source), source);
     }
 
-    SearchSupervisor.Command scaling() throws IOException {
+    SearchSupervisor.Command scaling() {
       SearchSpec s = st.spec();
-      LatencyModel model = platform(s);
-      Supplier<LatencyModel> sweep = model instanceof MeasuredLatencyModel m ? () -> m.predictingView(64) : () -> model;
+      PipelineSettings p = s.settings();
       Architecture derived = architecture("derived architecture");
-      double derivedMs = new FixedLatency(sweep.get()).totalMs(derived);
-      if (derivedMs > s.budgetMs()) {
-        // scaling only grows a network: say what to change in the search, not in the scaling
-        throw new InvalidInputException("search-epochs", null, String.format("a search that reaches its target: it "
-            + "derived a %.3f ms network on %s, above the %.3f ms budget (target %.3f ms); give it more "
-            + "search-epochs or a lower search-target-ms", derivedMs, s.hardware(), s.budgetMs(), s.searchTargetMs()));
-      }
-      ScalingSearch.Result r = ScalingSearch.run(derived, sweep,
-          model instanceof MeasurableLatencyModel ? model : null, s.budgetMs(), ScalingSearch.Size.MACS,
-          ScalingSearch.Grid.standard().withDepthLists(ScalingSearch.Grid.stageIncrements(derived, 1)));
-      ModelJson.write(r.architecture().spec(), out(id).resolve("scaled_model.json"));
-      CandidatePlot.write(out(id).resolve("scaling-candidates.png"), r);
-      var c = r.chosen().scaling();
-      double ms = Double.isNaN(r.verifiedMs()) ? r.chosen().latencyMs() : r.verifiedMs();
+      ScalingStage.Result r = ScalingStage.run(new ScalingStage.Request(derived, st.budgetMs(), p.budgetMargin(),
+          ScalingSearch.Size.MACS, ScalingStage.standardGrid(derived, p.scalingStageExtra(), p.scalingMaxMacs()), true), platform(s));
+      ScalingStage.write(r, s.hardware(), out(id));
+      var c = r.search().chosen().scaling();
       return new SearchSupervisor.Scaled(r.architecture().blockStrings(), ModelJson.format(r.architecture().spec()),
-          c.width(), c.depth(), c.resolution(), ms, noReply);
+          c.width(), c.depth(), c.resolution(), r.estimatedMs(), r.measuredMs(), noReply);
     }
 
-    SearchSupervisor.Command postProcessing() throws IOException {
+    private FinalData finalData(SearchSpec s, Architecture a) {
+      FashionMnist.Splits d = Datasets.load("dataset", s.dataset(), s.dataPath() == null ? null : Path.of(s.dataPath()),
+          a.spec().imgSize(), a.spec().imgChannels(), a.spec().numClasses(), "the network", s.seed(), true);
+      return FinalData.of(d, s.trainLimit(), s.settings().probeImages(), s.seed());
+    }
+
+    SearchSupervisor.Command postProcessing(AtomicBoolean cancelled) {
       SearchSpec s = st.spec();
+      PipelineSettings p = s.settings();
       Architecture base = architecture("scaled architecture");
-      FashionMnist.Splits d = data(s, base.spec(), "the scaled network", true);
-      Dataset probeSet = d.train().head(Math.min(d.train().size(), 3000));
-      Splits.TrainValidation split = Splits.holdOut(probeSet, 0.2, s.seed());
-      Normalization norm = split.train().statistics();
-      TrainingSettings probe = TrainingSettings.defaults(0.5, Math.min(s.batch(), 64), 2, s.seed());
-      List<Change> changes = new ArrayList<>();
-      int last = base.spec().stages().size() - 1;
-      changes.add(Change.se(last, 0.25));
-      changes.add(Change.hswishGlobal());
-      LatencyModel model = platform(s);
-      LatencyCost cost = new LatencyCost(model);
-      PostProcessor.Result r = PostProcessor.run(base, changes, cost, s.budgetMs(), DecisionRule.DEFAULT, a -> {
-        FinalTraining.Result t = FinalTraining.run(a, split.train(), split.validation(), norm, Augmentation.NONE, probe,
-            p -> {});
-        return new PostProcessor.Probe(t.testTop1(), t.model());
-      }, split.validation(), 0.25);
-      ModelJson.write(r.result().spec(), out(id).resolve("postprocessed_model.json"));
-      MAPPER.writerWithDefaultPrettyPrinter().writeValue(out(id).resolve("postprocess.json").toFile(),
-          Map.of("rule", r.rule().describe(), "decisions", r.decisions(), "rmse_ranking", r.seRanking()));
-      List<String> kept = r.decisions().stream().filter(PostProcessor.Decision::kept).map(x -> x.change().label())
-          .toList();
-      return new SearchSupervisor.PostProcessed(r.result().blockStrings(), ModelJson.format(r.result().spec()), kept,
-          r.finalMs(), noReply);
+      FinalData d = finalData(s, base);
+      RunCheckpoints ck = checkpoints(id, "postprocess", s);
+      PostprocessStage.Result r = PostprocessStage.run(new PostprocessStage.Request(base, p.postprocessChanges(),
+          p.seRatio(), st.budgetMs(), p.budgetMargin(), new DecisionRule(p.minGainPoints(), p.pointsPerPercent()),
+          p.probeMinTop1(), p.rmseRelative(), d.train(), d.probe(), d.norm(), Datasets.augmentation(s.dataset()),
+          FinalTrainingStage.settings(p, PhaseLength.finalEpochs(s.finalEpochs(), d.train().size(), s.batch()),
+              s.batch(), s.seed()), p.probeBaseShare(),
+          p.probeArmShare()), platform(s), ck, x -> {
+            if (cancelled.get()) {
+              throw new CancellationException();
+            }
+            self.tell(new SearchSupervisor.ReportLive(new LiveProgress(id, Stage.POST_PROCESSING, "probe", x.step(),
+                x.total(), x.loss(), Double.NaN)));
+          });
+      PostprocessStage.write(r, s.hardware(), out(id));
+      String warm = ck.store().put(r.warmStart().toBytes());
+      List<String> kept = r.decisions().decisions().stream().filter(PostProcessor.Decision::kept)
+          .map(x -> x.change().label()).toList();
+      return new SearchSupervisor.PostProcessed(r.architecture().blockStrings(), ModelJson.format(r.architecture()
+          .spec()), kept, r.decisions().finalCost().candidateMs(), warm, noReply);
     }
 
-    SearchSupervisor.Command finalTraining(AtomicBoolean cancelled) throws IOException {
+    SearchSupervisor.Command finalTraining(AtomicBoolean cancelled) {
       SearchSpec s = st.spec();
       Architecture arch = architecture("post-processed architecture");
-      FashionMnist.Splits d = data(s, arch.spec(), "the final network", true);
-      TrainingSettings settings = TrainingSettings.defaults(s.finalEpochs(), s.batch(), 2, s.seed());
+      FinalData d = finalData(s, arch);
       RunCheckpoints ck = checkpoints(id, "final", s);
-      FinalTraining.Result r = FinalTraining.run(arch, d.train(), d.test(), d.train().statistics(),
-          Datasets.augmentation(s.dataset()), settings, ck, p -> {
+      CheckpointStore store = new CheckpointStore(dataDir.resolve("checkpoints"));
+      TensorArchive warm = st.warmStartRef() == null ? null
+          : TensorArchive.fromBytes(store.get(st.warmStartRef()), st.warmStartRef());
+      FinalTraining.Result r = FinalTrainingStage.run(arch, d, Datasets.augmentation(s.dataset()),
+          FinalTrainingStage.settings(s.settings(), PhaseLength.finalEpochs(s.finalEpochs(), d.train().size(),
+              s.batch()), s.batch(), s.seed()), ck, warm, p -> {
             if (cancelled.get()) {
               throw new CancellationException();
             }
@@ -304,7 +285,7 @@ public final class EnginePipeline implements Pipeline {
                   ck.store().latest(ck.run()).orElse(null), noReply));
             }
           });
-      ModelFile.write(r.model(), out(id).resolve("model.s3model"));
+      FinalTrainingStage.write(r, out(id).resolve("model.s3model"));
       return new SearchSupervisor.FinalTrainingProgressed(r.steps(), r.steps(), r.log().get(r.log().size() - 1).loss(),
           ck.store().latest(ck.run()).orElse(null), noReply);
     }
@@ -314,28 +295,22 @@ public final class EnginePipeline implements Pipeline {
       SearchSpec s = st.spec();
       Path dir = out(id);
       TrainedModel m = ModelFile.read(dir.resolve("model.s3model"));
-      TrainedWeights w = new TrainedWeights(m.tensors(), m.bnEpsilon());
-      byte[] onnx = OnnxExporter.network(m.architecture(), w, m.normalization(), "s3nas search " + id);
-      double diff = OnnxRuntimeCheck.maxAbsDifference(onnx, InferenceNet.of(m.architecture(), w), 4, 1);
-      if (!(diff <= 1e-4)) {
-        throw new IllegalStateException("ONNX export differs from ND4J by " + diff);
+      ExportStage.LatencyVerdict v = ExportStage.latency(m.architecture(), platform(s), st.budgetMs());
+      if (!v.withinBudget()) {
+        // never ship a network measured over its budget
+        throw new InvalidInputException("budget-margin", null, String.format(java.util.Locale.ROOT, "a network "
+            + "within its budget: the trained network measured %s ms on %s against the %.4f ms budget (estimate "
+            + "%.4f ms); a larger budget-margin leaves room for this machine's noise", java.util.Arrays.toString(
+                v.measurementsMs()), s.hardware(), st.budgetMs(), v.estimatedMs()));
       }
-      Files.write(dir.resolve("model.onnx"), onnx);
-      LatencyModel model = platform(s);
-      double estimated = NetworkLatency.estimate(m.architecture(), model).totalMs();
-      LatencyCheck check = model instanceof MeasurableLatencyModel mm ? LatencyCheck.of(mm, m.architecture(), estimated)
-          : null;
+      ExportStage.Onnx onnx = ExportStage.onnx(m, "s3nas search " + id, s.settings().onnxTolerance(), 4);
+      ExportStage.write(onnx, dir.resolve("model.onnx"));
       Map<String, Object> r = new LinkedHashMap<>();
       r.put("search_id", id);
       r.put("hardware", s.hardware());
-      r.put("budget_ms", s.budgetMs());
-      r.put("search_target_ms", s.searchTargetMs());
-      r.put("estimated_latency_ms", estimated);
-      if (check != null) {
-        r.putAll(check.fields());
-      } else {
-        r.put("measured_latency_ms", null);
-      }
+      r.put("search_target_ms", st.targetMs());
+      r.putAll(v.fields());
+      r.put("onnx_max_abs_difference", onnx.maxAbsDifference());
       r.put("top1", m.info().get("test_top1"));
       r.put("block_strings", m.architecture().blockStrings());
       r.put("files", Map.of("model", dir.resolve("model.s3model").toString(), "onnx",
@@ -343,6 +318,8 @@ public final class EnginePipeline implements Pipeline {
           dir.resolve("report.html").toString()));
       Map<String, Double> seconds = new LinkedHashMap<>(st.stageSeconds());
       seconds.put("export", (System.nanoTime() - t0) / 1e9);
+      // the stages follow one another: their sum is the search's wall time from submission (a pause included)
+      r.put("wall_seconds", seconds.values().stream().mapToDouble(Double::doubleValue).sum());
       r.put("stage_seconds", seconds);
       Map<String, List<List<String>>> archs = new LinkedHashMap<>();
       for (String[] f : new String[][] {{"derived (searched at the target)", "derived_model.json"},
@@ -351,13 +328,13 @@ public final class EnginePipeline implements Pipeline {
           archs.put(f[0], Architecture.of(ModelJson.read(dir.resolve(f[1])), f[1]).blockStrings());
         }
       }
-      SearchReport.write(dir, new SearchReport.Input(r, seconds, s.searchTargetMs(), s.budgetMs(),
+      SearchReport.write(dir, new SearchReport.Input(r, seconds, st.targetMs(), st.budgetMs(),
           logColumn(id + "-supernet", "loss"), logColumn(id + "-supernet", "ms"),
           logColumn(id + "-supernet", "val_top1"), decisions(s), logColumn(id + "-final", "loss"),
           logColumn(id + "-final", "eval_top1"),
-          archs, List.of("scaling-candidates.png", "postprocess.json")));
+          archs, List.of("candidates.png", "scaling.json", "postprocess.json")));
       String json = MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(r);
-      Files.writeString(dir.resolve("result.json"), json + "\n", StandardCharsets.UTF_8);
+      AtomicFiles.writeString(dir.resolve("result.json"), json + "\n");
       return new SearchSupervisor.Exported(MAPPER.writeValueAsString(r), noReply);
     }
   }

@@ -1,10 +1,56 @@
 package io.s3nas.actors;
 
+import io.s3nas.stages.PipelineSettings;
+
 /**
  * What a search is asked to do (the validated content of a {@code conf/searches/*.conf}): the
  * supernet and data, the platform, the real budget and the reduced search target, the epochs of
- * each phase and the seed. Large things never live here; only names, numbers and paths.
+ * each phase, the seed and every engine setting. Large things never live here; only names, numbers
+ * and paths.
+ *
+ * <p>The budget and the target are given either in ms or as a position in the supernet's latency
+ * range on the platform ({@code budgetFraction}: 0 = its fastest architecture, 1 = its slowest;
+ * above 1 only scaling reaches), which the latency stage resolves once the platform's table is known,
+ * so that one config means the same search on a fast and on a slow machine. Exactly one of each pair
+ * is positive.
+ *
+ * @param settings every engine setting; absent in events written before it existed, which read as
+ *     the defaults
  */
 public record SearchSpec(String supernet, String dataset, String dataPath, String hardware, double budgetMs,
                          double searchTargetMs, double warmupEpochs, double searchEpochs, double finalEpochs, int batch,
-                         int trainLimit, long seed) implements CborSerializable {}
+                         int trainLimit, long seed, double budgetFraction, double searchTargetFraction,
+                         PipelineSettings settings) implements CborSerializable {
+  public SearchSpec {
+    if (settings == null) {
+      settings = PipelineSettings.defaults();
+    }
+  }
+
+  /** A spec with budget and target in ms and default settings. */
+  public SearchSpec(String supernet, String dataset, String dataPath, String hardware, double budgetMs,
+                    double searchTargetMs, double warmupEpochs, double searchEpochs, double finalEpochs, int batch,
+                    int trainLimit, long seed) {
+    this(supernet, dataset, dataPath, hardware, budgetMs, searchTargetMs, warmupEpochs, searchEpochs, finalEpochs,
+        batch, trainLimit, seed, 0, 0, PipelineSettings.defaults());
+  }
+
+  /** The same spec with another seed. */
+  public SearchSpec withSeed(long s) {
+    return new SearchSpec(supernet, dataset, dataPath, hardware, budgetMs, searchTargetMs, warmupEpochs, searchEpochs,
+        finalEpochs, batch, trainLimit, s, budgetFraction, searchTargetFraction, settings);
+  }
+
+  /** The budget in ms given the supernet's fastest and slowest architectures on the platform. */
+  public double budgetMs(double minMs, double maxMs) {
+    return budgetMs > 0 ? budgetMs : minMs + budgetFraction * (maxMs - minMs);
+  }
+
+  /** The search target in ms given the supernet's latency range (the budget when neither is set). */
+  public double searchTargetMs(double minMs, double maxMs) {
+    if (searchTargetMs > 0) {
+      return searchTargetMs;
+    }
+    return searchTargetFraction > 0 ? minMs + searchTargetFraction * (maxMs - minMs) : budgetMs(minMs, maxMs);
+  }
+}

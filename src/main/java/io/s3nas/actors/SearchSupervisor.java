@@ -58,8 +58,12 @@ public final class SearchSupervisor
 
   public record GetStatus(ActorRef<Status> replyTo) implements Command {}
 
-  /** A worker finished the latency table: its content address and the supernet's latency range. */
-  public record LatencyReady(String tableRef, double minMs, double maxMs, ActorRef<StatusReply<Done>> replyTo)
+  /**
+   * A worker finished the latency table: the platform, the supernet's latency range, the budget and
+   * target resolved to ms, and the relative uncertainty of the platform's estimates (NaN: unknown).
+   */
+  public record LatencyReady(String tableRef, double minMs, double maxMs, double budgetMs, double targetMs,
+                             double uncertainty, ActorRef<StatusReply<Done>> replyTo)
       implements Command, Acknowledged {}
 
   /** A step's progress from a worker, published on the event stream and not persisted. */
@@ -74,12 +78,14 @@ public final class SearchSupervisor
                         ActorRef<StatusReply<Done>> replyTo)
       implements Command, Acknowledged {}
 
+  /** The scaled network; {@code measuredMs} its whole-network measurement (NaN where not measured). */
   public record Scaled(List<List<String>> blockStrings, String modelJson, double width, double depth,
-                       double resolution, double estimatedMs, ActorRef<StatusReply<Done>> replyTo)
+                       double resolution, double estimatedMs, double measuredMs, ActorRef<StatusReply<Done>> replyTo)
       implements Command, Acknowledged {}
 
+  /** The post-processed network, and the checkpoint of its trained base that final training continues from. */
   public record PostProcessed(List<List<String>> blockStrings, String modelJson, List<String> keptChanges,
-                              double estimatedMs, ActorRef<StatusReply<Done>> replyTo)
+                              double estimatedMs, String warmStartRef, ActorRef<StatusReply<Done>> replyTo)
       implements Command, Acknowledged {}
 
   public record FinalTrainingProgressed(long step, long totalSteps, double loss, String checkpointRef,
@@ -93,10 +99,13 @@ public final class SearchSupervisor
   public record WorkFailed(Stage stage, String reason, boolean deterministic, ActorRef<StatusReply<Done>> replyTo)
       implements Command, Acknowledged {}
 
-  /** The reply to {@link GetStatus}. */
+  /**
+   * The reply to {@link GetStatus}; {@code budgetMs} and {@code targetMs} are resolved to ms once the
+   * latency table is ready (0 before, and for a finished search: its result has them).
+   */
   public record Status(String searchId, String state, Stage stage, boolean paused, long step, long totalSteps,
                        double lastLoss, double lastExpectedMs, List<List<String>> architecture, String checkpointRef,
-                       String detail) implements CborSerializable {}
+                       String detail, double budgetMs, double targetMs) implements CborSerializable {}
 
   // ---- events ------------------------------------------------------------------------------------
 
@@ -105,7 +114,13 @@ public final class SearchSupervisor
 
   public record SearchSubmitted(SearchSpec spec, long atMillis) implements Event {}
 
-  public record LatencyTableReady(String tableRef, double minMs, double maxMs, long atMillis) implements Event {}
+  /**
+   * The latency table is ready. {@code budgetMs} and {@code targetMs} are the spec's resolved to ms
+   * (0 in events written before they were: then the spec's own); {@code uncertainty} the relative
+   * band of the platform's estimates (NaN unknown).
+   */
+  public record LatencyTableReady(String tableRef, double minMs, double maxMs, long atMillis, double budgetMs,
+                                  double targetMs, Double uncertainty) implements Event {}
 
   public record SupernetProgress(long step, long totalSteps, String phase, double loss, double expectedMs,
                                  String checkpointRef) implements Event {}
@@ -113,11 +128,14 @@ public final class SearchSupervisor
   public record ArchitectureDerived(List<List<String>> blockStrings, String modelJson, double estimatedMs,
                                     long atMillis) implements Event {}
 
+  /** {@code measuredMs} is null in events written before scaling measured whole networks. */
   public record ScalingChosen(List<List<String>> blockStrings, String modelJson, double width, double depth,
-                              double resolution, double estimatedMs, long atMillis) implements Event {}
+                              double resolution, double estimatedMs, long atMillis, Double measuredMs)
+      implements Event {}
 
+  /** {@code warmStartRef}: the trained base's checkpoint final training continues from (null: from scratch). */
   public record PostProcessDecided(List<List<String>> blockStrings, String modelJson, List<String> keptChanges,
-                                   double estimatedMs, long atMillis) implements Event {}
+                                   double estimatedMs, long atMillis, String warmStartRef) implements Event {}
 
   public record FinalTrainingProgress(long step, long totalSteps, double loss, String checkpointRef, long atMillis)
       implements Event {}
@@ -148,38 +166,58 @@ public final class SearchSupervisor
    * A search in progress: its stage, whether it is paused, the latest progress, and the architecture
    * of the last completed stage (block strings, and the whole model JSON the next stage starts from).
    */
+  /**
+   * A search in progress: its stage, whether it is paused, the latest progress, the architecture
+   * of the last completed stage (block strings, and the whole model JSON the next stage starts from),
+   * the budget and target resolved to ms ({@link LatencyTableReady}; 0 before it) and the checkpoint
+   * final training continues from.
+   */
   public record Running(SearchSpec spec, Stage stage, boolean paused, long step, long totalSteps, double lastLoss,
                         double lastExpectedMs, List<List<String>> architecture, String modelJson, String checkpointRef,
-                        long stageStartedMillis, Map<String, Double> stageSeconds) implements State {
+                        long stageStartedMillis, Map<String, Double> stageSeconds, double budgetMs, double targetMs,
+                        String warmStartRef) implements State {
     public Running {
       stageSeconds = Map.copyOf(stageSeconds);
     }
 
     static Running start(SearchSpec spec, long at) {
       return new Running(spec, Stage.LATENCY_TABLE, false, 0, 0, Double.NaN, Double.NaN, List.of(), null, null, at,
-          Map.of());
+          Map.of(), spec.budgetMs(), spec.searchTargetMs(), null);
     }
 
     Running progress(Stage s, long st, long total, double loss, double ms, String ref) {
       return new Running(spec, s, paused, st, total, loss, ms, architecture, modelJson, ref, stageStartedMillis,
-          stageSeconds);
+          stageSeconds, budgetMs, targetMs, warmStartRef);
     }
 
     /** The next stage starts at {@code at}; the wall time of the one that ended is recorded. */
     Running advance(Stage next, List<List<String>> arch, String json, double ms, long at) {
       Map<String, Double> secs = new java.util.LinkedHashMap<>(stageSeconds);
       secs.put(stage.name().toLowerCase(java.util.Locale.ROOT), (at - stageStartedMillis) / 1000.0);
-      return new Running(spec, next, paused, 0, 0, Double.NaN, ms, arch, json, null, at, secs);
+      return new Running(spec, next, paused, 0, 0, Double.NaN, ms, arch, json, null, at, secs, budgetMs, targetMs,
+          warmStartRef);
     }
 
     Running paused(boolean p) {
       return new Running(spec, stage, p, step, totalSteps, lastLoss, lastExpectedMs, architecture, modelJson,
-          checkpointRef, stageStartedMillis, stageSeconds);
+          checkpointRef, stageStartedMillis, stageSeconds, budgetMs, targetMs, warmStartRef);
+    }
+
+    Running withLatency(double budget, double target) {
+      return new Running(spec, stage, paused, step, totalSteps, lastLoss, lastExpectedMs, architecture, modelJson,
+          checkpointRef, stageStartedMillis, stageSeconds, budget > 0 ? budget : spec.budgetMs(),
+          target > 0 ? target : spec.searchTargetMs(), warmStartRef);
+    }
+
+    Running withWarmStart(String ref) {
+      return new Running(spec, stage, paused, step, totalSteps, lastLoss, lastExpectedMs, architecture, modelJson,
+          checkpointRef, stageStartedMillis, stageSeconds, budgetMs, targetMs, ref);
     }
 
     State apply(Event e) {
       if (e instanceof LatencyTableReady l) {
-        return advance(Stage.SUPERNET, architecture, modelJson, l.maxMs(), l.atMillis());
+        return advance(Stage.SUPERNET, architecture, modelJson, l.maxMs(), l.atMillis())
+            .withLatency(l.budgetMs(), l.targetMs());
       } else if (e instanceof SupernetProgress p) {
         return progress(Stage.SUPERNET, p.step(), p.totalSteps(), p.loss(), p.expectedMs(), p.checkpointRef());
       } else if (e instanceof ArchitectureDerived d) {
@@ -187,7 +225,8 @@ public final class SearchSupervisor
       } else if (e instanceof ScalingChosen sc) {
         return advance(Stage.POST_PROCESSING, sc.blockStrings(), sc.modelJson(), sc.estimatedMs(), sc.atMillis());
       } else if (e instanceof PostProcessDecided pp) {
-        return advance(Stage.FINAL_TRAINING, pp.blockStrings(), pp.modelJson(), pp.estimatedMs(), pp.atMillis());
+        return advance(Stage.FINAL_TRAINING, pp.blockStrings(), pp.modelJson(), pp.estimatedMs(), pp.atMillis())
+            .withWarmStart(pp.warmStartRef());
       } else if (e instanceof FinalTrainingProgress f) {
         if (f.step() >= f.totalSteps()) {
           // the last step's report moves the search on to export
@@ -328,17 +367,18 @@ public final class SearchSupervisor
         .onCommand(Cancel.class, (s, c) -> Effect().persist(new SearchCancelled(c.reason())).thenRun(this::reconcile)
             .thenReply(c.replyTo(), st -> StatusReply.ack()))
         .onCommand(LatencyReady.class, (s, c) -> inStage(s, Stage.LATENCY_TABLE, c.replyTo(),
-            new LatencyTableReady(c.tableRef(), c.minMs(), c.maxMs(), System.currentTimeMillis())))
+            new LatencyTableReady(c.tableRef(), c.minMs(), c.maxMs(), System.currentTimeMillis(), c.budgetMs(),
+                c.targetMs(), c.uncertainty())))
         .onCommand(SupernetProgressed.class, (s, c) -> inStage(s, Stage.SUPERNET, c.replyTo(),
             new SupernetProgress(c.step(), c.totalSteps(), c.phase(), c.loss(), c.expectedMs(), c.checkpointRef())))
         .onCommand(Derived.class, (s, c) -> inStage(s, Stage.SUPERNET, c.replyTo(),
             new ArchitectureDerived(c.blockStrings(), c.modelJson(), c.estimatedMs(), System.currentTimeMillis())))
         .onCommand(Scaled.class, (s, c) -> inStage(s, Stage.SCALING, c.replyTo(),
             new ScalingChosen(c.blockStrings(), c.modelJson(), c.width(), c.depth(), c.resolution(), c.estimatedMs(),
-                System.currentTimeMillis())))
+                System.currentTimeMillis(), c.measuredMs())))
         .onCommand(PostProcessed.class, (s, c) -> inStage(s, Stage.POST_PROCESSING, c.replyTo(),
             new PostProcessDecided(c.blockStrings(), c.modelJson(), c.keptChanges(), c.estimatedMs(),
-                System.currentTimeMillis())))
+                System.currentTimeMillis(), c.warmStartRef())))
         .onCommand(FinalTrainingProgressed.class, (s, c) -> inStage(s, Stage.FINAL_TRAINING, c.replyTo(),
             new FinalTrainingProgress(c.step(), c.totalSteps(), c.loss(), c.checkpointRef(),
                 System.currentTimeMillis())))
@@ -411,12 +451,12 @@ public final class SearchSupervisor
   public static Status status(String searchId, State s) {
     if (s instanceof Running r) {
       return new Status(searchId, "running", r.stage(), r.paused(), r.step(), r.totalSteps(), r.lastLoss(),
-          r.lastExpectedMs(), r.architecture(), r.checkpointRef(), null);
+          r.lastExpectedMs(), r.architecture(), r.checkpointRef(), null, r.budgetMs(), r.targetMs());
     } else if (s instanceof Finished f) {
       return new Status(searchId, f.outcome(), Stage.DONE, false, 0, 0, Double.NaN, Double.NaN, f.architecture(), null,
-          f.detail());
+          f.detail(), 0, 0);
     }
-    return new Status(searchId, "none", null, false, 0, 0, Double.NaN, Double.NaN, List.of(), null, null);
+    return new Status(searchId, "none", null, false, 0, 0, Double.NaN, Double.NaN, List.of(), null, null, 0, 0);
   }
 
   @Override

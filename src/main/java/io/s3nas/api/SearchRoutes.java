@@ -4,7 +4,6 @@ import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.completeOK;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
-import static org.apache.pekko.http.javadsl.server.Directives.getFromResource;
 import static org.apache.pekko.http.javadsl.server.Directives.onSuccess;
 import static org.apache.pekko.http.javadsl.server.Directives.parameterOptional;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
@@ -48,6 +47,7 @@ import org.apache.pekko.pattern.StatusReply;
  * GET  /api/searches/ID                   one search's status (404: not in the journal)
  * GET  /api/searches/ID/events            its events as server-sent events, history first, then live
  * GET  /api/searches/ID/live              its per-step progress as server-sent events (in the process running it)
+ * GET  /api/searches/ID/files/NAME        a file of a completed search's run folder (report.html, its charts, ...)
  * POST /api/searches/ID/cancel|pause[?reason=...]   a control request (202; 409: not running or paused)
  * GET  /metrics                           Prometheus text format
  * </pre>
@@ -62,21 +62,30 @@ public final class SearchRoutes {
   private final SearchJournal journal;
   private final String where;
   private final boolean live;
+  private final byte[] dashboard;
 
   /**
    * @param where the journal's location, for messages
    * @param live whether searches run in this process (their per-step progress is then served)
+   * @param token what changing requests carry; the dashboard served holds it
    */
-  public SearchRoutes(ActorSystem<?> system, SearchJournal journal, String where, boolean live) {
+  public SearchRoutes(ActorSystem<?> system, SearchJournal journal, String where, boolean live, String token) {
     this.system = system;
     this.journal = journal;
     this.where = where;
     this.live = live;
+    try (java.io.InputStream in = SearchRoutes.class.getResourceAsStream("dashboard.html")) {
+      this.dashboard = new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("{{TOKEN}}", token)
+          .getBytes(StandardCharsets.UTF_8);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   public Route route() {
     return concat(
-        pathSingleSlash(() -> get(() -> getFromResource("io/s3nas/api/dashboard.html", ContentTypes.TEXT_HTML_UTF8))),
+        pathSingleSlash(() -> get(() -> complete(HttpResponse.create().withEntity(ContentTypes.TEXT_HTML_UTF8,
+            dashboard)))),
         path("metrics", () -> get(() -> onSuccess(journal.statuses(),
             st -> complete(HttpResponse.create().withEntity(ContentTypes.TEXT_PLAIN_UTF8, Metrics.render(st)))))),
         pathPrefix("api", () -> pathPrefix("searches", () -> concat(
@@ -86,6 +95,8 @@ public final class SearchRoutes {
                 pathEnd(() -> get(() -> withSearch(id, st -> json(StatusCodes.OK, StatusJson.describe(st))))),
                 path("events", () -> get(() -> withSearch(id, st -> events(id)))),
                 path("live", () -> get(() -> withSearch(id, st -> live(id)))),
+                pathPrefix("files", () -> path(PathMatchers.segment(), name -> get(() -> withSearch(id,
+                    st -> file(id, st, name))))),
                 path(PathMatchers.segment(), action -> post(() -> parameterOptional("reason",
                     reason -> control(id, action, reason.orElse("requested over HTTP")))))))))),
         // anything else: one JSON answer instead of the default plain-text rejection
@@ -117,6 +128,37 @@ public final class SearchRoutes {
                 "expected_ms", p.expectedMs())), "LiveProgress"))
             .keepAlive(KEEP_ALIVE, ServerSentEvent::heartbeat),
         EventStreamMarshalling.toEventStream());
+  }
+
+  /** Names a run folder's files may have: no separators, no leading dot (nothing outside the folder). */
+  private static final java.util.regex.Pattern FILE_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]*");
+
+  private Route file(String id, SearchSupervisor.Status st, String name) {
+    Object report = StatusJson.describe(st).get("report");
+    if (report == null) {
+      return json(StatusCodes.NOT_FOUND, Map.of("error", "a completed search's files; '" + id + "' has "
+          + st.state() + " and no report yet"));
+    }
+    java.nio.file.Path dir = java.nio.file.Path.of(report.toString()).toAbsolutePath().getParent();
+    java.nio.file.Path f = dir.resolve(name).normalize();
+    if (!FILE_NAME.matcher(name).matches() || !f.getParent().equals(dir) || !java.nio.file.Files.isRegularFile(f)) {
+      return json(StatusCodes.NOT_FOUND, Map.of("error", "no file '" + name + "' in the run folder of '" + id + "'"));
+    }
+    return org.apache.pekko.http.javadsl.server.Directives.getFromFile(f.toFile(), contentType(name));
+  }
+
+  private static org.apache.pekko.http.javadsl.model.ContentType contentType(String name) {
+    String n = name.toLowerCase(Locale.ROOT);
+    if (n.endsWith(".html")) {
+      return ContentTypes.TEXT_HTML_UTF8;
+    } else if (n.endsWith(".png")) {
+      return org.apache.pekko.http.javadsl.model.ContentTypes.create(org.apache.pekko.http.javadsl.model.MediaTypes.IMAGE_PNG);
+    } else if (n.endsWith(".json")) {
+      return ContentTypes.APPLICATION_JSON;
+    } else if (n.endsWith(".csv") || n.endsWith(".txt")) {
+      return ContentTypes.TEXT_PLAIN_UTF8;
+    }
+    return ContentTypes.APPLICATION_OCTET_STREAM;
   }
 
   private Route control(String id, String action, String reason) {

@@ -16,7 +16,22 @@ public final class SearchServer {
    */
   public static CompletionStage<ServerBinding> start(ActorSystem<?> system, String host, int port, String where,
                                                      boolean live) {
-    SearchRoutes routes = new SearchRoutes(system, new SearchJournal(system), where, live);
-    return Http.get(system).newServerAt(host, port).bind(routes.route());
+    String token = token(java.nio.file.Path.of(where));
+    SearchRoutes routes = new SearchRoutes(system, new SearchJournal(system), where, live, token);
+    return Http.get(system).newServerAt(host, port).bind(new RequestGuard(host, token).guard(routes.route()));
+  }
+
+  /** The token changing requests must carry: {@code <data-dir>/http.token}, made on first use. */
+  public static String token(java.nio.file.Path dataDir) {
+    return io.s3nas.common.LocalSecret.of(dataDir, "http.token");
+  }
+
+  /** Whether {@code host} is a loopback address (binding elsewhere exposes the API to the network). */
+  public static boolean loopback(String host) {
+    try {
+      return java.net.InetAddress.getByName(host).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
   }
 }

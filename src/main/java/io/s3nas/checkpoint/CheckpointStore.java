@@ -1,5 +1,6 @@
 package io.s3nas.checkpoint;
 
+import io.s3nas.common.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -78,18 +79,9 @@ public final class CheckpointStore {
 
   private void writeAtomically(Path file, byte[] data) {
     try {
-      Files.createDirectories(dir);
-      Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-        ByteBuffer b = ByteBuffer.wrap(data);
-        while (b.hasRemaining()) {
-          ch.write(b);
-        }
-        ch.force(true);
-      }
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write checkpoint " + file + ": " + e.getMessage(), e);
+      AtomicFiles.write(file, data);
+    } catch (UncheckedIOException e) {
+      throw new UncheckedIOException("cannot write checkpoint " + file + ": " + e.getCause().getMessage(), e.getCause());
     }
   }
 

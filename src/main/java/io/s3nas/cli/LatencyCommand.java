@@ -129,13 +129,16 @@ public final class LatencyCommand {
 
   /** {@code s3nas latency profile --hardware cpu-nd4j --supernet FILE}. */
   @Command(name = "profile", mixinStandardHelpOptions = true,
-      description = "Measure every block outcome of a supernet on this machine and cache the table.")
+      description = "Measure every block outcome of a supernet on this machine and cache the table; calibrate it on "
+          + "whole networks when this machine has no calibration yet, as a search's latency stage does.")
   public static final class Profile implements Callable<Integer> {
     @Mixin CommonOptions common;
     @Spec CommandSpec spec;
 
     @Option(names = "--hardware", required = true) String hardware;
     @Option(names = "--supernet", required = true, paramLabel = "FILE") String supernet;
+    @Option(names = "--no-calibrate", description = "Only the table: no whole-network calibration")
+    boolean noCalibrate;
     @Option(names = "--json") boolean json;
 
     @Override
@@ -145,9 +148,17 @@ public final class LatencyCommand {
       SearchSpace space = SearchSpace.of(sup);
       long t0 = System.nanoTime();
       NetworkLatency nl;
+      io.s3nas.latency.Calibration cal = null;
       try (ProgressBar bar = bar("profiling " + hardware, roundsOf(model))) {
         onProgress(model, bar);
-        nl = NetworkLatency.of(space, model);
+        if (noCalibrate) {
+          nl = NetworkLatency.of(space, model);
+        } else {
+          io.s3nas.stages.PipelineSettings d = io.s3nas.stages.PipelineSettings.defaults();
+          cal = io.s3nas.stages.LatencyStage.run(new io.s3nas.stages.LatencyStage.Request(space, 0, 1, 0, 0,
+              d.calibrationNetworks(), d.calibrationHeldOut(), 1), model).calibration();
+          nl = NetworkLatency.of(space, model);
+        }
       }
       double secs = (System.nanoTime() - t0) / 1e9;
       PrintWriter out = spec.commandLine().getOut();
@@ -160,11 +171,21 @@ public final class LatencyCommand {
         o.put("blocks", space.blocks().size());
         o.put("min_ms", nl.minMs());
         o.put("max_ms", nl.maxMs());
+        if (cal != null) {
+          o.put("calibration", Map.of("intercept_ms", cal.interceptMs(), "scale", cal.scale(), "per_mparam_ms",
+              cal.perMParamsMs(), "networks", cal.networks(), "held_out_errors", cal.heldOutErrors(),
+              "relative_uncertainty", cal.relativeBand()));
+        }
         o.put("seconds", secs);
         out.println(Json.of(o));
       } else {
         out.printf("profiled %d block positions of %s on %s in %.1f s%n", space.blocks().size(), supernet, model.describeMachine(), secs);
         out.printf("table: %s%nfastest architecture %.3f ms, slowest %.3f ms%n", file, nl.minMs(), nl.maxMs());
+        if (cal != null) {
+          out.printf(java.util.Locale.ROOT, "calibration: measured = %.3f ms + %.4f x sum + %.3f ms per million "
+              + "parameters; held-out error worst %.1f%%, rms %.1f%%%n", cal.interceptMs(), cal.scale(),
+              cal.perMParamsMs(), 100 * cal.maxAbsError(), 100 * cal.rmsError());
+        }
       }
       return 0;
     }

@@ -1,17 +1,12 @@
 package io.s3nas.cli;
 
 import io.s3nas.common.InvalidInputException;
-import io.s3nas.latency.LatencyCheck;
 import io.s3nas.latency.LatencyModel;
-import io.s3nas.latency.MeasurableLatencyModel;
-import io.s3nas.latency.measured.MeasuredLatencyModel;
-import io.s3nas.scaling.CandidatePlot;
 import io.s3nas.scaling.ScalingSearch;
 import io.s3nas.space.Architecture;
-import io.s3nas.space.ModelJson;
+import io.s3nas.stages.ScalingStage;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Supplier;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -63,8 +57,12 @@ public final class ScaleCommand implements Callable<Integer> {
       description = "Channel counts are multiples of this (default ${DEFAULT-VALUE})")
   int divisor;
   @Option(names = "--no-measure",
-      description = "On a measurable platform, do not measure the chosen network")
+      description = "On a measurable platform, choose on estimates alone (no whole-network measurements)")
   boolean noMeasure;
+  @Option(names = "--margin", defaultValue = "0.03",
+      description = "On a measurable platform, the share of the budget a measured choice leaves free for "
+          + "measurement noise (default ${DEFAULT-VALUE})")
+  double margin;
   @Option(names = "--out", defaultValue = "runs/scale", paramLabel = "DIR") Path out;
   @Option(names = "--json") boolean json;
 
@@ -77,6 +75,9 @@ public final class ScaleCommand implements Callable<Integer> {
     };
     if (!(budgetMs > 0) || divisor < 1) {
       throw new InvalidInputException("options", null, "--budget-ms > 0 and --divisor >= 1");
+    }
+    if (!(margin >= 0 && margin < 0.5)) {
+      throw new InvalidInputException("--margin", null, "a share of the budget in [0, 0.5), got " + margin);
     }
     if (stageExtra < 0 || stageExtra > 3) {
       throw new InvalidInputException("--stage-extra", null, "0 to 3 extra blocks per stage, got " + stageExtra);
@@ -95,57 +96,26 @@ public final class ScaleCommand implements Callable<Integer> {
           grid.size()));
     }
     LatencyModel model = common.hardware().model(hardware);
-    // a measured platform sweeps through a view predicting from what it has measured so far
-    Supplier<LatencyModel> sweep = model instanceof MeasuredLatencyModel m ? () -> m.predictingView(64) : () -> model;
-    boolean measure = model instanceof MeasurableLatencyModel && !noMeasure;
-    // on a measured platform the choice is checked with its parts measured (ScalingSearch.run)
-    ScalingSearch.Result r = ScalingSearch.run(base, sweep, measure ? model : null, budgetMs, size, grid);
-    LatencyCheck check = measure ? LatencyCheck.of((MeasurableLatencyModel) model, r.architecture(), r.verifiedMs())
-        : null;
+    ScalingStage.Result r = ScalingStage.run(new ScalingStage.Request(base, budgetMs, margin, size, grid, !noMeasure),
+        model);
     Files.createDirectories(out);
-    ModelJson.write(r.architecture().spec(), out.resolve("scaled_model.json"));
-    writeCsv(r, out.resolve("candidates.csv"));
-    CandidatePlot.write(out.resolve("candidates.png"), r);
-    ScalingSearch.Candidate c = r.chosen();
     Map<String, Object> o = new LinkedHashMap<>();
     o.put("arch", arch);
-    o.put("hardware", hardware);
-    o.put("budget_ms", budgetMs);
-    o.put("base_ms", r.baseMs());
-    o.put("by", by);
-    o.put("candidates", r.candidates().size());
-    o.put("fitting", r.candidates().stream().filter(ScalingSearch.Candidate::fits).count());
-    o.put("sweep_seconds", r.seconds());
-    o.put("width", c.scaling().width());
-    o.put("depth", c.scaling().depthList() == null ? c.scaling().depth() : c.scaling().depthList());
-    o.put("resolution", c.scaling().resolution());
-    o.put("img_size", c.imgSize());
-    o.put("blocks", c.blocks());
-    o.put("estimated_latency_ms", c.latencyMs());
-    o.put("budget_use", c.latencyMs() / budgetMs);
-    o.put("macs", c.macs());
-    o.put("params", c.params());
-    if (check != null) {
-      o.put("estimated_with_measured_parts_ms", check.estimatedMs());
-      o.put("choices_checked", r.verifications());
-      o.put("check_seconds", r.checkSeconds());
-      o.putAll(check.fields());
-    }
-    o.put("block_strings", r.architecture().blockStrings());
-    o.put("files", Map.of("model", out.resolve("scaled_model.json").toString(), "candidates",
-        out.resolve("candidates.csv").toString(), "plot", out.resolve("candidates.png").toString()));
-    Files.writeString(out.resolve("scaling.json"), Json.of(o) + "\n", StandardCharsets.UTF_8);
+    o.putAll(ScalingStage.write(r, hardware, out));
+    ScalingSearch.Result sr = r.search();
+    ScalingSearch.Candidate c = sr.chosen();
     PrintWriter pw = spec.commandLine().getOut();
     if (json) {
       pw.println(Json.of(o));
     } else {
       pw.printf(Locale.ROOT, "%,d candidates in %.2f s; chose w %.2f, d %s, r %.2f: %dx%d input, %d blocks, %.4f ms "
-              + "estimated (%.1f%% of the %.4f ms budget; base %.4f ms), %,d MACs, %,d params%n",
-          r.candidates().size(), r.seconds(), c.scaling().width(), o.get("depth"), c.scaling().resolution(), c.imgSize(),
-          c.imgSize(), c.blocks(), c.latencyMs(), 100 * c.latencyMs() / budgetMs, budgetMs, r.baseMs(), c.macs(), c.params());
-      if (check != null) {
-        pw.printf(Locale.ROOT, "on %s, %d choice(s) checked with their parts measured (%.1f s); the chosen one %s%n",
-            hardware, r.verifications(), r.checkSeconds(), check.describe());
+              + "estimated (± %.4f ms; base %.4f ms), %,d MACs, %,d params%n",
+          sr.candidates().size(), sr.seconds(), c.scaling().width(), o.get("depth"), c.scaling().resolution(),
+          c.imgSize(), c.imgSize(), c.blocks(), r.estimatedMs(), r.bandMs(), sr.baseMs(), c.macs(), c.params());
+      if (r.measured()) {
+        pw.printf(Locale.ROOT, "on %s, %d network(s) measured whole in %.1f s; the chosen one measures %.4f ms, %.1f%% "
+                + "of the %.4f ms budget (the choice had to fit %.4f ms)%n", hardware, sr.measurements().size(),
+            sr.checkSeconds(), r.measuredMs(), 100 * r.measuredMs() / budgetMs, budgetMs, sr.limitMs());
       }
       pw.println("written: " + out.resolve("scaled_model.json") + ", " + out.resolve("candidates.csv") + ", "
           + out.resolve("candidates.png") + ", " + out.resolve("scaling.json"));
@@ -188,16 +158,5 @@ public final class ScaleCommand implements Callable<Integer> {
           + spec + "'");
     }
     return out;
-  }
-
-  private static void writeCsv(ScalingSearch.Result r, Path file) throws IOException {
-    StringBuilder sb = new StringBuilder("width,depth,depth_list,resolution,img_size,blocks,latency_ms,macs,params,fits\n");
-    for (ScalingSearch.Candidate c : r.candidates()) {
-      var s = c.scaling();
-      sb.append(String.format(Locale.ROOT, "%.2f,%.2f,%s,%.2f,%d,%d,%.6f,%d,%d,%b%n", s.width(), s.depth(),
-          s.depthList() == null ? "" : String.join(" ", s.depthList().stream().map(String::valueOf).toList()),
-          s.resolution(), c.imgSize(), c.blocks(), c.latencyMs(), c.macs(), c.params(), c.fits()));
-    }
-    Files.writeString(file, sb.toString(), StandardCharsets.UTF_8);
   }
 }

@@ -29,8 +29,11 @@ public final class ServeCommand implements Callable<Integer> {
   @Mixin JournalCommands.JournalOptions journal;
   @Spec CommandSpec spec;
   @Option(names = "--host", defaultValue = "127.0.0.1",
-      description = "Address to listen on (default ${DEFAULT-VALUE}; 0.0.0.0 for every interface)")
+      description = "Address to listen on (default ${DEFAULT-VALUE}; another than loopback needs --insecure)")
   String host;
+  @Option(names = "--insecure",
+      description = "Allow listening beyond loopback without TLS (changing requests still need the token)")
+  boolean insecure;
   @Option(names = "--port", defaultValue = "8080", description = "Port (default ${DEFAULT-VALUE}; 0: any free one)")
   int port;
 
@@ -38,6 +41,14 @@ public final class ServeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (port < 0 || port > 65535) {
       throw new InvalidInputException("--port", null, "a port from 0 to 65535, got " + port);
+    }
+    if (!SearchServer.loopback(host)) {
+      if (!insecure) {
+        throw new InvalidInputException("--host", null, "a loopback address (127.0.0.1, ::1): " + host + " would "
+            + "serve every search's data unencrypted to the network; add --insecure to accept that");
+      }
+      spec.commandLine().getErr().println("warning: serving on " + host + " without TLS: anyone on that network "
+          + "reads every search; changing requests need the token in " + journal.dir().resolve("http.token"));
     }
     Path dir = journal.dir();
     EmbeddedJournal.createSchema(dir);
@@ -53,7 +64,8 @@ public final class ServeCommand implements Callable<Integer> {
     }
     InetSocketAddress at = binding.localAddress();
     spec.commandLine().getOut().println("serving http://" + at.getHostString() + ":" + at.getPort()
-        + "/ for the searches under " + dir + " (Ctrl-C stops)");
+        + "/ for the searches under " + dir + " (Ctrl-C stops); requests that change a search carry the token in "
+        + dir.resolve("http.token") + " as X-S3nas-Token (the dashboard does)");
     spec.commandLine().getOut().flush();
     Runtime.getRuntime().addShutdownHook(new Thread(system::terminate, "s3nas-http-stop"));
     system.getWhenTerminated().toCompletableFuture().get();

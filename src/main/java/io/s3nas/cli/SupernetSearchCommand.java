@@ -64,6 +64,17 @@ public final class SupernetSearchCommand implements Callable<Integer> {
   @Option(names = "--threshold-lr-scale", defaultValue = "1",
       description = "Thresholds' learning rate relative to the weights' (paper: 1)")
   double thresholdLr;
+  @Option(names = "--start-margin", defaultValue = "1",
+      description = "At the first search step every threshold starts this far below its norm (0: where the warm-up "
+          + "left it, the paper's; default ${DEFAULT-VALUE})")
+  double startMargin;
+  @Option(names = "--derive-last",
+      description = "Derive from the last step even above the target (the paper's); default: the last step within it")
+  boolean deriveLast;
+  @Option(names = "--trace", paramLabel = "CSV",
+      description = "Also write every step: phase, loss, cross-entropy, expected ms, the thresholds' gradient parts, "
+          + "each block's outcome")
+  Path trace;
   @Option(names = "--out", defaultValue = "runs/supernet-search", paramLabel = "DIR") Path out;
   @Option(names = "--checkpoint-every", defaultValue = "100",
       description = "Steps between checkpoints (default ${DEFAULT-VALUE}); they go to <out>/checkpoints")
@@ -77,7 +88,7 @@ public final class SupernetSearchCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     if (!(targetMs > 0) || batch < 1 || threads < 1 || warmupEpochs < 0 || searchEpochs < 0 || trainLimit < 0
         || !(thresholdLr > 0) || (lr != null && !(lr > 0)) || checkpointEvery < 1
-        || !(validationShare > 0 && validationShare < 1)) {
+        || !(validationShare > 0 && validationShare < 1) || !(startMargin >= 0)) {
       throw new InvalidInputException("options", null, "expected --target-ms > 0, --batch >= 1, --threads >= 1, "
           + "epochs >= 0, --train-limit >= 0, --lr > 0, --threshold-lr-scale > 0, --checkpoint-every >= 1 and "
           + "0 < --validation < 1");
@@ -103,7 +114,8 @@ public final class SupernetSearchCommand implements Callable<Integer> {
     int warmupSteps = (int) Math.round(warmupEpochs * stepsPerEpoch);
     int searchSteps = (int) Math.round(searchEpochs * stepsPerEpoch);
     SearchSettings defaults = SearchSettings.defaults(batch, targetMs, threads, seed);
-    SearchSettings settings = (lr == null ? defaults : defaults.withLearningRate(lr)).withThresholdLrScale(thresholdLr);
+    SearchSettings settings = (lr == null ? defaults : defaults.withLearningRate(lr)).withThresholdLrScale(thresholdLr)
+        .withSearchStart(startMargin, !deriveLast);
     Normalization norm = split.train().statistics();
     Augmentation aug = Datasets.augmentation(datasets.dataset);
     ObjectNode identity = new ObjectMapper().createObjectNode();
@@ -127,6 +139,16 @@ public final class SupernetSearchCommand implements Callable<Integer> {
     }
     Files.createDirectories(out);
     ModelJson.write(r.architecture().spec(), out.resolve("derived_model.json"));
+    if (trace != null) {
+      StringBuilder t = new StringBuilder("step,phase,loss,ce,expected_ms,g_ce,g_latency,choice\n");
+      for (SinglePathSearch.Log l : r.log()) {
+        t.append(String.format(java.util.Locale.ROOT, "%d,%s,%.5f,%.5f,%.5f,%.4g,%.4g,%s%n", l.step(),
+            l.phase().name().toLowerCase(java.util.Locale.ROOT), l.loss(), l.crossEntropy(), l.expectedMs(),
+            l.thresholdCe(), l.thresholdLatency(), java.util.Arrays.stream(l.choice()).mapToObj(String::valueOf)
+                .collect(java.util.stream.Collectors.joining(" "))));
+      }
+      Files.writeString(trace, t.toString(), StandardCharsets.UTF_8);
+    }
     StringBuilder bs = new StringBuilder();
     for (List<String> stage : r.architecture().blockStrings()) {
       bs.append(String.join(" ", stage)).append('\n');

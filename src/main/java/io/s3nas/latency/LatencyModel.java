@@ -22,6 +22,15 @@ public interface LatencyModel {
   /** Lets a measuring model time many components in one interleaved batch before they are asked for. */
   default void prefetch(Collection<Component> components) {}
 
+  /**
+   * A view of this platform that prices any component at once and never measures (a measured
+   * platform predicts the shapes it lacks from what it has measured): for sweeps over thousands of
+   * candidate networks, whose choice is then measured.
+   */
+  default LatencyModel estimatingView() {
+    return this;
+  }
+
   /** A per-network cost charged once per whole network (0 unless calibrated against networks). */
   default double networkOverheadMs() {
     return 0;

@@ -27,7 +27,7 @@ public final class LatencyPredictor {
 
   /** Held-out accuracy of the predictor. */
   public record Accuracy(int n, int folds, double within10, double within5, double medianAbsRelError,
-                         double maxAbsRelError) {}
+                         double maxAbsRelError, double p90AbsRelError) {}
 
   private static final int NEIGHBOURS = 3;
   private static final double RIDGE = 1e-6;
@@ -162,7 +162,7 @@ public final class LatencyPredictor {
     double[] sorted = errs.clone();
     Arrays.sort(sorted);
     return new Accuracy(errs.length, folds, (double) n10 / errs.length, (double) n5 / errs.length,
-        sorted[sorted.length / 2], sorted[sorted.length - 1]);
+        sorted[sorted.length / 2], sorted[sorted.length - 1], sorted[(int) Math.floor(0.9 * (sorted.length - 1))]);
   }
 
   private double linear(double[] x) {

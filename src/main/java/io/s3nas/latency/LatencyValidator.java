@@ -37,64 +37,62 @@ public final class LatencyValidator {
   }
 
   /**
-   * @param variants calibration network {@code i} is the {@code i % variants.size()}-th variant of its
-   *     sampled architecture (e.g. resolution- or width-scaled), so that the fit sees networks of
-   *     other sizes than the supernet's own and can tell the parameter term from the slope
+   * @param variants network {@code i} (calibration or validated) is the {@code i % variants.size()}-th
+   *     variant of its sampled architecture (e.g. resolution- or width-scaled), so that the fit sees
+   *     networks of other sizes than the supernet's own and can tell the parameter term from the
+   *     slope, and the validation covers the scaled networks a search ships
    */
   public static Report validate(MeasurableLatencyModel model, SearchSpace space, int samples, int calibrationNetworks,
                                 List<UnaryOperator<Architecture>> variants, long seed, Path plot,
                                 IntConsumer progress) throws IOException {
     model.useCalibration(false);
-    NetworkLatency raw = NetworkLatency.of(space, model); // profiles every outcome on first use
+    NetworkLatency.of(space, model); // profiles every outcome on first use
     // Calibration networks come from a different stream than the validated ones.
     Random calRng = new Random(seed ^ 0x5DEECE66DL);
     List<Architecture> calArchs = new ArrayList<>();
     for (int i = 0; i < calibrationNetworks; i++) {
-      int[] choice = sample(space, calRng);
-      calArchs.add(variants.get(i % variants.size()).apply(space.architecture(choice)));
+      calArchs.add(variants.get(i % variants.size()).apply(space.architecture(sample(space, calRng))));
     }
     Random rng = new Random(seed);
-    List<int[]> choices = new ArrayList<>();
     List<Architecture> archs = new ArrayList<>();
     for (int i = 0; i < samples; i++) {
-      int[] choice = sample(space, rng);
-      choices.add(choice);
-      archs.add(space.architecture(choice));
+      archs.add(variants.get(i % variants.size()).apply(space.architecture(sample(space, rng))));
     }
+    // the parts of scaled variants are new shapes: profile them first, in one interleaved session
+    List<Component> parts = new ArrayList<>();
+    calArchs.forEach(a -> parts.addAll(NetworkLatency.components(a)));
+    archs.forEach(a -> parts.addAll(NetworkLatency.components(a)));
+    model.prefetch(parts);
     // One interleaved measurement of all networks, so calibration and validation see the same machine.
     List<Architecture> everything = new ArrayList<>(calArchs);
     everything.addAll(archs);
     NetworkMeasurement measurement = model.measureNetworks(everything);
     double[] all = measurement.inTableUnits();
     progress.accept(1);
+    FixedLatency raw = new FixedLatency(model);
+    double[] sums = archs.stream().mapToDouble(raw::totalMs).toArray();
+    double[] params = archs.stream().mapToDouble(a -> a.cost().params()).toArray();
+    double[] meas = java.util.Arrays.copyOfRange(all, calibrationNetworks, all.length);
     if (calibrationNetworks > 0) {
-      double[] calSum = new double[calibrationNetworks];
-      double[] calParams = new double[calibrationNetworks];
-      for (int i = 0; i < calibrationNetworks; i++) {
-        calSum[i] = NetworkLatency.estimate(calArchs.get(i), model).totalMs();
-        calParams[i] = calArchs.get(i).cost().params();
-      }
-      model.calibrate(calSum, calParams, java.util.Arrays.copyOf(all, calibrationNetworks));
+      double[] calSum = calArchs.stream().mapToDouble(raw::totalMs).toArray();
+      double[] calParams = calArchs.stream().mapToDouble(a -> a.cost().params()).toArray();
+      model.calibrate(calSum, calParams, java.util.Arrays.copyOf(all, calibrationNetworks), sums, params, meas);
     }
     model.useCalibration(calibrationNetworks > 0);
-    NetworkLatency calibrated = NetworkLatency.of(space, model);
-    double[] sums = new double[samples];
+    FixedLatency calibrated = new FixedLatency(model);
     double[] est = new double[samples];
-    double[] meas = new double[samples];
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < samples; i++) {
-      sums[i] = raw.estimate(choices.get(i));
-      est[i] = calibrated.estimate(choices.get(i));
-      meas[i] = all[calibrationNetworks + i];
+      est[i] = calibrated.totalMs(archs.get(i));
       rows.add(new Row(archs.get(i).blockStrings(), sums[i], est[i], meas[i]));
     }
     if (plot != null) {
       ScatterPlot.write(plot, model.platform() + ": estimated vs measured (" + samples + " architectures)", meas, est);
     }
+    Calibration c = model.calibration();
     return new Report(model.platform(), model.describeMachine(), samples, RankStats.within(est, meas, 0.10),
         RankStats.within(est, meas, 0.05), RankStats.spearman(est, meas), RankStats.within(sums, meas, 0.10),
-        RankStats.spearman(sums, meas), model.calibrationIntercept(), model.calibrationScale(),
-        model.calibrationPerMParams(),
+        RankStats.spearman(sums, meas), c.interceptMs(), c.scale(), c.perMParamsMs(),
         calibrationNetworks, measurement.drift(), rows, plot);
   }
 

@@ -17,20 +17,23 @@ public interface MeasurableLatencyModel extends LatencyModel {
   }
 
   /**
-   * Fits and stores measured ≈ intercept + scale · Σ components + perMParams · parameters / 10⁶
-   * (measured in table units; parameters of each network).
+   * Fits measured ≈ intercept + scale · Σ components + perMParams · parameters / 10⁶ (measured in
+   * table units; parameters of each network) and stores it, with the relative errors the fit then
+   * makes on held-out networks measured in the same session ({@link Calibration}).
+   *
+   * @param heldOut the held-out networks' plain sums, parameters and measurements (may be empty)
    */
-  void calibrate(double[] componentSums, double[] params, double[] measuredMs);
+  Calibration calibrate(double[] componentSums, double[] params, double[] measuredMs, double[] heldOutSums,
+                        double[] heldOutParams, double[] heldOutMeasuredMs);
 
   /** Whether estimates apply the stored calibration. */
   void useCalibration(boolean on);
 
-  double calibrationIntercept();
+  /** The stored calibration ({@link Calibration#NONE} before one is fitted). */
+  Calibration calibration();
 
-  double calibrationScale();
-
-  /** ms per million parameters: a network reloads its weights on every pass, its parts timed alone do not. */
-  double calibrationPerMParams();
+  /** Whether a calibration with held-out errors is stored for this machine and settings. */
+  boolean calibrated();
 
   /** A description of the machine and settings the measurements belong to. */
   String describeMachine();

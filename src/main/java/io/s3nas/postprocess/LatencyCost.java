@@ -2,7 +2,7 @@ package io.s3nas.postprocess;
 
 import io.s3nas.latency.FixedLatency;
 import io.s3nas.latency.LatencyModel;
-import io.s3nas.latency.LatencyPredictor;
+import io.s3nas.latency.LatencyUncertainty;
 import io.s3nas.latency.LatencySource;
 import io.s3nas.latency.MeasurableLatencyModel;
 import io.s3nas.latency.NetworkLatency;
@@ -11,12 +11,12 @@ import io.s3nas.space.Architecture;
 
 /**
  * What a change costs in latency on a platform: measured (base and candidate timed interleaved as
- * whole networks) where the platform can be measured, otherwise the table estimate with an
- * uncertainty — the predicted parts' milliseconds times the predictor's cross-validated median
- * relative error on the table — or an analytical estimate flagged as unvalidated.
+ * whole networks, in the table's units) where the platform can be measured, otherwise the estimates
+ * with the candidate's uncertainty band ({@link LatencyUncertainty}: predicted parts times the
+ * predictor's cross-validated error on a table platform; unknown on an analytical one).
  */
 public final class LatencyCost {
-  /** A latency with its provenance. */
+  /** A latency with its provenance; {@code uncertaintyMs} is the candidate's band (0 when measured). */
   public record Value(double baseMs, double candidateMs, double uncertaintyMs, String method) {
     public double deltaMs() {
       return candidateMs - baseMs;
@@ -25,11 +25,12 @@ public final class LatencyCost {
 
   private final LatencyModel model;
   private final FixedLatency fixed;
-  private double predictorError = Double.NaN;
+  private final LatencyUncertainty uncertainty;
 
   public LatencyCost(LatencyModel model) {
     this.model = model;
-    this.fixed = new FixedLatency(model);
+    this.fixed = new FixedLatency(model.estimatingView());
+    this.uncertainty = new LatencyUncertainty(model);
   }
 
   public double estimateMs(Architecture a) {
@@ -43,24 +44,8 @@ public final class LatencyCost {
     }
     double b = fixed.totalMs(base);
     double c = fixed.totalMs(candidate);
-    if (model instanceof TableLatencyModel t) {
-      double predicted = predictedMs(base) + predictedMs(candidate);
-      return new Value(b, c, predicted * predictorError(t), "table; predicted parts ± the predictor's median error");
-    }
-    return new Value(b, c, Double.NaN, "analytical (roofline, unvalidated)");
-  }
-
-  private double predictedMs(Architecture a) {
-    return NetworkLatency.estimate(a, model).parts().stream()
-        .filter(p -> p.source() == LatencySource.PREDICTED).mapToDouble(NetworkLatency.Part::ms).sum();
-  }
-
-  private double predictorError(TableLatencyModel t) {
-    if (Double.isNaN(predictorError)) {
-      var samples = t.samples();
-      predictorError = samples.size() < 20 ? 1.0
-          : LatencyPredictor.crossValidate(samples, t.vectorWidth(), 10, 1).medianAbsRelError();
-    }
-    return predictorError;
+    double band = uncertainty.bandMs(candidate, c);
+    return new Value(b, c, Double.isNaN(band) ? 0 : band, model instanceof TableLatencyModel
+        ? "table; predicted parts ± the predictor's 90th-percentile error" : "analytical (roofline, unvalidated)");
   }
 }

@@ -14,84 +14,135 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 
 /**
- * Post-processing (method.md §9), automatic and with its evidence: each candidate change is priced
- * on the platform ({@link LatencyCost}) and probed for accuracy (a short training of base and
- * candidate under the same seed and budget); the changes the {@link DecisionRule} accepts are
- * applied best gain-per-millisecond first while the network stays within the budget; then rmSE
- * ranks the SE blocks of the result by the mean standard deviation of their excitations over
- * sample images and removes SE where the excitation is nearly constant.
+ * Post-processing (docs/method.md §9), automatic and with its evidence. Each candidate change is
+ * priced on the platform ({@link LatencyCost}: measured where the platform can be, else estimated
+ * with its uncertainty) and probed for accuracy against the unchanged base on the same held-out
+ * images ({@link Probe}: the caller trains both from one learned starting point under the same
+ * batches). A change is kept only when the lower end of the 95% interval of its paired gain clears
+ * the {@link DecisionRule}; a change whose interval straddles the rule is "undecided" and stays off,
+ * and when the base itself has not learned (its held-out top-1 below {@code minTop1}) nothing is
+ * decided at all. Kept changes are applied best gain per percent of latency first while the whole
+ * network, priced again, stays within the budget; then rmSE ranks the SE blocks by the spread of
+ * their excitations over sample images and removes SE where it is nearly constant.
  */
 public final class PostProcessor {
-  /** A probe's outcome: top-1 on the probe's held-out images and the trained model. */
-  public record Probe(double top1, TrainedModel model) {}
+  /** A probe's outcome: which held-out images the trained network classifies right, and the network. */
+  public record Probe(boolean[] correct, TrainedModel model) {
+    public double top1() {
+      int ok = 0;
+      for (boolean c : correct) {
+        ok += c ? 1 : 0;
+      }
+      return (double) ok / correct.length;
+    }
+  }
 
-  /** One change's evidence and verdict. */
-  public record Decision(Change change, LatencyCost.Value cost, double baseTop1, double top1, double gainPoints,
-                         double latencyPercent, boolean kept, String reason) {}
+  /** What became of a change. */
+  public enum Verdict { KEPT, REJECTED, UNDECIDED, OVER_BUDGET }
+
+  /** One change's evidence and verdict ({@code gain} null when it was not probed). */
+  public record Decision(Change change, LatencyCost.Value cost, double baseTop1, double top1, PairedGain gain,
+                         double latencyPercent, Verdict verdict, String reason) {
+    public boolean kept() {
+      return verdict == Verdict.KEPT;
+    }
+  }
 
   /** An SE block's rmSE value. */
   public record SeRank(int block, double meanStd, boolean removed) {}
 
-  /** Everything decided. */
-  public record Result(Architecture result, double baseTop1, double baseMs, double finalMs, double budgetMs,
-                       List<Decision> decisions, List<SeRank> seRanking, DecisionRule rule, double rmSeRelative) {}
+  /** Everything decided; {@code finalCost} prices the result against the base. */
+  public record Result(Architecture result, double baseTop1, double minTop1, double budgetMs, double limitMs,
+                       List<Decision> decisions, List<SeRank> seRanking, DecisionRule rule, double rmSeRelative,
+                       LatencyCost.Value finalCost) {}
 
   private PostProcessor() {}
 
   /**
-   * @param probe trains an architecture briefly (same seed and budget for all) and evaluates it
+   * @param probe trains an architecture from the common starting point and evaluates it on the
+   *     held-out images (the same images, in the same order, for every architecture)
+   * @param limitMs what the result must fit: the budget less its margin (measured), or less the
+   *     estimate's band (estimated)
+   * @param minTop1 the base's held-out top-1 below which nothing is decided
    * @param samples images for rmSE (null: no rmSE)
    * @param rmSeRelative SE is removed where its value is below this share of the median block's
    */
-  public static Result run(Architecture base, List<Change> changes, LatencyCost cost, double budgetMs,
-                           DecisionRule rule, Function<Architecture, Probe> probe, Dataset samples, double rmSeRelative) {
-    double baseMs = cost.estimateMs(base);
+  public static Result run(Architecture base, List<Change> changes, LatencyCost cost, double budgetMs, double limitMs,
+                           DecisionRule rule, double minTop1, Function<Architecture, Probe> probe, Dataset samples,
+                           double rmSeRelative) {
+    if (changes.isEmpty()) {
+      return new Result(base, Double.NaN, minTop1, budgetMs, limitMs, List.of(), List.of(), rule, rmSeRelative,
+          cost.of(base, base));
+    }
     Probe b = probe.apply(base);
     List<Decision> decisions = new ArrayList<>();
+    Map<Change, Probe> probes = new LinkedHashMap<>();
     for (Change c : changes) {
       Architecture cand = c.apply(base);
       LatencyCost.Value v = cost.of(base, cand);
-      Probe p = probe.apply(cand);
-      double gain = 100 * (p.top1() - b.top1());
       double pct = 100 * v.deltaMs() / v.baseMs();
-      boolean pays = rule.pays(gain, pct);
-      decisions.add(new Decision(c, v, b.top1(), p.top1(), gain, pct, pays,
-          pays ? "pays for its latency" : "gain too small for its latency"));
+      if (b.top1() < minTop1) {
+        decisions.add(new Decision(c, v, b.top1(), Double.NaN, null, pct, Verdict.UNDECIDED, String.format(Locale.ROOT,
+            "undecided: the base reached %.1f%% on the probe images, below the %.1f%% a probe must reach to tell "
+                + "anything; kept off", 100 * b.top1(), 100 * minTop1)));
+        continue;
+      }
+      Probe p = probe.apply(cand);
+      probes.put(c, p);
+      PairedGain g = PairedGain.of(b.correct(), p.correct());
+      String interval = String.format(Locale.ROOT, "gain %+.2f points, 95%% interval [%+.2f, %+.2f], for %+.1f%% "
+          + "latency", g.points(), g.lowerPoints(), g.upperPoints(), pct);
+      Verdict verdict = rule.clears(g, pct) ? Verdict.KEPT : rule.fails(g, pct) ? Verdict.REJECTED : Verdict.UNDECIDED;
+      String reason = switch (verdict) {
+        case KEPT -> "pays: " + interval;
+        case REJECTED -> "does not pay: " + interval;
+        default -> "undecided (the interval straddles the rule); kept off: " + interval;
+      };
+      decisions.add(new Decision(c, v, b.top1(), p.top1(), g, pct, verdict, reason));
     }
-    // accept the paying changes, best gain per percent of latency first, while within the budget
+    // apply the paying changes, best gain per percent of latency first, while the whole network fits
     List<Decision> order = new ArrayList<>(decisions.stream().filter(Decision::kept).toList());
-    order.sort(Comparator.comparingDouble((Decision d) -> -d.gainPoints() / Math.max(1e-6, d.latencyPercent())));
+    order.sort(Comparator.comparingDouble((Decision d) -> -d.gain().points() / Math.max(1e-6, d.latencyPercent())));
     Architecture result = base;
-    Map<Change, String> verdicts = new LinkedHashMap<>();
+    LatencyCost.Value finalCost = cost.of(base, base);
+    Map<Change, Decision> verdicts = new LinkedHashMap<>();
     for (Decision d : order) {
       Architecture next = d.change().apply(result);
-      double ms = cost.estimateMs(next);
-      if (ms <= budgetMs) {
+      LatencyCost.Value v = cost.of(base, next);
+      if (v.candidateMs() + v.uncertaintyMs() <= limitMs) {
         result = next;
-        verdicts.put(d.change(), "kept: pays for its latency and fits the budget");
+        finalCost = v;
+        verdicts.put(d.change(), d);
       } else {
-        verdicts.put(d.change(), String.format("pays, but the network would be %.4f ms, over the %.4f ms budget", ms,
-            budgetMs));
+        verdicts.put(d.change(), new Decision(d.change(), d.cost(), d.baseTop1(), d.top1(), d.gain(),
+            d.latencyPercent(), Verdict.OVER_BUDGET, String.format(Locale.ROOT, "pays, but the network would be "
+                + "%.4f ms (± %.4f), over the %.4f ms it must fit", v.candidateMs(), v.uncertaintyMs(), limitMs)));
       }
     }
-    List<Decision> recorded = new ArrayList<>();
-    for (Decision d : decisions) {
-      String v = verdicts.get(d.change());
-      boolean kept = v != null && v.startsWith("kept");
-      recorded.add(new Decision(d.change(), d.cost(), d.baseTop1(), d.top1(), d.gainPoints(), d.latencyPercent(), kept,
-          v != null ? v : d.reason()));
+    List<Decision> recorded = decisions.stream().map(d -> verdicts.getOrDefault(d.change(), d)).toList();
+    List<SeRank> ranking = new ArrayList<>();
+    if (samples != null) {
+      for (Decision d : recorded) {
+        if (d.kept() && d.change().kind() == Change.Kind.SE) {
+          ranking.addAll(rankSe(probes.get(d.change()).model(), samples, rmSeRelative));
+        }
+      }
+      ranking.sort(Comparator.comparingDouble(SeRank::meanStd));
+      if (!ranking.isEmpty()) {
+        ranking = mark(ranking, rmSeRelative);
+        Architecture trimmed = removeSe(result, ranking);
+        if (trimmed != result) {
+          result = trimmed;
+          finalCost = cost.of(base, result);
+        }
+      }
     }
-    List<SeRank> ranking = List.of();
-    if (samples != null && result.blocks().stream().anyMatch(BlockArgs::hasSe)) {
-      Probe withSe = probe.apply(result);
-      ranking = rankSe(withSe.model(), samples, rmSeRelative);
-      result = removeSe(result, ranking);
-    }
-    return new Result(result, b.top1(), baseMs, cost.estimateMs(result), budgetMs, recorded, ranking, rule, rmSeRelative);
+    return new Result(result, b.top1(), minTop1, budgetMs, limitMs, recorded, ranking, rule, rmSeRelative, finalCost);
   }
 
   /** rmSE (method.md §9): per SE block, the mean over channels of the excitation's std across images. */
@@ -131,9 +182,14 @@ public final class PostProcessor {
       out.add(new SeRank(block, mean, false));
     }
     out.sort(Comparator.comparingDouble(SeRank::meanStd));
-    double median = out.get(out.size() / 2).meanStd();
+    return mark(out, relative);
+  }
+
+  /** Marks for removal the blocks whose value is below {@code relative} × the median's. */
+  static List<SeRank> mark(List<SeRank> sorted, double relative) {
+    double median = sorted.get(sorted.size() / 2).meanStd();
     List<SeRank> marked = new ArrayList<>();
-    for (SeRank r : out) {
+    for (SeRank r : sorted) {
       marked.add(new SeRank(r.block(), r.meanStd(), r.meanStd() < relative * median));
     }
     return marked;

@@ -32,15 +32,18 @@ public final class SearchReport {
         .append(esc(String.valueOf(in.result().get("search_id")))).append("</title><style>")
         .append("body{font-family:sans-serif;margin:2em;max-width:1100px}td,th{padding:2px 10px;text-align:left}")
         .append(".arch{display:flex;align-items:flex-end;gap:2px;margin:6px 0 18px}.stage{margin-right:10px}")
-        .append(".b{display:inline-block;border:1px solid #333}.se{border-style:dashed}</style></head><body>");
-    h.append("<h1>Search ").append(esc(String.valueOf(in.result().get("search_id")))).append("</h1><table>");
+        .append(".b{display:inline-block;border:1px solid #333}.se{border-style:dashed}")
+        .append(Verdict.CSS).append("</style></head><body>");
+    h.append("<h1>Search ").append(esc(String.valueOf(in.result().get("search_id")))).append("</h1>");
+    h.append(Verdict.html(in.result(), in.stageSeconds(), in.architectures(), dir));
+    h.append("<details><summary>Every field of result.json</summary><table>");
     for (Map.Entry<String, Object> e : in.result().entrySet()) {
       if (!e.getKey().equals("block_strings") && !e.getKey().equals("stage_seconds")) {
         h.append("<tr><th>").append(esc(e.getKey())).append("</th><td>").append(esc(String.valueOf(e.getValue())))
             .append("</td></tr>");
       }
     }
-    h.append("</table>");
+    h.append("</table></details>");
     if (!in.stageSeconds().isEmpty()) {
       Charts.bars(dir.resolve("report-stages.png"), "wall time per stage", "seconds", in.stageSeconds());
       h.append("<h2>Time per stage</h2><img src=\"report-stages.png\">");
@@ -93,11 +96,12 @@ public final class SearchReport {
     }
     h.append("</body></html>\n");
     Path out = dir.resolve("report.html");
-    Files.writeString(out, h.toString(), StandardCharsets.UTF_8);
+    io.s3nas.common.AtomicFiles.writeString(out, h.toString());
     return out;
   }
 
-  private static String block(String s) {
+  /** One block drawn: width ∝ output channels, height ∝ expansion, colour by kernel, dashed border for SE. */
+  static String block(String s) {
     BlockArgs b = BlockStrings.parse(s);
     int w = Math.max(4, Math.min(40, b.outputFilters() / 4));
     int hgt = 8 + 8 * b.totalExpansion();

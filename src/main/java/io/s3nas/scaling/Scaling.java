@@ -7,18 +7,19 @@ import java.util.List;
  * per-stage block count list, resolution {@code r}, and the divisors channels and image sizes
  * round to.
  *
- * @param width channel multiplier w (≥ 1: scaling only grows)
+ * @param width channel multiplier w (above 1 grows the network; below 1 shrinks it, which only a
+ *     network measured over its budget asks for)
  * @param depth per-stage depth multiplier d (≥ 1); ignored when {@code depthList} is given
  * @param depthList explicit block count per stage (each ≥ the stage's count), or null
- * @param resolution input-size multiplier r (≥ 1)
+ * @param resolution input-size multiplier r (like w, below 1 only to shrink)
  * @param filtersDivisor channel counts are multiples of this (8; 16 reproduces ours-L+)
  * @param imgDivisor input sizes are multiples of this (4)
  */
 public record Scaling(double width, double depth, List<Integer> depthList, double resolution, int filtersDivisor,
                       int imgDivisor) {
   public Scaling {
-    if (!(width >= 1) || !(depth >= 1) || !(resolution >= 1) || filtersDivisor < 1 || imgDivisor < 1) {
-      throw new IllegalArgumentException("scaling grows a network: w, d, r >= 1 and divisors >= 1");
+    if (!(width >= 0.25) || !(depth >= 1) || !(resolution >= 0.25) || filtersDivisor < 1 || imgDivisor < 1) {
+      throw new IllegalArgumentException("w, r >= 0.25, d >= 1 (blocks are only added) and divisors >= 1");
     }
     depthList = depthList == null ? null : List.copyOf(depthList);
   }

@@ -7,24 +7,32 @@ import io.s3nas.space.Architecture;
 import io.s3nas.space.Cost;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
-import java.util.function.Supplier;
+import java.util.Map;
 
 /**
- * The automatic half of method.md §8 that the reference leaves manual: enumerate (w, d, r) on a
- * grid, plus any explicit per-stage depth lists, price every scaled network on the platform, and
- * keep the largest one — by MACs or by parameters — whose estimated latency fits the budget (ties:
- * the faster one).
+ * The automatic half of docs/method.md §8 that the reference leaves manual: enumerate (w, d, r) on
+ * a grid, plus any explicit per-stage depth lists, price every scaled network on the platform, and
+ * keep the largest one — by MACs or by parameters — that fits the budget (ties: the faster one):
+ * measured as a whole network where the platform can be measured, with its estimate's uncertainty
+ * where it cannot.
  */
 public final class ScalingSearch {
   /** What "largest" means. */
   public enum Size { MACS, PARAMS }
 
-  /** The grid: every combination of the listed coefficients, and every depth list with every (w, r). */
+  /**
+   * The grid: every combination of the listed coefficients, and every depth list with every (w, r);
+   * candidates above {@code maxMacs} multiply-adds never fit (a training-time limit).
+   */
   public record Grid(List<Double> widths, List<Double> depths, List<Double> resolutions, List<List<Integer>> depthLists,
-                     int filtersDivisor) {
+                     int filtersDivisor, long maxMacs) {
+    public Grid(List<Double> widths, List<Double> depths, List<Double> resolutions, List<List<Integer>> depthLists,
+                int filtersDivisor) {
+      this(widths, depths, resolutions, depthLists, filtersDivisor, Long.MAX_VALUE);
+    }
+
     public Grid {
       widths = List.copyOf(widths);
       depths = List.copyOf(depths);
@@ -37,6 +45,14 @@ public final class ScalingSearch {
       return new Grid(steps(1.0, 2.0, 0.05), steps(1.0, 3.0, 0.1), steps(1.0, 2.0, 0.05), List.of(), 8);
     }
 
+    /**
+     * Shrinking, for a network measured over its budget: w and r from 0.5 to 1 in steps of 0.05,
+     * depths unchanged (the search chose them).
+     */
+    public static Grid shrinking(int filtersDivisor) {
+      return new Grid(steps(0.5, 1.0, 0.05), List.of(1.0), steps(0.5, 1.0, 0.05), List.of(), filtersDivisor);
+    }
+
     /** How many candidates the grid holds. */
     public long size() {
       return (long) widths.size() * resolutions.size() * (depths.size() + depthLists.size());
@@ -46,7 +62,12 @@ public final class ScalingSearch {
     public Grid withDepthLists(List<List<Integer>> more) {
       List<List<Integer>> all = new ArrayList<>(depthLists);
       all.addAll(more);
-      return new Grid(widths, depths, resolutions, all, filtersDivisor);
+      return new Grid(widths, depths, resolutions, all, filtersDivisor, maxMacs);
+    }
+
+    /** This grid with candidates above {@code macs} multiply-adds refused. */
+    public Grid withMaxMacs(long macs) {
+      return new Grid(widths, depths, resolutions, depthLists, filtersDivisor, macs);
     }
 
     /**
@@ -104,110 +125,158 @@ public final class ScalingSearch {
   public record Candidate(Scaling scaling, int imgSize, int blocks, double latencyMs, long macs, long params,
                           boolean fits) {}
 
-  /** The choice and the evidence; {@code verifiedMs} is NaN when the choice was not verified. */
+  /** Whole networks measured on the platform, in the table's units (drift-corrected). */
+  @FunctionalInterface
+  public interface Checker {
+    double[] measure(List<Architecture> archs);
+  }
+
+  /** A candidate the check measured: its sweep estimate and its measured latency. */
+  public record Measurement(Scaling scaling, double estimatedMs, double measuredMs, int round) {}
+
+  /**
+   * The choice and the evidence. {@code measuredMs} is the chosen network's measurement (NaN when the
+   * platform cannot be measured); {@code bandMs} the uncertainty of its estimate (NaN when unknown);
+   * {@code limitMs} what the choice had to fit: the budget less its margin where measured, the
+   * budget less the band where estimated.
+   */
   public record Result(Candidate chosen, Architecture architecture, double baseMs, double budgetMs, Size by,
-                       List<Candidate> candidates, double seconds, double verifiedMs, int verifications,
-                       double checkSeconds) {}
+                       List<Candidate> candidates, double seconds, double measuredMs, List<Measurement> measurements,
+                       double checkSeconds, double bandMs, double limitMs) {
+    public Result {
+      measurements = List.copyOf(measurements);
+    }
+  }
 
   private ScalingSearch() {}
 
   public static Result run(Architecture base, LatencyModel model, double budgetMs, Size by, Grid grid) {
-    return run(base, () -> model, null, budgetMs, by, grid);
+    return run(base, model, null, 0, null, budgetMs, by, grid);
   }
 
-  public static Result run(Architecture base, LatencyModel model, LatencyModel verify, double budgetMs, Size by,
-                           Grid grid) {
-    return run(base, () -> model, verify, budgetMs, by, grid);
-  }
+  /** Networks measured together in one check round: the largest few that the corrected estimates fit. */
+  static final int PER_ROUND = 3;
 
-  /** Choices checked on the platform at most. */
-  static final int MAX_CHECKS = 4;
+  /** Check rounds at most: after them the largest network measured within the limit is kept. */
+  static final int MAX_ROUNDS = 4;
 
   /**
-   * A sweep priced on {@code sweepModel} (fast: a table, or a measured platform's predicting view)
-   * whose choice is checked on {@code verify} (the platform itself, measuring the chosen network's
-   * parts) when given. After every check the sweep is priced again ({@code sweepModel} is asked anew:
-   * a measured platform's view has learned the parts just measured). A choice the check finds over
-   * the budget is dropped, the estimates are scaled by the error the new pricing still shows on it,
-   * and the next choice is checked; a choice that fits but leaves more than 3% of the budget unused
-   * is kept while a larger choice is tried. At most {@value #MAX_CHECKS} checks: predictions for
-   * shapes far from the measured ones (wider or larger networks) can be far off in either direction.
+   * The sweep, priced on {@code model} (a table, or a measured platform's predicting view: fast),
+   * then, where the platform can be measured ({@code check} given), the largest candidates
+   * measured as whole networks, a few per round, until one measures within the budget less
+   * {@code margin} of it. After each round the estimates are corrected by the worst ratio of
+   * measured to estimated seen on networks that did not fit (or, when all fitted, by their median
+   * ratio, to look for a larger one), at most {@value #MAX_ROUNDS} rounds. The base network is
+   * measured in the first round; if even it is over the limit, the network is shrunk (w and r
+   * below 1) instead of grown. Without a check, a candidate must fit with its uncertainty band
+   * ({@code band}, ms for an architecture and its estimate; null: none known): the upper edge of
+   * the band stays within the budget.
    */
-  public static Result run(Architecture base, Supplier<LatencyModel> sweepModel, LatencyModel verify, double budgetMs,
-                           Size by, Grid grid) {
+  public static Result run(Architecture base, LatencyModel model, Checker check, double margin,
+                           java.util.function.ToDoubleBiFunction<Architecture, Double> band, double budgetMs, Size by,
+                           Grid grid) {
     long t0 = System.nanoTime();
-    LatencyModel model = sweepModel.get();
     double baseMs = new FixedLatency(model).totalMs(base);
-    if (baseMs > budgetMs) {
-      throw new InvalidInputException("--budget-ms", null, String.format("a budget of at least the architecture's own "
-          + "%.4f ms on %s (scaling only grows a network), got %.4f ms", baseMs, model.platform(), budgetMs));
-    }
     List<Candidate> all = price(base, model, budgetMs, grid);
     Comparator<Candidate> larger = by == Size.MACS
         ? Comparator.comparingLong(Candidate::macs).thenComparingLong(Candidate::params)
         : Comparator.comparingLong(Candidate::params).thenComparingLong(Candidate::macs);
     Comparator<Candidate> order = larger.thenComparing(Comparator.comparingDouble(Candidate::latencyMs).reversed());
-    if (verify == null) {
-      Candidate best = all.stream().filter(Candidate::fits).max(order)
-          .orElseThrow(() -> new InvalidInputException("--budget-ms", null, "a budget some candidate fits"));
-      return new Result(best, CompoundScaler.scale(base, best.scaling()), baseMs, budgetMs, by, all,
-          (System.nanoTime() - t0) / 1e9, Double.NaN, 0, 0);
+    if (check == null) {
+      Result r = fitWithBand(base, all, order, band, budgetMs, baseMs, by, t0);
+      if (r == null) {
+        // the network as searched is over: shrink it (w, r below 1) on the estimates
+        List<Candidate> shrunk = price(base, model, budgetMs, Grid.shrinking(grid.filtersDivisor()));
+        r = fitWithBand(base, shrunk, order, band, budgetMs, baseMs, by, t0);
+        if (r == null) {
+          throw new InvalidInputException("budget-ms", null, String.format(java.util.Locale.ROOT, "a budget some "
+              + "scaling of the network fits: it is %.4f ms on %s, and shrunk (w and r down to 0.5) still above the "
+              + "%.4f ms budget with its uncertainty; search at a lower target or give a larger budget", baseMs,
+              model.platform(), budgetMs));
+        }
+      }
+      return r;
     }
     double sweepSeconds = (System.nanoTime() - t0) / 1e9;
     long t1 = System.nanoTime();
-    FixedLatency checked = new FixedLatency(verify);
-    double correction = 1;
-    Set<Scaling> rejected = new HashSet<>();
+    double limit = budgetMs * (1 - margin);
+    List<Measurement> measured = new ArrayList<>();
+    Map<Scaling, Double> byScaling = new HashMap<>();
     Candidate accepted = null;
-    Architecture acceptedArch = null;
     double acceptedMs = Double.NaN;
-    int tries = 0;
-    while (tries < MAX_CHECKS) {
+    double correction = 1;
+    boolean shrinking = false;
+    Candidate baseCandidate = price(base, model, budgetMs, new Grid(List.of(1.0), List.of(1.0), List.of(1.0), List.of(),
+        grid.filtersDivisor())).get(0);
+    for (int round = 1; round <= MAX_ROUNDS; round++) {
       double c = correction;
       Candidate floor = accepted;
-      Candidate best = all.stream().filter(x -> !rejected.contains(x.scaling()) && x.latencyMs() * c <= budgetMs
-          && (floor == null || order.compare(x, floor) > 0)).max(order).orElse(null);
-      if (best == null) {
+      long maxMacs = shrinking ? Long.MAX_VALUE : grid.maxMacs();
+      List<Candidate> pick = new ArrayList<>(all.stream().filter(x -> !byScaling.containsKey(x.scaling())
+          && x.latencyMs() * c <= limit && x.macs() <= maxMacs && (floor == null || order.compare(x, floor) > 0))
+          .sorted(order.reversed()).limit(PER_ROUND).toList());
+      if (round == 1 && !shrinking && !pick.contains(baseCandidate)) {
+        pick.add(baseCandidate);
+      }
+      if (pick.isEmpty()) {
         break;
       }
-      tries++;
-      Architecture a = CompoundScaler.scale(base, best.scaling());
-      double real = checked.totalMs(a);
-      if (real <= budgetMs) {
-        accepted = best;
-        acceptedArch = a;
-        acceptedMs = real;
-        if (real >= 0.97 * budgetMs) {
-          break;
-        }
-        all = price(base, sweepModel.get(), budgetMs, grid);
-        final Scaling chosen = best.scaling();
-        accepted = all.stream().filter(x -> x.scaling().equals(chosen)).findFirst().orElse(best);
-      } else {
-        rejected.add(best.scaling());
-        all = price(base, sweepModel.get(), budgetMs, grid);
-        final Scaling over = best.scaling();
-        double now = all.stream().filter(x -> x.scaling().equals(over)).findFirst().orElse(best).latencyMs();
-        // what the sweep, priced again, still gets wrong on this shape
-        correction = Math.max(correction, real / now);
-        if (accepted != null) {
-          final Scaling chosen = accepted.scaling();
-          accepted = all.stream().filter(x -> x.scaling().equals(chosen)).findFirst().orElse(accepted);
+      double[] ms = check.measure(pick.stream().map(x -> CompoundScaler.scale(base, x.scaling())).toList());
+      double worstOver = 0;
+      List<Double> ratios = new ArrayList<>();
+      for (int i = 0; i < pick.size(); i++) {
+        Candidate x = pick.get(i);
+        measured.add(new Measurement(x.scaling(), x.latencyMs(), ms[i], round));
+        byScaling.put(x.scaling(), ms[i]);
+        ratios.add(ms[i] / x.latencyMs());
+        if (ms[i] <= limit && (accepted == null || order.compare(x, accepted) > 0)) {
+          accepted = x;
+          acceptedMs = ms[i];
+        } else if (ms[i] > limit) {
+          worstOver = Math.max(worstOver, ms[i] / x.latencyMs());
         }
       }
+      if (round == 1 && !shrinking && byScaling.get(baseCandidate.scaling()) > limit) {
+        // the network as searched is over: shrink it instead (w, r below 1), estimates corrected
+        shrinking = true;
+        correction = byScaling.get(baseCandidate.scaling()) / baseCandidate.latencyMs();
+        accepted = null;
+        all = price(base, model, budgetMs, Grid.shrinking(grid.filtersDivisor()));
+        continue;
+      }
+      if (accepted != null && acceptedMs >= 0.97 * limit) {
+        break;
+      }
+      ratios.sort(Double::compare);
+      correction = worstOver > 0 ? Math.max(correction, worstOver) : ratios.get(ratios.size() / 2);
     }
     if (accepted == null) {
-      // every larger choice measured over: the network as searched
-      accepted = all.get(0);
-      acceptedArch = CompoundScaler.scale(base, accepted.scaling());
-      acceptedMs = checked.totalMs(acceptedArch);
-      if (acceptedMs > budgetMs) {
-        throw new InvalidInputException("--budget-ms", null, String.format("a budget the platform's measurements "
-            + "confirm: the architecture itself measures %.4f ms with its parts measured", acceptedMs));
+      Double baseMeasured = byScaling.get(baseCandidate.scaling());
+      double least = measured.stream().mapToDouble(Measurement::measuredMs).min().orElse(Double.NaN);
+      throw new InvalidInputException("budget-ms", null, String.format(java.util.Locale.ROOT, "a budget this machine "
+          + "can meet: the network measures %.4f ms%s, above the %.4f ms it must fit (the %.4f ms budget less its "
+          + "%.0f%% margin); search at a lower target or give a larger budget", baseMeasured == null ? Double.NaN
+              : baseMeasured, shrinking ? String.format(java.util.Locale.ROOT, " and %.4f ms at best shrunk (w and r "
+                  + "down to 0.5)", least) : "", limit, budgetMs, 100 * margin));
+    }
+    return new Result(accepted, CompoundScaler.scale(base, accepted.scaling()), baseMs, budgetMs, by, all,
+        sweepSeconds, acceptedMs, measured, (System.nanoTime() - t1) / 1e9, Double.NaN, limit);
+  }
+
+  /** The largest candidate whose estimate plus band fits, or null. */
+  private static Result fitWithBand(Architecture base, List<Candidate> all, Comparator<Candidate> order,
+                                    java.util.function.ToDoubleBiFunction<Architecture, Double> band, double budgetMs,
+                                    double baseMs, Size by, long t0) {
+    List<Candidate> fitting = new ArrayList<>(all.stream().filter(Candidate::fits).sorted(order.reversed()).toList());
+    for (Candidate c : fitting) {
+      Architecture a = CompoundScaler.scale(base, c.scaling());
+      double b = band == null ? 0 : band.applyAsDouble(a, c.latencyMs());
+      if (Double.isNaN(b) || c.latencyMs() + b <= budgetMs) {
+        return new Result(c, a, baseMs, budgetMs, by, all, (System.nanoTime() - t0) / 1e9, Double.NaN, List.of(), 0, b,
+            Double.isNaN(b) ? budgetMs : budgetMs - b);
       }
     }
-    return new Result(accepted, acceptedArch, baseMs, budgetMs, by, all, sweepSeconds, acceptedMs, tries,
-        (System.nanoTime() - t1) / 1e9);
+    return null;
   }
 
   private static List<Candidate> price(Architecture base, LatencyModel model, double budgetMs, Grid grid) {
@@ -217,7 +286,8 @@ public final class ScalingSearch {
       Architecture a = CompoundScaler.scale(base, s);
       double ms = latency.totalMs(a);
       Cost c = a.cost();
-      all.add(new Candidate(s, a.spec().imgSize(), a.blocks().size(), ms, c.macs(), c.params(), ms <= budgetMs));
+      all.add(new Candidate(s, a.spec().imgSize(), a.blocks().size(), ms, c.macs(), c.params(),
+          ms <= budgetMs && c.macs() <= grid.maxMacs()));
     }
     return all;
   }

@@ -26,12 +26,18 @@ package io.s3nas.search;
  * @param thresholdLrScale the thresholds' learning rate relative to the weights' (1 = the paper's
  *     single optimiser; larger lets short CPU runs move thresholds as far as the paper's 2,500
  *     ImageNet steps at batch 1024 do)
+ * @param thresholdStartMargin at the first search step every threshold is placed this far below
+ *     its norm ({@link SupernetTrainer#startSearch}; 0 = left where the warm-up left it, the paper's)
+ * @param deriveWithinTarget derive from the last step whose decisions meet the target (false: the
+ *     last step, the paper's), so a search that oscillates around its target hands back a network
+ *     that meets it
  */
 public record SearchSettings(int batch, double learningRate, double lrDecay, double lrDecayEpochs, double rmsDecay,
                              double momentum, double rmsEpsilon, double weightDecay, double labelSmoothing,
                              double clipNorm, double latencyLambda, double latencyMultiplier, double targetMs,
                              double dropout, double bnMomentum, double bnEpsilon, boolean scaleKeptIndicators,
-                             int threads, long seed, double thresholdLrScale) {
+                             int threads, long seed, double thresholdLrScale, double thresholdStartMargin,
+                             boolean deriveWithinTarget) {
 
   public SearchSettings {
     if (batch < 1 || !(learningRate > 0) || !(thresholdLrScale > 0) || threads < 1) {
@@ -41,18 +47,32 @@ public record SearchSettings(int batch, double learningRate, double lrDecay, dou
 
   public static SearchSettings defaults(int batch, double targetMs, int threads, long seed) {
     return new SearchSettings(batch, 0.016 * batch / 256.0, 0.97, 2.4, 0.9, 0.9, 1e-3, 1e-5, 0.1, 10, 15, 100,
-        targetMs, 0.2, 0.99, 1e-3, true, threads, seed, 1.0);
+        targetMs, 0.2, 0.99, 1e-3, true, threads, seed, 1.0, 0, false);
   }
 
   public SearchSettings withLearningRate(double lr) {
     return new SearchSettings(batch, lr, lrDecay, lrDecayEpochs, rmsDecay, momentum, rmsEpsilon, weightDecay,
         labelSmoothing, clipNorm, latencyLambda, latencyMultiplier, targetMs, dropout, bnMomentum, bnEpsilon,
-        scaleKeptIndicators, threads, seed, thresholdLrScale);
+        scaleKeptIndicators, threads, seed, thresholdLrScale, thresholdStartMargin, deriveWithinTarget);
+  }
+
+  /** The same settings with the latency term's λ and m. */
+  public SearchSettings withLatencyLoss(double lambda, double multiplier) {
+    return new SearchSettings(batch, learningRate, lrDecay, lrDecayEpochs, rmsDecay, momentum, rmsEpsilon, weightDecay,
+        labelSmoothing, clipNorm, lambda, multiplier, targetMs, dropout, bnMomentum, bnEpsilon,
+        scaleKeptIndicators, threads, seed, thresholdLrScale, thresholdStartMargin, deriveWithinTarget);
+  }
+
+  /** The same settings with the search phase's start and derivation ({@link #thresholdStartMargin}). */
+  public SearchSettings withSearchStart(double margin, boolean withinTarget) {
+    return new SearchSettings(batch, learningRate, lrDecay, lrDecayEpochs, rmsDecay, momentum, rmsEpsilon, weightDecay,
+        labelSmoothing, clipNorm, latencyLambda, latencyMultiplier, targetMs, dropout, bnMomentum, bnEpsilon,
+        scaleKeptIndicators, threads, seed, thresholdLrScale, margin, withinTarget);
   }
 
   public SearchSettings withThresholdLrScale(double scale) {
     return new SearchSettings(batch, learningRate, lrDecay, lrDecayEpochs, rmsDecay, momentum, rmsEpsilon, weightDecay,
         labelSmoothing, clipNorm, latencyLambda, latencyMultiplier, targetMs, dropout, bnMomentum, bnEpsilon,
-        scaleKeptIndicators, threads, seed, scale);
+        scaleKeptIndicators, threads, seed, scale, thresholdStartMargin, deriveWithinTarget);
   }
 }

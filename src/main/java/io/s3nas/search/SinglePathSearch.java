@@ -33,7 +33,7 @@ public final class SinglePathSearch {
    * validation images at checkpoints (NaN elsewhere).
    */
   public record Log(long step, SupernetTrainer.Phase phase, double loss, double crossEntropy, double expectedMs,
-                    int[] choice, double validationTop1) {}
+                    int[] choice, double validationTop1, double thresholdCe, double thresholdLatency) {}
 
   /** Validation images each curve point is evaluated on. */
   public static final int EVAL_IMAGES = 1000;
@@ -64,13 +64,17 @@ public final class SinglePathSearch {
     long start = ck != null ? resume(ck, trainer, log, warmupSteps) : 0;
     for (long step = start; step < total; step++) {
       SupernetTrainer.Phase phase = step < warmupSteps ? SupernetTrainer.Phase.WARMUP : SupernetTrainer.Phase.SEARCH;
+      if (step == warmupSteps) {
+        trainer.startSearch(settings.thresholdStartMargin());
+      }
       int epoch = (int) (step / stream.stepsPerEpoch());
       Batch b = stream.batch(epoch, (int) (step % stream.stepsPerEpoch()));
       SupernetTrainer.Step s = trainer.train(b.nhwc(), b.labels(), phase);
       boolean eval = validation != null && validation.size() > 0 && ck != null && ck.due(step + 1, total);
       Log l = new Log(step, phase, s.loss(), s.crossEntropy(), s.expectedLatencyMs(),
           trainer.decisions().derive(trainer.currentDecisions()), eval ? accuracy(trainer,
-              validation.head(Math.min(EVAL_IMAGES, validation.size())), norm, settings.batch()) : Double.NaN);
+              validation.head(Math.min(EVAL_IMAGES, validation.size())), norm, settings.batch()) : Double.NaN,
+          s.thresholdCe(), s.thresholdLatency());
       log.add(l);
       if (ck != null && ck.due(step + 1, total)) {
         save(ck, trainer, log);
@@ -82,9 +86,77 @@ public final class SinglePathSearch {
     }
     SupernetDecisions.Pass finalPass = trainer.currentDecisions();
     int[] choice = trainer.decisions().derive(finalPass);
+    if (settings.deriveWithinTarget()) {
+      choice = fill(withinTarget(log, latency, settings.targetMs(), choice), trainer.softOutcomeProbabilities(), latency,
+          settings.targetMs());
+    }
     Architecture arch = space.architecture(choice);
     double top1 = validation == null || validation.size() == 0 ? Double.NaN : accuracy(trainer, validation, norm, settings.batch());
     return new Result(arch, choice, latency.estimate(choice), settings.targetMs(), top1, log);
+  }
+
+  /** How far below the target a derived network may land and still count as on it. */
+  static final double TARGET_TOLERANCE = 0.02;
+
+  /**
+   * The decisions to derive when the search should hand back a network that meets its target: the
+   * last step's when they are within [1 − {@value #TARGET_TOLERANCE}, 1] × the target; else the
+   * latest search step's that are; else the latest within the target; else the last step's. A search
+   * near its target flips a few decisions back and forth across it from step to step; the last one
+   * on the target side is as late a view of the accuracy terms as exists.
+   */
+  static int[] withinTarget(List<Log> log, NetworkLatency latency, double target, int[] last) {
+    double lastMs = latency.estimate(last);
+    if (lastMs <= target && lastMs >= (1 - TARGET_TOLERANCE) * target) {
+      return last;
+    }
+    int[] below = lastMs <= target ? last : null;
+    for (int i = log.size() - 1; i >= 0 && log.get(i).phase() == SupernetTrainer.Phase.SEARCH; i--) {
+      int[] c = log.get(i).choice();
+      if (c.length == 0 || c[0] < 0) {
+        break; // steps logged before choices were: nothing further back to read
+      }
+      double ms = latency.estimate(c);
+      if (ms <= target && ms >= (1 - TARGET_TOLERANCE) * target) {
+        return c;
+      }
+      if (ms <= target && below == null) {
+        below = c;
+      }
+    }
+    return below != null ? below : last;
+  }
+
+  /**
+   * Fills the slack a derived network leaves below its target: one block at a time, the larger
+   * outcome the final thresholds make likeliest relative to the block's current one (soft
+   * indicators), as long as the network stays within the target. A search near its target flips
+   * decisions in steps of 5–10% of the latency, so the step it is read at may sit well below the
+   * target; the slack goes to the decisions the search itself was closest to turning on.
+   */
+  static int[] fill(int[] choice, double[][] soft, NetworkLatency latency, double target) {
+    int[] c = choice.clone();
+    while (true) {
+      double now = latency.estimate(c);
+      int bestB = -1;
+      int bestO = -1;
+      double bestRatio = 0;
+      for (int b = 0; b < c.length; b++) {
+        double cur = Math.max(soft[b][c[b]], 1e-12);
+        for (int o = 0; o < soft[b].length; o++) {
+          double delta = latency.outcomeMs(b, o) - latency.outcomeMs(b, c[b]);
+          if (delta > 0 && now + delta <= target && soft[b][o] / cur > bestRatio) {
+            bestRatio = soft[b][o] / cur;
+            bestB = b;
+            bestO = o;
+          }
+        }
+      }
+      if (bestB < 0) {
+        return c;
+      }
+      c[bestB] = bestO;
+    }
   }
 
   private static void save(RunCheckpoints ck, SupernetTrainer trainer, List<Log> log) {
@@ -94,6 +166,8 @@ public final class SinglePathSearch {
     cols.put("ms", log.stream().mapToDouble(Log::expectedMs).toArray());
     cols.put("phase", log.stream().mapToDouble(l -> l.phase().ordinal()).toArray());
     cols.put("val_top1", log.stream().mapToDouble(Log::validationTop1).toArray());
+    cols.put("g_ce", log.stream().mapToDouble(Log::thresholdCe).toArray());
+    cols.put("g_latency", log.stream().mapToDouble(Log::thresholdLatency).toArray());
     int blocks = log.isEmpty() ? 0 : log.get(0).choice().length;
     for (int b = 0; b < blocks; b++) {
       int block = b;
@@ -114,6 +188,8 @@ public final class SinglePathSearch {
     double[] ce = RunCheckpoints.column(a, "ce");
     double[] ms = RunCheckpoints.column(a, "ms");
     double[] val = RunCheckpoints.column(a, "val_top1", loss.length, Double.NaN);
+    double[] gce = RunCheckpoints.column(a, "g_ce", loss.length, Double.NaN);
+    double[] glat = RunCheckpoints.column(a, "g_latency", loss.length, Double.NaN);
     int blocks = trainer.decisions().space().blocks().size();
     double[][] choices = new double[blocks][];
     for (int b = 0; b < blocks; b++) {
@@ -125,7 +201,7 @@ public final class SinglePathSearch {
         choice[b] = (int) choices[b][i];
       }
       log.add(new Log(i, i < warmupSteps ? SupernetTrainer.Phase.WARMUP : SupernetTrainer.Phase.SEARCH, loss[i], ce[i],
-          ms[i], choice, val[i]));
+          ms[i], choice, val[i], gce[i], glat[i]));
     }
     return trainer.stepsDone();
   }

@@ -27,8 +27,13 @@ public final class SupernetTrainer {
   public enum Phase { WARMUP, SEARCH }
 
   /** What one step measured. */
+  /**
+   * What one step measured; in the search phase {@code thresholdCe} and {@code thresholdLatency} are
+   * the root mean square over the trainable thresholds of the cross-entropy's and the latency term's
+   * part of their gradient (NaN in the warm-up): which of the two drives the decisions.
+   */
   public record Step(double loss, double crossEntropy, double latencyTerm, double expectedLatencyMs,
-                     double gradNorm, double learningRate) {}
+                     double gradNorm, double learningRate, double thresholdCe, double thresholdLatency) {}
 
   private final SupernetNet net;
   private final SupernetDecisions decisions;
@@ -148,6 +153,51 @@ public final class SupernetTrainer {
     step = a.meta().path("step").asLong();
   }
 
+  /**
+   * Places every trainable threshold {@code margin} below the norm it is compared with, at the start
+   * of the search phase, and clears the thresholds' optimiser slots (docs/method.md §2.2, "Search
+   * start"). The paper starts thresholds at 0 and lets ten thousand ImageNet steps bring them to the
+   * norms; in a run of a few hundred steps, a group whose norm stands 10 above its threshold gets a
+   * surrogate gradient of σ'(10) ≈ 5e-5 and never moves, so the decisions fall to whichever groups
+   * happen to start closest. From {@code margin} every decision is in play, and the latency and
+   * accuracy terms decide which indicators turn off. A margin of 0 or less leaves the thresholds
+   * where the warm-up left them (the paper's behaviour).
+   */
+  public void startSearch(double margin) {
+    if (!(margin > 0)) {
+      return;
+    }
+    SupernetDecisions.Pass p = currentDecisions();
+    int ti = 0;
+    for (SearchableBlock b : decisions.space().blocks()) {
+      for (int i = 0; i < b.branches().size(); i++) {
+        BranchSuperkernel k = decisions.kernel(b.index(), i);
+        BranchSuperkernel.Forward f = p.branches().get(b.index()).get(i);
+        double[] tk = k.kernelThresholds();
+        for (int j = 1; j < tk.length; j++) {
+          tk[j] = f.ringNorm()[j] - margin;
+        }
+        double[] tc = k.channelThresholds();
+        for (int m = b.branches().get(i).canZeroOut() ? 0 : 1; m < tc.length; m++) {
+          tc[m] = f.groupNorm()[m] - margin;
+        }
+        RmsProp.DoubleSlots[] s = thresholdSlots.get(ti++);
+        java.util.Arrays.fill(s[0].ms, 0);
+        java.util.Arrays.fill(s[0].mom, 0);
+        java.util.Arrays.fill(s[1].ms, 0);
+        java.util.Arrays.fill(s[1].mom, 0);
+      }
+    }
+  }
+
+  /**
+   * Each block's outcome probabilities under the current thresholds with sigmoid instead of hard
+   * indicators: how close each decision is to flipping (derivation's fill, docs/method.md §5.2).
+   */
+  public double[][] softOutcomeProbabilities() {
+    return decisions.forward(rawWeights(), IndicatorMode.SOFT, null, settings.scaleKeptIndicators()).outcomeProbs();
+  }
+
   /** The decisions of the current thresholds (hard, no dropout): what derivation reads. */
   public SupernetDecisions.Pass currentDecisions() {
     return decisions.forward(rawWeights(), IndicatorMode.HARD, null, settings.scaleKeptIndicators());
@@ -192,14 +242,35 @@ public final class SupernetTrainer {
     }
     // superkernel backward: ∂L/∂Ŵ and ∂L/∂P into weight and threshold gradients
     List<double[][]> tGrads = new ArrayList<>();
+    double ceSq = 0;
+    double latSq = 0;
+    int trainable = 0;
     for (SearchableBlock b : decisions.space().blocks()) {
       for (int i = 0; i < b.branches().size(); i++) {
         BranchSuperkernel k = decisions.kernel(b.index(), i);
-        BranchSuperkernel.Gradients g = k.backward(raw.get(b.index()).get(i), pass.branches().get(b.index()).get(i),
-            net.weightHatGrad(b.index(), i), dProb == null ? null : dProb[b.index()][i]);
+        float[] w = raw.get(b.index()).get(i);
+        BranchSuperkernel.Forward f = pass.branches().get(b.index()).get(i);
+        BranchSuperkernel.Gradients g = k.backward(w, f, net.weightHatGrad(b.index(), i),
+            dProb == null ? null : dProb[b.index()][i]);
         float[] dst = net.depthwise(b.index(), i).grad();
         System.arraycopy(g.weight(), 0, dst, 0, dst.length);
         tGrads.add(new double[][] {g.kernelThresholds(), g.channelThresholds()});
+        if (dProb != null) {
+          // the two parts of the thresholds' gradient, for the log (the superkernel math is cheap)
+          BranchSuperkernel.Gradients ceOnly = k.backward(w, f, net.weightHatGrad(b.index(), i), null);
+          double[] ceK = ceOnly.kernelThresholds();
+          double[] ceC = ceOnly.channelThresholds();
+          for (int j = 1; j < ceK.length; j++) {
+            ceSq += ceK[j] * ceK[j];
+            latSq += (g.kernelThresholds()[j] - ceK[j]) * (g.kernelThresholds()[j] - ceK[j]);
+            trainable++;
+          }
+          for (int m = b.branches().get(i).canZeroOut() ? 0 : 1; m < ceC.length; m++) {
+            ceSq += ceC[m] * ceC[m];
+            latSq += (g.channelThresholds()[m] - ceC[m]) * (g.channelThresholds()[m] - ceC[m]);
+            trainable++;
+          }
+        }
       }
     }
     // weight decay: ½·wd·‖v‖² on every non-BN tensor and the thresholds
@@ -261,7 +332,8 @@ public final class SupernetTrainer {
       }
     }
     step++;
-    return new Step(ce + latTerm + decayLoss, ce, latTerm, expected, norm, lr);
+    return new Step(ce + latTerm + decayLoss, ce, latTerm, expected, norm, lr,
+        trainable > 0 ? Math.sqrt(ceSq / trainable) : Double.NaN, trainable > 0 ? Math.sqrt(latSq / trainable) : Double.NaN);
   }
 
   private static void addDecay(double[] t, double[] g, double wd) {

@@ -165,12 +165,9 @@ public final class ModelJson {
     }
   }
 
-  public static void write(ModelSpec spec, Path file) throws IOException {
-    Path parent = file.toAbsolutePath().getParent();
-    if (parent != null) {
-      Files.createDirectories(parent);
-    }
-    Files.writeString(file, format(spec), StandardCharsets.UTF_8);
+  /** Writes the model JSON atomically (a crash leaves the old file or the new one, never half). */
+  public static void write(ModelSpec spec, Path file) {
+    io.s3nas.common.AtomicFiles.writeString(file, format(spec));
   }
 
   private static ObjectNode layerNode(LayerSpec l) {

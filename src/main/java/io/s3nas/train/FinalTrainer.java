@@ -36,6 +36,8 @@ public final class FinalTrainer {
   private final Map<String, float[]> live;
   private final Map<String, float[]> ema = new LinkedHashMap<>();
   private long step;
+  /** The step the moving average's ramp counts from (a warm start restarts it). */
+  private long emaStart;
 
   public FinalTrainer(Architecture arch, TrainingSettings s, int stepsPerEpoch) {
     this.settings = s;
@@ -95,7 +97,8 @@ public final class FinalTrainer {
   }
 
   private void updateEma() {
-    float d = (float) Math.min(settings.emaDecay(), (1.0 + step) / (10.0 + step));
+    long t = step - emaStart;
+    float d = (float) Math.min(settings.emaDecay(), (1.0 + t) / (10.0 + t));
     live.forEach((name, v) -> {
       float[] e = ema.get(name);
       for (int i = 0; i < v.length; i++) {
@@ -116,6 +119,7 @@ public final class FinalTrainer {
     }
     TensorArchive a = new TensorArchive(TensorArchive.empty().meta(), floats, Map.of());
     a.meta().put("step", step);
+    a.meta().put("ema_start", emaStart);
     return a;
   }
 
@@ -129,6 +133,79 @@ public final class FinalTrainer {
       a.copyInto("mom:" + ps.get(i).name(), slots.get(i).mom);
     }
     step = a.meta().path("step").asLong();
+    emaStart = a.meta().path("ema_start").asLong(0);
+  }
+
+  /**
+   * Starts from another trainer's {@link #state()}, possibly of a changed architecture (SE added,
+   * activations swapped: docs/method.md §9): every tensor and optimiser slot both networks have, by
+   * name and length, is taken over with the step, so the schedule continues where it was. Tensors
+   * only this network has keep their fresh initialisation, except that a new SE block starts close
+   * to the identity (its gate near 1: expand bias 3, expand weights a tenth of their draw), so the
+   * changed network starts where the trained one stands (docs/method.md §9). The moving average's
+   * ramp restarts here, so what is evaluated after a few hundred steps is this network's, not a
+   * blend with the one it started from.
+   *
+   * @return how many tensors were taken over
+   */
+  public int warmStart(TensorArchive a) {
+    int taken = 0;
+    for (Map.Entry<String, float[]> e : net.tensors().entrySet()) {
+      float[] v = a.floats().get("net:" + e.getKey());
+      if (v != null && v.length == e.getValue().length) {
+        System.arraycopy(v, 0, e.getValue(), 0, v.length);
+        float[] av = a.floats().get("ema:" + e.getKey());
+        System.arraycopy(av != null && av.length == v.length ? av : v, 0, ema.get(e.getKey()), 0, v.length);
+        taken++;
+      } else {
+        float[] fresh = e.getValue();
+        if (e.getKey().endsWith(".se.expand.bias")) {
+          java.util.Arrays.fill(fresh, 3f);
+        } else if (e.getKey().endsWith(".se.expand")) {
+          for (int i = 0; i < fresh.length; i++) {
+            fresh[i] *= 0.1f;
+          }
+        }
+        System.arraycopy(fresh, 0, ema.get(e.getKey()), 0, fresh.length);
+      }
+    }
+    List<Param> ps = net.params();
+    for (int i = 0; i < ps.size(); i++) {
+      float[] ms = a.floats().get("ms:" + ps.get(i).name());
+      float[] mom = a.floats().get("mom:" + ps.get(i).name());
+      if (ms != null && ms.length == slots.get(i).ms.length && mom != null) {
+        System.arraycopy(ms, 0, slots.get(i).ms, 0, ms.length);
+        System.arraycopy(mom, 0, slots.get(i).mom, 0, mom.length);
+      }
+    }
+    step = a.meta().path("step").asLong();
+    emaStart = step;
+    return taken;
+  }
+
+  /** Whether the averaged network classifies each image of {@code data} right, in order. */
+  public boolean[] correctness(Dataset data, Normalization norm) {
+    Map<String, float[]> backup = new LinkedHashMap<>();
+    live.forEach((name, v) -> {
+      backup.put(name, v.clone());
+      System.arraycopy(ema.get(name), 0, v, 0, v.length);
+    });
+    try {
+      boolean[] ok = new boolean[data.size()];
+      BatchStream s = new BatchStream(data, Math.min(settings.batch(), data.size()), 0, norm, Augmentation.NONE);
+      int at = 0;
+      for (int k = 0; k < s.sequentialBatches(); k++) {
+        Batch b = s.sequential(k);
+        float[] logits = net.forward(b.nhwc(), b.size(), false, null);
+        int classes = logits.length / b.size();
+        for (int i = 0; i < b.size(); i++) {
+          ok[at++] = Predictions.argmax(logits, i, classes) == b.labels()[i];
+        }
+      }
+      return ok;
+    } finally {
+      live.forEach((name, v) -> System.arraycopy(backup.get(name), 0, v, 0, v.length));
+    }
   }
 
   /** The averaged tensors (evaluation and saving use these). */

@@ -31,13 +31,13 @@ class OrchestrationTest {
   static StageWorker.Job quick(SearchSupervisor.Running st, ActorRef<SearchSupervisor.Command> self) {
     ActorRef<org.apache.pekko.pattern.StatusReply<org.apache.pekko.Done>> none = KIT.system().ignoreRef();
     return cancelled -> switch (st.stage()) {
-      case LATENCY_TABLE -> new SearchSupervisor.LatencyReady("t", 1, 9, none);
+      case LATENCY_TABLE -> new SearchSupervisor.LatencyReady("t", 1, 9, 9.0, 6.5, 0.05, none);
       case SUPERNET -> {
         self.tell(new SearchSupervisor.SupernetProgressed(5, 10, "warmup", 1.0, 8.0, "c5", none));
         yield new SearchSupervisor.Derived(ARCH, "{}", 6.0, none);
       }
-      case SCALING -> new SearchSupervisor.Scaled(ARCH, "{}", 1.1, 1.0, 1.0, 8.5, none);
-      case POST_PROCESSING -> new SearchSupervisor.PostProcessed(ARCH, "{}", List.of(), 8.5, none);
+      case SCALING -> new SearchSupervisor.Scaled(ARCH, "{}", 1.1, 1.0, 1.0, 8.5, Double.NaN, none);
+      case POST_PROCESSING -> new SearchSupervisor.PostProcessed(ARCH, "{}", List.of(), 8.5, null, none);
       case FINAL_TRAINING -> new SearchSupervisor.FinalTrainingProgressed(10, 10, 0.3, "f10", none);
       case EXPORT -> new SearchSupervisor.Exported("{\"top1\": 0.9}", none);
       case DONE -> throw new IllegalStateException();

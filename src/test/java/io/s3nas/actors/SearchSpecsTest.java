@@ -19,8 +19,11 @@ class SearchSpecsTest {
   void shippedConfigsParse() {
     SearchSpec q = SearchSpecs.read(Path.of("conf/searches/quickstart.conf"));
     assertEquals("cpu-nd4j", q.hardware());
-    assertEquals(6.5, q.searchTargetMs());
-    assertEquals(8000, q.trainLimit());
+    assertEquals(0.6, q.budgetFraction());
+    assertEquals(0.4, q.searchTargetFraction());
+    assertEquals(0, q.budgetMs(), "the quickstart's budget is a position in the supernet's range, not ms");
+    assertEquals(1.0 + 0.6 * 3.0, q.budgetMs(1.0, 4.0), 1e-12);
+    assertEquals(1.0 + 0.4 * 3.0, q.searchTargetMs(1.0, 4.0), 1e-12);
     assertEquals("midap", SearchSpecs.read(Path.of("conf/searches/imagenet-midap.conf")).hardware());
     assertEquals(20, SearchSpecs.read(Path.of("conf/searches/fashion-full.conf")).finalEpochs());
   }
@@ -42,5 +45,30 @@ class SearchSpecsTest {
     assertTrue(missing.getMessage().contains("budget-ms") && missing.getMessage().contains("missing"), missing.getMessage());
     InvalidInputException target = bad(ok + "search-target-ms = 5\n");
     assertTrue(target.getMessage().contains("search-target-ms"), target.getMessage());
+    InvalidInputException wrapped = bad(ok + "batch = 4294967297\n");
+    assertTrue(wrapped.getMessage().contains("batch") && wrapped.getMessage().contains("4294967297"),
+        "no silent narrowing to a batch of 1: " + wrapped.getMessage());
+    InvalidInputException infinite = bad("supernet = x\nhardware = midap\nbudget-ms = \"Infinity\"\n");
+    assertTrue(infinite.getMessage().contains("budget-ms"), infinite.getMessage());
+    InvalidInputException both = bad(ok + "budget-fraction = 0.5\n");
+    assertTrue(both.getMessage().contains("not both"), both.getMessage());
+    InvalidInputException fraction = bad("supernet = x\nhardware = midap\nbudget-fraction = 0.5\n"
+        + "search-target-fraction = 0.7\n");
+    assertTrue(fraction.getMessage().contains("search-target-fraction"), fraction.getMessage());
+    InvalidInputException change = bad(ok + "postprocess-changes = [se-last, relu6]\n");
+    assertTrue(change.getMessage().contains("postprocess-changes") && change.getMessage().contains("relu6"),
+        change.getMessage());
+    InvalidInputException share = bad(ok + "probe-base-share = 1.5\n");
+    assertTrue(share.getMessage().contains("probe-base-share"), share.getMessage());
+  }
+
+  @Test
+  void everySettingHasADefaultAndADocumentedKey() throws IOException {
+    String cli = Files.readString(Path.of("docs/cli.md"));
+    for (String key : SearchSpecs.keys()) {
+      assertTrue(cli.contains("`" + key + "`"), "docs/cli.md documents " + key);
+    }
+    SearchSpec s = SearchSpecs.read(Path.of("conf/searches/fashion-full.conf"));
+    assertEquals(io.s3nas.stages.PipelineSettings.defaults().postprocessChanges(), s.settings().postprocessChanges());
   }
 }

@@ -57,7 +57,7 @@ class SearchSupervisorTest {
     assertTrue(submitted.reply().isSuccess());
     assertEquals(SPEC, ((SearchSupervisor.SearchSubmitted) submitted.event()).spec());
     assertEquals(Stage.LATENCY_TABLE, status().stage());
-    ask(r -> new SearchSupervisor.LatencyReady("table-sha", 4.1, 12.3, r));
+    ask(r -> new SearchSupervisor.LatencyReady("table-sha", 4.1, 12.3, 9.0, 6.5, 0.05, r));
     var p = ask(r -> new SearchSupervisor.SupernetProgressed(100, 392, "warmup", 2.1, 8.2, "ckpt-100", r));
     assertInstanceOf(SearchSupervisor.SupernetProgress.class, p.event());
     SearchSupervisor.Status s = status();
@@ -66,8 +66,8 @@ class SearchSupervisorTest {
     assertEquals("ckpt-100", s.checkpointRef());
     ask(r -> new SearchSupervisor.Derived(ARCH, "{}", 6.4, r));
     assertEquals(Stage.SCALING, status().stage());
-    ask(r -> new SearchSupervisor.Scaled(ARCH, "{}", 1.2, 1.1, 1.0, 8.9, r));
-    ask(r -> new SearchSupervisor.PostProcessed(ARCH, "{}", List.of("SE 0.25 on stage 4"), 8.95, r));
+    ask(r -> new SearchSupervisor.Scaled(ARCH, "{}", 1.2, 1.1, 1.0, 8.9, Double.NaN, r));
+    ask(r -> new SearchSupervisor.PostProcessed(ARCH, "{}", List.of("SE 0.25 on stage 4"), 8.95, null, r));
     assertEquals(Stage.FINAL_TRAINING, status().stage());
     ask(r -> new SearchSupervisor.FinalTrainingProgressed(200, 400, 0.9, "ckpt-f200", r));
     assertEquals(Stage.FINAL_TRAINING, status().stage());
@@ -88,7 +88,7 @@ class SearchSupervisorTest {
     var snapshots = kit.snapshotTestKit().orElseThrow();
     String pid = SearchSupervisor.persistenceId("s1");
     ask(r -> new SearchSupervisor.Submit(SPEC, r));
-    ask(r -> new SearchSupervisor.LatencyReady("table-sha", 4.1, 12.3, r));
+    ask(r -> new SearchSupervisor.LatencyReady("table-sha", 4.1, 12.3, 9.0, 6.5, 0.05, r));
     assertEquals(Stage.SUPERNET, snapshots.expectNextPersistedClass(pid, SearchSupervisor.Running.class).stage());
     ask(r -> new SearchSupervisor.SupernetProgressed(100, 392, "search", 2.1, 8.2, "ckpt-100", r));
     snapshots.expectNothingPersisted(pid, java.time.Duration.ofMillis(200));
@@ -106,7 +106,7 @@ class SearchSupervisorTest {
     var again = ask(r -> new SearchSupervisor.Submit(SPEC, r));
     assertTrue(again.reply().isError() && again.hasNoEvents());
     assertTrue(again.reply().getError().getMessage().contains("already running"));
-    var early = ask(r -> new SearchSupervisor.Scaled(ARCH, "{}", 1, 1, 1, 1, r));
+    var early = ask(r -> new SearchSupervisor.Scaled(ARCH, "{}", 1, 1, 1, 1, Double.NaN, r));
     assertTrue(early.reply().isError() && early.hasNoEvents(), "scaling is not the current stage");
     assertTrue(early.reply().getError().getMessage().contains("LATENCY_TABLE"));
   }
@@ -121,7 +121,7 @@ class SearchSupervisorTest {
     assertTrue(!status().paused());
     ask(r -> new SearchSupervisor.Cancel("user asked", r));
     assertEquals("cancelled", status().state());
-    var late = ask(r -> new SearchSupervisor.LatencyReady("t", 1, 2, r));
+    var late = ask(r -> new SearchSupervisor.LatencyReady("t", 1, 2, 9.0, 6.5, 0.05, r));
     assertTrue(late.reply().isError() && late.hasNoEvents());
   }
 

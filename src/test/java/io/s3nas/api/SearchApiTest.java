@@ -63,7 +63,7 @@ class SearchApiTest {
     TestProbe<StatusReply<Done>> ack = kit.createTestProbe();
     s.tell(new SearchSupervisor.Submit(SPEC, ack.getRef()));
     assertTrue(ack.receiveMessage(Duration.ofSeconds(20)).isSuccess());
-    s.tell(new SearchSupervisor.LatencyReady("table", 4, 12, ack.getRef()));
+    s.tell(new SearchSupervisor.LatencyReady("table", 4, 12, 9.0, 6.5, 0.05, ack.getRef()));
     ack.receiveMessage(Duration.ofSeconds(10));
     s.tell(new SearchSupervisor.SupernetProgressed(50, 392, "search", 2.5, 8.25, "ckpt-50", ack.getRef()));
     assertTrue(ack.receiveMessage(Duration.ofSeconds(10)).isSuccess());
@@ -77,7 +77,8 @@ class SearchApiTest {
 
   HttpResponse<String> post(String path) throws Exception {
     return http.send(HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.noBody())
-        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        .header("X-S3nas-Token", SearchServer.token(dir)).timeout(Duration.ofSeconds(30)).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
@@ -240,5 +241,38 @@ class SearchApiTest {
     HttpResponse<String> late = post("/api/searches/api-3/pause");
     assertEquals(409, late.statusCode());
     assertTrue(late.body().contains("cancelled"), late.body());
+  }
+
+  @Test
+  void strangersAreRefusedAndAnswersForbidFraming() throws Exception {
+    runningSearch("api-5");
+    // no token: what any page could send (a cross-site form or a text/plain fetch)
+    HttpResponse<String> noToken = http.send(HttpRequest.newBuilder(URI.create(base + "/api/searches/api-5/pause"))
+        .POST(HttpRequest.BodyPublishers.ofString("x")).header("Content-Type", "text/plain")
+        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(403, noToken.statusCode(), noToken.body());
+    assertTrue(noToken.body().contains("X-S3nas-Token"), noToken.body());
+    // another site's page, even with the token
+    HttpResponse<String> crossSite = http.send(HttpRequest.newBuilder(URI.create(base + "/api/searches/api-5/pause"))
+        .POST(HttpRequest.BodyPublishers.noBody()).header("Origin", "https://evil.example")
+        .header("X-S3nas-Token", SearchServer.token(dir)).timeout(Duration.ofSeconds(30)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(403, crossSite.statusCode(), crossSite.body());
+    assertEquals(0L, new SearchJournal(kit.system()).controlCount("api-5").toCompletableFuture()
+        .get(20, TimeUnit.SECONDS), "nothing was written");
+    // a name that resolves here by DNS rebinding reads nothing (java.net.http forbids setting Host: use a socket)
+    int port = URI.create(base).getPort();
+    try (java.net.Socket sock = new java.net.Socket("127.0.0.1", port)) {
+      sock.getOutputStream().write(("GET /api/searches HTTP/1.1\r\nHost: rebind.example:" + port
+          + "\r\nConnection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      String answer = new String(sock.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertTrue(answer.startsWith("HTTP/1.1 421"), answer);
+      assertTrue(!answer.contains("api-5"), "no search leaks");
+    }
+    HttpResponse<String> page = get("/");
+    assertEquals(200, page.statusCode());
+    assertTrue(page.headers().firstValue("Content-Security-Policy").orElse("").contains("frame-ancestors 'none'"));
+    assertEquals("nosniff", page.headers().firstValue("X-Content-Type-Options").orElse(""));
+    assertTrue(page.body().contains(SearchServer.token(dir)), "the dashboard it serves holds the token");
   }
 }

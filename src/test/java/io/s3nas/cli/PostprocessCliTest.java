@@ -23,15 +23,33 @@ class PostprocessCliTest {
     Path data = TestImages.learnableFashion(tmp.resolve("data"), 120, 8, 4);
     Path out = tmp.resolve("pp");
     CliTest.Result r = CliTest.run("postprocess", "--arch", arch.toString(), "--hardware", "custom", "--budget-ms", "1000",
-        "--data", data.toString(), "--batch", "16", "--probe-epochs", "1", "--out", out.toString(), "--json");
+        "--data", data.toString(), "--batch", "16", "--epochs", "8", "--probe-images", "30", "--changes",
+        "se-last,se:1,hswish", "--out", out.toString(), "--json");
     assertEquals(0, r.code(), r.err());
     JsonNode j = new ObjectMapper().readTree(r.out());
-    assertEquals(2 + 2 + 1, j.get("decisions").size(), "SE and h-swish per stage, h-swish global");
+    assertEquals(3, j.get("decisions").size(), "one decision per change asked for");
+    double baseTop1 = j.get("probe").get("base_top1").asDouble();
+    double floor = j.get("probe").get("min_top1").asDouble();
+    assertEquals(0.55, floor, 1e-9, "halfway from chance (10 classes)");
     for (JsonNode d : j.get("decisions")) {
-      assertTrue(d.has("delta_ms") && d.has("gain_points") && d.has("reason") && d.has("cost_method"), d.toString());
+      String v = d.get("verdict").asText();
+      assertTrue(java.util.Set.of("kept", "rejected", "undecided", "over_budget").contains(v), d.toString());
+      assertTrue(d.has("latency_percent") && d.has("reason") && d.has("latency_method"), d.toString());
+      if (baseTop1 < floor) {
+        assertEquals("undecided", v, "a base below the floor decides nothing: " + d);
+      } else {
+        double lo = d.get("gain_interval_points").get(0).asDouble();
+        double hi = d.get("gain_interval_points").get(1).asDouble();
+        assertTrue(lo <= d.get("gain_points").asDouble() && d.get("gain_points").asDouble() <= hi, d.toString());
+        assertEquals(30, d.get("images").asInt(), "every arm on the same held-out images");
+      }
     }
-    assertTrue(j.get("final_ms").asDouble() <= 1000);
+    assertTrue(j.get("final_latency_ms").asDouble() <= 1000);
     assertTrue(Files.exists(out.resolve("postprocessed_model.json")) && Files.exists(out.resolve("postprocess.json")));
+    CliTest.Result badChange = CliTest.run("postprocess", "--arch", arch.toString(), "--hardware", "custom",
+        "--budget-ms", "1000", "--data", data.toString(), "--changes", "se:9", "--out", tmp.resolve("y").toString());
+    assertEquals(2, badChange.code());
+    assertTrue(badChange.err().contains("--changes") && badChange.err().contains("se:9"), badChange.err());
     CliTest.Result low = CliTest.run("postprocess", "--arch", arch.toString(), "--hardware", "custom", "--budget-ms",
         "0.000001", "--data", data.toString(), "--out", tmp.resolve("x").toString());
     assertEquals(2, low.code());

@@ -35,7 +35,7 @@ class SearchCliTest {
     Path run = tmp.resolve("runs/tiny-search");
     for (String f : new String[] {"derived_model.json", "scaled_model.json", "postprocessed_model.json", "model.s3model",
         "model.onnx", "result.json", "report.html", "report-stages.png", "report-supernet-loss.png", "report-latency.png",
-        "report-final-loss.png", "scaling-candidates.png", "postprocess.json"}) {
+        "report-final-loss.png", "candidates.png", "candidates.csv", "scaling.json", "postprocess.json"}) {
       assertTrue(Files.exists(run.resolve(f)), f);
     }
     assertTrue(Files.list(tmp.resolve("state/checkpoints")).anyMatch(p -> p.toString().endsWith(".ckpt")));
@@ -84,7 +84,7 @@ class SearchCliTest {
     CliTest.Result r = CliTest.run("search", "--config", conf.toString(), "--data-dir", tmp.resolve("m").toString(),
         "--run-dir", tmp.resolve("runs-m").toString());
     assertEquals(1, r.code(), r.out());
-    assertTrue(r.err().contains("SCALING") && r.err().contains("search-epochs")
+    assertTrue(r.err().contains("SCALING") && r.err().contains("lower target")
         && r.err().contains("above the"), r.err());
   }
 

@@ -39,49 +39,105 @@ class PostProcessorTest {
     return Architecture.of(ModelJson.parse(NET, "net"), "net");
   }
 
-  /** A stand-in probe: SE on stage 0 gains 1.5 points, SE on stage 1 0.1, h-swish 0.5. */
-  static PostProcessor.Probe fake(Architecture a) {
-    double top1 = 0.80;
+  static final int IMAGES = 4000;
+
+  /**
+   * A stand-in probe on 4,000 held-out images: the base classifies 80% right; SE on stage 0 makes
+   * 60 more right (+1.5 points, clearly); SE on stage 1 two more (+0.05, surely below the rule);
+   * h-swish 120 more right and 100 fewer (+0.5 points, but too noisy to tell). {@code top1} shifts
+   * the base.
+   */
+  static PostProcessor.Probe fake(Architecture a, double baseTop1) {
+    boolean[] ok = new boolean[IMAGES];
+    int right = (int) (baseTop1 * IMAGES);
+    for (int i = 0; i < right; i++) {
+      ok[i] = true;
+    }
     List<BlockArgs> b = a.blocks();
+    int next = right;
     if (b.get(0).hasSe()) {
-      top1 += 0.015;
+      for (int i = 0; i < 60; i++) {
+        ok[next++] = true;
+      }
     }
     if (b.get(2).hasSe()) {
-      top1 += 0.001;
+      ok[next++] = true;
+      ok[next++] = true;
     }
     if (a.spec().actFn() == Activation.HSWISH) {
-      top1 += 0.005;
+      for (int i = 0; i < 120; i++) {
+        ok[next++] = true;
+      }
+      for (int i = 0; i < 100; i++) {
+        ok[i] = false;
+      }
     }
-    return new PostProcessor.Probe(top1, null);
+    return new PostProcessor.Probe(ok, null);
   }
 
   @Test
-  void keepsWhatPaysWithinTheBudgetAndRecordsTheEvidence() {
+  void keepsOnlyWhatSurelyPaysWithinTheBudgetAndRecordsTheInterval() {
     Architecture base = arch();
     LatencyCost cost = new LatencyCost(MIDAP);
     List<Change> changes = List.of(Change.se(0, 0.25), Change.se(1, 0.25), Change.hswishGlobal());
     double baseMs = cost.estimateMs(base);
-    PostProcessor.Result r = PostProcessor.run(base, changes, cost, baseMs * 10, DecisionRule.DEFAULT,
-        PostProcessorTest::fake, null, 0.25);
+    DecisionRule rule = new DecisionRule(0.2, 0.01);
+    PostProcessor.Result r = PostProcessor.run(base, changes, cost, baseMs * 10, baseMs * 10, rule, 0.55,
+        a -> fake(a, 0.8), null, 0.25);
     assertEquals(3, r.decisions().size());
-    for (PostProcessor.Decision d : r.decisions()) {
-      if (d.change().kind() == Change.Kind.SE) {
-        assertTrue(d.cost().deltaMs() > 0, d.change().label() + " costs latency");
-      }
-      assertTrue(d.cost().uncertaintyMs() >= 0 && d.cost().method().startsWith("table"), d.cost().method());
-      boolean pays = DecisionRule.DEFAULT.pays(d.gainPoints(), d.latencyPercent());
-      assertEquals(pays, d.kept(), d.change().label() + ": " + d.reason());
-    }
-    assertFalse(r.decisions().get(1).kept(), "0.1 points is below the rule's minimum");
-    assertTrue(r.result().blocks().get(0).hasSe() || !r.decisions().get(0).kept());
-    assertTrue(r.finalMs() <= r.budgetMs());
+    PostProcessor.Decision se0 = r.decisions().get(0);
+    assertEquals(PostProcessor.Verdict.KEPT, se0.verdict(), se0.reason());
+    assertEquals(1.5, se0.gain().points(), 1e-9);
+    assertTrue(se0.gain().lowerPoints() > 1 && se0.gain().upperPoints() < 2, se0.gain().toString());
+    assertTrue(se0.cost().deltaMs() > 0 && se0.cost().method().startsWith("table"), se0.cost().method());
+    assertEquals(PostProcessor.Verdict.REJECTED, r.decisions().get(1).verdict(), r.decisions().get(1).reason());
+    PostProcessor.Decision hs = r.decisions().get(2);
+    assertEquals(PostProcessor.Verdict.UNDECIDED, hs.verdict(), hs.reason());
+    assertTrue(hs.gain().lowerPoints() < 0.2 && hs.gain().upperPoints() > 0.2, hs.gain().toString());
+    assertTrue(r.result().blocks().get(0).hasSe() && !r.result().blocks().get(2).hasSe());
+    assertTrue(r.result().spec().actFn() != Activation.HSWISH, "undecided stays off");
     // no room: SE pays but is recorded as over the budget, and no block gets it
-    PostProcessor.Result tight = PostProcessor.run(base, changes, cost, baseMs, DecisionRule.DEFAULT,
-        PostProcessorTest::fake, null, 0.25);
+    PostProcessor.Result tight = PostProcessor.run(base, changes, cost, baseMs, baseMs, rule, 0.55,
+        a -> fake(a, 0.8), null, 0.25);
     assertTrue(tight.result().blocks().stream().noneMatch(BlockArgs::hasSe));
-    assertFalse(tight.decisions().get(0).kept());
+    assertEquals(PostProcessor.Verdict.OVER_BUDGET, tight.decisions().get(0).verdict());
     assertTrue(tight.decisions().get(0).reason().contains("over the"), tight.decisions().get(0).reason());
-    assertTrue(tight.finalMs() <= baseMs);
+  }
+
+  @Test
+  void aBaseThatHasNotLearnedDecidesNothing() {
+    Architecture base = arch();
+    LatencyCost cost = new LatencyCost(MIDAP);
+    int[] probes = {0};
+    PostProcessor.Result r = PostProcessor.run(base, List.of(Change.se(0, 0.25), Change.hswishGlobal()), cost, 100, 100,
+        DecisionRule.DEFAULT, 0.55, a -> {
+          probes[0]++;
+          return fake(a, 0.12);
+        }, null, 0.25);
+    assertEquals(1, probes[0], "only the base was probed");
+    for (PostProcessor.Decision d : r.decisions()) {
+      assertEquals(PostProcessor.Verdict.UNDECIDED, d.verdict());
+      assertTrue(d.reason().contains("below the 55.0%"), d.reason());
+    }
+    assertEquals(base.blocks(), r.result().blocks());
+  }
+
+  @Test
+  void pairedIntervalsAreNarrowWhereTheNetworksAgree() {
+    boolean[] base = new boolean[1000];
+    boolean[] same = new boolean[1000];
+    for (int i = 0; i < 800; i++) {
+      base[i] = true;
+      same[i] = true;
+    }
+    PairedGain none = PairedGain.of(base, same);
+    assertEquals(0, none.points(), 1e-12);
+    assertEquals(0, none.upperPoints() - none.lowerPoints(), 1e-12, "identical predictions: no uncertainty");
+    same[900] = true; // one more right
+    PairedGain one = PairedGain.of(base, same);
+    assertEquals(0.1, one.points(), 1e-9);
+    assertEquals(1, one.onlyChangeRight());
+    assertTrue(one.lowerPoints() < 0 && one.upperPoints() > 0.1, "one image proves nothing: " + one);
   }
 
   @Test
@@ -90,7 +146,7 @@ class PostProcessorTest {
     Function<Architecture, PostProcessor.Probe> probe = a -> {
       FinalTraining.Result t = FinalTraining.run(a, d.train(), d.test(), d.train().statistics(), Augmentation.NONE,
           TrainingSettings.defaults(1, 16, 2, 3), p -> {});
-      return new PostProcessor.Probe(t.testTop1(), t.model());
+      return new PostProcessor.Probe(t.trainer().correctness(d.test(), d.train().statistics()), t.model());
     };
     Architecture withSe = Change.se(-1, 0.25).apply(arch());
     PostProcessor.Probe p = probe.apply(withSe);

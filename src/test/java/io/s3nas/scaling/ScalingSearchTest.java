@@ -114,70 +114,73 @@ class ScalingSearchTest {
     assertTrue(lists.chosen().latencyMs() <= budget);
   }
 
+  /** A "machine" whose whole networks measure {@code factor} times what the MIDAP table sums them to. */
+  static ScalingSearch.Checker measuring(double factor, List<Integer> measuredCounts) {
+    FixedLatency truth = new FixedLatency(MIDAP);
+    return archs -> {
+      measuredCounts.add(archs.size());
+      return archs.stream().mapToDouble(a -> truth.totalMs(a) * factor).toArray();
+    };
+  }
+
   @Test
-  void aChoiceTheCheckFindsOverBudgetIsReplacedUsingTheObservedError() {
+  void anUnderestimatingTableIsCorrectedByMeasurementSoTheChoiceFitsTheBudget() {
     Architecture base = base(1);
     double baseMs = new FixedLatency(MIDAP).totalMs(base);
-    // the "real" platform is 30% slower than the sweep believes
-    LatencyModel slower = new LatencyModel() {
-      @Override
-      public String platform() {
-        return "slower";
-      }
-
-      @Override
-      public io.s3nas.latency.ComponentLatency latency(io.s3nas.latency.Component c) {
-        var l = MIDAP.latency(c);
-        return new io.s3nas.latency.ComponentLatency(l.ms() * 1.3, l.source());
-      }
-    };
     double budget = baseMs * 2;
     ScalingSearch.Grid grid = new ScalingSearch.Grid(ScalingSearch.Grid.steps(1, 1.6, 0.1),
         ScalingSearch.Grid.steps(1, 2, 0.25), ScalingSearch.Grid.steps(1, 1.5, 0.1), List.of(), 8);
-    ScalingSearch.Result r = ScalingSearch.run(base, MIDAP, slower, budget, ScalingSearch.Size.MACS, grid);
-    assertTrue(r.verifiedMs() <= budget, "the checked latency fits: " + r.verifiedMs());
-    assertEquals(2, r.verifications(), "the first choice was over; the second, chosen with the 1.3 error, fits");
-    assertEquals(new FixedLatency(slower).totalMs(r.architecture()), r.verifiedMs(), 1e-9);
-  }
-
-  /** MIDAP with every component {@code factor} times slower. */
-  static io.s3nas.latency.LatencyModel scaled(double factor) {
-    return new io.s3nas.latency.LatencyModel() {
-      @Override
-      public String platform() {
-        return "midap x" + factor;
-      }
-
-      @Override
-      public io.s3nas.latency.ComponentLatency latency(io.s3nas.latency.Component c) {
-        var l = MIDAP.latency(c);
-        return new io.s3nas.latency.ComponentLatency(l.ms() * factor, l.source());
-      }
-    };
+    List<Integer> rounds = new java.util.ArrayList<>();
+    // the platform measures 30% above what the table (the sweep) believes
+    ScalingSearch.Result r = ScalingSearch.run(base, MIDAP, measuring(1.3, rounds), 0.03, null, budget,
+        ScalingSearch.Size.MACS, grid);
+    assertTrue(r.measuredMs() <= 0.97 * budget, "measured within the budget less its margin: " + r.measuredMs());
+    assertEquals(1.3 * new FixedLatency(MIDAP).totalMs(r.architecture()), r.measuredMs(), 1e-9);
+    assertTrue(rounds.size() >= 2, "the first choices measured over; the next round, corrected, fits: " + rounds);
+    assertTrue(r.measurements().stream().anyMatch(m -> m.measuredMs() > 0.97 * budget), "some were over");
+    ScalingSearch.Result estimateOnly = ScalingSearch.run(base, MIDAP, budget, ScalingSearch.Size.MACS, grid);
+    assertTrue(1.3 * estimateOnly.chosen().latencyMs() > budget, "unmeasured, the table's choice would be over");
+    assertTrue(r.chosen().latencyMs() * 1.3 >= 0.85 * 0.97 * budget, "and the corrected choice still uses the budget: "
+        + r.measuredMs());
   }
 
   @Test
-  void aChoiceThatLeavesBudgetUnusedIsFollowedByALargerOneOnceTheSweepHasLearned() {
+  void aNetworkMeasuredOverItsBudgetIsShrunkUntilItFits() {
+    Architecture base = base(1);
+    double baseMs = new FixedLatency(MIDAP).totalMs(base);
+    List<Integer> rounds = new java.util.ArrayList<>();
+    // the base itself measures 1.6x its estimate, above a budget of 1.2x the estimate
+    ScalingSearch.Result r = ScalingSearch.run(base, MIDAP, measuring(1.6, rounds), 0.03, null, baseMs * 1.2,
+        ScalingSearch.Size.MACS, ScalingSearch.Grid.standard());
+    assertTrue(r.measuredMs() <= 0.97 * 1.2 * baseMs, "shrunk within the budget: " + r.measuredMs());
+    assertTrue(r.chosen().scaling().width() < 1 || r.chosen().scaling().resolution() < 1, "w or r below 1: "
+        + r.chosen().scaling());
+  }
+
+  @Test
+  void withoutMeasurementTheChoiceKeepsTheUpperEdgeOfItsBandWithinTheBudget() {
     Architecture base = base(1);
     double budget = new FixedLatency(MIDAP).totalMs(base) * 1.8;
     ScalingSearch.Grid grid = new ScalingSearch.Grid(ScalingSearch.Grid.steps(1, 1.6, 0.1),
         ScalingSearch.Grid.steps(1, 2, 0.25), ScalingSearch.Grid.steps(1, 1.5, 0.1), List.of(), 8);
-    // the sweep's first view is 1.4x pessimistic; after one check it predicts exactly (it learned)
-    java.util.concurrent.atomic.AtomicInteger views = new java.util.concurrent.atomic.AtomicInteger();
-    ScalingSearch.Result r = ScalingSearch.run(base, () -> views.getAndIncrement() == 0 ? scaled(1.4) : MIDAP, MIDAP,
-        budget, ScalingSearch.Size.MACS, grid);
-    ScalingSearch.Result exact = ScalingSearch.run(base, MIDAP, budget, ScalingSearch.Size.MACS, grid);
-    assertTrue(r.verifications() >= 2, "checked again after the sweep learned: " + r.verifications());
-    assertEquals(exact.chosen().scaling(), r.chosen().scaling(), "the choice an exact sweep makes");
-    assertEquals(exact.chosen().latencyMs(), r.verifiedMs(), 1e-9, "checked at what the exact sweep estimates");
+    ScalingSearch.Result plain = ScalingSearch.run(base, MIDAP, budget, ScalingSearch.Size.MACS, grid);
+    ScalingSearch.Result banded = ScalingSearch.run(base, MIDAP, null, 0, (a, est) -> 0.1 * est, budget,
+        ScalingSearch.Size.MACS, grid);
+    assertTrue(banded.chosen().latencyMs() * 1.1 <= budget, "estimate + band within: " + banded.chosen());
+    assertTrue(plain.chosen().latencyMs() * 1.1 > budget, "the plain choice's band would cross the budget");
+    assertEquals(0.1 * banded.chosen().latencyMs(), banded.bandMs(), 1e-9);
   }
 
   @Test
-  void aBudgetBelowTheArchitectureIsRejected() {
+  void aBudgetBelowTheArchitectureShrinksItAndOneNoShrinkingMeetsIsRejected() {
     Architecture base = base(2);
     double baseMs = new FixedLatency(MIDAP).totalMs(base);
+    ScalingSearch.Result r = ScalingSearch.run(base, MIDAP, baseMs * 0.9, ScalingSearch.Size.MACS,
+        ScalingSearch.Grid.standard());
+    assertTrue(r.chosen().latencyMs() <= 0.9 * baseMs, "fits: " + r.chosen());
+    assertTrue(r.chosen().scaling().width() < 1 || r.chosen().scaling().resolution() < 1, "shrunk: " + r.chosen());
     InvalidInputException e = assertThrows(InvalidInputException.class, () -> ScalingSearch.run(base, MIDAP,
-        baseMs * 0.9, ScalingSearch.Size.MACS, ScalingSearch.Grid.standard()));
-    assertTrue(e.getMessage().contains("--budget-ms") && e.getMessage().contains("only grows"), e.getMessage());
+        baseMs * 0.05, ScalingSearch.Size.MACS, ScalingSearch.Grid.standard()));
+    assertTrue(e.getMessage().contains("budget-ms") && e.getMessage().contains("lower target"), e.getMessage());
   }
 }

@@ -2,6 +2,7 @@ package io.s3nas.latency.measured;
 
 import com.typesafe.config.Config;
 import io.s3nas.common.InvalidInputException;
+import io.s3nas.latency.Calibration;
 import io.s3nas.latency.Component;
 import io.s3nas.latency.ComponentLatency;
 import io.s3nas.latency.HardwarePlatform;
@@ -62,9 +63,7 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
   private final Map<String, LatencyTable.Entry> measured = new LinkedHashMap<>();
   /** Components of the table this process can rebuild, to re-time them as drift references. */
   private final Map<String, Component> seen = new LinkedHashMap<>();
-  private double intercept;
-  private double scale = 1;
-  private double perMParams;
+  private Calibration calibration = Calibration.NONE;
   private boolean useCalibration;
   private IntConsumer progress = i -> {};
 
@@ -151,13 +150,14 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
       prefetch(List.of(c));
       e = measured.get(c.tableKey());
     }
-    double ms = useCalibration ? e.value() * scale + perMParams * c.params() / 1e6 : e.value();
+    double ms = useCalibration ? e.value() * calibration.scale() + calibration.perMParamsMs() * c.params() / 1e6
+        : e.value();
     return new ComponentLatency(ms, LatencySource.TABLE);
   }
 
   @Override
   public double networkOverheadMs() {
-    return useCalibration ? intercept : 0;
+    return useCalibration ? calibration.interceptMs() : 0;
   }
 
   /**
@@ -235,11 +235,11 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
    * candidate networks (scaling), whose chosen one is then measured.
    */
   public synchronized LatencyModel predictingView(int vectorWidth) {
-    double s = useCalibration ? scale : 1;
+    double s = useCalibration ? calibration.scale() : 1;
     TableLatencyModel table = new TableLatencyModel(platform, new LatencyTable(tableFile().toString(),
         new ArrayList<>(measured.values()), List.of()), 1 / s, true, vectorWidth, null);
     double overhead = networkOverheadMs();
-    double perParam = useCalibration ? perMParams / 1e6 : 0;
+    double perParam = useCalibration ? calibration.perMParamsMs() / 1e6 : 0;
     return new LatencyModel() {
       @Override
       public String platform() {
@@ -259,24 +259,33 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
     };
   }
 
+  @Override
+  public LatencyModel estimatingView() {
+    return predictingView(64);
+  }
+
   /** Components timed beside the networks to measure the drift: enough to average out, few enough to be quick. */
   static final int DRIFT_REFERENCES = 12;
 
   /**
-   * Times whole networks interleaved with up to {@value #DRIFT_REFERENCES} of their own components
-   * that the table holds; the components' times now against their table times give the drift.
+   * Times whole networks interleaved with up to {@value #DRIFT_REFERENCES} components the table holds
+   * — the networks' own where it has them, else others this process has priced — whose times now
+   * against their table times give the drift. Nothing new is profiled: a scaled network's parts
+   * are mostly shapes the table lacks, and timing them all would cost far more than the network.
    */
   @Override
   public synchronized NetworkMeasurement measureNetworks(List<Architecture> archs) {
     Map<String, Component> parts = new LinkedHashMap<>();
     for (Architecture a : archs) {
       for (Component c : io.s3nas.latency.NetworkLatency.components(a)) {
-        if (!(c instanceof Component.Pool)) {
+        if (!(c instanceof Component.Pool) && measured.containsKey(c.tableKey())) {
           parts.putIfAbsent(c.tableKey(), c);
         }
       }
     }
-    prefetch(parts.values());
+    if (parts.size() < DRIFT_REFERENCES / 2) {
+      seen.forEach(parts::putIfAbsent);
+    }
     List<Component> refs = references(new ArrayList<>(parts.values()));
     backend.applyThreads(threads);
     List<Backend.Pass> passes = new ArrayList<>();
@@ -313,14 +322,15 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
   }
 
   /**
-   * Fits measured ≈ intercept + scale · Σ + perMParams · params/10⁶ by least squares and stores it.
-   * The parameter term carries what separately timed parts miss: a network streams all its weights
-   * through the caches on every pass, a part timed alone keeps its own hot. Falls back to intercept +
-   * scale · Σ, then to the intercept alone, when the networks cannot separate the terms (a slope
-   * outside 0.5..2 or a negative parameter cost).
+   * Fits measured ≈ intercept + scale · Σ + perMParams · params/10⁶ by least squares and stores it
+   * with its held-out errors. The parameter term carries what separately timed parts miss: a network
+   * streams all its weights through the caches on every pass, a part timed alone keeps its own hot.
+   * Falls back to intercept + scale · Σ, then to the intercept alone, when the networks cannot
+   * separate the terms (a slope outside 0.5..2 or a negative parameter cost).
    */
   @Override
-  public synchronized void calibrate(double[] sums, double[] params, double[] measuredMs) {
+  public synchronized Calibration calibrate(double[] sums, double[] params, double[] measuredMs, double[] heldOutSums,
+                                            double[] heldOutParams, double[] heldOutMeasuredMs) {
     int n = sums.length;
     double[] mp = new double[n];
     for (int i = 0; i < n; i++) {
@@ -332,25 +342,33 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
       fit = two != null && two[1] > 0.5 && two[1] < 2 ? new double[] {two[0], two[1], 0}
           : new double[] {mean(measuredMs) - mean(sums), 1, 0};
     }
-    intercept = fit[0];
-    scale = fit[1];
-    perMParams = fit[2];
+    double[] errors = new double[heldOutSums.length];
+    for (int i = 0; i < errors.length; i++) {
+      double est = fit[0] + fit[1] * heldOutSums[i] + fit[2] * heldOutParams[i] / 1e6;
+      errors[i] = est / heldOutMeasuredMs[i] - 1;
+    }
+    calibration = new Calibration(fit[0], fit[1], fit[2], n, errors);
     useCalibration = true;
     Properties p = new Properties();
-    p.setProperty("intercept_ms", Double.toString(intercept));
-    p.setProperty("scale", Double.toString(scale));
-    p.setProperty("per_mparam_ms", Double.toString(perMParams));
+    p.setProperty("intercept_ms", Double.toString(calibration.interceptMs()));
+    p.setProperty("scale", Double.toString(calibration.scale()));
+    p.setProperty("per_mparam_ms", Double.toString(calibration.perMParamsMs()));
     p.setProperty("networks", Integer.toString(n));
+    p.setProperty("held_out_errors", java.util.Arrays.stream(errors).mapToObj(Double::toString)
+        .collect(java.util.stream.Collectors.joining(",")));
     p.setProperty("fingerprint", fingerprint.describe());
     try {
       Files.createDirectories(cacheDir);
-      try (Writer w = Files.newBufferedWriter(calibrationFile(), StandardCharsets.UTF_8)) {
+      Path tmp = Files.createTempFile(cacheDir, "calibration", ".tmp");
+      try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
         p.store(w, platform + " network calibration: measured = intercept_ms + scale * sum(components) "
-            + "+ per_mparam_ms * params / 1e6");
+            + "+ per_mparam_ms * params / 1e6; held_out_errors = estimate / measured - 1 of networks not fitted on");
       }
+      Files.move(tmp, calibrationFile(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       LOG.warn("cannot write {}: {}", calibrationFile(), e.getMessage());
     }
+    return calibration;
   }
 
   private static double[] ones(int n) {
@@ -364,22 +382,14 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
   }
 
   @Override
-  public double calibrationPerMParams() {
-    return perMParams;
+  public Calibration calibration() {
+    return calibration;
   }
 
+  /** A calibration file with held-out errors exists (older ones, fitted without, are refitted). */
   @Override
-  public double calibrationIntercept() {
-    return intercept;
-  }
-
-  @Override
-  public double calibrationScale() {
-    return scale;
-  }
-
   public boolean calibrated() {
-    return Files.exists(calibrationFile());
+    return calibration.heldOutErrors().length > 0;
   }
 
   /** Sets whether estimates apply the stored calibration (the validator compares both). */
@@ -402,9 +412,11 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
       Properties p = new Properties();
       try (var r = Files.newBufferedReader(cf, StandardCharsets.UTF_8)) {
         p.load(r);
-        intercept = Double.parseDouble(p.getProperty("intercept_ms", "0"));
-        scale = Double.parseDouble(p.getProperty("scale", "1"));
-        perMParams = Double.parseDouble(p.getProperty("per_mparam_ms", "0"));
+        String errs = p.getProperty("held_out_errors", "");
+        calibration = new Calibration(Double.parseDouble(p.getProperty("intercept_ms", "0")),
+            Double.parseDouble(p.getProperty("scale", "1")), Double.parseDouble(p.getProperty("per_mparam_ms", "0")),
+            Integer.parseInt(p.getProperty("networks", "0")), errs.isBlank() ? new double[0]
+                : java.util.Arrays.stream(errs.split(",")).mapToDouble(Double::parseDouble).toArray());
       } catch (IOException | NumberFormatException e) {
         throw new InvalidInputException(cf.toString(), "intercept_ms/scale", "corrupt calibration file; delete it to recalibrate");
       }

@@ -1,0 +1,129 @@
+package io.s3nas.stages;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.s3nas.latency.Calibration;
+import io.s3nas.latency.Component;
+import io.s3nas.latency.FixedLatency;
+import io.s3nas.latency.NetworkLatency;
+import io.s3nas.latency.measured.Backend;
+import io.s3nas.latency.measured.MeasuredLatencyModel;
+import io.s3nas.latency.measured.PassTimer;
+import io.s3nas.scaling.ScalingSearch;
+import io.s3nas.space.Architecture;
+import io.s3nas.space.ModelJson;
+import io.s3nas.space.SearchSpace;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A machine whose whole networks take 1.3× the sum of their separately timed parts (plus a fixed
+ * cost per pass), as real CPUs do: the table alone underestimates every network. The latency stage
+ * calibrates it when it profiles, with a held-out error; scaling chooses on whole-network
+ * measurements; the export's verdict measures the final network, so nothing over the budget ships.
+ */
+class MeasuredBudgetTest {
+  @TempDir Path tmp;
+
+  static final String TINY = """
+      {"img_size": 8, "img_c": 1, "n_classes": 3,
+       "first_conv": {"cls": "Conv2D", "output_filters": 8, "kernel_size": 3, "strides": 1},
+       "stages_args": ["r2_k5,5,7_s11_e2,2,2_i8_o8_c102", "r2_k5,5,7_s22_e2,2,2_i8_o16_c102"],
+       "feature_mix_layer": {"cls": "Conv2D", "output_filters": 32, "kernel_size": 1}}
+      """;
+
+  /** Busy-waiting passes: a part 20 µs + 4 µs per thousand parameters; a network 1.3 × its parts + 30 µs. */
+  static final class UnderestimatedMachine implements Backend {
+    int networksMeasured;
+
+    @Override
+    public String describe() {
+      return "simulated, networks 1.3x their parts";
+    }
+
+    @Override
+    public void applyThreads(int threads) {}
+
+    @Override
+    public Pass component(Component c, int batch, long seed) {
+      return pass(micros(c));
+    }
+
+    @Override
+    public Pass network(Architecture a, int batch, long seed) {
+      networksMeasured++;
+      return pass(30 + 1.3 * NetworkLatency.components(a).stream().filter(c -> !(c instanceof Component.Pool))
+          .mapToDouble(UnderestimatedMachine::micros).sum());
+    }
+
+    static double micros(Component c) {
+      return 20 + 4 * c.params() / 1000.0;
+    }
+
+    private static Pass pass(double micros) {
+      return new Pass() {
+        @Override
+        public void run() {
+          long until = System.nanoTime() + (long) (micros * 1000);
+          while (System.nanoTime() < until) {
+            Thread.onSpinWait();
+          }
+        }
+
+        @Override
+        public void close() {}
+      };
+    }
+  }
+
+  @Test
+  void theLatencyStageCalibratesAnUnderestimatingTableAndTheChoiceMeasuresWithinTheBudget() {
+    UnderestimatedMachine machine = new UnderestimatedMachine();
+    MeasuredLatencyModel m = new MeasuredLatencyModel("sim", machine, new PassTimer(1, 1, 4, 3, 0.2, 0), 1, tmp, true);
+    SearchSpace space = SearchSpace.of(ModelJson.parse(TINY, "tiny"));
+    LatencyStage.Result r = LatencyStage.run(new LatencyStage.Request(space, 0, 0.6, 0, 0.3, 8, 6, 1), m);
+    assertTrue(r.calibratedNow(), "a fresh machine is calibrated when profiled");
+    Calibration c = r.calibration();
+    assertNotNull(c);
+    assertEquals(6, c.heldOutErrors().length);
+    assertTrue(c.scale() > 1.15 && c.scale() < 1.45, "the fit finds the 1.3 factor: " + c.scale());
+    assertTrue(c.maxAbsError() < 0.12, "held out within 12%: " + java.util.Arrays.toString(c.heldOutErrors()));
+    assertTrue(c.relativeBand() >= c.maxAbsError());
+    assertEquals(r.minMs() + 0.6 * (r.maxMs() - r.minMs()), r.budgetMs(), 1e-12, "budget-fraction resolved");
+    assertEquals(r.minMs() + 0.3 * (r.maxMs() - r.minMs()), r.targetMs(), 1e-12, "target-fraction resolved");
+    // the calibration is cached with the table: a second run (a new process) does not refit it
+    MeasuredLatencyModel again = new MeasuredLatencyModel("sim", machine, new PassTimer(1, 1, 4, 3, 0.2, 0), 1, tmp,
+        true);
+    LatencyStage.Result second = LatencyStage.run(new LatencyStage.Request(space, 0, 0.6, 0, 0.3, 8, 6, 1), again);
+    assertFalse(second.calibratedNow());
+    assertEquals(c, second.calibration());
+
+    // without the calibration the table underestimates this network by ~25%; scaled to a budget, the
+    // choice is measured whole and fits the budget less its margin
+    Architecture base = space.architecture(new int[space.blocks().size()]);
+    again.useCalibration(false);
+    double plainSum = new FixedLatency(again).totalMs(base);
+    double truth = again.measureNetworks(List.of(base)).inTableUnits()[0];
+    assertTrue(truth > 1.2 * plainSum, "the plain table underestimates: " + plainSum + " vs " + truth);
+    again.useCalibration(true);
+    double budget = 1.6 * truth;
+    ScalingStage.Result s = ScalingStage.run(new ScalingStage.Request(base, budget, 0.03, ScalingSearch.Size.MACS,
+        new ScalingSearch.Grid(ScalingSearch.Grid.steps(1, 2, 0.25), List.of(1.0), ScalingSearch.Grid.steps(1, 2, 0.25),
+            List.of(), 8), true), again);
+    assertTrue(s.measured());
+    assertTrue(s.measuredMs() <= 0.97 * budget, "measured within the budget less its margin: " + s.measuredMs());
+    assertTrue(s.measuredMs() >= 0.6 * budget, "and it uses the budget (a coarse grid): " + s.measuredMs() + " of " + budget);
+    ExportStage.LatencyVerdict v = ExportStage.latency(s.architecture(), again, budget);
+    assertTrue(v.withinBudget(), "the final verdict, measured again: " + v.fields());
+    assertEquals(1, v.measurementsMs().length, "within the budget at the first measurement");
+    ExportStage.LatencyVerdict over = ExportStage.latency(s.architecture(), again, 0.8 * v.measuredMs());
+    assertFalse(over.withinBudget());
+    assertEquals(3, over.measurementsMs().length, "over the budget: measured three times before the verdict");
+    assertTrue(over.estimatedMs() > 0 && over.bandMs() > 0, "the estimate and its band are reported");
+  }
+}
