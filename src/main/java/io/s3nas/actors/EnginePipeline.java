@@ -316,7 +316,13 @@ public final class EnginePipeline implements Pipeline {
       r.put("files", Map.of("model", dir.resolve("model.s3model").toString(), "onnx",
           dir.resolve("model.onnx").toString(), "result", dir.resolve("result.json").toString(), "report",
           dir.resolve("report.html").toString()));
-      Map<String, Double> seconds = new LinkedHashMap<>(st.stageSeconds());
+      Map<String, Double> seconds = new LinkedHashMap<>(); // in the pipeline's order
+      for (Stage stage : Stage.values()) {
+        Double secs = st.stageSeconds().get(stage.name().toLowerCase(java.util.Locale.ROOT));
+        if (secs != null) {
+          seconds.put(stage.name().toLowerCase(java.util.Locale.ROOT), secs);
+        }
+      }
       seconds.put("export", (System.nanoTime() - t0) / 1e9);
       // the stages follow one another: their sum is the search's wall time from submission (a pause included)
       r.put("wall_seconds", seconds.values().stream().mapToDouble(Double::doubleValue).sum());

@@ -118,6 +118,12 @@ class MeasuredBudgetTest {
     assertTrue(s.measured());
     assertTrue(s.measuredMs() <= 0.97 * budget, "measured within the budget less its margin: " + s.measuredMs());
     assertTrue(s.measuredMs() >= 0.6 * budget, "and it uses the budget (a coarse grid): " + s.measuredMs() + " of " + budget);
+    // a new process (each stage builds its platform anew) measuring a scaled network, none of whose parts
+    // the table holds, still corrects the machine's drift: it times blocks the table does hold
+    MeasuredLatencyModel fresh = new MeasuredLatencyModel("sim", machine, new PassTimer(1, 1, 4, 3, 0.2, 0), 1, tmp,
+        true);
+    Architecture wide = io.s3nas.scaling.CompoundScaler.scale(base, io.s3nas.scaling.Scaling.of(1.75, 1, 1));
+    assertFalse(Double.isNaN(fresh.measureNetworks(List.of(wide)).drift()), "drift references from the table");
     ExportStage.LatencyVerdict v = ExportStage.latency(s.architecture(), again, budget);
     assertTrue(v.withinBudget(), "the final verdict, measured again: " + v.fields());
     assertEquals(1, v.measurementsMs().length, "within the budget at the first measurement");

@@ -284,7 +284,9 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
       }
     }
     if (parts.size() < DRIFT_REFERENCES / 2) {
+      // a scaled network's parts are new shapes: time blocks the table holds instead
       seen.forEach(parts::putIfAbsent);
+      tableBlocks().forEach(c -> parts.putIfAbsent(c.tableKey(), c));
     }
     List<Component> refs = references(new ArrayList<>(parts.values()));
     backend.applyThreads(threads);
@@ -298,6 +300,21 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
     List<Timing> t = timeAndClose(passes);
     double drift = drift(refs, t.subList(archs.size(), t.size()));
     return new NetworkMeasurement(t.subList(0, archs.size()).stream().mapToDouble(Timing::ms).toArray(), drift);
+  }
+
+  /** The table's block entries as components (the blocks it can time again as drift references). */
+  private List<Component> tableBlocks() {
+    List<Component> out = new ArrayList<>();
+    for (LatencyTable.Entry e : measured.values()) {
+      if (e.component().endsWith("Block") || e.component().startsWith("ConvBlock")) {
+        try {
+          out.add(new Component.Block(io.s3nas.space.BlockStrings.parse(e.key()), e.inputSize()));
+        } catch (RuntimeException notABlock) {
+          // an entry this version cannot rebuild: not a reference
+        }
+      }
+    }
+    return out;
   }
 
   /** Up to {@link #DRIFT_REFERENCES} components spread over the range of table times (slowest first). */
