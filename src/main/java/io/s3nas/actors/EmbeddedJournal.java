@@ -118,7 +118,10 @@ public final class EmbeddedJournal {
         pekko.persistence.snapshot-store.plugin = "jdbc-snapshot-store"
         jdbc-journal.use-shared-db = "s3nas"
         jdbc-snapshot-store.use-shared-db = "s3nas"
-        jdbc-read-journal.use-shared-db = "s3nas"
+        # the readers (list, status, event streams, the HTTP API) have a pool of their own: they never wait
+        # for a connection the search's writes hold
+        jdbc-read-journal.use-shared-db = "s3nas-read"
+        pekko-persistence-jdbc.shared-databases.s3nas-read = ${pekko-persistence-jdbc.shared-databases.s3nas}
         pekko-persistence-jdbc.shared-databases.s3nas {
           profile = "slick.jdbc.H2Profile$"
           db {
@@ -131,6 +134,6 @@ public final class EmbeddedJournal {
             minConnections = 1
           }
         }
-        """.formatted(url, USER, pw));
+        """.formatted(url, USER, pw)).resolve();
   }
 }

@@ -114,7 +114,8 @@ public final class EnginePipeline implements Pipeline {
 
     private Path out(String id) {
       try {
-        return Files.createDirectories(runDir.resolve(id));
+        Path base = st.spec().runDir() != null ? Path.of(st.spec().runDir()) : runDir;
+        return Files.createDirectories(base.resolve(id));
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
@@ -145,8 +146,9 @@ public final class EnginePipeline implements Pipeline {
     }
 
     private RunCheckpoints checkpoints(String id, String stage, SearchSpec s) {
+      // the journal's last checkpoint reference is tried too: a lost pointer file never restarts from 0
       return new RunCheckpoints(new CheckpointStore(dataDir.resolve("checkpoints")), id + "-" + stage, checkpointEvery,
-          identity(s, stage), true);
+          identity(s, stage), true, RunCheckpoints.KEEP, st.checkpointRef());
     }
 
     SearchSupervisor.Command supernet(AtomicBoolean cancelled) {

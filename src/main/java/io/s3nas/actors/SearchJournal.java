@@ -79,10 +79,43 @@ public final class SearchJournal {
             || e instanceof SearchSupervisor.SearchCancelled), true);
   }
 
-  /** Every search's status, in id order. */
+  /** A search's state folded so far and the last event folded into it. */
+  private record Folded(SearchSupervisor.State state, long sequenceNr) {}
+
+  /**
+   * The read model behind {@link #statuses}: each search's state as far as it was folded, so a
+   * listing reads only the events persisted since the last one instead of every event again.
+   */
+  private final java.util.concurrent.ConcurrentHashMap<String, Folded> folded =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** A search's current state from the read model, reading only its new events. */
+  public CompletionStage<SearchSupervisor.State> currentState(String searchId) {
+    Folded from = folded.getOrDefault(searchId, new Folded(new SearchSupervisor.Empty(), 0));
+    return journal.currentEventsByPersistenceId(SearchSupervisor.persistenceId(searchId), from.sequenceNr() + 1,
+            Long.MAX_VALUE)
+        .runFold(from, (f, env) -> new Folded(SearchSupervisor.apply(f.state(), (SearchSupervisor.Event) env.event()),
+            env.sequenceNr()), system)
+        .thenApply(f -> {
+          folded.put(searchId, f);
+          return f.state();
+        });
+  }
+
+  /**
+   * Every search's status, in id order. A search whose events cannot be read (written by a newer
+   * version, or damaged) is listed as {@code unreadable} with the reason; the others are unaffected.
+   */
   public CompletionStage<List<SearchSupervisor.Status>> statuses() {
     return ids().thenCompose(ids -> Source.from(ids)
-        .mapAsync(1, id -> state(id).thenApply(st -> SearchSupervisor.status(id, st)))
+        .mapAsync(1, id -> currentState(id).thenApply(st -> SearchSupervisor.status(id, st))
+            .exceptionally(e -> unreadable(id, e)))
         .runWith(Sink.seq(), system));
+  }
+
+  private static SearchSupervisor.Status unreadable(String id, Throwable e) {
+    Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+    return new SearchSupervisor.Status(id, "unreadable", null, false, 0, 0, Double.NaN, Double.NaN, List.of(), null,
+        "its events cannot be read: " + c.getClass().getSimpleName() + ": " + c.getMessage(), 0, 0);
   }
 }

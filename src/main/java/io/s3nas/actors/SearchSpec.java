@@ -16,11 +16,14 @@ import io.s3nas.stages.PipelineSettings;
  *
  * @param settings every engine setting; absent in events written before it existed, which read as
  *     the defaults
+ * @param runDir the absolute folder the search's outputs go to ({@code <runDir>/<id>}), fixed when
+ *     it is submitted so a resume from another directory writes to the same place (null in events
+ *     written before it was recorded: the resuming command's {@code --run-dir})
  */
 public record SearchSpec(String supernet, String dataset, String dataPath, String hardware, double budgetMs,
                          double searchTargetMs, double warmupEpochs, double searchEpochs, double finalEpochs, int batch,
                          int trainLimit, long seed, double budgetFraction, double searchTargetFraction,
-                         PipelineSettings settings) implements CborSerializable {
+                         PipelineSettings settings, String runDir) implements CborSerializable {
   public SearchSpec {
     if (settings == null) {
       settings = PipelineSettings.defaults();
@@ -32,13 +35,20 @@ public record SearchSpec(String supernet, String dataset, String dataPath, Strin
                     double searchTargetMs, double warmupEpochs, double searchEpochs, double finalEpochs, int batch,
                     int trainLimit, long seed) {
     this(supernet, dataset, dataPath, hardware, budgetMs, searchTargetMs, warmupEpochs, searchEpochs, finalEpochs,
-        batch, trainLimit, seed, 0, 0, PipelineSettings.defaults());
+        batch, trainLimit, seed, 0, 0, PipelineSettings.defaults(), null);
   }
 
   /** The same spec with another seed. */
   public SearchSpec withSeed(long s) {
     return new SearchSpec(supernet, dataset, dataPath, hardware, budgetMs, searchTargetMs, warmupEpochs, searchEpochs,
-        finalEpochs, batch, trainLimit, s, budgetFraction, searchTargetFraction, settings);
+        finalEpochs, batch, trainLimit, s, budgetFraction, searchTargetFraction, settings, runDir);
+  }
+
+  /** The same spec writing to {@code dir} (made absolute). */
+  public SearchSpec withRunDir(java.nio.file.Path dir) {
+    return new SearchSpec(supernet, dataset, dataPath, hardware, budgetMs, searchTargetMs, warmupEpochs, searchEpochs,
+        finalEpochs, batch, trainLimit, seed, budgetFraction, searchTargetFraction, settings,
+        dir == null ? null : dir.toAbsolutePath().normalize().toString());
   }
 
   /** The budget in ms given the supernet's fastest and slowest architectures on the platform. */

@@ -165,7 +165,7 @@ public final class SearchSpecs {
         r.epochs("final-epochs", x -> x > 0 && x <= 1e5, "auto or epochs in (0, 100000]"),
         (int) r.integer("batch", 1, 1 << 16),
         (int) r.integer("train-limit", 0, Integer.MAX_VALUE),
-        r.integer("seed", Long.MIN_VALUE, Long.MAX_VALUE), budgetFraction, targetFraction, settings);
+        r.integer("seed", Long.MIN_VALUE, Long.MAX_VALUE), budgetFraction, targetFraction, settings, null);
   }
 
   /** Typed reads with the file and key in every complaint. */

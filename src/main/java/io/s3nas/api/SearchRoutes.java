@@ -105,9 +105,16 @@ public final class SearchRoutes {
   }
 
   private Route withSearch(String id, java.util.function.Function<SearchSupervisor.Status, Route> inner) {
-    return onSuccess(journal.state(id), state -> state instanceof SearchSupervisor.Empty
-        ? json(StatusCodes.NOT_FOUND, Map.of("error", "no search '" + id + "' in the journal under " + where))
-        : inner.apply(SearchSupervisor.status(id, state)));
+    return org.apache.pekko.http.javadsl.server.Directives.onComplete(journal.currentState(id), t -> {
+      if (t.isFailure()) {
+        return json(StatusCodes.INTERNAL_SERVER_ERROR, Map.of("error", "search '" + id + "' cannot be read from the "
+            + "journal under " + where + ": " + t.failed().get().getMessage()));
+      }
+      SearchSupervisor.State state = t.get();
+      return state instanceof SearchSupervisor.Empty
+          ? json(StatusCodes.NOT_FOUND, Map.of("error", "no search '" + id + "' in the journal under " + where))
+          : inner.apply(SearchSupervisor.status(id, state));
+    });
   }
 
   private Route events(String id) {

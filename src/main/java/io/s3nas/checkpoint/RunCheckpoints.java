@@ -11,14 +11,26 @@ import org.slf4j.LoggerFactory;
 /**
  * How a long run (search, final training) checkpoints: into which store, under which run name,
  * every how many steps (and always at the end), and what identifies the run. A resume continues
- * only a checkpoint whose identity (model, settings, data, steps, platform) equals this run's.
+ * only a checkpoint whose identity (model, settings, data, steps, platform) equals this run's, from
+ * the newest intact one (a damaged newest is skipped, said so in the log); the {@code keep} newest
+ * are kept, older ones deleted. {@code expected}, the reference the search's journal last recorded,
+ * is also tried, and when it is set but no checkpoint can be read the resume fails saying so instead
+ * of silently restarting from step 0.
  */
-public record RunCheckpoints(CheckpointStore store, String run, int everySteps, ObjectNode identity, boolean resume) {
+public record RunCheckpoints(CheckpointStore store, String run, int everySteps, ObjectNode identity, boolean resume,
+                             int keep, String expected) {
+  /** Checkpoints kept per run by default: the newest and two to fall back to. */
+  public static final int KEEP = 3;
+
+  public RunCheckpoints(CheckpointStore store, String run, int everySteps, ObjectNode identity, boolean resume) {
+    this(store, run, everySteps, identity, resume, KEEP, null);
+  }
+
   private static final Logger LOG = LoggerFactory.getLogger(RunCheckpoints.class);
 
   public RunCheckpoints {
-    if (everySteps < 1) {
-      throw new IllegalArgumentException("checkpoint interval must be >= 1 step");
+    if (everySteps < 1 || keep < 1) {
+      throw new IllegalArgumentException("checkpoint interval must be >= 1 step, and at least one kept");
     }
   }
 
@@ -33,30 +45,52 @@ public record RunCheckpoints(CheckpointStore store, String run, int everySteps, 
     Map<String, double[]> d = new LinkedHashMap<>(state.doubles());
     logColumns.forEach((k, v) -> d.put("log:" + k, v));
     String ref = store.put(new TensorArchive(state.meta(), state.floats(), d).toBytes());
-    store.pointTo(run, ref);
+    store.pointTo(run, ref, keep);
     LOG.info("checkpoint of {} after {} steps: {}", run,
         logColumns.values().stream().findFirst().map(v -> v.length).orElse(0), ref);
     return ref;
   }
 
-  /** The latest checkpoint of this run when resuming, verified to be of this run. */
+  /**
+   * The newest intact checkpoint of this run when resuming, verified to be of this run; empty when
+   * the run has none (it starts at step 0).
+   */
   public Optional<TensorArchive> latest() {
     if (!resume) {
       return Optional.empty();
     }
-    Optional<String> ref = store.latest(run);
-    if (ref.isEmpty()) {
+    java.util.List<String> refs = new java.util.ArrayList<>(store.history(run));
+    if (expected != null && !refs.contains(expected)) {
+      refs.add(0, expected); // the journal's word, when the pointer file lost it
+    }
+    if (refs.isEmpty()) {
       return Optional.empty();
     }
-    TensorArchive a = TensorArchive.fromBytes(store.get(ref.get()), store.dir().resolve(ref.get() + ".ckpt").toString());
-    // compared as JSON text: a stored long 1 reads back as an int node, equal in text only
-    if (!identity.toString().equals(a.meta().path("identity").toString())) {
-      throw new InvalidInputException(store.dir().resolve(run + ".latest").toString(), "identity",
-          "a checkpoint of this run; it was written with other settings (" + a.meta().path("identity")
-              + "); use another checkpoint folder or run name");
+    java.util.List<String> problems = new java.util.ArrayList<>();
+    for (String ref : refs) {
+      TensorArchive a;
+      try {
+        a = TensorArchive.fromBytes(store.get(ref), store.dir().resolve(ref + ".ckpt").toString());
+      } catch (RuntimeException damaged) {
+        problems.add(damaged.getMessage());
+        LOG.warn("{}: {}; trying the previous checkpoint", run, damaged.getMessage());
+        continue;
+      }
+      // compared as JSON text: a stored long 1 reads back as an int node, equal in text only
+      if (!identity.toString().equals(a.meta().path("identity").toString())) {
+        throw new InvalidInputException(store.dir().resolve(run + ".latest").toString(), "identity",
+            "a checkpoint of this run; it was written with other settings (" + a.meta().path("identity")
+                + "); use another checkpoint folder or run name");
+      }
+      if (!problems.isEmpty()) {
+        LOG.warn("{} resumes from an older checkpoint {} ({} newer unreadable)", run, ref, problems.size());
+      }
+      LOG.info("resuming {} from checkpoint {}", run, ref);
+      return Optional.of(a);
     }
-    LOG.info("resuming {} from checkpoint {}", run, ref.get());
-    return Optional.of(a);
+    // every recorded checkpoint is unreadable: restarting from 0 would contradict the journal
+    throw new InvalidInputException(store.dir().toString(), run, "a readable checkpoint to resume from: "
+        + String.join("; ", problems) + (expected != null ? " (the journal records " + expected + ")" : ""));
   }
 
   /** Marks the first step a resumed run completed (logged: the restart benchmark reads it). */

@@ -31,6 +31,7 @@ public final class ResumeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    SearchCommand.checkId(id);
     SearchCommand.checkHttpPort(httpPort);
     SearchSupervisor.State st = JournalCommands.existing(journal, id);
     SearchSpec s = journal.withJournal(j -> j.spec(id).toCompletableFuture().join()).orElseThrow();

@@ -6,6 +6,7 @@ import io.s3nas.actors.EnginePipeline;
 import io.s3nas.actors.LiveProgress;
 import io.s3nas.actors.SearchControl;
 import io.s3nas.actors.SearchJournal;
+import io.s3nas.actors.SearchLock;
 import io.s3nas.actors.SearchSpec;
 import io.s3nas.actors.SearchSpecs;
 import io.s3nas.actors.SearchSupervisor;
@@ -72,13 +73,11 @@ public final class SearchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     SearchSpec s = SearchSpecs.read(config);
     if (seed != null) {
-      s = new SearchSpec(s.supernet(), s.dataset(), s.dataPath(), s.hardware(), s.budgetMs(), s.searchTargetMs(),
-          s.warmupEpochs(), s.searchEpochs(), s.finalEpochs(), s.batch(), s.trainLimit(), seed);
+      s = s.withSeed(seed);
     }
+    s = s.withRunDir(runDir);
     String searchId = id != null ? id : config.getFileName().toString().replaceFirst("\\.conf$", "");
-    if (!searchId.matches("[A-Za-z0-9._-]+")) {
-      throw new InvalidInputException("--id", null, "letters, digits, '.', '_' and '-' only, got '" + searchId + "'");
-    }
+    checkId(searchId);
     if (checkpointEvery < 1) {
       throw new InvalidInputException("--checkpoint-every", null, "a positive number of steps");
     }
@@ -89,6 +88,14 @@ public final class SearchCommand implements Callable<Integer> {
     Datasets.load(config + ": dataset", s.dataset(), s.dataPath() == null ? null : Path.of(s.dataPath()), sup.imgSize(),
         sup.imgChannels(), sup.numClasses(), s.supernet(), s.seed(), false);
     return run(searchId, s, journal.dir(), common.confDir(), runDir, checkpointEvery, httpPort, spec, false);
+  }
+
+  /** Search ids name files and folders: a letter or digit first, then letters, digits, '.', '_', '-'. */
+  static void checkId(String searchId) {
+    if (!searchId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,99}")) {
+      throw new InvalidInputException("--id", null, "a letter or digit, then up to 99 letters, digits, '.', '_' or "
+          + "'-' (it names folders), got '" + searchId + "'");
+    }
   }
 
   static void checkHttpPort(Integer port) {
@@ -106,6 +113,14 @@ public final class SearchCommand implements Callable<Integer> {
                  Integer httpPort, CommandSpec spec, boolean unpause) throws Exception {
     long t0 = System.nanoTime();
     EmbeddedJournal.createSchema(data);
+    try (SearchLock lock = SearchLock.acquire(data, searchId)) {
+      return runLocked(searchId, s, data, confDir, runDir, checkpointEvery, httpPort, spec, unpause, t0);
+    }
+  }
+
+  private static int runLocked(String searchId, SearchSpec s, Path data, Path confDir, Path runDir,
+                               int checkpointEvery, Integer httpPort, CommandSpec spec, boolean unpause, long t0)
+      throws Exception {
     LOG.info("journal schema checked in {} ms", (System.nanoTime() - t0) / 1_000_000);
     ActorSystem<SearchSupervisor.Command> system = ActorSystem.create(
         SearchSupervisor.create(searchId, ctx -> new EnginePipeline(confDir, data, runDir, checkpointEvery),
@@ -114,7 +129,8 @@ public final class SearchCommand implements Callable<Integer> {
     try {
       SearchJournal journal = new SearchJournal(system);
       java.util.Optional<SearchSpec> stored = journal.spec(searchId).toCompletableFuture().get();
-      if (stored.isPresent() && !stored.get().equals(s)) {
+      // the run folder is fixed at submission: a rerun from elsewhere continues in the stored one
+      if (stored.isPresent() && !stored.get().withRunDir(null).equals(s.withRunDir(null))) {
         throw new InvalidInputException("--id", null, "a new id or the same config: search '" + searchId
             + "' is in the journal with other settings (" + stored.get() + ")");
       }

@@ -52,6 +52,15 @@ public final class IdxFile {
       if (total > Integer.MAX_VALUE - 8) {
         throw new InvalidInputException(file.toString(), "dimensions", "too large: " + total + " bytes");
       }
+      // the data must fit in the file: a plain file holds it byte for byte, and deflate packs at most
+      // 1032 bytes into one, so a header cannot make this allocate more than the file could hold
+      long size = Files.size(file);
+      long room = in == raw ? size - 4 - 4L * dims : size * 1032;
+      if (total > room) {
+        throw new InvalidInputException(file.toString(), "dimensions", "a header matching the file: it promises "
+            + total + " bytes of data, the " + size + "-byte file" + (in == raw ? " holds " + room
+            : " cannot hold more than " + room) + "; re-download or reinstall the dataset");
+      }
       byte[] data = new byte[(int) total];
       try {
         d.readFully(data);

@@ -275,4 +275,34 @@ class SearchApiTest {
     assertEquals("nosniff", page.headers().firstValue("X-Content-Type-Options").orElse(""));
     assertTrue(page.body().contains(SearchServer.token(dir)), "the dashboard it serves holds the token");
   }
+
+  @Test
+  void aSearchWhoseEventsCannotBeReadIsListedAsSuchAndTheOthersAreNot() throws Exception {
+    runningSearch("api-6");
+    // an event of a class this version does not know (written by a newer one, or renamed)
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(EmbeddedJournal.url(dir), "sa",
+        EmbeddedJournal.password(dir)); java.sql.Statement st = c.createStatement()) {
+      java.sql.ResultSet rs = st.executeQuery("SELECT \"event_ser_id\" FROM \"event_journal\" LIMIT 1");
+      rs.next();
+      int serializer = rs.getInt(1);
+      try (java.sql.PreparedStatement ins = c.prepareStatement("INSERT INTO \"event_journal\" (\"persistence_id\", "
+          + "\"sequence_number\", \"writer\", \"write_timestamp\", \"adapter_manifest\", \"event_payload\", "
+          + "\"event_ser_id\", \"event_ser_manifest\") VALUES (?, 1, 'w', 0, '', ?, ?, ?)")) {
+        ins.setString(1, SearchSupervisor.persistenceId("broken"));
+        ins.setBytes(2, new byte[] {(byte) 0xa0});
+        ins.setInt(3, serializer);
+        ins.setString(4, "io.s3nas.actors.SearchSupervisor$EventFromTheFuture");
+        ins.executeUpdate();
+      }
+    }
+    HttpResponse<String> list = get("/api/searches");
+    assertEquals(200, list.statusCode(), list.body());
+    com.fasterxml.jackson.databind.JsonNode rows = JSON.readTree(list.body()).get("searches");
+    assertEquals(2, rows.size(), list.body());
+    assertEquals("unreadable", rows.get(1).get("state").asText(), rows.get(1).toString());
+    assertTrue(rows.get(1).get("detail").asText().contains("cannot be read"), rows.get(1).toString());
+    assertEquals("running", rows.get(0).get("state").asText(), "the readable search is unaffected");
+    assertEquals(500, get("/api/searches/broken").statusCode());
+    assertEquals(200, get("/metrics").statusCode(), "metrics survive it too");
+  }
 }

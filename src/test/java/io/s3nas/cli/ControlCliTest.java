@@ -40,6 +40,13 @@ class ControlCliTest {
         conf.toString(), "--data-dir", state, "--run-dir", runs, "--checkpoint-every", "5"));
     awaitSupernet(state, "ctl");
     assertTrue(!first.isDone(), () -> "the search ended early: " + first.join().err());
+    // one process runs a search at a time: a second one is refused, naming the first
+    CliTest.Result twice = CliTest.run("resume", "ctl", "--data-dir", state, "--run-dir", runs);
+    assertEquals(2, twice.code(), twice.err());
+    assertTrue(twice.err().contains("is run by process") && twice.err().contains("ctl.lock"), twice.err());
+    CliTest.Result again = CliTest.run("search", "--config", conf.toString(), "--data-dir", state, "--run-dir", runs,
+        "--checkpoint-every", "5");
+    assertEquals(2, again.code(), again.err());
     CliTest.Result pause = CliTest.run("pause", "ctl", "--data-dir", state);
     assertEquals(0, pause.code(), pause.err());
     CliTest.Result firstResult = first.get(2, TimeUnit.MINUTES);
@@ -62,5 +69,8 @@ class ControlCliTest {
     assertEquals("cancelled/done", stateOf(state, "ctl"));
     CliTest.Result late = CliTest.run("cancel", "ctl", "--data-dir", state);
     assertEquals(2, late.code());
+    CliTest.Result dots = CliTest.run("search", "--config", conf.toString(), "--id", "..", "--data-dir", state);
+    assertEquals(2, dots.code());
+    assertTrue(dots.err().contains("--id"), dots.err());
   }
 }

@@ -79,7 +79,17 @@ class DataTest {
     assertTrue(e.getMessage().contains("expected 3 dimensions"), e.getMessage());
     writeIdx(dir.resolve("train-images-idx3-ubyte"), 0x803, new int[] {10, 4, 4}, new byte[100], false);
     e = assertThrows(InvalidInputException.class, () -> FashionMnist.load(dir));
-    assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+    assertTrue(e.getMessage().contains("promises 160 bytes"), e.getMessage());
+    // a 16-byte header promising two million 28x28 images (1.5 GB) allocates nothing
+    writeIdx(dir.resolve("train-images-idx3-ubyte"), 0x803, new int[] {2_000_000, 28, 28}, new byte[0], false);
+    long t0 = System.nanoTime();
+    e = assertThrows(InvalidInputException.class, () -> FashionMnist.load(dir));
+    assertTrue(e.getMessage().contains("promises 1568000000 bytes") && e.getMessage().contains("dimensions"),
+        e.getMessage());
+    assertTrue(System.nanoTime() - t0 < 2_000_000_000L, "refused at once");
+    writeIdx(dir.resolve("train-images-idx3-ubyte"), 0x803, new int[] {2_000_000, 28, 28}, new byte[0], true);
+    e = assertThrows(InvalidInputException.class, () -> FashionMnist.load(dir));
+    assertTrue(e.getMessage().contains("cannot hold more than"), "gzip too: " + e.getMessage());
     writeIdx(dir.resolve("train-images-idx3-ubyte"), 0x803, new int[] {9, 4, 4}, new byte[144], false);
     e = assertThrows(InvalidInputException.class, () -> FashionMnist.load(dir));
     assertTrue(e.getMessage().contains("10 labels for 9 images"), e.getMessage());
@@ -149,6 +159,19 @@ class DataTest {
       int px = d.pixels()[i * 64] & 0xFF;
       assertEquals(d.labels()[i] == 0 ? 40 : 200, px, 2);
     }
+    Dataset rgb = ImageFolder.load(dir, 4, 3);
+    assertEquals(6 * 3 * 16, rgb.pixels().length, "channel-major RGB");
+    // what the JDK does not decode is refused naming the file; hidden files are skipped
+    Files.writeString(dir.resolve("dogs").resolve(".DS_Store"), "x");
+    assertEquals(6, ImageFolder.load(dir, 8, 1).size());
+    Files.write(dir.resolve("dogs").resolve("crafted.webp"), new byte[] {'R', 'I', 'F', 'F', 0, 0, 0, 0});
+    InvalidInputException webp = assertThrows(InvalidInputException.class, () -> ImageFolder.load(dir, 8, 1));
+    assertTrue(webp.getMessage().contains("crafted.webp") && webp.getMessage().contains("WebP"), webp.getMessage());
+    Files.delete(dir.resolve("dogs").resolve("crafted.webp"));
+    Files.writeString(dir.resolve("cats").resolve("broken.png"), "not a png");
+    InvalidInputException broken = assertThrows(InvalidInputException.class, () -> ImageFolder.load(dir, 8, 1));
+    assertTrue(broken.getMessage().contains("broken.png") && broken.getMessage().contains("readable"),
+        broken.getMessage());
   }
 
   @Test
