@@ -10,7 +10,7 @@ import io.s3nas.common.InvalidInputException;
 import io.s3nas.data.Dataset;
 import io.s3nas.data.Datasets;
 import io.s3nas.data.FashionMnist;
-import io.s3nas.latency.HardwareRegistry;
+import io.s3nas.platform.HardwareRegistry;
 import io.s3nas.latency.LatencyModel;
 import io.s3nas.latency.NetworkLatency;
 import io.s3nas.postprocess.DecisionRule;
@@ -229,6 +229,11 @@ public final class EnginePipeline implements Pipeline {
       ScalingStage.Result r = ScalingStage.run(new ScalingStage.Request(derived, st.budgetMs(), p.budgetMargin(),
           ScalingSearch.Size.MACS, ScalingStage.standardGrid(derived, p.scalingStageExtra(), p.scalingMaxMacs()), true), platform(s));
       ScalingStage.write(r, s.hardware(), out(id));
+      try {
+        io.s3nas.report.CandidatePlot.write(out(id).resolve("candidates.png"), r.search());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
       var c = r.search().chosen().scaling();
       return new SearchSupervisor.Scaled(r.architecture().blockStrings(), ModelJson.format(r.architecture().spec()),
           c.width(), c.depth(), c.resolution(), r.estimatedMs(), r.measuredMs(), noReply);

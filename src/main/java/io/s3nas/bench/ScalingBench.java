@@ -1,6 +1,6 @@
 package io.s3nas.bench;
 
-import io.s3nas.latency.HardwareRegistry;
+import io.s3nas.platform.HardwareRegistry;
 import io.s3nas.latency.LatencyModel;
 import io.s3nas.scaling.ScalingSearch;
 import io.s3nas.space.Architecture;

@@ -6,7 +6,7 @@ import io.s3nas.data.BatchStream;
 import io.s3nas.data.Dataset;
 import io.s3nas.data.FashionMnist;
 import io.s3nas.data.Normalization;
-import io.s3nas.latency.HardwareRegistry;
+import io.s3nas.platform.HardwareRegistry;
 import io.s3nas.latency.NetworkLatency;
 import io.s3nas.nn.engine.Param;
 import io.s3nas.search.SearchSettings;

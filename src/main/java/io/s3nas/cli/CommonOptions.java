@@ -2,7 +2,7 @@ package io.s3nas.cli;
 
 import ch.qos.logback.classic.Level;
 import io.s3nas.common.InvalidInputException;
-import io.s3nas.latency.HardwareRegistry;
+import io.s3nas.platform.HardwareRegistry;
 import io.s3nas.space.ModelJson;
 import io.s3nas.space.ModelSpec;
 import java.nio.file.Files;

@@ -2,7 +2,7 @@ package io.s3nas.cli;
 
 import io.s3nas.common.InvalidInputException;
 import io.s3nas.latency.HardwarePlatform;
-import io.s3nas.latency.HardwareRegistry;
+import io.s3nas.platform.HardwareRegistry;
 import io.s3nas.latency.LatencyCheck;
 import io.s3nas.latency.LatencyModel;
 import io.s3nas.latency.LatencyPredictor;
@@ -231,12 +231,14 @@ public final class LatencyCommand {
         LatencyValidator.Report r;
         try (ProgressBar bar = bar("validating " + hardware, roundsOf(m))) {
           onProgress(m, bar);
-          // a third of the calibration networks at 1.5x resolution, a third 1.25x wider: scaled networks
-          // are what the calibration must also hold for (issue 4)
-          r = LatencyValidator.validate(m, space, samples, calibration, List.of(UnaryOperator.identity(),
-              a -> CompoundScaler.scale(a, Scaling.of(1, 1, 1.5)), a -> CompoundScaler.scale(a, Scaling.of(1.25, 1, 1))),
-              seed, png, i -> {});
+          // a third of the networks at 1.5x resolution, a third 1.25x wider: scaled networks are what the
+          // calibration must also hold for
+          r = LatencyValidator.validate(m, space, samples, calibration, io.s3nas.stages.LatencyStage.VARIANTS, seed,
+              i -> {});
         }
+        io.s3nas.report.ScatterPlot.write(png, r.platform() + ": estimated vs measured (" + r.samples()
+            + " architectures)", r.rows().stream().mapToDouble(LatencyValidator.Row::measuredMs).toArray(),
+            r.rows().stream().mapToDouble(LatencyValidator.Row::estimatedMs).toArray());
         if (json) {
           Map<String, Object> o = new LinkedHashMap<>();
           o.put("platform", r.platform());
@@ -250,7 +252,7 @@ public final class LatencyCommand {
           o.put("calibration", Map.of("networks", r.calibrationNetworks(), "intercept_ms", r.interceptMs(), "scale", r.scale(),
               "per_mparam_ms", r.perMParamsMs()));
           o.put("machine_drift", r.drift());
-          o.put("plot", String.valueOf(r.plot()));
+          o.put("plot", png.toString());
           o.put("rows", r.rows().stream().map(x -> Map.of("block_strings", x.blockStrings(), "sum_ms", x.sumMs(),
               "estimated_ms", x.estimatedMs(), "measured_ms", x.measuredMs())).toList());
           out.println(Json.of(o));
@@ -264,7 +266,7 @@ public final class LatencyCommand {
           out.printf("the machine ran at %.3f x its table's times; measurements below are divided by that%n", r.drift());
           out.printf("%10s %10s %10s%n", "sum ms", "estimate", "measured");
           r.rows().forEach(x -> out.printf("%10.3f %10.3f %10.3f%n", x.sumMs(), x.estimatedMs(), x.measuredMs()));
-          out.println("plot: " + r.plot());
+          out.println("plot: " + png);
         }
         return 0;
       }

@@ -102,6 +102,7 @@ public final class ScaleCommand implements Callable<Integer> {
     Map<String, Object> o = new LinkedHashMap<>();
     o.put("arch", arch);
     o.putAll(ScalingStage.write(r, hardware, out));
+    io.s3nas.report.CandidatePlot.write(out.resolve("candidates.png"), r.search());
     ScalingSearch.Result sr = r.search();
     ScalingSearch.Candidate c = sr.chosen();
     PrintWriter pw = spec.commandLine().getOut();

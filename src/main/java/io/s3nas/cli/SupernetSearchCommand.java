@@ -64,6 +64,12 @@ public final class SupernetSearchCommand implements Callable<Integer> {
   @Option(names = "--threshold-lr-scale", defaultValue = "1",
       description = "Thresholds' learning rate relative to the weights' (paper: 1)")
   double thresholdLr;
+  @Option(names = "--latency-lambda", defaultValue = "150",
+      description = "λ of the latency term (default ${DEFAULT-VALUE}; the paper 15, docs/method.md §5.2)")
+  double latencyLambda;
+  @Option(names = "--latency-multiplier", defaultValue = "10",
+      description = "m of the latency term (default ${DEFAULT-VALUE})")
+  double latencyMultiplier;
   @Option(names = "--start-margin", defaultValue = "1",
       description = "At the first search step every threshold starts this far below its norm (0: where the warm-up "
           + "left it, the paper's; default ${DEFAULT-VALUE})")
@@ -88,7 +94,8 @@ public final class SupernetSearchCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     if (!(targetMs > 0) || batch < 1 || threads < 1 || warmupEpochs < 0 || searchEpochs < 0 || trainLimit < 0
         || !(thresholdLr > 0) || (lr != null && !(lr > 0)) || checkpointEvery < 1
-        || !(validationShare > 0 && validationShare < 1) || !(startMargin >= 0)) {
+        || !(validationShare > 0 && validationShare < 1) || !(startMargin >= 0) || !(latencyLambda >= 0)
+        || !(latencyMultiplier > 0)) {
       throw new InvalidInputException("options", null, "expected --target-ms > 0, --batch >= 1, --threads >= 1, "
           + "epochs >= 0, --train-limit >= 0, --lr > 0, --threshold-lr-scale > 0, --checkpoint-every >= 1 and "
           + "0 < --validation < 1");
@@ -115,7 +122,7 @@ public final class SupernetSearchCommand implements Callable<Integer> {
     int searchSteps = (int) Math.round(searchEpochs * stepsPerEpoch);
     SearchSettings defaults = SearchSettings.defaults(batch, targetMs, threads, seed);
     SearchSettings settings = (lr == null ? defaults : defaults.withLearningRate(lr)).withThresholdLrScale(thresholdLr)
-        .withSearchStart(startMargin, !deriveLast);
+        .withSearchStart(startMargin, !deriveLast).withLatencyLoss(latencyLambda, latencyMultiplier);
     Normalization norm = split.train().statistics();
     Augmentation aug = Datasets.augmentation(datasets.dataset);
     ObjectNode identity = new ObjectMapper().createObjectNode();

@@ -1,5 +1,7 @@
 package io.s3nas.latency;
 
+import io.s3nas.platform.HardwareRegistry;
+
 import com.typesafe.config.Config;
 import java.nio.file.Path;
 

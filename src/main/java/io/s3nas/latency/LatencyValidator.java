@@ -3,8 +3,6 @@ package io.s3nas.latency;
 import io.s3nas.space.Architecture;
 import io.s3nas.space.SearchSpace;
 import io.s3nas.space.SearchableBlock;
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -17,8 +15,8 @@ import java.util.function.UnaryOperator;
  * per-network overhead, then sample N other architectures uniformly (each block's outcome drawn
  * independently), estimate each from the table and measure each whole network (compared in the
  * table's units: divided by the machine's drift since the table was measured). Reports the share
- * within ±10% and ±5%, Spearman's rank correlation, both with and without the calibration, and
- * writes the scatter plot.
+ * within ±10% and ±5%, Spearman's rank correlation, both with and without the calibration (the CLI
+ * draws the scatter plot from its rows).
  */
 public final class LatencyValidator {
   /** One validated architecture. */
@@ -27,13 +25,13 @@ public final class LatencyValidator {
   /** The validation report. */
   public record Report(String platform, String machine, int samples, double within10, double within5,
                        double spearman, double rawWithin10, double rawSpearman, double interceptMs,
-                       double scale, double perMParamsMs, int calibrationNetworks, double drift, List<Row> rows, Path plot) {}
+                       double scale, double perMParamsMs, int calibrationNetworks, double drift, List<Row> rows) {}
 
   private LatencyValidator() {}
 
   public static Report validate(MeasurableLatencyModel model, SearchSpace space, int samples, int calibrationNetworks,
-                                long seed, Path plot, IntConsumer progress) throws IOException {
-    return validate(model, space, samples, calibrationNetworks, List.of(UnaryOperator.identity()), seed, plot, progress);
+                                long seed, IntConsumer progress) {
+    return validate(model, space, samples, calibrationNetworks, List.of(UnaryOperator.identity()), seed, progress);
   }
 
   /**
@@ -43,8 +41,7 @@ public final class LatencyValidator {
    *     slope, and the validation covers the scaled networks a search ships
    */
   public static Report validate(MeasurableLatencyModel model, SearchSpace space, int samples, int calibrationNetworks,
-                                List<UnaryOperator<Architecture>> variants, long seed, Path plot,
-                                IntConsumer progress) throws IOException {
+                                List<UnaryOperator<Architecture>> variants, long seed, IntConsumer progress) {
     model.useCalibration(false);
     NetworkLatency.of(space, model); // profiles every outcome on first use
     // Calibration networks come from a different stream than the validated ones.
@@ -86,14 +83,11 @@ public final class LatencyValidator {
       est[i] = calibrated.totalMs(archs.get(i));
       rows.add(new Row(archs.get(i).blockStrings(), sums[i], est[i], meas[i]));
     }
-    if (plot != null) {
-      ScatterPlot.write(plot, model.platform() + ": estimated vs measured (" + samples + " architectures)", meas, est);
-    }
     Calibration c = model.calibration();
     return new Report(model.platform(), model.describeMachine(), samples, RankStats.within(est, meas, 0.10),
         RankStats.within(est, meas, 0.05), RankStats.spearman(est, meas), RankStats.within(sums, meas, 0.10),
         RankStats.spearman(sums, meas), c.interceptMs(), c.scale(), c.perMParamsMs(),
-        calibrationNetworks, measurement.drift(), rows, plot);
+        calibrationNetworks, measurement.drift(), rows);
   }
 
   /** One uniformly drawn outcome per block. */

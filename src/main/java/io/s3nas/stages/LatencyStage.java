@@ -10,8 +10,6 @@ import io.s3nas.scaling.CompoundScaler;
 import io.s3nas.scaling.Scaling;
 import io.s3nas.space.Architecture;
 import io.s3nas.space.SearchSpace;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.UnaryOperator;
@@ -45,7 +43,7 @@ public final class LatencyStage {
    * supernet's own, and the fit must hold for them too (its parameter term needs them to be told
    * from its slope).
    */
-  static final List<UnaryOperator<Architecture>> VARIANTS = List.of(UnaryOperator.identity(),
+  public static final List<UnaryOperator<Architecture>> VARIANTS = List.of(UnaryOperator.identity(),
       a -> CompoundScaler.scale(a, Scaling.of(1, 1, 1.5)), a -> CompoundScaler.scale(a, Scaling.of(1.25, 1, 1)));
 
   private LatencyStage() {}
@@ -57,12 +55,8 @@ public final class LatencyStage {
     boolean now = false;
     if (model instanceof MeasurableLatencyModel m) {
       if (!m.calibrated()) {
-        try {
-          LatencyValidator.validate(m, r.space(), r.calibrationHeldOut(), r.calibrationNetworks(), VARIANTS, r.seed(),
-              null, i -> {});
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
+        LatencyValidator.validate(m, r.space(), r.calibrationHeldOut(), r.calibrationNetworks(), VARIANTS, r.seed(),
+            i -> {});
         now = true;
       }
       m.useCalibration(true);

@@ -17,8 +17,8 @@ import java.util.List;
  *     ({@code search-start-margin}; 0 = where the warm-up left it, the paper's; docs/method.md §2.2)
  * @param deriveWithinTarget derive from the last search step whose decisions meet the target
  *     ({@code derive-within-target}, true; false: the last step, the paper's)
- * @param latencyLambda λ of the latency term ({@code latency-lambda}, 15, docs/method.md §5.2)
- * @param latencyMultiplier m of the latency term ({@code latency-multiplier}, 100)
+ * @param latencyLambda λ of the latency term ({@code latency-lambda}, 150; the paper 15: docs/method.md §5.2)
+ * @param latencyMultiplier m of the latency term ({@code latency-multiplier}, 10; the paper 100)
  * @param finalLearningRate RMSProp step size of final training ({@code final-learning-rate}; 0 =
  *     the paper's 0.016 per 256 images, docs/method.md §6.3)
  * @param finalDropout final-layer dropout of the trained network ({@code final-dropout}, 0.2)
@@ -71,7 +71,7 @@ public record PipelineSettings(int threads, double validationShare, double searc
   }
 
   public static PipelineSettings defaults() {
-    return new PipelineSettings(machineThreads(), 0.1, 0, 1, 1, true, 15, 100, 0, 0.2, 0.2, 0.03, 12, 8, 1, 0,
+    return new PipelineSettings(machineThreads(), 0.1, 0, 1, 1, true, 150, 10, 0, 0.2, 0.2, 0.03, 12, 8, 1, 0,
         List.of("se-last", "hswish"), 0.25, 5000, 0.4, 0.1, 0, 0.2, 0.1, 0.25, 1e-4);
   }
 }

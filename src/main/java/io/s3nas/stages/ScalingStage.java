@@ -6,7 +6,6 @@ import io.s3nas.latency.FixedLatency;
 import io.s3nas.latency.LatencyModel;
 import io.s3nas.latency.LatencyUncertainty;
 import io.s3nas.latency.MeasurableLatencyModel;
-import io.s3nas.scaling.CandidatePlot;
 import io.s3nas.scaling.ScalingSearch;
 import io.s3nas.space.Architecture;
 import io.s3nas.space.ModelJson;
@@ -23,7 +22,8 @@ import java.util.Map;
  * never profiles), then the choice made on measurement where the platform can be measured (whole
  * networks, drift-corrected, within the budget less its margin) or with the estimate's
  * uncertainty band where it cannot ({@link ScalingSearch}). Writes {@code scaled_model.json},
- * {@code candidates.csv}, {@code candidates.png} and {@code scaling.json}.
+ * {@code candidates.csv} and {@code scaling.json} (callers draw {@code candidates.png} with the
+ * report's {@code CandidatePlot}).
  */
 public final class ScalingStage {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -81,11 +81,6 @@ public final class ScalingStage {
           x.resolution(), c.imgSize(), c.blocks(), c.latencyMs(), c.macs(), c.params(), c.fits()));
     }
     AtomicFiles.writeString(dir.resolve("candidates.csv"), csv.toString());
-    try {
-      CandidatePlot.write(dir.resolve("candidates.png"), s);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
     ScalingSearch.Candidate c = s.chosen();
     Map<String, Object> o = new LinkedHashMap<>();
     o.put("hardware", hardware);

@@ -27,11 +27,22 @@ class SearchCliTest {
     JsonNode res = new ObjectMapper().readTree(r.out());
     assertEquals("tiny-search", res.get("search_id").asText());
     assertTrue(res.get("estimated_latency_ms").asDouble() <= budget);
-    assertTrue(res.get("top1").asDouble() >= 0);
+    assertEquals(budget, res.get("budget_ms").asDouble(), 1e-5); // the config holds it to 6 decimals
+    assertTrue(res.get("within_budget").asBoolean(), "the verdict: " + res);
+    assertTrue(res.get("measured_latency_ms").isNull(), "the analytical platform cannot be measured");
+    double top1 = res.get("top1").asDouble();
+    assertTrue(top1 > 0 && top1 <= 1, "a top-1 over the test images: " + top1);
+    double sum = 0;
     for (String stage : new String[] {"latency_table", "supernet", "scaling", "post_processing", "final_training",
         "export"}) {
-      assertTrue(res.get("stage_seconds").get(stage).asDouble() >= 0, stage);
+      assertTrue(res.get("stage_seconds").get(stage).asDouble() > 0, stage);
+      sum += res.get("stage_seconds").get(stage).asDouble();
     }
+    assertEquals(sum, res.get("wall_seconds").asDouble(), 1e-6, "the stages follow one another");
+    java.util.List<String> order = new java.util.ArrayList<>();
+    res.get("stage_seconds").fieldNames().forEachRemaining(order::add);
+    assertEquals(java.util.List.of("latency_table", "supernet", "scaling", "post_processing", "final_training",
+        "export"), order, "in the pipeline's order");
     Path run = tmp.resolve("runs/tiny-search");
     for (String f : new String[] {"derived_model.json", "scaled_model.json", "postprocessed_model.json", "model.s3model",
         "model.onnx", "result.json", "report.html", "report-stages.png", "report-supernet-loss.png", "report-latency.png",

@@ -1,7 +1,7 @@
 package io.s3nas.cli;
 
 import io.s3nas.TestImages;
-import io.s3nas.latency.HardwareRegistry;
+import io.s3nas.platform.HardwareRegistry;
 import io.s3nas.latency.NetworkLatency;
 import io.s3nas.space.ModelJson;
 import io.s3nas.space.SearchSpace;

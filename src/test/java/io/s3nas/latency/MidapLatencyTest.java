@@ -1,5 +1,7 @@
 package io.s3nas.latency;
 
+import io.s3nas.platform.HardwareRegistry;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

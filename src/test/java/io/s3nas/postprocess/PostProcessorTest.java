@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.s3nas.TestImages;
 import io.s3nas.data.Augmentation;
 import io.s3nas.data.FashionMnist;
-import io.s3nas.latency.HardwareRegistry;
+import io.s3nas.platform.HardwareRegistry;
 import io.s3nas.latency.LatencyModel;
 import io.s3nas.space.Activation;
 import io.s3nas.space.Architecture;

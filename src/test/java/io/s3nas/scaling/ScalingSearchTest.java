@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.s3nas.TestData;
 import io.s3nas.common.InvalidInputException;
 import io.s3nas.latency.FixedLatency;
-import io.s3nas.latency.HardwareRegistry;
+import io.s3nas.platform.HardwareRegistry;
 import io.s3nas.latency.LatencyModel;
 import io.s3nas.latency.NetworkLatency;
 import io.s3nas.space.Architecture;

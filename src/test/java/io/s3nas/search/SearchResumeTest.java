@@ -13,7 +13,7 @@ import io.s3nas.checkpoint.RunCheckpoints;
 import io.s3nas.common.InvalidInputException;
 import io.s3nas.data.Augmentation;
 import io.s3nas.data.FashionMnist;
-import io.s3nas.latency.HardwareRegistry;
+import io.s3nas.platform.HardwareRegistry;
 import io.s3nas.latency.NetworkLatency;
 import io.s3nas.space.ModelJson;
 import io.s3nas.space.SearchSpace;

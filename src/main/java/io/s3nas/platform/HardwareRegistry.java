@@ -1,4 +1,4 @@
-package io.s3nas.latency;
+package io.s3nas.platform;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
@@ -6,6 +6,11 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
 import io.s3nas.common.InvalidInputException;
+import io.s3nas.latency.AnalyticalLatencyModel;
+import io.s3nas.latency.HardwarePlatform;
+import io.s3nas.latency.LatencyModel;
+import io.s3nas.latency.LatencyTable;
+import io.s3nas.latency.TableLatencyModel;
 import io.s3nas.latency.measured.MeasuredLatencyModel;
 import io.s3nas.latency.measured.Nd4jBackend;
 import io.s3nas.latency.measured.OnnxRuntimeBackend;

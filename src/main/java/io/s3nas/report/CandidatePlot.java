@@ -1,4 +1,6 @@
-package io.s3nas.scaling;
+package io.s3nas.report;
+
+import io.s3nas.scaling.ScalingSearch;
 
 import java.awt.Color;
 import java.io.IOException;

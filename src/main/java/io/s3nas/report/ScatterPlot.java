@@ -1,4 +1,4 @@
-package io.s3nas.latency;
+package io.s3nas.report;
 
 import java.awt.Color;
 import java.io.IOException;
