@@ -263,7 +263,10 @@ public final class SearchSupervisor
   private Stage workerStage;
 
   private SearchSupervisor(String searchId, ActorContext<Command> ctx, Pipeline pipeline, Duration minBackoff) {
-    super(PersistenceId.of("Search", searchId));
+    // a failed write (the journal briefly unreachable) stops the entity; it restarts with backoff,
+    // recovers from the journal and re-issues its stage's work from the last checkpoint
+    super(PersistenceId.of("Search", searchId), org.apache.pekko.actor.typed.SupervisorStrategy
+        .restartWithBackoff(Duration.ofMillis(500), Duration.ofSeconds(30), 0.2).withMaxRestarts(20));
     this.searchId = searchId;
     this.ctx = ctx;
     this.pipeline = pipeline;

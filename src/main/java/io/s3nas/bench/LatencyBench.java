@@ -1,9 +1,9 @@
 package io.s3nas.bench;
 
-import io.s3nas.platform.HardwareRegistry;
 import io.s3nas.latency.LatencyModel;
 import io.s3nas.latency.LatencyValidator;
 import io.s3nas.latency.NetworkLatency;
+import io.s3nas.platform.HardwareRegistry;
 import io.s3nas.space.ModelJson;
 import io.s3nas.space.SearchSpace;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package io.s3nas.bench;
 
-import io.s3nas.platform.HardwareRegistry;
 import io.s3nas.latency.LatencyModel;
+import io.s3nas.platform.HardwareRegistry;
 import io.s3nas.scaling.ScalingSearch;
 import io.s3nas.space.Architecture;
 import io.s3nas.space.ModelJson;

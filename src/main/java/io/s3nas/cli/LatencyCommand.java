@@ -2,7 +2,6 @@ package io.s3nas.cli;
 
 import io.s3nas.common.InvalidInputException;
 import io.s3nas.latency.HardwarePlatform;
-import io.s3nas.platform.HardwareRegistry;
 import io.s3nas.latency.LatencyCheck;
 import io.s3nas.latency.LatencyModel;
 import io.s3nas.latency.LatencyPredictor;
@@ -13,6 +12,7 @@ import io.s3nas.latency.MeasurableLatencyModel;
 import io.s3nas.latency.NetworkLatency;
 import io.s3nas.latency.TableLatencyModel;
 import io.s3nas.latency.measured.MeasuredLatencyModel;
+import io.s3nas.platform.HardwareRegistry;
 import io.s3nas.scaling.CompoundScaler;
 import io.s3nas.scaling.Scaling;
 import io.s3nas.space.Architecture;
@@ -328,6 +328,7 @@ public final class LatencyCommand {
     String parseKey;
     @Option(names = "--out", required = true, paramLabel = "FILE.csv") Path outFile;
     @Option(names = "--name", description = "Also write conf/hardware/<name>.conf for this table") String name;
+    @Option(names = "--force", description = "Replace an existing conf/hardware/<name>.conf") boolean force;
     @Option(names = "--unit-divisor", defaultValue = "1",
         description = "Raw units per ms (1e6 for cycles at 1 GHz)")
     double divisor;
@@ -349,23 +350,26 @@ public final class LatencyCommand {
       if (name != null && !name.matches("[a-z0-9][a-z0-9._-]*")) {
         throw new InvalidInputException("--name", null, "expected a lower-case platform name like my-npu, got '" + name + "'");
       }
+      Path conf = name == null ? null : common.confDir().resolve("hardware").resolve(name + ".conf");
+      if (conf != null && Files.exists(conf) && !force) {
+        // e.g. --name midap would silently replace the shipped platform
+        throw new InvalidInputException("--name", null, "a platform name not taken: " + conf + " exists (--force "
+            + "replaces it)");
+      }
       Path parent = outFile.toAbsolutePath().getParent();
       Files.createDirectories(parent);
-      try (Writer w = Files.newBufferedWriter(outFile, StandardCharsets.UTF_8)) {
-        table.writeCsv(w, "imported from " + from + " (" + format + ")");
-      }
-      Path conf = null;
-      if (name != null) {
-        conf = common.confDir().resolve("hardware").resolve(name + ".conf");
-        Files.createDirectories(conf.getParent());
-        Files.writeString(conf, "# imported by s3nas latency import from " + from + "\n"
+      java.io.StringWriter csv = new java.io.StringWriter();
+      table.writeCsv(csv, "imported from " + from + " (" + format + ")");
+      io.s3nas.common.AtomicFiles.writeString(outFile, csv.toString());
+      if (conf != null) {
+        io.s3nas.common.AtomicFiles.writeString(conf, "# imported by s3nas latency import from " + from + "\n"
             + "kind = table\n"
             + "description = \"" + name + " (imported table)\"\n"
             + "table = \"" + outFile.toAbsolutePath() + "\"\n"
             + "format = csv\n"
             + "unit-divisor = " + divisor + "\n"
             + "vector-width = " + width + "\n"
-            + "missing = predict\n", StandardCharsets.UTF_8);
+            + "missing = predict\n");
       }
       LatencyPredictor.Accuracy acc = null;
       TableLatencyModel model = new TableLatencyModel(name == null ? "imported" : name, table, divisor, true, width, null);

@@ -85,9 +85,37 @@ public final class SearchCommand implements Callable<Integer> {
     // everything a user gave is checked before the journal is touched
     ModelSpec sup = common.model(s.supernet(), config + ": supernet");
     common.hardware().platform(s.hardware());
+    checkTargetIsReachable(s, sup, config);
     Datasets.load(config + ": dataset", s.dataset(), s.dataPath() == null ? null : Path.of(s.dataPath()), sup.imgSize(),
         sup.imgChannels(), sup.numClasses(), s.supernet(), s.seed(), false);
     return run(searchId, s, journal.dir(), common.confDir(), runDir, checkpointEvery, httpPort, spec, false);
+  }
+
+  /**
+   * A target in ms below the supernet's fastest architecture is refused before the search is
+   * persisted (its id would be spent on a search that cannot start). Table platforms answer at once;
+   * a measured one only when this machine has profiled it already (its estimates then allow 10%
+   * for what the predictor fills); otherwise the latency stage checks it.
+   */
+  private void checkTargetIsReachable(SearchSpec s, ModelSpec sup, Path config) {
+    double target = s.searchTargetMs() > 0 ? s.searchTargetMs() : s.budgetMs();
+    if (!(target > 0)) {
+      return; // fractions of the range are reachable by construction
+    }
+    io.s3nas.latency.LatencyModel m = common.hardware().model(s.hardware());
+    double slack = 1;
+    if (m instanceof io.s3nas.latency.measured.MeasuredLatencyModel mm) {
+      if (mm.measuredCount() == 0) {
+        return;
+      }
+      slack = 0.9;
+    }
+    double min = io.s3nas.latency.NetworkLatency.of(io.s3nas.space.SearchSpace.of(sup), m.estimatingView()).minMs();
+    if (target < slack * min) {
+      throw new InvalidInputException(config.toString(), s.searchTargetMs() > 0 ? "search-target-ms" : "budget-ms",
+          String.format(java.util.Locale.ROOT, "a target the supernet can meet: its fastest architecture is %.4f ms "
+              + "on %s, the target %.4f ms", min, s.hardware(), target));
+    }
   }
 
   /** Search ids name files and folders: a letter or digit first, then letters, digits, '.', '_', '-'. */

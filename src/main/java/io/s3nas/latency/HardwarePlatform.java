@@ -1,8 +1,7 @@
 package io.s3nas.latency;
 
-import io.s3nas.platform.HardwareRegistry;
-
 import com.typesafe.config.Config;
+import io.s3nas.platform.HardwareRegistry;
 import java.nio.file.Path;
 
 /**

@@ -38,10 +38,13 @@ public final class HardwareRegistry {
 
   private final Path dir;
   private final Map<String, HardwarePlatform> platforms;
+  /** Files that did not parse, by platform name: asking for one reports its error, the others work. */
+  private final Map<String, InvalidInputException> broken;
 
-  private HardwareRegistry(Path dir, Map<String, HardwarePlatform> platforms) {
+  private HardwareRegistry(Path dir, Map<String, HardwarePlatform> platforms, Map<String, InvalidInputException> broken) {
     this.dir = dir;
     this.platforms = platforms;
+    this.broken = broken;
   }
 
   /** Loads every {@code *.conf} of {@code hardwareDir}. */
@@ -51,15 +54,20 @@ public final class HardwareRegistry {
           "hardware configuration folder not found (expected conf/hardware/*.conf; set --conf-dir)");
     }
     Map<String, HardwarePlatform> map = new TreeMap<>();
+    Map<String, InvalidInputException> bad = new TreeMap<>();
     try (Stream<Path> s = Files.list(hardwareDir)) {
       for (Path f : s.filter(p -> p.getFileName().toString().endsWith(".conf")).sorted().toList()) {
-        HardwarePlatform p = parse(f);
-        map.put(p.name(), p);
+        try {
+          HardwarePlatform p = parse(f);
+          map.put(p.name(), p);
+        } catch (InvalidInputException e) {
+          bad.put(f.getFileName().toString().replaceFirst("\\.conf$", ""), e);
+        }
       }
     } catch (IOException e) {
       throw new InvalidInputException(hardwareDir.toString(), null, "cannot list: " + e.getMessage());
     }
-    return new HardwareRegistry(hardwareDir, map);
+    return new HardwareRegistry(hardwareDir, map, bad);
   }
 
   static HardwarePlatform parse(Path file) {
@@ -101,6 +109,9 @@ public final class HardwareRegistry {
 
   public HardwarePlatform platform(String name) {
     HardwarePlatform p = platforms.get(name);
+    if (p == null && broken.containsKey(name)) {
+      throw broken.get(name);
+    }
     if (p == null) {
       throw new InvalidInputException("--hardware", null, "unknown hardware platform '" + name
           + "'; known: " + String.join(", ", platforms.keySet()) + " (conf files in " + dir + ")");

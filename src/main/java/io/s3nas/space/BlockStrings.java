@@ -19,6 +19,12 @@ import java.util.Map;
 public final class BlockStrings {
   private BlockStrings() {}
 
+  /** Largest repeat, channel count, kernel and expansion a block string may ask for. */
+  static final int MAX_REPEAT = 1000;
+  static final int MAX_CHANNELS = 65_536;
+  static final int MAX_KERNEL = 31;
+  static final int MAX_EXPANSION = 64;
+
   public static BlockArgs parse(String s) {
     return parse(s, "block string '" + s + "'");
   }
@@ -92,8 +98,22 @@ public final class BlockStrings {
       }
     }
     for (int k : kernels) {
-      if (k < 1 || k % 2 == 0) {
-        throw new InvalidInputException(source, "k", "expected odd kernel sizes >= 1, got " + fields.get("k"));
+      if (k < 1 || k % 2 == 0 || k > MAX_KERNEL) {
+        throw new InvalidInputException(source, "k", "expected odd kernel sizes from 1 to " + MAX_KERNEL + ", got "
+            + fields.get("k"));
+      }
+    }
+    // bounds that keep a hostile string from asking for gigabytes (r2000000000 would build two billion blocks)
+    if (repeat > MAX_REPEAT) {
+      throw new InvalidInputException(source, "r", "at most " + MAX_REPEAT + " repeats, got " + repeat);
+    }
+    if (in > MAX_CHANNELS || out > MAX_CHANNELS) {
+      throw new InvalidInputException(source, in > MAX_CHANNELS ? "i" : "o", "at most " + MAX_CHANNELS
+          + " channels, got " + Math.max(in, out));
+    }
+    for (int e : expansions) {
+      if (e > MAX_EXPANSION) {
+        throw new InvalidInputException(source, "e", "expansion ratios of at most " + MAX_EXPANSION + ", got " + e);
       }
     }
     if (type.multiBranch()) {

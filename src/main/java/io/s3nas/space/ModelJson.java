@@ -50,8 +50,9 @@ public final class ModelJson {
     try {
       root = MAPPER.readTree(json);
     } catch (JsonProcessingException e) {
+      // a constraint violation (nesting deeper than 1,000, a huge number) has no location
       throw new InvalidInputException(source, null, "not valid JSON: " + e.getOriginalMessage()
-          + " (line " + e.getLocation().getLineNr() + ")");
+          + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")"));
     }
     if (root == null || !root.isObject()) {
       throw new InvalidInputException(source, null, "expected a JSON object with img_size, stages_args, ...");

@@ -136,4 +136,26 @@ class SearchSupervisorTest {
     assertEquals("failed", s.state());
     assertTrue(s.detail().contains("table lacks"));
   }
+
+  @Test
+  void aFailedJournalWriteRestartsTheEntityWhichThenContinuesWhereItWas() throws Exception {
+    assertTrue(ask(r -> new SearchSupervisor.Submit(SPEC, r)).reply().isSuccess());
+    kit.persistenceTestKit().failNextPersisted();
+    org.junit.jupiter.api.Assertions.assertThrows(Throwable.class,
+        () -> ask(r -> new SearchSupervisor.LatencyReady("t", 4, 12, 9.0, 6.5, 0.05, r)));
+    // restarted with backoff and recovered from the journal: the write that failed is simply asked again
+    long deadline = System.nanoTime() + 20_000_000_000L;
+    SearchSupervisor.Status st = null;
+    while (System.nanoTime() < deadline) {
+      try {
+        st = status();
+        break;
+      } catch (Throwable restarting) {
+        Thread.sleep(200);
+      }
+    }
+    assertEquals(Stage.LATENCY_TABLE, st.stage(), "recovered where it was");
+    assertTrue(ask(r -> new SearchSupervisor.LatencyReady("t", 4, 12, 9.0, 6.5, 0.05, r)).reply().isSuccess());
+    assertEquals(Stage.SUPERNET, status().stage());
+  }
 }

@@ -84,6 +84,19 @@ class CliTest {
     assertEquals(0, r.code(), r.err());
     assertTrue(Files.readString(tmp.resolve("conf/hardware/dev.conf")).contains("kind = table"));
     assertTrue(Files.readString(tmp.resolve("dev.csv")).contains("MBConvBlock,r1_k3_s11_e2_i8_o8_c0,8,1200"));
+    // a platform that exists (a shipped one, or this one) is not replaced without --force
+    String before = Files.readString(tmp.resolve("conf/hardware/dev.conf"));
+    Result again = run("latency", "import", "--conf-dir", tmp.resolve("conf").toString(), "--from",
+        tmp.resolve("lut").toString(), "--format", "s3nas-folder", "--out", tmp.resolve("dev2.csv").toString(),
+        "--name", "dev", "--unit-divisor", "1");
+    assertEquals(2, again.code());
+    assertTrue(again.err().contains("--force") && again.err().contains("dev.conf"), again.err());
+    assertEquals(before, Files.readString(tmp.resolve("conf/hardware/dev.conf")), "untouched");
+    assertTrue(!Files.exists(tmp.resolve("dev2.csv")), "nothing written");
+    Result forced = run("latency", "import", "--conf-dir", tmp.resolve("conf").toString(), "--from",
+        tmp.resolve("lut").toString(), "--format", "s3nas-folder", "--out", tmp.resolve("dev2.csv").toString(),
+        "--name", "dev", "--unit-divisor", "1", "--force");
+    assertEquals(0, forced.code(), forced.err());
   }
 
   @Test

@@ -110,6 +110,11 @@ class SearchCliTest {
     CliTest.Result unknown = CliTest.run("search", "--config", conf.toString(), "--data-dir", tmp.resolve("state").toString());
     assertEquals(2, unknown.code());
     assertTrue(unknown.err().contains("bad.conf") && unknown.err().contains("speed"), unknown.err());
+    Files.writeString(conf, "supernet = fashion_mixconv_2_3_4_3_4\nhardware = midap\nbudget-ms = 0.0001\n");
+    CliTest.Result tooFast = CliTest.run("search", "--config", conf.toString(), "--data-dir",
+        tmp.resolve("state").toString());
+    assertEquals(2, tooFast.code());
+    assertTrue(tooFast.err().contains("budget-ms") && tooFast.err().contains("fastest architecture"), tooFast.err());
     assertTrue(!Files.exists(tmp.resolve("state")), "nothing persisted");
   }
 }

@@ -1,8 +1,8 @@
 package io.s3nas.cli;
 
 import io.s3nas.TestImages;
-import io.s3nas.platform.HardwareRegistry;
 import io.s3nas.latency.NetworkLatency;
+import io.s3nas.platform.HardwareRegistry;
 import io.s3nas.space.ModelJson;
 import io.s3nas.space.SearchSpace;
 import java.io.IOException;

@@ -1,13 +1,12 @@
 package io.s3nas.latency;
 
-import io.s3nas.platform.HardwareRegistry;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.s3nas.TestData;
 import io.s3nas.common.InvalidInputException;
+import io.s3nas.platform.HardwareRegistry;
 import io.s3nas.space.Architecture;
 import io.s3nas.space.SearchSpace;
 import java.io.IOException;
@@ -38,11 +37,16 @@ class HardwareRegistryTest {
   @Test
   void badConfigsNameFileAndKey() throws IOException {
     Files.writeString(tmp.resolve("a.conf"), "kind = table\ntable = \"x.csv\"\nspeed = 3\n");
-    InvalidInputException e = assertThrows(InvalidInputException.class, () -> HardwareRegistry.load(tmp));
+    Files.writeString(tmp.resolve("good.conf"), "kind = analytical\nanalytical { peak-gmacs = 50, bandwidth-gbs = 10 }\n");
+    // one bad file names itself when asked for, and breaks no other platform
+    HardwareRegistry withBad = HardwareRegistry.load(tmp);
+    assertEquals(Set.of("good"), withBad.names());
+    assertTrue(withBad.model("good").latency(new Component.Pool(8, 4)).ms() >= 0);
+    InvalidInputException e = assertThrows(InvalidInputException.class, () -> withBad.model("a"));
     assertEquals("speed", e.field());
     assertTrue(e.getMessage().startsWith(tmp.resolve("a.conf").toString()));
     Files.writeString(tmp.resolve("a.conf"), "kind = fpga\n");
-    e = assertThrows(InvalidInputException.class, () -> HardwareRegistry.load(tmp));
+    e = assertThrows(InvalidInputException.class, () -> HardwareRegistry.load(tmp).model("a"));
     assertEquals("kind", e.field());
     Files.writeString(tmp.resolve("a.conf"), "kind = table\n");
     InvalidInputException missing = assertThrows(InvalidInputException.class, () -> HardwareRegistry.load(tmp).model("a"));

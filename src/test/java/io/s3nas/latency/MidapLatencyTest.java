@@ -1,13 +1,12 @@
 package io.s3nas.latency;
 
-import io.s3nas.platform.HardwareRegistry;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.s3nas.TestData;
 import io.s3nas.common.InvalidInputException;
+import io.s3nas.platform.HardwareRegistry;
 import io.s3nas.space.Architecture;
 import io.s3nas.space.BlockOutcome;
 import io.s3nas.space.SearchSpace;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.s3nas.TestData;
-import io.s3nas.platform.HardwareRegistry;
 import io.s3nas.latency.NetworkLatency;
+import io.s3nas.platform.HardwareRegistry;
 import io.s3nas.space.Architecture;
 import io.s3nas.space.BlockOutcome;
 import io.s3nas.space.SearchSpace;

@@ -3,8 +3,8 @@ package io.s3nas.search;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.s3nas.platform.HardwareRegistry;
 import io.s3nas.latency.NetworkLatency;
+import io.s3nas.platform.HardwareRegistry;
 import io.s3nas.space.Architecture;
 import io.s3nas.space.ModelJson;
 import io.s3nas.space.SearchSpace;

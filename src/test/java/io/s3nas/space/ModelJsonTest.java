@@ -73,4 +73,18 @@ class ModelJsonTest {
     InvalidInputException e = assertThrows(InvalidInputException.class, () -> ModelJson.read(Path.of("no/such.json")));
     assertTrue(e.getMessage().contains("file not found"));
   }
+
+  @Test
+  void hostileInputsAreRefusedWithAMessageNotACrash() {
+    String deep = "{\"img_size\":" + "[".repeat(100_000) + "]".repeat(100_000) + "}";
+    InvalidInputException nested = assertThrows(InvalidInputException.class, () -> ModelJson.parse(deep, "deep.json"));
+    assertTrue(nested.getMessage().contains("not valid JSON") && nested.getMessage().contains("nesting"),
+        nested.getMessage());
+    InvalidInputException huge = assertThrows(InvalidInputException.class,
+        () -> BlockStrings.parse("r2000000000_k3_s11_e6_i8_o8_c0", "--arch"));
+    assertEquals("r", huge.field(), huge.getMessage());
+    InvalidInputException wide = assertThrows(InvalidInputException.class,
+        () -> BlockStrings.parse("r1_k3_s11_e6_i8_o900000000_c0", "--arch"));
+    assertEquals("o", wide.field(), wide.getMessage());
+  }
 }
