@@ -5,12 +5,21 @@ import jdk.incubator.vector.VectorMask;
 
 /**
  * Matrix products of the 1x1 convolutions on NHWC activations viewed as {@code [P, C]} (P = N·H·W
- * pixels): forward {@code y = x·W}, and the two backward products. The forward kernel keeps a
- * 4-row × one-vector block of the output in registers across the whole K loop (one weight load
- * feeds four FMAs); rows are split across threads.
+ * pixels): forward {@code y = x·W}, and the two backward products.
+ *
+ * <p>Both kernels are register-tiled so that a load feeds more than one FMA: a vector of weights (or
+ * of output gradients) is multiplied into several rows, and a broadcast input value into two
+ * vectors. The forward tile is 4 rows × 2 vectors (8 accumulators, 6 loads per 8 FMAs, where a
+ * 4 × 1 tile needs 5 loads per 4); the weight gradient keeps a 4 × 2 tile of {@code dw} in
+ * registers over a chunk of {@value #CHUNK} rows (whose inputs and gradients stay in cache) and
+ * adds it to the thread's partial sum once per chunk, instead of loading and storing the partial
+ * sum for every 4 rows. Rows (or row chunks) are split across threads; ragged edges fall back to
+ * narrower tiles (docs/engine-measurements.md).
  */
 public final class Gemm {
   private static final int ROWS = 4;
+  /** Rows the weight gradient accumulates in registers before adding to the partial sum. */
+  static final int CHUNK = 256;
 
   private Gemm() {}
 
@@ -31,7 +40,47 @@ public final class Gemm {
 
   private static void block4(float[] x, int r, int k, float[] w, int n, float[] y) {
     int x0 = r * k;
-    for (int j = 0; j < n; j += Vec.L) {
+    int x1 = x0 + k;
+    int x2 = x1 + k;
+    int x3 = x2 + k;
+    int j = 0;
+    for (; j + 2 * Vec.L <= n; j += 2 * Vec.L) {
+      FloatVector a0 = FloatVector.zero(Vec.S);
+      FloatVector a1 = a0;
+      FloatVector a2 = a0;
+      FloatVector a3 = a0;
+      FloatVector b0 = a0;
+      FloatVector b1 = a0;
+      FloatVector b2 = a0;
+      FloatVector b3 = a0;
+      for (int i = 0; i < k; i++) {
+        int wi = i * n + j;
+        FloatVector wa = FloatVector.fromArray(Vec.S, w, wi);
+        FloatVector wb = FloatVector.fromArray(Vec.S, w, wi + Vec.L);
+        FloatVector v0 = FloatVector.broadcast(Vec.S, x[x0 + i]);
+        FloatVector v1 = FloatVector.broadcast(Vec.S, x[x1 + i]);
+        FloatVector v2 = FloatVector.broadcast(Vec.S, x[x2 + i]);
+        FloatVector v3 = FloatVector.broadcast(Vec.S, x[x3 + i]);
+        a0 = wa.fma(v0, a0);
+        b0 = wb.fma(v0, b0);
+        a1 = wa.fma(v1, a1);
+        b1 = wb.fma(v1, b1);
+        a2 = wa.fma(v2, a2);
+        b2 = wb.fma(v2, b2);
+        a3 = wa.fma(v3, a3);
+        b3 = wb.fma(v3, b3);
+      }
+      int y0 = r * n + j;
+      a0.intoArray(y, y0);
+      b0.intoArray(y, y0 + Vec.L);
+      a1.intoArray(y, y0 + n);
+      b1.intoArray(y, y0 + n + Vec.L);
+      a2.intoArray(y, y0 + 2 * n);
+      b2.intoArray(y, y0 + 2 * n + Vec.L);
+      a3.intoArray(y, y0 + 3 * n);
+      b3.intoArray(y, y0 + 3 * n + Vec.L);
+    }
+    for (; j < n; j += Vec.L) {
       VectorMask<Float> m = Vec.maskOrNull(j, n);
       FloatVector c0 = FloatVector.zero(Vec.S);
       FloatVector c1 = c0;
@@ -40,9 +89,9 @@ public final class Gemm {
       for (int i = 0; i < k; i++) {
         FloatVector wv = Vec.load(w, i * n + j, m);
         c0 = wv.fma(FloatVector.broadcast(Vec.S, x[x0 + i]), c0);
-        c1 = wv.fma(FloatVector.broadcast(Vec.S, x[x0 + k + i]), c1);
-        c2 = wv.fma(FloatVector.broadcast(Vec.S, x[x0 + 2 * k + i]), c2);
-        c3 = wv.fma(FloatVector.broadcast(Vec.S, x[x0 + 3 * k + i]), c3);
+        c1 = wv.fma(FloatVector.broadcast(Vec.S, x[x1 + i]), c1);
+        c2 = wv.fma(FloatVector.broadcast(Vec.S, x[x2 + i]), c2);
+        c3 = wv.fma(FloatVector.broadcast(Vec.S, x[x3 + i]), c3);
       }
       int y0 = r * n + j;
       Vec.store(c0, y, y0, m);
@@ -70,38 +119,20 @@ public final class Gemm {
   }
 
   /** dw[K×N] = xᵀ[K×P] · dy[P×N], reduced over per-thread partial sums ({@code scratch[t]} ≥ K·N). */
-  public static void backwardWeight(Parallel par, float[] x, int p, int k, float[] dy, int n, float[] dw, float[][] scratch) {
-    par.forRange((p + ROWS - 1) / ROWS, (c, from, to) -> {
+  public static void backwardWeight(Parallel par, float[] x, int p, int k, float[] dy, int n, float[] dw,
+                                    float[][] scratch) {
+    par.forRange((p + CHUNK - 1) / CHUNK, (c, from, to) -> {
       float[] acc = scratch[c];
       java.util.Arrays.fill(acc, 0, k * n, 0f);
-      int r0 = from * ROWS;
-      int r1 = Math.min(p, to * ROWS);
-      int r = r0;
-      for (; r + ROWS <= r1; r += ROWS) {
-        for (int j = 0; j < n; j += Vec.L) {
-          VectorMask<Float> m = Vec.maskOrNull(j, n);
-          FloatVector g0 = Vec.load(dy, r * n + j, m);
-          FloatVector g1 = Vec.load(dy, (r + 1) * n + j, m);
-          FloatVector g2 = Vec.load(dy, (r + 2) * n + j, m);
-          FloatVector g3 = Vec.load(dy, (r + 3) * n + j, m);
-          for (int i = 0; i < k; i++) {
-            FloatVector a = Vec.load(acc, i * n + j, m);
-            a = g0.fma(FloatVector.broadcast(Vec.S, x[r * k + i]), a);
-            a = g1.fma(FloatVector.broadcast(Vec.S, x[(r + 1) * k + i]), a);
-            a = g2.fma(FloatVector.broadcast(Vec.S, x[(r + 2) * k + i]), a);
-            a = g3.fma(FloatVector.broadcast(Vec.S, x[(r + 3) * k + i]), a);
-            Vec.store(a, acc, i * n + j, m);
-          }
+      for (int chunk = from; chunk < to; chunk++) {
+        int r0 = chunk * CHUNK;
+        int r1 = Math.min(p, r0 + CHUNK);
+        int i = 0;
+        for (; i + ROWS <= k; i += ROWS) {
+          gradientTile(x, k, dy, n, acc, r0, r1, i);
         }
-      }
-      for (; r < r1; r++) {
-        for (int j = 0; j < n; j += Vec.L) {
-          VectorMask<Float> m = Vec.maskOrNull(j, n);
-          FloatVector g0 = Vec.load(dy, r * n + j, m);
-          for (int i = 0; i < k; i++) {
-            FloatVector a = Vec.load(acc, i * n + j, m);
-            Vec.store(g0.fma(FloatVector.broadcast(Vec.S, x[r * k + i]), a), acc, i * n + j, m);
-          }
+        for (; i < k; i++) {
+          gradientRow(x, k, dy, n, acc, r0, r1, i);
         }
       }
     });
@@ -112,6 +143,78 @@ public final class Gemm {
         dw[i] += acc[i];
       }
     }
+  }
+
+  /** acc[i..i+3][·] += Σ_{r0 ≤ r < r1} x[r][i..i+3] · dy[r][·], a 4 × 2-vector tile in registers. */
+  private static void gradientTile(float[] x, int k, float[] dy, int n, float[] acc, int r0, int r1, int i) {
+    int j = 0;
+    for (; j + 2 * Vec.L <= n; j += 2 * Vec.L) {
+      FloatVector a0 = FloatVector.zero(Vec.S);
+      FloatVector a1 = a0;
+      FloatVector a2 = a0;
+      FloatVector a3 = a0;
+      FloatVector b0 = a0;
+      FloatVector b1 = a0;
+      FloatVector b2 = a0;
+      FloatVector b3 = a0;
+      for (int r = r0; r < r1; r++) {
+        int g = r * n + j;
+        FloatVector ga = FloatVector.fromArray(Vec.S, dy, g);
+        FloatVector gb = FloatVector.fromArray(Vec.S, dy, g + Vec.L);
+        int xi = r * k + i;
+        FloatVector v0 = FloatVector.broadcast(Vec.S, x[xi]);
+        FloatVector v1 = FloatVector.broadcast(Vec.S, x[xi + 1]);
+        FloatVector v2 = FloatVector.broadcast(Vec.S, x[xi + 2]);
+        FloatVector v3 = FloatVector.broadcast(Vec.S, x[xi + 3]);
+        a0 = ga.fma(v0, a0);
+        b0 = gb.fma(v0, b0);
+        a1 = ga.fma(v1, a1);
+        b1 = gb.fma(v1, b1);
+        a2 = ga.fma(v2, a2);
+        b2 = gb.fma(v2, b2);
+        a3 = ga.fma(v3, a3);
+        b3 = gb.fma(v3, b3);
+      }
+      addInto(acc, i * n + j, a0, b0);
+      addInto(acc, (i + 1) * n + j, a1, b1);
+      addInto(acc, (i + 2) * n + j, a2, b2);
+      addInto(acc, (i + 3) * n + j, a3, b3);
+    }
+    for (; j < n; j += Vec.L) {
+      VectorMask<Float> m = Vec.maskOrNull(j, n);
+      FloatVector a0 = FloatVector.zero(Vec.S);
+      FloatVector a1 = a0;
+      FloatVector a2 = a0;
+      FloatVector a3 = a0;
+      for (int r = r0; r < r1; r++) {
+        FloatVector gv = Vec.load(dy, r * n + j, m);
+        int xi = r * k + i;
+        a0 = gv.fma(FloatVector.broadcast(Vec.S, x[xi]), a0);
+        a1 = gv.fma(FloatVector.broadcast(Vec.S, x[xi + 1]), a1);
+        a2 = gv.fma(FloatVector.broadcast(Vec.S, x[xi + 2]), a2);
+        a3 = gv.fma(FloatVector.broadcast(Vec.S, x[xi + 3]), a3);
+      }
+      Vec.store(a0.add(Vec.load(acc, i * n + j, m)), acc, i * n + j, m);
+      Vec.store(a1.add(Vec.load(acc, (i + 1) * n + j, m)), acc, (i + 1) * n + j, m);
+      Vec.store(a2.add(Vec.load(acc, (i + 2) * n + j, m)), acc, (i + 2) * n + j, m);
+      Vec.store(a3.add(Vec.load(acc, (i + 3) * n + j, m)), acc, (i + 3) * n + j, m);
+    }
+  }
+
+  private static void gradientRow(float[] x, int k, float[] dy, int n, float[] acc, int r0, int r1, int i) {
+    for (int j = 0; j < n; j += Vec.L) {
+      VectorMask<Float> m = Vec.maskOrNull(j, n);
+      FloatVector a = FloatVector.zero(Vec.S);
+      for (int r = r0; r < r1; r++) {
+        a = Vec.load(dy, r * n + j, m).fma(FloatVector.broadcast(Vec.S, x[r * k + i]), a);
+      }
+      Vec.store(a.add(Vec.load(acc, i * n + j, m)), acc, i * n + j, m);
+    }
+  }
+
+  private static void addInto(float[] acc, int at, FloatVector a, FloatVector b) {
+    FloatVector.fromArray(Vec.S, acc, at).add(a).intoArray(acc, at);
+    FloatVector.fromArray(Vec.S, acc, at + Vec.L).add(b).intoArray(acc, at + Vec.L);
   }
 
   public static float[] transpose(float[] w, int k, int n) {

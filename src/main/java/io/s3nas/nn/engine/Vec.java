@@ -10,10 +10,19 @@ import jdk.incubator.vector.VectorSpecies;
  * loops was 5–13x slower on this machine (docs/engine-measurements.md).
  */
 final class Vec {
-  static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  static final VectorSpecies<Float> S = species(Integer.getInteger("s3nas.vector.bits", 0));
   static final int L = S.length();
 
   private Vec() {}
+
+  static VectorSpecies<Float> species(int bits) {
+    return switch (bits) {
+      case 128 -> FloatVector.SPECIES_128;
+      case 256 -> FloatVector.SPECIES_256;
+      case 512 -> FloatVector.SPECIES_512;
+      default -> FloatVector.SPECIES_PREFERRED;
+    };
+  }
 
   /**
    * The mask for the vector at {@code j} of a row of {@code n}, or null when the vector is full:

@@ -215,4 +215,87 @@ class KernelGradientTest {
       }
     }
   }
+
+  @Test
+  void gemmTilesAgreeWithTheDefinitionOnRaggedShapes() {
+    // rows across several weight-gradient chunks, k not a multiple of the 4-row tile, n with two-vector
+    // tiles, a single vector and a partial one
+    int p = 2 * Gemm.CHUNK + 87;
+    int k = 13;
+    int n = 3 * Vec.L + 5;
+    float[] x = random(p * k, 21);
+    float[] w = random(k * n, 22);
+    float[] dy = random(p * n, 23);
+    float[] y = new float[p * n];
+    Gemm.forward(TWO, x, p, k, w, n, y);
+    float[] dw = new float[k * n];
+    Gemm.backwardWeight(TWO, x, p, k, dy, n, dw, new float[][] {new float[k * n], new float[k * n]});
+    for (int r = 0; r < p; r += 37) {
+      for (int j = 0; j < n; j++) {
+        double e = 0;
+        for (int i = 0; i < k; i++) {
+          e += x[r * k + i] * w[i * n + j];
+        }
+        assertEquals(e, y[r * n + j], 1e-4, "y[" + r + "][" + j + "]");
+      }
+    }
+    for (int i = 0; i < k; i++) {
+      for (int j = 0; j < n; j++) {
+        double e = 0;
+        for (int r = 0; r < p; r++) {
+          e += x[r * k + i] * dy[r * n + j];
+        }
+        assertEquals(e, dw[i * n + j], 1e-3 * (1 + Math.abs(e)), "dw[" + i + "][" + j + "]");
+      }
+    }
+  }
+
+  /** TensorFlow-SAME depthwise convolution by its definition, one output at a time. */
+  static float[] depthwiseByDefinition(float[] x, int n, int h, int c, float[] w, int k, int stride) {
+    int o = Depthwise.outSize(h, stride);
+    int pad = Math.max((o - 1) * stride + k - h, 0) / 2;
+    float[] y = new float[n * o * o * c];
+    for (int b = 0; b < n; b++) {
+      for (int oy = 0; oy < o; oy++) {
+        for (int ox = 0; ox < o; ox++) {
+          for (int ch = 0; ch < c; ch++) {
+            double sum = 0;
+            for (int ky = 0; ky < k; ky++) {
+              for (int kx = 0; kx < k; kx++) {
+                int iy = oy * stride + ky - pad;
+                int ix = ox * stride + kx - pad;
+                if (iy >= 0 && iy < h && ix >= 0 && ix < h) {
+                  sum += x[((b * h + iy) * h + ix) * c + ch] * w[(ky * k + kx) * c + ch];
+                }
+              }
+            }
+            y[((b * o + oy) * o + ox) * c + ch] = (float) sum;
+          }
+        }
+      }
+    }
+    return y;
+  }
+
+  @Test
+  void depthwiseVectorPathsAgreeWithTheDefinitionOnTheSupernetsShapes() {
+    // vector-wide channel counts with a ragged tail, the supernet's sizes, kernels and strides
+    int c = 2 * Vec.L + 3;
+    for (int h : new int[] {28, 14, 7}) {
+      for (int k : new int[] {3, 5, 7}) {
+        for (int stride : new int[] {1, 2}) {
+          float[] x = random(2 * h * h * c, 31);
+          float[] w = random(k * k * c, 32);
+          int o = Depthwise.outSize(h, stride);
+          float[] y = new float[2 * o * o * c];
+          java.util.Arrays.fill(y, 9f); // overwritten, not accumulated into
+          Depthwise.forward(TWO, x, 2, h, h, c, w, k, stride, y);
+          float[] e = depthwiseByDefinition(x, 2, h, c, w, k, stride);
+          for (int i = 0; i < e.length; i++) {
+            assertEquals(e[i], y[i], 1e-4, "h " + h + " k " + k + " s " + stride + " at " + i);
+          }
+        }
+      }
+    }
+  }
 }
