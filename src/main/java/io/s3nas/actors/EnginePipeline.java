@@ -65,18 +65,40 @@ public final class EnginePipeline implements Pipeline {
   private final Path dataDir;
   private final Path runDir;
   private final int checkpointEvery;
+  private final org.apache.pekko.actor.typed.javadsl.ActorContext<SearchSupervisor.Command> ctx;
+  /** The latency estimator of each platform this search has asked for, children of the supervisor. */
+  private final Map<String, ActorRef<LatencyEstimator.Command>> estimators = new java.util.HashMap<>();
 
+  /** A pipeline whose stages build their platforms themselves (no estimator actor). */
   public EnginePipeline(Path confDir, Path dataDir, Path runDir, int checkpointEvery) {
+    this(confDir, dataDir, runDir, checkpointEvery, null);
+  }
+
+  /**
+   * A pipeline whose stages ask a {@link LatencyEstimator} child of the supervisor for every timed
+   * latency operation, so no two of them time the device at once.
+   */
+  public EnginePipeline(Path confDir, Path dataDir, Path runDir, int checkpointEvery,
+                        org.apache.pekko.actor.typed.javadsl.ActorContext<SearchSupervisor.Command> ctx) {
     this.confDir = confDir;
     this.dataDir = dataDir;
     this.runDir = runDir.toAbsolutePath(); // result.json names files a server in another folder can find
     this.checkpointEvery = checkpointEvery;
+    this.ctx = ctx;
+  }
+
+  /** The platform's estimator (spawned on first need; called on the supervisor's thread). */
+  private ActorRef<LatencyEstimator.Command> estimator(String hardware) {
+    return estimators.computeIfAbsent(hardware, hw -> ctx.spawn(LatencyEstimator.create(
+        () -> HardwareRegistry.load(confDir.resolve("hardware")).model(hw)), "latency-estimator-" + hw));
   }
 
   @Override
   public StageWorker.Job job(String id, SearchSupervisor.Running st, ActorRef<SearchSupervisor.Command> self,
                              ActorRef<StatusReply<Done>> noReply) {
-    Stages s = new Stages(id, st, self, noReply);
+    ActorRef<LatencyEstimator.Command> est = ctx == null || st.stage() == Stage.DONE ? null
+        : estimator(st.spec().hardware());
+    Stages s = new Stages(id, st, self, noReply, est);
     return switch (st.stage()) {
       case LATENCY_TABLE -> c -> s.latency();
       case SUPERNET -> s::supernet;
@@ -94,13 +116,15 @@ public final class EnginePipeline implements Pipeline {
     private final SearchSupervisor.Running st;
     private final ActorRef<SearchSupervisor.Command> self;
     private final ActorRef<StatusReply<Done>> noReply;
+    private final ActorRef<LatencyEstimator.Command> estimator;
 
     Stages(String id, SearchSupervisor.Running st, ActorRef<SearchSupervisor.Command> self,
-           ActorRef<StatusReply<Done>> noReply) {
+           ActorRef<StatusReply<Done>> noReply, ActorRef<LatencyEstimator.Command> estimator) {
       this.id = id;
       this.st = st;
       this.self = self;
       this.noReply = noReply;
+      this.estimator = estimator;
     }
 
     private ModelSpec supernetSpec(SearchSpec s) {
@@ -108,8 +132,33 @@ public final class EnginePipeline implements Pipeline {
       return ModelJson.read(Files.isRegularFile(p) ? p : confDir.resolve("supernets").resolve(s.supernet() + ".json"));
     }
 
+    /**
+     * The search's platform: asked of its estimator (timed work through its queue) when the pipeline
+     * runs under a supervisor, built directly otherwise.
+     */
     private LatencyModel platform(SearchSpec s) {
-      return HardwareRegistry.load(confDir.resolve("hardware")).model(s.hardware());
+      if (estimator == null) {
+        return HardwareRegistry.load(confDir.resolve("hardware")).model(s.hardware());
+      }
+      org.apache.pekko.actor.typed.Scheduler scheduler = ctx.getSystem().scheduler();
+      LatencyModel model;
+      try {
+        StatusReply<LatencyModel> r = org.apache.pekko.actor.typed.javadsl.AskPattern
+            .<LatencyEstimator.Command, StatusReply<LatencyModel>>ask(estimator, LatencyEstimator.GetModel::new,
+                EstimatorClient.TIMEOUT, scheduler).toCompletableFuture().get();
+        if (r.isError()) {
+          Throwable e = r.getError();
+          throw e instanceof RuntimeException re ? re : new IllegalStateException(e);
+        }
+        model = r.getValue();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw new IllegalStateException("the latency estimator did not answer: " + e.getMessage(), e);
+      }
+      return model instanceof io.s3nas.latency.MeasurableLatencyModel m ? new EstimatorClient(m, estimator, scheduler)
+          : model;
     }
 
     private Path out(String id) {

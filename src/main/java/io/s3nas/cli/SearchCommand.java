@@ -151,7 +151,7 @@ public final class SearchCommand implements Callable<Integer> {
       throws Exception {
     LOG.info("journal schema checked in {} ms", (System.nanoTime() - t0) / 1_000_000);
     ActorSystem<SearchSupervisor.Command> system = ActorSystem.create(
-        SearchSupervisor.create(searchId, ctx -> new EnginePipeline(confDir, data, runDir, checkpointEvery),
+        SearchSupervisor.create(searchId, ctx -> new EnginePipeline(confDir, data, runDir, checkpointEvery, ctx),
             Duration.ofSeconds(1)), "s3nas",
         EmbeddedJournal.config(data).withFallback(ConfigFactory.load()));
     try {

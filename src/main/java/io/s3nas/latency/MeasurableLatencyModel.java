@@ -11,6 +11,11 @@ public interface MeasurableLatencyModel extends LatencyModel {
    */
   NetworkMeasurement measureNetworks(List<Architecture> archs);
 
+  /** Whether the table already holds {@code c} (asking for it then times nothing). */
+  default boolean holds(Component c) {
+    return false;
+  }
+
   /** Latency of whole networks in ms now (no drift correction). */
   default double[] measureNetworksMs(List<Architecture> archs) {
     return measureNetworks(archs).ms();

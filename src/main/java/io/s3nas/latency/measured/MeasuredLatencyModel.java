@@ -144,6 +144,11 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
   }
 
   @Override
+  public synchronized boolean holds(Component c) {
+    return c instanceof Component.Pool || measured.containsKey(c.tableKey());
+  }
+
+  @Override
   public synchronized ComponentLatency latency(Component c) {
     LatencyTable.Entry e = measured.get(c.tableKey());
     if (e == null) {
