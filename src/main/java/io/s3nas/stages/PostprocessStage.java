@@ -120,7 +120,6 @@ public final class PostprocessStage {
     o.put("final_uncertainty_ms", d.finalCost().uncertaintyMs());
     o.put("latency_method", d.finalCost().method());
     o.put("uncertainty_source", r.uncertaintySource());
-    o.put("seconds", r.seconds());
     o.put("block_strings", d.result().blockStrings());
     try {
       AtomicFiles.writeString(dir.resolve("postprocess.json"),
@@ -128,7 +127,9 @@ public final class PostprocessStage {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return o;
+    Map<String, Object> all = new LinkedHashMap<>(o); // the file holds no timing: the same inputs, the same bytes
+    all.put("seconds", r.seconds());
+    return all;
   }
 
   private static Map<String, Object> decision(PostProcessor.Decision x) {

@@ -69,7 +69,11 @@ public final class ScalingStage {
     return new Result(s, est, s.measuredMs(), band, u.source());
   }
 
-  /** The artifacts, in {@code dir}; returns {@code scaling.json}'s fields. */
+  /**
+   * The artifacts, in {@code dir}; returns {@code scaling.json}'s fields and the run's timings and
+   * file names. The files hold only what the inputs decide (no timings, no paths), so the same
+   * scaling written by {@code s3nas scale} and by a search is the same bytes.
+   */
   public static Map<String, Object> write(Result r, String hardware, Path dir) {
     ScalingSearch.Result s = r.search();
     ModelJson.write(s.architecture().spec(), dir.resolve("scaled_model.json"));
@@ -90,7 +94,6 @@ public final class ScalingStage {
     o.put("by", s.by().name().toLowerCase(Locale.ROOT));
     o.put("candidates", s.candidates().size());
     o.put("fitting", s.candidates().stream().filter(ScalingSearch.Candidate::fits).count());
-    o.put("sweep_seconds", s.seconds());
     o.put("width", c.scaling().width());
     o.put("depth", c.scaling().depthList() == null ? c.scaling().depth() : c.scaling().depthList());
     o.put("resolution", c.scaling().resolution());
@@ -113,17 +116,19 @@ public final class ScalingStage {
       x.put("measured_ms", m.measuredMs());
       return x;
     }).toList());
-    o.put("check_seconds", s.checkSeconds());
     o.put("block_strings", s.architecture().blockStrings());
-    o.put("files", Map.of("model", dir.resolve("scaled_model.json").toString(), "candidates",
-        dir.resolve("candidates.csv").toString(), "plot", dir.resolve("candidates.png").toString()));
     try {
       AtomicFiles.writeString(dir.resolve("scaling.json"), MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(o)
           + "\n");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return o;
+    Map<String, Object> all = new LinkedHashMap<>(o);
+    all.put("sweep_seconds", s.seconds());
+    all.put("check_seconds", s.checkSeconds());
+    all.put("files", Map.of("model", dir.resolve("scaled_model.json").toString(), "candidates",
+        dir.resolve("candidates.csv").toString(), "plot", dir.resolve("candidates.png").toString()));
+    return all;
   }
 
   /**

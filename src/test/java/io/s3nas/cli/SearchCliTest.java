@@ -50,6 +50,14 @@ class SearchCliTest {
       assertTrue(Files.exists(run.resolve(f)), f);
     }
     assertTrue(Files.list(tmp.resolve("state/checkpoints")).anyMatch(p -> p.toString().endsWith(".ckpt")));
+    // one writer per artifact: s3nas scale on the search's derived network writes the same bytes
+    CliTest.Result scale = CliTest.run("scale", "--arch", run.resolve("derived_model.json").toString(), "--hardware",
+        "custom", "--budget-ms", String.valueOf(res.get("budget_ms").asDouble()), "--out",
+        tmp.resolve("scale-cli").toString());
+    assertEquals(0, scale.code(), scale.err());
+    for (String f : new String[] {"scaling.json", "candidates.csv", "scaled_model.json"}) {
+      assertEquals(Files.readString(run.resolve(f)), Files.readString(tmp.resolve("scale-cli").resolve(f)), f);
+    }
     String html = Files.readString(run.resolve("report.html"));
     assertTrue(html.contains("derived (searched at the target)") && html.contains("class=\"b"), "architectures drawn");
     assertTrue(html.contains("Each block's decision") && html.contains("<svg"), "decisions over the steps drawn");
