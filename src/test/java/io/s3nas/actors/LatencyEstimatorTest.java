@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
+import io.s3nas.SimulatedDevice;
 import io.s3nas.latency.Calibration;
 import io.s3nas.latency.Component;
 import io.s3nas.latency.NetworkLatency;
 import io.s3nas.latency.NetworkMeasurement;
-import io.s3nas.latency.measured.Backend;
 import io.s3nas.latency.measured.MeasuredLatencyModel;
 import io.s3nas.latency.measured.PassTimer;
 import io.s3nas.platform.HardwareRegistry;
@@ -20,8 +20,6 @@ import io.s3nas.stages.LatencyStage;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -48,53 +46,9 @@ class LatencyEstimatorTest {
        "feature_mix_layer": {"cls": "Conv2D", "output_filters": 32, "kernel_size": 1}}
       """;
 
-  /** Busy-waiting passes (networks 1.3 × their parts) that record whether two ever ran at once. */
-  static final class Device implements Backend {
-    final AtomicInteger running = new AtomicInteger();
-    final AtomicBoolean overlapped = new AtomicBoolean();
-
-    @Override
-    public String describe() {
-      return "simulated device";
-    }
-
-    @Override
-    public void applyThreads(int threads) {}
-
-    @Override
-    public Pass component(Component c, int batch, long seed) {
-      return pass(20 + 4 * c.params() / 1000.0);
-    }
-
-    @Override
-    public Pass network(Architecture a, int batch, long seed) {
-      return pass(1.3 * NetworkLatency.components(a).stream().filter(c -> !(c instanceof Component.Pool))
-          .mapToDouble(c -> 20 + 4 * c.params() / 1000.0).sum());
-    }
-
-    private Pass pass(double micros) {
-      return new Pass() {
-        @Override
-        public void run() {
-          if (running.incrementAndGet() > 1) {
-            overlapped.set(true);
-          }
-          long until = System.nanoTime() + (long) (micros * 1000);
-          while (System.nanoTime() < until) {
-            Thread.onSpinWait();
-          }
-          running.decrementAndGet();
-        }
-
-        @Override
-        public void close() {}
-      };
-    }
-  }
-
   @Test
   void estimatesCarryTheCalibrationsBandAndMeasurementsNeverOverlap() {
-    Device device = new Device();
+    SimulatedDevice device = new SimulatedDevice(20, 4, 1.3, 0);
     MeasuredLatencyModel model = new MeasuredLatencyModel("sim", device, new PassTimer(1, 1, 4, 3, 0.2, 0), 1, tmp,
         true);
     SearchSpace space = SearchSpace.of(ModelJson.parse(TINY, "tiny"));
@@ -125,7 +79,7 @@ class LatencyEstimatorTest {
     est.tell(new LatencyEstimator.Measure(archs, second.getRef()));
     NetworkMeasurement a = first.receiveMessage(Duration.ofSeconds(60)).getValue();
     NetworkMeasurement b = second.receiveMessage(Duration.ofSeconds(60)).getValue();
-    assertFalse(device.overlapped.get(), "no two passes ran at once");
+    assertFalse(device.overlapped(), "no two passes ran at once");
     for (int i = 0; i < archs.size(); i++) {
       assertEquals(e.ms()[i], a.inTableUnits()[i], 0.25 * e.ms()[i], "the measurement is near the estimate");
       assertEquals(a.inTableUnits()[i], b.inTableUnits()[i], 0.25 * a.inTableUnits()[i]);

@@ -2,7 +2,7 @@ package io.s3nas.latency;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.s3nas.latency.measured.Backend;
+import io.s3nas.SimulatedDevice;
 import io.s3nas.latency.measured.MeasuredLatencyModel;
 import io.s3nas.latency.measured.PassTimer;
 import io.s3nas.scaling.CompoundScaler;
@@ -22,56 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 class MachineDriftTest {
   @TempDir Path tmp;
 
-  /**
-   * Passes that busy-wait: a component 50 µs + 20 µs per thousand parameters, a network the sum of
-   * its parts (pooling is free, as the table books it), all times the slowdown of the day.
-   */
-  static final class SimulatedMachine implements Backend {
-    double slowdown = 1;
-
-    @Override
-    public String describe() {
-      return "simulated";
-    }
-
-    @Override
-    public void applyThreads(int threads) {}
-
-    @Override
-    public Pass component(Component c, int batch, long seed) {
-      return pass(micros(c));
-    }
-
-    @Override
-    public Pass network(Architecture a, int batch, long seed) {
-      return pass(NetworkLatency.components(a).stream().filter(c -> !(c instanceof Component.Pool))
-          .mapToDouble(SimulatedMachine::micros).sum());
-    }
-
-    static double micros(Component c) {
-      return 50 + 20 * c.params() / 1000.0;
-    }
-
-    private Pass pass(double micros) {
-      double factor = slowdown;
-      return new Pass() {
-        @Override
-        public void run() {
-          long until = System.nanoTime() + (long) (micros * factor * 1000);
-          while (System.nanoTime() < until) {
-            Thread.onSpinWait();
-          }
-        }
-
-        @Override
-        public void close() {}
-      };
-    }
-  }
-
   @Test
   void measurementsAndNewEntriesAreBroughtBackToTheTablesSpeed() {
-    SimulatedMachine machine = new SimulatedMachine();
+    SimulatedDevice machine = new SimulatedDevice(50, 20, 1, 0);
     MeasuredLatencyModel m = new MeasuredLatencyModel("sim", machine, new PassTimer(1, 1, 5, 4, 0.2, 0), 1, tmp, false);
     SearchSpace space = SearchSpace.of(ModelJson.parse(MeasuredLatencyModelTest.TINY, "tiny"));
     Architecture a = space.architecture(new int[space.blocks().size()]);
@@ -83,7 +36,7 @@ class MachineDriftTest {
     Architecture wider = CompoundScaler.scale(a, Scaling.of(1.5, 1, 1));
     double fresh = new FixedLatency(m).totalMs(wider); // its blocks are new: measured at half speed
     double truth = NetworkLatency.components(wider).stream().filter(c -> !(c instanceof Component.Pool))
-        .mapToDouble(SimulatedMachine::micros).sum() / 1000;
+        .mapToDouble(machine::micros).sum() / 1000;
     assertEquals(truth, fresh, 0.2 * truth, "new entries are stored at the table's speed, not today's");
   }
 }

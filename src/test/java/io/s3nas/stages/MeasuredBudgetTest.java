@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.s3nas.SimulatedDevice;
 import io.s3nas.latency.Calibration;
 import io.s3nas.latency.Component;
 import io.s3nas.latency.FixedLatency;
 import io.s3nas.latency.NetworkLatency;
-import io.s3nas.latency.measured.Backend;
 import io.s3nas.latency.measured.MeasuredLatencyModel;
 import io.s3nas.latency.measured.PassTimer;
 import io.s3nas.scaling.ScalingSearch;
@@ -37,53 +37,10 @@ class MeasuredBudgetTest {
        "feature_mix_layer": {"cls": "Conv2D", "output_filters": 32, "kernel_size": 1}}
       """;
 
-  /** Busy-waiting passes: a part 20 µs + 4 µs per thousand parameters; a network 1.3 × its parts + 30 µs. */
-  static final class UnderestimatedMachine implements Backend {
-    int networksMeasured;
-
-    @Override
-    public String describe() {
-      return "simulated, networks 1.3x their parts";
-    }
-
-    @Override
-    public void applyThreads(int threads) {}
-
-    @Override
-    public Pass component(Component c, int batch, long seed) {
-      return pass(micros(c));
-    }
-
-    @Override
-    public Pass network(Architecture a, int batch, long seed) {
-      networksMeasured++;
-      return pass(30 + 1.3 * NetworkLatency.components(a).stream().filter(c -> !(c instanceof Component.Pool))
-          .mapToDouble(UnderestimatedMachine::micros).sum());
-    }
-
-    static double micros(Component c) {
-      return 20 + 4 * c.params() / 1000.0;
-    }
-
-    private static Pass pass(double micros) {
-      return new Pass() {
-        @Override
-        public void run() {
-          long until = System.nanoTime() + (long) (micros * 1000);
-          while (System.nanoTime() < until) {
-            Thread.onSpinWait();
-          }
-        }
-
-        @Override
-        public void close() {}
-      };
-    }
-  }
-
   @Test
   void theLatencyStageCalibratesAnUnderestimatingTableAndTheChoiceMeasuresWithinTheBudget() {
-    UnderestimatedMachine machine = new UnderestimatedMachine();
+    // a part 20 µs + 4 µs per thousand parameters; a network 1.3 × its parts + 30 µs
+    SimulatedDevice machine = new SimulatedDevice(20, 4, 1.3, 30);
     MeasuredLatencyModel m = new MeasuredLatencyModel("sim", machine, new PassTimer(1, 1, 4, 3, 0.2, 0), 1, tmp, true);
     SearchSpace space = SearchSpace.of(ModelJson.parse(TINY, "tiny"));
     LatencyStage.Result r = LatencyStage.run(new LatencyStage.Request(space, 0, 0.6, 0, 0.3, 8, 6, 1), m);
