@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import io.s3nas.SimulatedDevice;
 import io.s3nas.latency.Calibration;
-import io.s3nas.latency.Component;
-import io.s3nas.latency.NetworkLatency;
 import io.s3nas.latency.NetworkMeasurement;
 import io.s3nas.latency.measured.MeasuredLatencyModel;
 import io.s3nas.latency.measured.PassTimer;

@@ -7,9 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.s3nas.SimulatedDevice;
 import io.s3nas.latency.Calibration;
-import io.s3nas.latency.Component;
 import io.s3nas.latency.FixedLatency;
-import io.s3nas.latency.NetworkLatency;
 import io.s3nas.latency.measured.MeasuredLatencyModel;
 import io.s3nas.latency.measured.PassTimer;
 import io.s3nas.scaling.ScalingSearch;
