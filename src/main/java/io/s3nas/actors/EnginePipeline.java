@@ -7,17 +7,11 @@ import io.s3nas.checkpoint.RunCheckpoints;
 import io.s3nas.checkpoint.TensorArchive;
 import io.s3nas.common.AtomicFiles;
 import io.s3nas.common.InvalidInputException;
-import io.s3nas.data.Dataset;
-import io.s3nas.data.Datasets;
-import io.s3nas.data.FashionMnist;
 import io.s3nas.latency.LatencyModel;
 import io.s3nas.latency.NetworkLatency;
 import io.s3nas.platform.HardwareRegistry;
-import io.s3nas.postprocess.DecisionRule;
-import io.s3nas.postprocess.PostProcessor;
 import io.s3nas.report.DecisionTrace;
 import io.s3nas.report.SearchReport;
-import io.s3nas.scaling.ScalingSearch;
 import io.s3nas.search.SinglePathSearch;
 import io.s3nas.space.Architecture;
 import io.s3nas.space.BlockOutcome;
@@ -26,18 +20,14 @@ import io.s3nas.space.ModelSpec;
 import io.s3nas.space.SearchSpace;
 import io.s3nas.space.SearchableBlock;
 import io.s3nas.stages.ExportStage;
-import io.s3nas.stages.FinalData;
-import io.s3nas.stages.FinalTrainingStage;
 import io.s3nas.stages.LatencyStage;
-import io.s3nas.stages.PhaseLength;
 import io.s3nas.stages.PipelineSettings;
 import io.s3nas.stages.PostprocessStage;
 import io.s3nas.stages.ScalingStage;
-import io.s3nas.stages.SupernetStage;
-import io.s3nas.train.FinalTraining;
 import io.s3nas.train.ModelFile;
 import io.s3nas.train.TrainedModel;
 import java.io.IOException;
+import java.time.Duration;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,18 +36,20 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.pattern.StatusReply;
 
 /**
- * The real stages of a search (design.md "The pipeline"), each a call into the engine: profile or
- * load the latency table, warm up and search the supernet (checkpointed), scale the derived network
- * to the budget, post-process it, train it (checkpointed), export and verify it and write
- * {@code result.json}. Checkpoints live under {@code <data-dir>/checkpoints}, outputs under
- * {@code <run-dir>}; both are named by the search id, so a restarted stage continues its own run.
+ * The real stages of a search (docs/design.md, "Actors"): the latency table, through the
+ * platform's {@link LatencyEstimator}; the supernet, scaling, post-processing and final training,
+ * each by its stage actor ({@link SupernetTrainer}, {@link Scaler}, {@link PostProcessor},
+ * {@link NetworkTrainer}) asked by message, whose answers come back to the supervisor as its
+ * commands; export and {@code result.json}. The estimators are children of the supervisor, one per
+ * platform; the stage actors one per stage run. Checkpoints live under
+ * {@code <data-dir>/checkpoints}, outputs under the run folder; both are named by the search id, so
+ * a restarted stage continues its own run.
  */
 public final class EnginePipeline implements Pipeline {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -65,21 +57,12 @@ public final class EnginePipeline implements Pipeline {
   private final Path dataDir;
   private final Path runDir;
   private final int checkpointEvery;
-  private final org.apache.pekko.actor.typed.javadsl.ActorContext<SearchSupervisor.Command> ctx;
+  private final ActorContext<SearchSupervisor.Command> ctx;
   /** The latency estimator of each platform this search has asked for, children of the supervisor. */
   private final Map<String, ActorRef<LatencyEstimator.Command>> estimators = new java.util.HashMap<>();
 
-  /** A pipeline whose stages build their platforms themselves (no estimator actor). */
-  public EnginePipeline(Path confDir, Path dataDir, Path runDir, int checkpointEvery) {
-    this(confDir, dataDir, runDir, checkpointEvery, null);
-  }
-
-  /**
-   * A pipeline whose stages ask a {@link LatencyEstimator} child of the supervisor for every timed
-   * latency operation, so no two of them time the device at once.
-   */
   public EnginePipeline(Path confDir, Path dataDir, Path runDir, int checkpointEvery,
-                        org.apache.pekko.actor.typed.javadsl.ActorContext<SearchSupervisor.Command> ctx) {
+                        ActorContext<SearchSupervisor.Command> ctx) {
     this.confDir = confDir;
     this.dataDir = dataDir;
     this.runDir = runDir.toAbsolutePath(); // result.json names files a server in another folder can find
@@ -94,77 +77,158 @@ public final class EnginePipeline implements Pipeline {
   }
 
   @Override
-  public StageWorker.Job job(String id, SearchSupervisor.Running st, ActorRef<SearchSupervisor.Command> self,
-                             ActorRef<StatusReply<Done>> noReply) {
-    ActorRef<LatencyEstimator.Command> est = ctx == null || st.stage() == Stage.DONE ? null
-        : estimator(st.spec().hardware());
-    Stages s = new Stages(id, st, self, noReply, est);
-    return switch (st.stage()) {
-      case LATENCY_TABLE -> c -> s.latency();
-      case SUPERNET -> s::supernet;
-      case SCALING -> c -> s.scaling();
-      case POST_PROCESSING -> s::postProcessing;
-      case FINAL_TRAINING -> s::finalTraining;
-      case EXPORT -> c -> s.export();
-      case DONE -> null;
-    };
+  public ActorRef<?> start(String id, SearchSupervisor.Running st, ActorContext<SearchSupervisor.Command> context,
+                           Duration minBackoff) {
+    if (st.stage() == Stage.DONE) {
+      return null;
+    }
+    SearchSpec s = st.spec();
+    ActorRef<StatusReply<Done>> noReply = context.getSystem().ignoreRef();
+    ActorRef<LatencyEstimator.Command> est = estimator(s.hardware());
+    Stages stages = new Stages(id, st, noReply, est);
+    String name = Pipeline.childName(st.stage());
+    ActorRef<?> child;
+    switch (st.stage()) {
+      case SUPERNET -> {
+        ActorRef<SupernetTrainer.Reply> to = context.messageAdapter(SupernetTrainer.Reply.class, r -> supernet(id, r,
+            noReply));
+        ActorRef<SupernetTrainer.Command> a = context.spawn(SupernetTrainer.create(est, minBackoff, MAX_RESTARTS), name);
+        child = a;
+        a.tell(new SupernetTrainer.Train(s, stages.supernetFile(s), st.targetMs(), stages.checkpoints(id, "supernet", s),
+            stages.outDir(id), to));
+      }
+      case SCALING -> {
+        ActorRef<Scaler.Reply> to = context.messageAdapter(Scaler.Reply.class, r -> scaling(r, noReply));
+        ActorRef<Scaler.Command> a = context.spawn(Scaler.create(est, minBackoff, MAX_RESTARTS), name);
+        child = a;
+        a.tell(new Scaler.Scale(stages.architecture("derived architecture"), st.budgetMs(), s.settings(), s.hardware(),
+            stages.outDir(id), to));
+      }
+      case POST_PROCESSING -> {
+        ActorRef<PostProcessor.Reply> to = context.messageAdapter(PostProcessor.Reply.class, r -> postProcessing(id, r,
+            noReply));
+        ActorRef<PostProcessor.Command> a = context.spawn(PostProcessor.create(est, minBackoff, MAX_RESTARTS), name);
+        child = a;
+        a.tell(new PostProcessor.Decide(s, stages.architecture("scaled architecture"), st.budgetMs(),
+            stages.checkpoints(id, "postprocess", s), stages.outDir(id), to));
+      }
+      case FINAL_TRAINING -> {
+        ActorRef<NetworkTrainer.Reply> to = context.messageAdapter(NetworkTrainer.Reply.class, r -> finalTraining(id, r,
+            noReply));
+        ActorRef<NetworkTrainer.Command> a = context.spawn(NetworkTrainer.create(minBackoff, MAX_RESTARTS), name);
+        child = a;
+        a.tell(new NetworkTrainer.Train(s, stages.architecture("post-processed architecture"),
+            stages.checkpoints(id, "final", s), st.warmStartRef(), stages.outDir(id).resolve("model.s3model"), to));
+      }
+      case LATENCY_TABLE -> {
+        return Pipeline.startJob(c -> stages.latency(), st.stage(), context, minBackoff);
+      }
+      case EXPORT -> {
+        return Pipeline.startJob(c -> stages.export(), st.stage(), context, minBackoff);
+      }
+      default -> throw new IllegalStateException(st.stage().name());
+    }
+    return child;
   }
 
-  /** The stages of one search in one state. */
+  // ---- the stage actors' answers as the supervisor's commands ----------------------------------
+
+  private static SearchSupervisor.Command failed(StageFailed f, ActorRef<StatusReply<Done>> noReply) {
+    return new SearchSupervisor.WorkFailed(f.stage(), f.reason(), true, noReply);
+  }
+
+  static SearchSupervisor.Command supernet(String id, SupernetTrainer.Reply r, ActorRef<StatusReply<Done>> noReply) {
+    if (r instanceof SupernetTrainer.Step p) {
+      return new SearchSupervisor.ReportLive(new LiveProgress(id, Stage.SUPERNET, p.phase(), p.step(), p.total(),
+          p.loss(), p.expectedMs()));
+    } else if (r instanceof SupernetTrainer.Checkpointed c) {
+      return new SearchSupervisor.SupernetProgressed(c.step(), c.total(), c.phase(), c.loss(), c.expectedMs(),
+          c.checkpointRef(), noReply);
+    } else if (r instanceof SupernetTrainer.Derived d) {
+      Architecture a = d.result().architecture();
+      return new SearchSupervisor.Derived(a.blockStrings(), ModelJson.format(a.spec()), d.result().estimatedMs(),
+          noReply);
+    }
+    return failed((StageFailed) r, noReply);
+  }
+
+  static SearchSupervisor.Command scaling(Scaler.Reply r, ActorRef<StatusReply<Done>> noReply) {
+    if (r instanceof Scaler.Scaled s) {
+      ScalingStage.Result res = s.result();
+      var c = res.search().chosen().scaling();
+      return new SearchSupervisor.Scaled(res.architecture().blockStrings(), ModelJson.format(res.architecture()
+          .spec()), c.width(), c.depth(), c.resolution(), res.estimatedMs(), res.measuredMs(), noReply);
+    }
+    return failed((StageFailed) r, noReply);
+  }
+
+  static SearchSupervisor.Command postProcessing(String id, PostProcessor.Reply r,
+                                                  ActorRef<StatusReply<Done>> noReply) {
+    if (r instanceof PostProcessor.Step x) {
+      return new SearchSupervisor.ReportLive(new LiveProgress(id, Stage.POST_PROCESSING, "probe", x.step(), x.total(),
+          x.loss(), Double.NaN));
+    } else if (r instanceof PostProcessor.Decided d) {
+      PostprocessStage.Result res = d.result();
+      List<String> kept = res.decisions().decisions().stream()
+          .filter(io.s3nas.postprocess.PostProcessor.Decision::kept).map(x -> x.change().label()).toList();
+      return new SearchSupervisor.PostProcessed(res.architecture().blockStrings(), ModelJson.format(res.architecture()
+          .spec()), kept, res.decisions().finalCost().candidateMs(), d.warmStartRef(), noReply);
+    }
+    return failed((StageFailed) r, noReply);
+  }
+
+  static SearchSupervisor.Command finalTraining(String id, NetworkTrainer.Reply r,
+                                                 ActorRef<StatusReply<Done>> noReply) {
+    if (r instanceof NetworkTrainer.Step p) {
+      return new SearchSupervisor.ReportLive(new LiveProgress(id, Stage.FINAL_TRAINING, "train", p.step(), p.total(),
+          p.loss(), Double.NaN));
+    } else if (r instanceof NetworkTrainer.Checkpointed c) {
+      return new SearchSupervisor.FinalTrainingProgressed(c.step(), c.total(), c.loss(), c.checkpointRef(), noReply);
+    } else if (r instanceof NetworkTrainer.Trained t) {
+      // the last step's report moves the search on to export
+      return new SearchSupervisor.FinalTrainingProgressed(t.steps(), t.steps(), t.loss(), t.checkpointRef(), noReply);
+    }
+    return failed((StageFailed) r, noReply);
+  }
+
+  /** The stages of one search in one state that run as jobs, and what the stage actors are given. */
   private final class Stages {
     private final String id;
     private final SearchSupervisor.Running st;
-    private final ActorRef<SearchSupervisor.Command> self;
     private final ActorRef<StatusReply<Done>> noReply;
     private final ActorRef<LatencyEstimator.Command> estimator;
 
-    Stages(String id, SearchSupervisor.Running st, ActorRef<SearchSupervisor.Command> self,
-           ActorRef<StatusReply<Done>> noReply, ActorRef<LatencyEstimator.Command> estimator) {
+    Stages(String id, SearchSupervisor.Running st, ActorRef<StatusReply<Done>> noReply,
+           ActorRef<LatencyEstimator.Command> estimator) {
       this.id = id;
       this.st = st;
-      this.self = self;
       this.noReply = noReply;
       this.estimator = estimator;
     }
 
-    private ModelSpec supernetSpec(SearchSpec s) {
+    /** The supernet's file: the spec's path, or a name under {@code conf/supernets}. */
+    Path supernetFile(SearchSpec s) {
       Path p = Path.of(s.supernet());
-      return ModelJson.read(Files.isRegularFile(p) ? p : confDir.resolve("supernets").resolve(s.supernet() + ".json"));
+      return Files.isRegularFile(p) ? p : confDir.resolve("supernets").resolve(s.supernet() + ".json");
     }
 
-    /**
-     * The search's platform: asked of its estimator (timed work through its queue) when the pipeline
-     * runs under a supervisor, built directly otherwise.
-     */
-    private LatencyModel platform(SearchSpec s) {
-      if (estimator == null) {
-        return HardwareRegistry.load(confDir.resolve("hardware")).model(s.hardware());
-      }
-      org.apache.pekko.actor.typed.Scheduler scheduler = ctx.getSystem().scheduler();
-      LatencyModel model;
-      try {
-        StatusReply<LatencyModel> r = org.apache.pekko.actor.typed.javadsl.AskPattern
-            .<LatencyEstimator.Command, StatusReply<LatencyModel>>ask(estimator, LatencyEstimator.GetModel::new,
-                EstimatorClient.TIMEOUT, scheduler).toCompletableFuture().get();
-        if (r.isError()) {
-          Throwable e = r.getError();
-          throw e instanceof RuntimeException re ? re : new IllegalStateException(e);
-        }
-        model = r.getValue();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      } catch (java.util.concurrent.ExecutionException e) {
-        throw new IllegalStateException("the latency estimator did not answer: " + e.getMessage(), e);
-      }
-      return model instanceof io.s3nas.latency.MeasurableLatencyModel m ? new EstimatorClient(m, estimator, scheduler)
-          : model;
+    ModelSpec supernetSpec(SearchSpec s) {
+      return ModelJson.read(supernetFile(s));
     }
 
-    private Path out(String id) {
+    /** The search's platform, through its estimator (blocks: called on a stage's worker thread). */
+    private LatencyModel platform() {
+      return EstimatorClient.platform(estimator, ctx.getSystem().scheduler());
+    }
+
+    /** The search's output folder (made by the stage that writes into it, on its worker thread). */
+    Path outDir(String id) {
+      return (st.spec().runDir() != null ? Path.of(st.spec().runDir()) : runDir).resolve(id);
+    }
+
+    Path out(String id) {
       try {
-        Path base = st.spec().runDir() != null ? Path.of(st.spec().runDir()) : runDir;
-        return Files.createDirectories(base.resolve(id));
+        return Files.createDirectories(outDir(id));
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
@@ -175,17 +239,10 @@ public final class EnginePipeline implements Pipeline {
       PipelineSettings p = s.settings();
       LatencyStage.Result r = LatencyStage.run(new LatencyStage.Request(SearchSpace.of(supernetSpec(s)), s.budgetMs(),
           s.budgetFraction(), s.searchTargetMs(), s.searchTargetFraction(), p.calibrationNetworks(),
-          p.calibrationHeldOut(), s.seed()), platform(s));
+          p.calibrationHeldOut(), s.seed()), platform());
       double band = r.calibration() == null ? Double.NaN : r.calibration().relativeBand();
       return new SearchSupervisor.LatencyReady(s.hardware(), r.minMs(), r.maxMs(), r.budgetMs(), r.targetMs(), band,
           noReply);
-    }
-
-    private FashionMnist.Splits data(SearchSpec s, ModelSpec m, String name, boolean resize) {
-      FashionMnist.Splits d = Datasets.load("dataset", s.dataset(), s.dataPath() == null ? null : Path.of(s.dataPath()),
-          m.imgSize(), m.imgChannels(), m.numClasses(), name, s.seed(), resize);
-      Dataset train = s.trainLimit() > 0 ? d.train().head(s.trainLimit()) : d.train();
-      return new FashionMnist.Splits(train, d.test());
     }
 
     private ObjectNode identity(SearchSpec s, String stage) {
@@ -194,36 +251,10 @@ public final class EnginePipeline implements Pipeline {
       return n;
     }
 
-    private RunCheckpoints checkpoints(String id, String stage, SearchSpec s) {
+    RunCheckpoints checkpoints(String id, String stage, SearchSpec s) {
       // the journal's last checkpoint reference is tried too: a lost pointer file never restarts from 0
       return new RunCheckpoints(new CheckpointStore(dataDir.resolve("checkpoints")), id + "-" + stage, checkpointEvery,
           identity(s, stage), true, RunCheckpoints.KEEP, st.checkpointRef());
-    }
-
-    SearchSupervisor.Command supernet(AtomicBoolean cancelled) {
-      SearchSpec s = st.spec();
-      ModelSpec sup = supernetSpec(s);
-      SearchSpace space = SearchSpace.of(sup);
-      NetworkLatency latency = NetworkLatency.of(space, platform(s));
-      RunCheckpoints ck = checkpoints(id, "supernet", s);
-      SinglePathSearch.Result r = SupernetStage.run(new SupernetStage.Request(space, data(s, sup, s.supernet(), false)
-              .train(), s.settings().validationShare(), Datasets.augmentation(s.dataset()),
-          SupernetStage.settings(s.settings(), s.batch(), st.targetMs(), s.seed()), s.warmupEpochs(),
-          s.searchEpochs()), latency, ck, p -> {
-            if (cancelled.get()) {
-              throw new CancellationException();
-            }
-            String phase = p.last().phase().name().toLowerCase(java.util.Locale.ROOT);
-            self.tell(new SearchSupervisor.ReportLive(new LiveProgress(id, Stage.SUPERNET, phase, p.step(), p.total(),
-                p.last().loss(), p.last().expectedMs())));
-            if (ck.due(p.step(), p.total())) {
-              self.tell(new SearchSupervisor.SupernetProgressed(p.step(), p.total(), phase, p.last().loss(),
-                  p.last().expectedMs(), ck.store().latest(ck.run()).orElse(null), noReply));
-            }
-          });
-      SupernetStage.write(r, out(id));
-      return new SearchSupervisor.Derived(r.architecture().blockStrings(), ModelJson.format(r.architecture().spec()),
-          r.estimatedMs(), noReply);
     }
 
     /** A per-step log column of a stage's latest checkpoint (empty when there is none). */
@@ -246,7 +277,7 @@ public final class EnginePipeline implements Pipeline {
         return DecisionTrace.EMPTY; // a checkpoint from before decisions were logged
       }
       SearchSpace space = SearchSpace.of(supernetSpec(s));
-      NetworkLatency nl = NetworkLatency.of(space, platform(s));
+      NetworkLatency nl = NetworkLatency.of(space, platform());
       int blocks = space.blocks().size();
       double[] phase = RunCheckpoints.column(a, "phase");
       int[][] choices = new int[phase.length][blocks];
@@ -271,87 +302,12 @@ public final class EnginePipeline implements Pipeline {
       return Architecture.of(ModelJson.parse(st.modelJson(), source), source);
     }
 
-    SearchSupervisor.Command scaling() {
-      SearchSpec s = st.spec();
-      PipelineSettings p = s.settings();
-      Architecture derived = architecture("derived architecture");
-      ScalingStage.Result r = ScalingStage.run(new ScalingStage.Request(derived, st.budgetMs(), p.budgetMargin(),
-          ScalingSearch.Size.MACS, ScalingStage.standardGrid(derived, p.scalingStageExtra(), p.scalingMaxMacs()), true), platform(s));
-      ScalingStage.write(r, s.hardware(), out(id));
-      try {
-        io.s3nas.report.CandidatePlot.write(out(id).resolve("candidates.png"), r.search());
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      var c = r.search().chosen().scaling();
-      return new SearchSupervisor.Scaled(r.architecture().blockStrings(), ModelJson.format(r.architecture().spec()),
-          c.width(), c.depth(), c.resolution(), r.estimatedMs(), r.measuredMs(), noReply);
-    }
-
-    private FinalData finalData(SearchSpec s, Architecture a) {
-      FashionMnist.Splits d = Datasets.load("dataset", s.dataset(), s.dataPath() == null ? null : Path.of(s.dataPath()),
-          a.spec().imgSize(), a.spec().imgChannels(), a.spec().numClasses(), "the network", s.seed(), true);
-      return FinalData.of(d, s.trainLimit(), s.settings().probeImages(), s.seed());
-    }
-
-    SearchSupervisor.Command postProcessing(AtomicBoolean cancelled) {
-      SearchSpec s = st.spec();
-      PipelineSettings p = s.settings();
-      Architecture base = architecture("scaled architecture");
-      FinalData d = finalData(s, base);
-      RunCheckpoints ck = checkpoints(id, "postprocess", s);
-      PostprocessStage.Result r = PostprocessStage.run(new PostprocessStage.Request(base, p.postprocessChanges(),
-          p.seRatio(), st.budgetMs(), p.budgetMargin(), new DecisionRule(p.minGainPoints(), p.pointsPerPercent()),
-          p.probeMinTop1(), p.rmseRelative(), d.train(), d.probe(), d.norm(), Datasets.augmentation(s.dataset()),
-          FinalTrainingStage.settings(p, PhaseLength.finalEpochs(s.finalEpochs(), d.train().size(), s.batch()),
-              s.batch(), s.seed()), p.probeBaseShare(),
-          p.probeArmShare()), platform(s), ck, x -> {
-            if (cancelled.get()) {
-              throw new CancellationException();
-            }
-            self.tell(new SearchSupervisor.ReportLive(new LiveProgress(id, Stage.POST_PROCESSING, "probe", x.step(),
-                x.total(), x.loss(), Double.NaN)));
-          });
-      PostprocessStage.write(r, s.hardware(), out(id));
-      String warm = ck.store().put(r.warmStart().toBytes());
-      List<String> kept = r.decisions().decisions().stream().filter(PostProcessor.Decision::kept)
-          .map(x -> x.change().label()).toList();
-      return new SearchSupervisor.PostProcessed(r.architecture().blockStrings(), ModelJson.format(r.architecture()
-          .spec()), kept, r.decisions().finalCost().candidateMs(), warm, noReply);
-    }
-
-    SearchSupervisor.Command finalTraining(AtomicBoolean cancelled) {
-      SearchSpec s = st.spec();
-      Architecture arch = architecture("post-processed architecture");
-      FinalData d = finalData(s, arch);
-      RunCheckpoints ck = checkpoints(id, "final", s);
-      CheckpointStore store = new CheckpointStore(dataDir.resolve("checkpoints"));
-      TensorArchive warm = st.warmStartRef() == null ? null
-          : TensorArchive.fromBytes(store.get(st.warmStartRef()), st.warmStartRef());
-      FinalTraining.Result r = FinalTrainingStage.run(arch, d, Datasets.augmentation(s.dataset()),
-          FinalTrainingStage.settings(s.settings(), PhaseLength.finalEpochs(s.finalEpochs(), d.train().size(),
-              s.batch()), s.batch(), s.seed()), ck, warm, p -> {
-            if (cancelled.get()) {
-              throw new CancellationException();
-            }
-            self.tell(new SearchSupervisor.ReportLive(new LiveProgress(id, Stage.FINAL_TRAINING, "train", p.step(),
-                p.total(), p.last().loss(), Double.NaN)));
-            if (ck.due(p.step(), p.total()) && p.step() < p.total()) {
-              self.tell(new SearchSupervisor.FinalTrainingProgressed(p.step(), p.total(), p.last().loss(),
-                  ck.store().latest(ck.run()).orElse(null), noReply));
-            }
-          });
-      FinalTrainingStage.write(r, out(id).resolve("model.s3model"));
-      return new SearchSupervisor.FinalTrainingProgressed(r.steps(), r.steps(), r.log().get(r.log().size() - 1).loss(),
-          ck.store().latest(ck.run()).orElse(null), noReply);
-    }
-
     SearchSupervisor.Command export() throws IOException {
       long t0 = System.nanoTime();
       SearchSpec s = st.spec();
       Path dir = out(id);
       TrainedModel m = ModelFile.read(dir.resolve("model.s3model"));
-      ExportStage.LatencyVerdict v = ExportStage.latency(m.architecture(), platform(s), st.budgetMs());
+      ExportStage.LatencyVerdict v = ExportStage.latency(m.architecture(), platform(), st.budgetMs());
       if (!v.withinBudget()) {
         // never ship a network measured over its budget
         throw new InvalidInputException("budget-margin", null, String.format(java.util.Locale.ROOT, "a network "

@@ -40,6 +40,16 @@ final class EstimatorClient implements MeasurableLatencyModel {
     this.scheduler = scheduler;
   }
 
+  /**
+   * The platform a stage works with: the estimator's model, wrapped so that its timed work goes
+   * through the estimator's queue (a platform that is not measured here is used as it is). Blocks.
+   */
+  static LatencyModel platform(ActorRef<LatencyEstimator.Command> estimator, Scheduler scheduler) {
+    LatencyModel model = await(AskPattern.<LatencyEstimator.Command, StatusReply<LatencyModel>>ask(estimator,
+        LatencyEstimator.GetModel::new, TIMEOUT, scheduler));
+    return model instanceof MeasurableLatencyModel m ? new EstimatorClient(m, estimator, scheduler) : model;
+  }
+
   @Override
   public NetworkMeasurement measureNetworks(List<Architecture> archs) {
     return await(AskPattern.<LatencyEstimator.Command, StatusReply<NetworkMeasurement>>ask(estimator,

@@ -311,10 +311,8 @@ public final class SearchSupervisor
     }
     if (wanted && worker == null) {
       Running r = (Running) s;
-      StageWorker.Job job = pipeline.job(searchId, r, ctx.getSelf(), ctx.getSystem().ignoreRef());
-      if (job != null) {
-        var ref = ctx.spawn(StageWorker.create(r.stage(), job, ctx.getSelf(), minBackoff, 5),
-            "stage-" + r.stage().name().toLowerCase(java.util.Locale.ROOT) + "-" + System.nanoTime());
+      ActorRef<?> ref = pipeline.start(searchId, r, ctx, minBackoff);
+      if (ref != null) {
         // a worker that stops without its completion gave up after its restarts
         ctx.watchWith(ref, new WorkFailed(r.stage(), "the " + r.stage() + " worker stopped after repeated failures",
             true, ctx.getSystem().ignoreRef()));

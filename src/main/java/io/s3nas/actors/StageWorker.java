@@ -17,30 +17,38 @@ import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * The worker of one stage of one search: runs the stage's engine job on the blocking dispatcher
- * ({@code s3nas.blocking-dispatcher}), lets the job report progress to the supervisor, and sends
- * the job's completion. A job that fails on its input (an {@link InvalidInputException} or an
- * {@link IllegalArgumentException}) fails the search with that reason; any other failure restarts
- * the worker with backoff, and the job continues from its last checkpoint.
+ * The worker under every stage (docs/design.md, "Actors"): runs one engine job on the blocking
+ * dispatcher ({@code s3nas.blocking-dispatcher}) and sends its answer to a target (the supervisor,
+ * or the stage actor that spawned it). A job that fails on its input (an
+ * {@link InvalidInputException} or an {@link IllegalArgumentException}) or runs out of memory is
+ * reported as a permanent failure; any other failure restarts the worker with backoff, and the job
+ * continues from its last checkpoint. A worker that gives up after its restarts stops without an
+ * answer: whoever watches it reports that.
  */
 public final class StageWorker {
   // the job runs off the actor's thread, where its ActorContext (and so ctx.getLog()) must not be used
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StageWorker.class);
 
-  /** The engine work of a stage. */
+  /** The engine work of a stage; {@code T} is the answer it sends. */
   @FunctionalInterface
-  public interface Job {
+  public interface Job<T> {
     /**
-     * Runs the stage to its end and returns the completion command for the supervisor.
-     * {@code cancelled} turns true when the worker stops (pause, cancel); the job should stop at its
-     * next progress report by throwing {@link CancellationException}.
+     * Runs the stage to its end and returns its answer. {@code cancelled} turns true when the
+     * worker stops (pause, cancel); the job should stop at its next progress report by throwing
+     * {@link CancellationException}.
      */
-    SearchSupervisor.Command run(AtomicBoolean cancelled) throws Exception;
+    T run(AtomicBoolean cancelled) throws Exception;
+  }
+
+  /** How a failure is told to the target: its reason, and whether retrying is pointless. */
+  @FunctionalInterface
+  public interface Failure<T> {
+    T of(String reason, boolean permanent);
   }
 
   interface Msg {}
 
-  private record Completed(SearchSupervisor.Command completion) implements Msg {}
+  private record Completed(Object answer) implements Msg {}
 
   private record Crashed(Throwable error) implements Msg {}
 
@@ -53,16 +61,23 @@ public final class StageWorker {
 
   private StageWorker() {}
 
-  public static Behavior<Msg> create(Stage stage, Job job, ActorRef<SearchSupervisor.Command> supervisor,
-                                     Duration minBackoff, int maxRestarts) {
+  /** A worker whose job answers the supervisor directly (its completion commands, {@link SearchSupervisor.WorkFailed}). */
+  public static Behavior<Msg> create(Stage stage, Job<SearchSupervisor.Command> job,
+                                     ActorRef<SearchSupervisor.Command> supervisor, Duration minBackoff, int maxRestarts) {
+    return Behaviors.setup(ctx -> create(stage, job, supervisor, (reason, permanent) ->
+        new SearchSupervisor.WorkFailed(stage, reason, permanent, ctx.getSystem().ignoreRef()), minBackoff, maxRestarts));
+  }
+
+  public static <T> Behavior<Msg> create(Stage stage, Job<T> job, ActorRef<T> target, Failure<T> failure,
+                                         Duration minBackoff, int maxRestarts) {
     Behavior<Msg> run = Behaviors.setup(ctx -> {
       Executor blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("s3nas.blocking-dispatcher"));
       AtomicBoolean cancelled = new AtomicBoolean();
       ctx.getLog().info("{} starting", stage);
-      CompletableFuture<SearchSupervisor.Command> f = CompletableFuture.supplyAsync(() -> {
+      CompletableFuture<T> f = CompletableFuture.supplyAsync(() -> {
         long t0 = System.nanoTime();
         try {
-          SearchSupervisor.Command done = job.run(cancelled);
+          T done = job.run(cancelled);
           // scripts/bench-orchestration sums these: everything else in a search's wall time is orchestration
           LOG.info("{} engine work done in {} ms", stage, (System.nanoTime() - t0) / 1_000_000);
           return done;
@@ -76,7 +91,9 @@ public final class StageWorker {
       return Behaviors.receive(Msg.class)
           .onMessage(Completed.class, c -> {
             CrashPoint.afterWork(stage);
-            supervisor.tell(c.completion());
+            @SuppressWarnings("unchecked") // Completed holds what the job returned: a T
+            T answer = (T) c.answer();
+            target.tell(answer);
             return Behaviors.stopped();
           })
           .onMessage(Crashed.class, c -> {
@@ -85,13 +102,13 @@ public final class StageWorker {
               return Behaviors.stopped();
             }
             if (e instanceof InvalidInputException || e instanceof IllegalArgumentException) {
-              supervisor.tell(new SearchSupervisor.WorkFailed(stage, e.getMessage(), true, ctx.getSystem().ignoreRef()));
+              target.tell(failure.of(e.getMessage(), true));
               return Behaviors.stopped();
             }
             if (e instanceof OutOfMemoryError oom) {
               // the same job under the same limits runs out again: restarting would only hide the reason
               String advice = OutOfMemoryAdvice.message(oom, Runtime.getRuntime().maxMemory());
-              supervisor.tell(new SearchSupervisor.WorkFailed(stage, advice, true, ctx.getSystem().ignoreRef()));
+              target.tell(failure.of(advice, true));
               return Behaviors.stopped();
             }
             ctx.getLog().warn("{} failed, restarting from its last checkpoint: {}", stage, e.toString());

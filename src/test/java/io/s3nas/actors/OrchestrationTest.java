@@ -28,7 +28,7 @@ class OrchestrationTest {
   static final List<List<String>> ARCH = List.of(List.of("r1_k3_s11_e2_i16_o16_c0"));
 
   /** Each stage reports one progress step (where it has progress) and completes at once. */
-  static StageWorker.Job quick(SearchSupervisor.Running st, ActorRef<SearchSupervisor.Command> self) {
+  static StageWorker.Job<SearchSupervisor.Command> quick(SearchSupervisor.Running st, ActorRef<SearchSupervisor.Command> self) {
     ActorRef<org.apache.pekko.pattern.StatusReply<org.apache.pekko.Done>> none = KIT.system().ignoreRef();
     return cancelled -> switch (st.stage()) {
       case LATENCY_TABLE -> new SearchSupervisor.LatencyReady("t", 1, 9, 9.0, 6.5, 0.05, none);
@@ -64,7 +64,7 @@ class OrchestrationTest {
 
   @Test
   void aSubmittedSearchRunsEveryStageToCompletion() {
-    SearchSupervisor.Status st = awaitEnd(submit("o1", (id, state, self, noReply) -> quick(state, self)));
+    SearchSupervisor.Status st = awaitEnd(submit("o1", Pipeline.ofJobs((id, state, self, noReply) -> quick(state, self))));
     assertEquals("completed", st.state());
     assertEquals("{\"top1\": 0.9}", st.detail());
   }
@@ -74,7 +74,7 @@ class OrchestrationTest {
     TestProbe<LiveProgress> watcher = KIT.createTestProbe();
     KIT.system().eventStream().tell(new org.apache.pekko.actor.typed.eventstream.EventStream.Subscribe<>(
         LiveProgress.class, watcher.getRef()));
-    Pipeline p = (id, state, self, noReply) -> state.stage() == Stage.SUPERNET
+    Pipeline p = Pipeline.ofJobs((id, state, self, noReply) -> state.stage() == Stage.SUPERNET
         ? cancelled -> {
           for (int step = 1; step <= 3; step++) {
             self.tell(new SearchSupervisor.ReportLive(
@@ -82,7 +82,7 @@ class OrchestrationTest {
           }
           return new SearchSupervisor.Derived(ARCH, "{}", 6.0, KIT.system().ignoreRef());
         }
-        : quick(state, self);
+        : quick(state, self));
     assertEquals("completed", awaitEnd(submit("o-live", p)).state());
     List<Long> steps = new java.util.ArrayList<>();
     while (steps.size() < 3) {
@@ -96,9 +96,9 @@ class OrchestrationTest {
 
   @Test
   void badInputFailsTheSearchWithItsReason() {
-    Pipeline p = (id, state, self, noReply) -> state.stage() == Stage.SCALING
+    Pipeline p = Pipeline.ofJobs((id, state, self, noReply) -> state.stage() == Stage.SCALING
         ? cancelled -> { throw new IllegalArgumentException("budget below the searched network"); }
-        : quick(state, self);
+        : quick(state, self));
     SearchSupervisor.Status st = awaitEnd(submit("o2", p));
     assertEquals("failed", st.state());
     assertTrue(st.detail().contains("SCALING") && st.detail().contains("budget below"), st.detail());
@@ -107,14 +107,14 @@ class OrchestrationTest {
   @Test
   void transientFailuresRestartTheWorker() {
     AtomicInteger tries = new AtomicInteger();
-    Pipeline p = (id, state, self, noReply) -> state.stage() == Stage.FINAL_TRAINING
+    Pipeline p = Pipeline.ofJobs((id, state, self, noReply) -> state.stage() == Stage.FINAL_TRAINING
         ? cancelled -> {
           if (tries.incrementAndGet() < 3) {
             throw new java.io.IOException("disk hiccup");
           }
           return quick(state, self).run(cancelled);
         }
-        : quick(state, self);
+        : quick(state, self));
     SearchSupervisor.Status st = awaitEnd(submit("o3", p));
     assertEquals("completed", st.state());
     assertEquals(3, tries.get(), "two restarts, then the job completed");
@@ -123,12 +123,12 @@ class OrchestrationTest {
   @Test
   void runningOutOfMemoryFailsTheSearchAtOnceNamingTheLimit() {
     AtomicInteger tries = new AtomicInteger();
-    Pipeline p = (id, state, self, noReply) -> state.stage() == Stage.FINAL_TRAINING
+    Pipeline p = Pipeline.ofJobs((id, state, self, noReply) -> state.stage() == Stage.FINAL_TRAINING
         ? cancelled -> {
           tries.incrementAndGet();
           throw new OutOfMemoryError("Java heap space");
         }
-        : quick(state, self);
+        : quick(state, self));
     SearchSupervisor.Status st = awaitEnd(submit("o5", p));
     assertEquals("failed", st.state());
     assertTrue(st.detail().contains("FINAL_TRAINING") && st.detail().contains("S3NAS_HEAP"), st.detail());
@@ -137,9 +137,9 @@ class OrchestrationTest {
 
   @Test
   void aWorkerThatKeepsFailingFailsTheSearch() {
-    Pipeline p = (id, state, self, noReply) -> state.stage() == Stage.LATENCY_TABLE
+    Pipeline p = Pipeline.ofJobs((id, state, self, noReply) -> state.stage() == Stage.LATENCY_TABLE
         ? cancelled -> { throw new IllegalStateException("always"); }
-        : quick(state, self);
+        : quick(state, self));
     SearchSupervisor.Status st = awaitEnd(submit("o4", p));
     assertEquals("failed", st.state());
     assertTrue(st.detail().contains("repeated failures"), st.detail());
