@@ -28,6 +28,7 @@ class ControlCliTest {
     while (!stateOf(state, id).equals("running/supernet") && System.nanoTime() < deadline) {
       Thread.sleep(200);
     }
+    assertEquals("running/supernet", stateOf(state, id), "the search reached its supernet within 2 minutes");
   }
 
   @Test
