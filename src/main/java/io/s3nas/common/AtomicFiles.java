@@ -41,6 +41,22 @@ public final class AtomicFiles {
     }
   }
 
+  /**
+   * Puts a file another writer has finished (a library that writes only to a path) in place of
+   * {@code target} the same way: forced, renamed in one step, the folder forced.
+   */
+  public static void move(Path written, Path target) {
+    try {
+      try (FileChannel ch = FileChannel.open(written, StandardOpenOption.WRITE)) {
+        ch.force(true);
+      }
+      Files.move(written, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      syncDirectory(target.toAbsolutePath().getParent());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+    }
+  }
+
   public static void writeString(Path file, String text) {
     write(file, text.getBytes(StandardCharsets.UTF_8));
   }

@@ -45,6 +45,27 @@ class TrainExportCliTest {
     JsonNode ej = new ObjectMapper().readTree(e.out());
     assertTrue(ej.get("max_abs_difference").asDouble() <= 1e-4, e.out());
     assertTrue(Files.size(tmp.resolve("out/net.onnx")) > 1000);
+
+    // DL4J: the file loads with DL4J alone and classifies the test images as the engine does
+    CliTest.Result d = CliTest.run("export", "--model", model.toString(), "--format", "dl4j", "--json");
+    assertEquals(0, d.code(), d.err());
+    JsonNode dj = new ObjectMapper().readTree(d.out());
+    assertTrue(dj.get("max_abs_difference").asDouble() <= 1e-4, d.out());
+    org.deeplearning4j.nn.graph.ComputationGraph g = org.deeplearning4j.util.ModelSerializer.restoreComputationGraph(
+        tmp.resolve("out/net.dl4j.zip").toFile(), false);
+    io.s3nas.data.Dataset test = io.s3nas.data.FashionMnist.load(data).test();
+    float[] pixels = new float[test.pixels().length];
+    for (int i = 0; i < pixels.length; i++) {
+      pixels[i] = (test.pixels()[i] & 0xFF) / 255f;
+    }
+    org.nd4j.linalg.api.ndarray.INDArray probs = g.outputSingle(org.nd4j.linalg.factory.Nd4j.create(pixels,
+        new long[] {test.size(), test.channels(), test.height(), test.width()}, 'c'));
+    int[] predicted = probs.argMax(1).toIntVector();
+    int correct = 0;
+    for (int i = 0; i < test.size(); i++) {
+      correct += predicted[i] == test.labels()[i] ? 1 : 0;
+    }
+    assertEquals(recomputed, (double) correct / test.size(), 1.0 / test.size() + 1e-12, "DL4J's top-1");
   }
 
   @Test
