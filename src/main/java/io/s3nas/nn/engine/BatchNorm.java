@@ -54,7 +54,7 @@ public final class BatchNorm {
       for (int r0 = from; r0 < to; r0 += BLOCK) {
         int r1 = Math.min(to, r0 + BLOCK);
         for (int j = 0; j < c; j += Vec.L) {
-          VectorMask<Float> m = Vec.maskOrNull(j, c);
+          int m = Vec.lanes(j, c);
           FloatVector va = FloatVector.zero(Vec.S);
           FloatVector vb = va;
           for (int r = r0; r < r1; r++) {
@@ -88,7 +88,7 @@ public final class BatchNorm {
       for (int r = from; r < to; r++) {
         int o = r * c;
         for (int j = 0; j < c; j += Vec.L) {
-          VectorMask<Float> m = Vec.maskOrNull(j, c);
+          int m = Vec.lanes(j, c);
           FloatVector v = Vec.load(x, o + j, m)
               .fma(Vec.load(scale, j, m), Vec.load(shift, j, m));
           if (relu) {
@@ -120,7 +120,7 @@ public final class BatchNorm {
       for (int r = from; r < to; r++) {
         int o = r * c;
         for (int j = 0; j < c; j += Vec.L) {
-          VectorMask<Float> m = Vec.maskOrNull(j, c);
+          int m = Vec.lanes(j, c);
           FloatVector v = Vec.load(x, o + j, m).fma(Vec.load(scale, j, m), Vec.load(shift, j, m));
           Vec.store(relu ? v.max(zero) : v, y, o + j, m);
         }
@@ -149,7 +149,7 @@ public final class BatchNorm {
       for (int r0 = from; r0 < to; r0 += BLOCK) {
         int r1 = Math.min(to, r0 + BLOCK);
         for (int j = 0; j < c; j += Vec.L) {
-          VectorMask<Float> m = Vec.maskOrNull(j, c);
+          int m = Vec.lanes(j, c);
           FloatVector mu = Vec.load(mean, j, m);
           FloatVector va = FloatVector.zero(Vec.S);
           FloatVector vb = va;
@@ -184,7 +184,7 @@ public final class BatchNorm {
       for (int r = from; r < to; r++) {
         int o = r * c;
         for (int j = 0; j < c; j += Vec.L) {
-          VectorMask<Float> m = Vec.maskOrNull(j, c);
+          int m = Vec.lanes(j, c);
           FloatVector g = Vec.load(dy, o + j, m);
           if (mask != null) {
             g = g.mul(Vec.load(mask, o + j, m));

@@ -98,6 +98,7 @@ public final class Depthwise {
     int ow = s.ow();
     int pl = s.pl();
     int full = cl - cl % Vec.L;
+    int half = halfTailEnd(cl, full);
     int y0 = outPixel(s, b, oy, 0);
     for (int ox = 0; ox < ow; ox++) {
       java.util.Arrays.fill(y, y0 + ox * cs, y0 + ox * cs + cl, 0f);
@@ -122,7 +123,16 @@ public final class Depthwise {
             FloatVector.fromArray(Vec.S, x, xi).fma(wv, FloatVector.fromArray(Vec.S, y, yi)).intoArray(y, yi);
           }
         }
-        for (int j = full; j < cl; j++) {
+        if (half > full) { // the usual tail: half a vector (Vec.H), loaded and stored unmasked
+          int hl = half - full;
+          FloatVector wv = Vec.load(wt, wo + full, hl);
+          int yi = y0 + lo * cs + full;
+          int xi = xs + full;
+          for (int ox = lo; ox <= hi; ox++, yi += cs, xi += xstep) {
+            Vec.store(Vec.load(x, xi, hl).fma(wv, Vec.load(y, yi, hl)), y, yi, hl);
+          }
+        }
+        for (int j = half; j < cl; j++) {
           float wv = wt[wo + j];
           int yi = y0 + lo * cs + j;
           int xi = xs + j;
@@ -132,6 +142,15 @@ public final class Depthwise {
         }
       }
     }
+  }
+
+  /**
+   * Where the half-width part of a channel tail ends: {@code full + H} when at least half a vector
+   * of channels is left (channel counts are multiples of 8, so under AVX-512 the tail is nearly
+   * always exactly half a vector), else {@code full}. What remains after it runs scalar.
+   */
+  private static int halfTailEnd(int cl, int full) {
+    return Vec.H != null && cl - full >= Vec.H.length() ? full + Vec.H.length() : full;
   }
 
   private static int pixel(Shape s, int b, int y, int x) {
@@ -187,6 +206,7 @@ public final class Depthwise {
     int ow = s.ow();
     int pl = s.pl();
     int full = cl - cl % Vec.L;
+    int half = halfTailEnd(cl, full);
     int y0 = outPixel(s, b, oy, 0);
     for (int ky = s.kyFrom(oy); ky < s.kyTo(oy); ky++) {
       int x0 = pixel(s, b, oy * st + ky - s.pt(), 0);
@@ -211,7 +231,20 @@ public final class Depthwise {
           }
           gw.add(FloatVector.fromArray(Vec.S, acc, wo + j)).intoArray(acc, wo + j);
         }
-        for (int j = full; j < cl; j++) {
+        if (half > full) {
+          int hl = half - full;
+          FloatVector wv = Vec.load(wt, wo + full, hl);
+          FloatVector gw = FloatVector.zero(Vec.S);
+          int yi = y0 + lo * cs + full;
+          int xi = xs + full;
+          for (int ox = lo; ox <= hi; ox++, yi += cs, xi += xstep) {
+            FloatVector g = Vec.load(dy, yi, hl);
+            Vec.store(g.fma(wv, Vec.load(dx, xi, hl)), dx, xi, hl);
+            gw = g.fma(Vec.load(x, xi, hl), gw);
+          }
+          Vec.store(gw.add(Vec.load(acc, wo + full, hl)), acc, wo + full, hl);
+        }
+        for (int j = half; j < cl; j++) {
           float wv = wt[wo + j];
           float gw = 0;
           int yi = y0 + lo * cs + j;

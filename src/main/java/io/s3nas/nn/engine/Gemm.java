@@ -1,7 +1,6 @@
 package io.s3nas.nn.engine;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 
 /**
  * Matrix products of the 1x1 convolutions on NHWC activations viewed as {@code [P, C]} (P = N·H·W
@@ -81,7 +80,7 @@ public final class Gemm {
       b3.intoArray(y, y0 + 3 * n + Vec.L);
     }
     for (; j < n; j += Vec.L) {
-      VectorMask<Float> m = Vec.maskOrNull(j, n);
+      int m = Vec.lanes(j, n);
       FloatVector c0 = FloatVector.zero(Vec.S);
       FloatVector c1 = c0;
       FloatVector c2 = c0;
@@ -104,7 +103,7 @@ public final class Gemm {
   private static void row(float[] x, int r, int k, float[] w, int n, float[] y) {
     int x0 = r * k;
     for (int j = 0; j < n; j += Vec.L) {
-      VectorMask<Float> m = Vec.maskOrNull(j, n);
+      int m = Vec.lanes(j, n);
       FloatVector c0 = FloatVector.zero(Vec.S);
       for (int i = 0; i < k; i++) {
         c0 = Vec.load(w, i * n + j, m).fma(FloatVector.broadcast(Vec.S, x[x0 + i]), c0);
@@ -181,7 +180,7 @@ public final class Gemm {
       addInto(acc, (i + 3) * n + j, a3, b3);
     }
     for (; j < n; j += Vec.L) {
-      VectorMask<Float> m = Vec.maskOrNull(j, n);
+      int m = Vec.lanes(j, n);
       FloatVector a0 = FloatVector.zero(Vec.S);
       FloatVector a1 = a0;
       FloatVector a2 = a0;
@@ -203,7 +202,7 @@ public final class Gemm {
 
   private static void gradientRow(float[] x, int k, float[] dy, int n, float[] acc, int r0, int r1, int i) {
     for (int j = 0; j < n; j += Vec.L) {
-      VectorMask<Float> m = Vec.maskOrNull(j, n);
+      int m = Vec.lanes(j, n);
       FloatVector a = FloatVector.zero(Vec.S);
       for (int r = r0; r < r1; r++) {
         a = Vec.load(dy, r * n + j, m).fma(FloatVector.broadcast(Vec.S, x[r * k + i]), a);

@@ -1,7 +1,7 @@
 package io.s3nas.nn.engine;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -12,6 +12,15 @@ import jdk.incubator.vector.VectorSpecies;
 final class Vec {
   static final VectorSpecies<Float> S = species(Integer.getInteger("s3nas.vector.bits", 0));
   static final int L = S.length();
+  /**
+   * Half the width (8 lanes under AVX-512), or null below 8 lanes. Channel counts are multiples of 8
+   * (the width divisor), so under AVX-512 a row's partial vector is nearly always exactly this half:
+   * it is loaded and stored unmasked at half width instead of through the slow partial path
+   * (measured: BatchNorm and depthwise on 72 channels ran at 2.1–2.3x the time per value of 64 or
+   * 80; docs/engine-measurements.md).
+   */
+  static final VectorSpecies<Float> H = L >= 8
+      ? VectorSpecies.of(float.class, VectorShape.forBitSize(S.vectorBitSize() / 2)) : null;
 
   private Vec() {}
 
@@ -24,35 +33,42 @@ final class Vec {
     };
   }
 
-  /**
-   * The mask for the vector at {@code j} of a row of {@code n}, or null when the vector is full:
-   * building a mask is not free in Java 17 and full vectors are the common case.
-   */
-  static VectorMask<Float> maskOrNull(int j, int n) {
-    return j + L <= n ? null : S.indexInRange(j, n);
+  /** The lanes of the vector at {@code j} of a row of {@code n} that lie in the row: L, or fewer at its end. */
+  static int lanes(int j, int n) {
+    return Math.min(L, n - j);
   }
 
   /**
-   * Loads a full vector, or a partial one (lanes past the mask are 0). Partial vectors go through a
-   * small array: on AVX2 the JDK 17 masked load and store are not intrinsified and fall back to
-   * per-lane Java code that also pollutes the compiled callers (measured: 3x slower steps).
+   * Loads {@code lanes} values (lanes past them are 0). A full vector and a half one (the usual
+   * tail, see {@link #H}) load unmasked; other partial vectors go through a small array: JDK 17's
+   * masked load and store are not intrinsified and fall back to per-lane Java code that also
+   * pollutes the compiled callers (measured: 3x slower steps). No mask is built: building one
+   * per pixel was itself a measurable cost.
    */
-  static FloatVector load(float[] a, int i, VectorMask<Float> m) {
-    if (m == null) {
+  static FloatVector load(float[] a, int i, int lanes) {
+    if (lanes == L) {
       return FloatVector.fromArray(S, a, i);
     }
+    if (H != null && lanes == H.length()) {
+      return (FloatVector) FloatVector.fromArray(H, a, i).reinterpretShape(S, 0); // upper half zero
+    }
     float[] t = new float[L];
-    System.arraycopy(a, i, t, 0, m.trueCount());
+    System.arraycopy(a, i, t, 0, lanes);
     return FloatVector.fromArray(S, t, 0);
   }
 
-  static void store(FloatVector v, float[] a, int i, VectorMask<Float> m) {
-    if (m == null) {
+  /** Stores the first {@code lanes} lanes of {@code v}. */
+  static void store(FloatVector v, float[] a, int i, int lanes) {
+    if (lanes == L) {
       v.intoArray(a, i);
+      return;
+    }
+    if (H != null && lanes == H.length()) {
+      ((FloatVector) v.reinterpretShape(H, 0)).intoArray(a, i);
       return;
     }
     float[] t = new float[L];
     v.intoArray(t, 0);
-    System.arraycopy(t, 0, a, i, m.trueCount());
+    System.arraycopy(t, 0, a, i, lanes);
   }
 }
