@@ -88,6 +88,7 @@ public final class Dl4jExporter {
         .weightInit(WeightInit.XAVIER).graphBuilder().addInputs(INPUT);
     // no input types: DL4J 1.0.0-M2.1 infers a SubsetVertex's CNN channels as from − to + 1 (negative)
     // and then refuses the graph; every layer's nIn is given, so nothing needs inferring
+    // (docs/platform-notes.md §5)
     Dl4jExporter e = new Dl4jExporter(gb, w);
     Activation act = spec.activationOrDefault();
     String x = e.normalise(INPUT, spec.imgChannels(), norm);

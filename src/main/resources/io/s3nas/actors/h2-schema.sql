@@ -1,5 +1,5 @@
 -- pekko-persistence-jdbc 1.1.1's H2 journal schema, made idempotent (its bundled script creates
--- the ordering index without IF NOT EXISTS and fails on a second start; stack.md trap 8).
+-- the ordering index without IF NOT EXISTS and fails on a second start; docs/platform-notes.md §4).
 CREATE TABLE IF NOT EXISTS PUBLIC."event_journal" (
     "ordering" BIGINT UNIQUE NOT NULL AUTO_INCREMENT,
     "deleted" BOOLEAN DEFAULT false NOT NULL,

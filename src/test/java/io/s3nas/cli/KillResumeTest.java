@@ -53,7 +53,7 @@ class KillResumeTest {
 
   /**
    * The test class path as a manifest-only jar: ONNX Runtime crashes a JVM whose java.class.path is
-   * longer than about 3.8 KB (stack.md trap 7), and surefire reports the whole list there.
+   * longer than about 3.8 KB (docs/platform-notes.md §2), and surefire reports the whole list there.
    */
   Path manifestJar() throws IOException {
     Path jar = tmp.resolve("classpath.jar");

@@ -43,7 +43,8 @@ final class Vec {
    * tail, see {@link #H}) load unmasked; other partial vectors go through a small array: JDK 17's
    * masked load and store are not intrinsified and fall back to per-lane Java code that also
    * pollutes the compiled callers (measured: 3x slower steps). No mask is built: building one
-   * per pixel was itself a measurable cost.
+   * per pixel was itself a measurable cost. Arithmetic stays in the full shape: mixing shapes in
+   * one method slowed it 7x (docs/platform-notes.md §6).
    */
   static FloatVector load(float[] a, int i, int lanes) {
     if (lanes == L) {

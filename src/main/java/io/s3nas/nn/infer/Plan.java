@@ -13,7 +13,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * op object is built once, bound to its buffers; a pass only executes the ops. Steady-state passes
  * therefore allocate (almost) nothing, which keeps both latency and its measurement stable — with
  * per-pass allocation ND4J's off-heap buffers are only freed by Java GC and timings wander by
- * ±40% between GC phases (nd4j-notes.md §3).
+ * ±40% between GC phases (docs/platform-notes.md §1).
  */
 final class Plan {
   private final List<Runnable> steps = new ArrayList<>();
