@@ -133,7 +133,12 @@ public final class EnginePipeline implements Pipeline {
 
   // ---- the stage actors' answers as the supervisor's commands ----------------------------------
 
-  private static SearchSupervisor.Command failed(StageFailed f, ActorRef<StatusReply<Done>> noReply) {
+  /** A stage actor's failure or full disk (the answers every stage actor may give). */
+  private static SearchSupervisor.Command failed(Object r, ActorRef<StatusReply<Done>> noReply) {
+    if (r instanceof StageOutOfSpace o) {
+      return new SearchSupervisor.WorkBlocked(o.stage(), o.reason(), noReply);
+    }
+    StageFailed f = (StageFailed) r;
     return new SearchSupervisor.WorkFailed(f.stage(), f.reason(), true, noReply);
   }
 
@@ -149,7 +154,7 @@ public final class EnginePipeline implements Pipeline {
       return new SearchSupervisor.Derived(a.blockStrings(), ModelJson.format(a.spec()), d.result().estimatedMs(),
           noReply);
     }
-    return failed((StageFailed) r, noReply);
+    return failed(r, noReply);
   }
 
   static SearchSupervisor.Command scaling(Scaler.Reply r, ActorRef<StatusReply<Done>> noReply) {
@@ -159,7 +164,7 @@ public final class EnginePipeline implements Pipeline {
       return new SearchSupervisor.Scaled(res.architecture().blockStrings(), ModelJson.format(res.architecture()
           .spec()), c.width(), c.depth(), c.resolution(), res.estimatedMs(), res.measuredMs(), noReply);
     }
-    return failed((StageFailed) r, noReply);
+    return failed(r, noReply);
   }
 
   static SearchSupervisor.Command postProcessing(String id, PostProcessor.Reply r,
@@ -174,7 +179,7 @@ public final class EnginePipeline implements Pipeline {
       return new SearchSupervisor.PostProcessed(res.architecture().blockStrings(), ModelJson.format(res.architecture()
           .spec()), kept, res.decisions().finalCost().candidateMs(), d.warmStartRef(), noReply);
     }
-    return failed((StageFailed) r, noReply);
+    return failed(r, noReply);
   }
 
   static SearchSupervisor.Command finalTraining(String id, NetworkTrainer.Reply r,
@@ -188,7 +193,7 @@ public final class EnginePipeline implements Pipeline {
       // the last step's report moves the search on to export
       return new SearchSupervisor.FinalTrainingProgressed(t.steps(), t.steps(), t.loss(), t.checkpointRef(), noReply);
     }
-    return failed((StageFailed) r, noReply);
+    return failed(r, noReply);
   }
 
   /** The stages of one search in one state that run as jobs, and what the stage actors are given. */

@@ -100,6 +100,13 @@ public final class SearchSupervisor
       implements Command, Acknowledged {}
 
   /**
+   * A stage could not write (the disk is full): the search is suspended, its work kept, until it is
+   * resumed.
+   */
+  public record WorkBlocked(Stage stage, String reason, ActorRef<StatusReply<Done>> replyTo)
+      implements Command, Acknowledged {}
+
+  /**
    * The reply to {@link GetStatus}; {@code budgetMs} and {@code targetMs} are resolved to ms once the
    * latency table is ready (0 before, and for a finished search: its result has them).
    */
@@ -148,6 +155,12 @@ public final class SearchSupervisor
 
   public record SearchPaused() implements Event {}
 
+  /**
+   * Paused by the machine, not by a user: {@code stage} could not write ({@code reason}, the
+   * operating system's words). A resume continues from the last checkpoint, as after a pause.
+   */
+  public record SearchSuspended(Stage stage, String reason, long atMillis) implements Event {}
+
   public record SearchResumed() implements Event {}
 
   // ---- state -------------------------------------------------------------------------------------
@@ -175,19 +188,19 @@ public final class SearchSupervisor
   public record Running(SearchSpec spec, Stage stage, boolean paused, long step, long totalSteps, double lastLoss,
                         double lastExpectedMs, List<List<String>> architecture, String modelJson, String checkpointRef,
                         long stageStartedMillis, Map<String, Double> stageSeconds, double budgetMs, double targetMs,
-                        String warmStartRef) implements State {
+                        String warmStartRef, String pausedReason) implements State {
     public Running {
       stageSeconds = Map.copyOf(stageSeconds);
     }
 
     static Running start(SearchSpec spec, long at) {
       return new Running(spec, Stage.LATENCY_TABLE, false, 0, 0, Double.NaN, Double.NaN, List.of(), null, null, at,
-          Map.of(), spec.budgetMs(), spec.searchTargetMs(), null);
+          Map.of(), spec.budgetMs(), spec.searchTargetMs(), null, null);
     }
 
     Running progress(Stage s, long st, long total, double loss, double ms, String ref) {
       return new Running(spec, s, paused, st, total, loss, ms, architecture, modelJson, ref, stageStartedMillis,
-          stageSeconds, budgetMs, targetMs, warmStartRef);
+          stageSeconds, budgetMs, targetMs, warmStartRef, pausedReason);
     }
 
     /** The next stage starts at {@code at}; the wall time of the one that ended is recorded. */
@@ -195,23 +208,24 @@ public final class SearchSupervisor
       Map<String, Double> secs = new java.util.LinkedHashMap<>(stageSeconds);
       secs.put(stage.name().toLowerCase(java.util.Locale.ROOT), (at - stageStartedMillis) / 1000.0);
       return new Running(spec, next, paused, 0, 0, Double.NaN, ms, arch, json, null, at, secs, budgetMs, targetMs,
-          warmStartRef);
+          warmStartRef, pausedReason);
     }
 
-    Running paused(boolean p) {
+    /** Paused ({@code reason}: why the machine suspended it; null for a user's pause), or resumed. */
+    Running paused(boolean p, String reason) {
       return new Running(spec, stage, p, step, totalSteps, lastLoss, lastExpectedMs, architecture, modelJson,
-          checkpointRef, stageStartedMillis, stageSeconds, budgetMs, targetMs, warmStartRef);
+          checkpointRef, stageStartedMillis, stageSeconds, budgetMs, targetMs, warmStartRef, p ? reason : null);
     }
 
     Running withLatency(double budget, double target) {
       return new Running(spec, stage, paused, step, totalSteps, lastLoss, lastExpectedMs, architecture, modelJson,
           checkpointRef, stageStartedMillis, stageSeconds, budget > 0 ? budget : spec.budgetMs(),
-          target > 0 ? target : spec.searchTargetMs(), warmStartRef);
+          target > 0 ? target : spec.searchTargetMs(), warmStartRef, pausedReason);
     }
 
     Running withWarmStart(String ref) {
       return new Running(spec, stage, paused, step, totalSteps, lastLoss, lastExpectedMs, architecture, modelJson,
-          checkpointRef, stageStartedMillis, stageSeconds, budgetMs, targetMs, ref);
+          checkpointRef, stageStartedMillis, stageSeconds, budgetMs, targetMs, ref, pausedReason);
     }
 
     State apply(Event e) {
@@ -241,9 +255,11 @@ public final class SearchSupervisor
       } else if (e instanceof SearchCancelled c) {
         return new Finished(spec, "cancelled", architecture, c.reason());
       } else if (e instanceof SearchPaused) {
-        return paused(true);
+        return paused(true, null);
+      } else if (e instanceof SearchSuspended x) {
+        return paused(true, x.stage() + " could not write: " + x.reason());
       } else if (e instanceof SearchResumed) {
-        return paused(false);
+        return paused(false, null);
       }
       return this;
     }
@@ -384,7 +400,8 @@ public final class SearchSupervisor
             new FinalTrainingProgress(c.step(), c.totalSteps(), c.loss(), c.checkpointRef(),
                 System.currentTimeMillis())))
         .onCommand(Exported.class, (s, c) -> inStage(s, Stage.EXPORT, c.replyTo(), new SearchCompleted(c.resultJson())))
-        .onCommand(WorkFailed.class, this::onWorkFailed);
+        .onCommand(WorkFailed.class, this::onWorkFailed)
+        .onCommand(WorkBlocked.class, this::onWorkBlocked);
     b.forStateType(Finished.class)
         .onCommand(GetStatus.class, (s, c) -> Effect().reply(c.replyTo(), status(s)))
         .onAnyCommand((s, c) -> rejectAny(c, "search " + searchId + " has " + s.outcome()));
@@ -415,8 +432,9 @@ public final class SearchSupervisor
   }
 
   private ReplyEffect<Event, State> onWorkFailed(Running s, WorkFailed c) {
-    if (c.stage() != s.stage()) {
-      // a late report from the worker of a stage that has since completed
+    if (c.stage() != s.stage() || s.paused()) {
+      // a late report from the worker of a stage that has since completed, or of a search that has
+      // since been paused or suspended (its worker's stop is expected)
       return Effect().reply(c.replyTo(), StatusReply.ack());
     }
     if (!c.deterministic()) {
@@ -425,6 +443,15 @@ public final class SearchSupervisor
     }
     return Effect().persist(new SearchFailed(c.stage(), c.reason())).thenRun(this::reconcile)
         .thenReply(c.replyTo(), st -> StatusReply.ack());
+  }
+
+  private ReplyEffect<Event, State> onWorkBlocked(Running s, WorkBlocked c) {
+    if (c.stage() != s.stage() || s.paused()) {
+      return Effect().reply(c.replyTo(), StatusReply.ack()); // late, or already stopped
+    }
+    // stopping here keeps every checkpoint and event; retrying would only fail again until space is freed
+    return Effect().persist(new SearchSuspended(c.stage(), c.reason(), System.currentTimeMillis()))
+        .thenRun(this::reconcile).thenReply(c.replyTo(), st -> StatusReply.ack());
   }
 
   private ReplyEffect<Event, State> rejectNoSearch(State s, Command c) {
@@ -452,7 +479,7 @@ public final class SearchSupervisor
   public static Status status(String searchId, State s) {
     if (s instanceof Running r) {
       return new Status(searchId, "running", r.stage(), r.paused(), r.step(), r.totalSteps(), r.lastLoss(),
-          r.lastExpectedMs(), r.architecture(), r.checkpointRef(), null, r.budgetMs(), r.targetMs());
+          r.lastExpectedMs(), r.architecture(), r.checkpointRef(), r.pausedReason(), r.budgetMs(), r.targetMs());
     } else if (s instanceof Finished f) {
       return new Status(searchId, f.outcome(), Stage.DONE, false, 0, 0, Double.NaN, Double.NaN, f.architecture(), null,
           f.detail(), 0, 0);

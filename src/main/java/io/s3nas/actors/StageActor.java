@@ -28,14 +28,18 @@ final class StageActor {
   private record Answer(Object reply) {}
 
   /** The worker failed for good (bad input, out of memory); transient failures it retries itself. */
-  private record WorkerFailed(String reason, boolean permanent) {}
+  private record WorkerFailed(String reason) {}
+
+  /** The worker could not write: the disk is full. */
+  private record WorkerOutOfSpace(String reason) {}
 
   /** The worker stopped; without an answer before it, it gave up after its restarts. */
   private record WorkerStopped() {}
 
   /**
    * A stage actor for requests of type {@code Q}, answering with {@code R}: the requester's address
-   * is read from the request, failures are answered as {@link StageFailed}.
+   * is read from the request, failures are answered as {@link StageFailed}, a full disk as
+   * {@link StageOutOfSpace}.
    */
   static <C, Q extends C, R> Behavior<C> create(Stage stage, Class<Q> requestType,
                                                 Function<Q, ActorRef<? super StageFailed>> replyTo,
@@ -44,7 +48,8 @@ final class StageActor {
         .onMessage(requestType, q -> {
           ActorRef<Object> self = ctx.getSelf();
           var worker = ctx.spawn(StageWorker.<Object>create(stage, cancelled -> new Answer(work.run(q, cancelled)),
-              self, WorkerFailed::new, minBackoff, maxRestarts), "worker");
+              self, StageWorker.Failure.of(WorkerFailed::new, WorkerOutOfSpace::new), minBackoff, maxRestarts),
+              "worker");
           ctx.watchWith(worker, new WorkerStopped());
           return running(stage, replyTo.apply(q));
         })
@@ -62,6 +67,10 @@ final class StageActor {
         })
         .onMessage(WorkerFailed.class, f -> {
           to.tell(new StageFailed(stage, f.reason()));
+          return Behaviors.stopped();
+        })
+        .onMessage(WorkerOutOfSpace.class, f -> {
+          to.tell(new StageOutOfSpace(stage, f.reason()));
           return Behaviors.stopped();
         })
         .onMessage(WorkerStopped.class, s -> {

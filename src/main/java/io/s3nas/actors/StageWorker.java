@@ -40,10 +40,28 @@ public final class StageWorker {
     T run(AtomicBoolean cancelled) throws Exception;
   }
 
-  /** How a failure is told to the target: its reason, and whether retrying is pointless. */
-  @FunctionalInterface
+  /** How the failures that end a job are told to the target. */
   public interface Failure<T> {
-    T of(String reason, boolean permanent);
+    /** Bad input or out of memory: retrying cannot help. */
+    T failed(String reason);
+
+    /** The disk is full (or a file-size limit is met): nothing to do until someone frees space. */
+    T outOfSpace(String reason);
+
+    static <T> Failure<T> of(java.util.function.Function<String, T> failed,
+                             java.util.function.Function<String, T> outOfSpace) {
+      return new Failure<>() {
+        @Override
+        public T failed(String reason) {
+          return failed.apply(reason);
+        }
+
+        @Override
+        public T outOfSpace(String reason) {
+          return outOfSpace.apply(reason);
+        }
+      };
+    }
   }
 
   interface Msg {}
@@ -64,8 +82,10 @@ public final class StageWorker {
   /** A worker whose job answers the supervisor directly (its completion commands, {@link SearchSupervisor.WorkFailed}). */
   public static Behavior<Msg> create(Stage stage, Job<SearchSupervisor.Command> job,
                                      ActorRef<SearchSupervisor.Command> supervisor, Duration minBackoff, int maxRestarts) {
-    return Behaviors.setup(ctx -> create(stage, job, supervisor, (reason, permanent) ->
-        new SearchSupervisor.WorkFailed(stage, reason, permanent, ctx.getSystem().ignoreRef()), minBackoff, maxRestarts));
+    return Behaviors.setup(ctx -> create(stage, job, supervisor, Failure.of(
+        reason -> new SearchSupervisor.WorkFailed(stage, reason, true, ctx.getSystem().ignoreRef()),
+        reason -> new SearchSupervisor.WorkBlocked(stage, reason, ctx.getSystem().ignoreRef())), minBackoff,
+        maxRestarts));
   }
 
   public static <T> Behavior<Msg> create(Stage stage, Job<T> job, ActorRef<T> target, Failure<T> failure,
@@ -102,13 +122,19 @@ public final class StageWorker {
               return Behaviors.stopped();
             }
             if (e instanceof InvalidInputException || e instanceof IllegalArgumentException) {
-              target.tell(failure.of(e.getMessage(), true));
+              target.tell(failure.failed(e.getMessage()));
               return Behaviors.stopped();
             }
             if (e instanceof OutOfMemoryError oom) {
               // the same job under the same limits runs out again: restarting would only hide the reason
               String advice = OutOfMemoryAdvice.message(oom, Runtime.getRuntime().maxMemory());
-              target.tell(failure.of(advice, true));
+              target.tell(failure.failed(advice));
+              return Behaviors.stopped();
+            }
+            java.util.Optional<String> full = io.s3nas.common.OutOfSpace.reason(e);
+            if (full.isPresent()) {
+              ctx.getLog().warn("{} cannot write: {}", stage, full.get());
+              target.tell(failure.outOfSpace(full.get()));
               return Behaviors.stopped();
             }
             ctx.getLog().warn("{} failed, restarting from its last checkpoint: {}", stage, e.toString());

@@ -221,6 +221,12 @@ public final class SearchCommand implements Callable<Integer> {
         if (bar != null) {
           bar.close();
         }
+        if (st.detail() != null) {
+          // suspended by the machine (a full disk): the work is kept, but the search did not finish
+          err.println("search " + searchId + " suspended at " + st.stage() + " (step " + st.step() + "): "
+              + st.detail() + "; free space, then s3nas resume " + searchId + " continues it");
+          return 1;
+        }
         err.println("search " + searchId + " paused at " + st.stage() + " (step " + st.step() + "); "
             + "s3nas resume " + searchId + " continues it");
         return 0;

@@ -84,6 +84,25 @@ class SearchSupervisorTest {
   }
 
   @Test
+  void aFullDiskSuspendsTheSearchAndAResumeClearsIt() {
+    ask(r -> new SearchSupervisor.Submit(SPEC, r));
+    ask(r -> new SearchSupervisor.LatencyReady("t", 4.1, 12.3, 9.0, 6.5, 0.05, r));
+    var blocked = ask(r -> new SearchSupervisor.WorkBlocked(Stage.SUPERNET, "/ck/x.tmp: No space left on device", r));
+    assertInstanceOf(SearchSupervisor.SearchSuspended.class, blocked.event());
+    SearchSupervisor.Status s = status();
+    assertTrue(s.paused() && s.detail().contains("No space left on device") && s.detail().contains("SUPERNET"),
+        s.toString());
+    // the stopped worker's late report neither fails the search nor suspends it twice
+    assertTrue(ask(r -> new SearchSupervisor.WorkFailed(Stage.SUPERNET, "stopped", true, r)).hasNoEvents());
+    assertTrue(ask(r -> new SearchSupervisor.WorkBlocked(Stage.SUPERNET, "again", r)).hasNoEvents());
+    kit.restart();
+    assertTrue(status().paused(), "suspended after recovery too");
+    ask(SearchSupervisor.Resume::new);
+    s = status();
+    assertTrue(!s.paused() && s.detail() == null && s.stage() == Stage.SUPERNET, s.toString());
+  }
+
+  @Test
   void everyMilestoneIsSnapshotted() {
     var snapshots = kit.snapshotTestKit().orElseThrow();
     String pid = SearchSupervisor.persistenceId("s1");
