@@ -74,6 +74,10 @@ public final class SupernetSearchCommand implements Callable<Integer> {
       description = "At the first search step every threshold starts this far below its norm (0: where the warm-up "
           + "left it, the paper's; default ${DEFAULT-VALUE})")
   double startMargin;
+  @Option(names = "--target-anneal", defaultValue = "0",
+      description = "Share of the search phase over which the latency target descends from the supernet's slowest "
+          + "architecture to --target-ms (default ${DEFAULT-VALUE}: the target from the first search step)")
+  double targetAnneal;
   @Option(names = "--derive-last",
       description = "Derive from the last step even above the target (the paper's); default: the last step within it")
   boolean deriveLast;
@@ -95,10 +99,10 @@ public final class SupernetSearchCommand implements Callable<Integer> {
     if (!(targetMs > 0) || batch < 1 || threads < 1 || warmupEpochs < 0 || searchEpochs < 0 || trainLimit < 0
         || !(thresholdLr > 0) || (lr != null && !(lr > 0)) || checkpointEvery < 1
         || !(validationShare > 0 && validationShare < 1) || !(startMargin >= 0) || !(latencyLambda >= 0)
-        || !(latencyMultiplier > 0)) {
+        || !(latencyMultiplier > 0) || !(targetAnneal >= 0 && targetAnneal <= 1)) {
       throw new InvalidInputException("options", null, "expected --target-ms > 0, --batch >= 1, --threads >= 1, "
-          + "epochs >= 0, --train-limit >= 0, --lr > 0, --threshold-lr-scale > 0, --checkpoint-every >= 1 and "
-          + "0 < --validation < 1");
+          + "epochs >= 0, --train-limit >= 0, --lr > 0, --threshold-lr-scale > 0, --checkpoint-every >= 1, "
+          + "0 <= --target-anneal <= 1 and 0 < --validation < 1");
     }
     ModelSpec model = common.model(supernet, "--supernet");
     SearchSpace space = SearchSpace.of(model);
@@ -122,7 +126,8 @@ public final class SupernetSearchCommand implements Callable<Integer> {
     int searchSteps = (int) Math.round(searchEpochs * stepsPerEpoch);
     SearchSettings defaults = SearchSettings.defaults(batch, targetMs, threads, seed);
     SearchSettings settings = (lr == null ? defaults : defaults.withLearningRate(lr)).withThresholdLrScale(thresholdLr)
-        .withSearchStart(startMargin, !deriveLast).withLatencyLoss(latencyLambda, latencyMultiplier);
+        .withSearchStart(startMargin, !deriveLast).withLatencyLoss(latencyLambda, latencyMultiplier)
+        .withTargetAnneal(targetAnneal);
     Normalization norm = split.train().statistics();
     Augmentation aug = Datasets.augmentation(datasets.dataset);
     ObjectNode identity = new ObjectMapper().createObjectNode();

@@ -39,7 +39,7 @@ public final class SupernetTrainer {
   private final SupernetDecisions decisions;
   private final NetworkLatency latency;
   private final SearchSettings settings;
-  private final LatencyLoss latencyLoss;
+  private LatencyLoss latencyLoss;
   private final RmsProp optimizer;
   private final List<RmsProp.FloatSlots> slots = new ArrayList<>();
   private final List<RmsProp.DoubleSlots[]> thresholdSlots = new ArrayList<>();
@@ -63,6 +63,13 @@ public final class SupernetTrainer {
         thresholdSlots.add(new RmsProp.DoubleSlots[] {new RmsProp.DoubleSlots(k.kernelThresholds().length),
             new RmsProp.DoubleSlots(k.channelThresholds().length)});
       }
+    }
+  }
+
+  /** The target the latency term holds the next search steps to (an annealed target moves it). */
+  public void setLatencyTarget(double ms) {
+    if (ms != latencyLoss.targetMs()) {
+      latencyLoss = new LatencyLoss(latencyLoss.lambda(), latencyLoss.multiplier(), ms);
     }
   }
 

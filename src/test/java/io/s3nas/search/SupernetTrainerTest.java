@@ -43,7 +43,7 @@ class SupernetTrainerTest {
     double start = probe.decisions().expectedLatency(latency, probe.currentDecisions());
     double target = latency.minMs() + 0.6 * (start - latency.minMs());
     s = new SearchSettings(16, 0.05, 0.97, 2.4, 0.9, 0.9, 1e-3, 1e-5, 0.1, 10, 15, 100, target, 0.0, 0.99, 1e-3,
-        true, 2, 7, 1.0, 0, false);
+        true, 2, 7, 1.0, 0, false, 0);
     SupernetTrainer t = new SupernetTrainer(space, latency, s, 10);
     int[] y = new int[16];
     double first = 0;
