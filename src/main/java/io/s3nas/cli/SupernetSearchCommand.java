@@ -74,6 +74,11 @@ public final class SupernetSearchCommand implements Callable<Integer> {
       description = "At the first search step every threshold starts this far below its norm (0: where the warm-up "
           + "left it, the paper's; default ${DEFAULT-VALUE})")
   double startMargin;
+  @Option(names = "--start-spread", defaultValue = "1",
+      description = "Search start: thresholds spread by each decision's accuracy per ms, the least valuable this "
+          + "many times closer to its norm than --start-margin, the most valuable as many times farther "
+          + "(default ${DEFAULT-VALUE}: all at --start-margin)")
+  double startSpread;
   @Option(names = "--target-anneal", defaultValue = "0",
       description = "Share of the search phase over which the latency target descends from the supernet's slowest "
           + "architecture to --target-ms (default ${DEFAULT-VALUE}: the target from the first search step)")
@@ -99,10 +104,10 @@ public final class SupernetSearchCommand implements Callable<Integer> {
     if (!(targetMs > 0) || batch < 1 || threads < 1 || warmupEpochs < 0 || searchEpochs < 0 || trainLimit < 0
         || !(thresholdLr > 0) || (lr != null && !(lr > 0)) || checkpointEvery < 1
         || !(validationShare > 0 && validationShare < 1) || !(startMargin >= 0) || !(latencyLambda >= 0)
-        || !(latencyMultiplier > 0) || !(targetAnneal >= 0 && targetAnneal <= 1)) {
+        || !(latencyMultiplier > 0) || !(targetAnneal >= 0 && targetAnneal <= 1) || !(startSpread >= 1)) {
       throw new InvalidInputException("options", null, "expected --target-ms > 0, --batch >= 1, --threads >= 1, "
           + "epochs >= 0, --train-limit >= 0, --lr > 0, --threshold-lr-scale > 0, --checkpoint-every >= 1, "
-          + "0 <= --target-anneal <= 1 and 0 < --validation < 1");
+          + "0 <= --target-anneal <= 1, --start-spread >= 1 and 0 < --validation < 1");
     }
     ModelSpec model = common.model(supernet, "--supernet");
     SearchSpace space = SearchSpace.of(model);
@@ -127,7 +132,7 @@ public final class SupernetSearchCommand implements Callable<Integer> {
     SearchSettings defaults = SearchSettings.defaults(batch, targetMs, threads, seed);
     SearchSettings settings = (lr == null ? defaults : defaults.withLearningRate(lr)).withThresholdLrScale(thresholdLr)
         .withSearchStart(startMargin, !deriveLast).withLatencyLoss(latencyLambda, latencyMultiplier)
-        .withTargetAnneal(targetAnneal);
+        .withTargetAnneal(targetAnneal).withStartSpread(startSpread);
     Normalization norm = split.train().statistics();
     Augmentation aug = Datasets.augmentation(datasets.dataset);
     ObjectNode identity = new ObjectMapper().createObjectNode();

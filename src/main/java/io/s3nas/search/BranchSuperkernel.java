@@ -45,8 +45,14 @@ public final class BranchSuperkernel {
                         double[] ringNorm, double[] xk, double[] vk, double[] dk, double[] fk,
                         double[] groupNorm, double[] xc, double[] vc, double[] dc, double[] fc, float[] weightK) {}
 
-  /** Gradients of one backward pass. */
-  public record Gradients(float[] weight, double[] kernelThresholds, double[] channelThresholds) {}
+  /**
+   * Gradients of one backward pass; {@code kernelIndicators} and {@code channelIndicators} are
+   * ∂L/∂u of each indicator value itself (before the straight-through surrogate): the first-order
+   * change of the loss per unit of the indicator, which with every indicator on is minus the loss
+   * increase of turning that level (and the nested ones after it) off.
+   */
+  public record Gradients(float[] weight, double[] kernelThresholds, double[] channelThresholds,
+                          double[] kernelIndicators, double[] channelIndicators) {}
 
   /**
    * @param branch the branch's options (kernels, expansions with 0 first when it may zero out)
@@ -257,11 +263,13 @@ public final class BranchSuperkernel {
     double[] dqc = NestedSplit.probabilitiesBackward(kept(f.vc(), f.dc(), !zero), zero, dpc);
     double[] dtc = new double[nc];
     double[] dGroup = new double[nc];
+    double[] dvc = new double[nc];
     for (int m = 0; m < nc; m++) {
       if (m == 0 && !zero) {
         continue;
       }
       double dv = dfc[m] * f.dc()[m] + (f.dc()[m] > 0 ? dqc[m] : 0);
+      dvc[m] = dv;
       double dx = dv * Indicator.surrogateGradient(f.xc()[m]);
       dtc[m] = -dx;
       dGroup[m] = dx;
@@ -291,8 +299,10 @@ public final class BranchSuperkernel {
     double[] dqk = NestedSplit.probabilitiesBackward(kept(f.vk(), f.dk(), true), false, dpk);
     double[] dtk = new double[nk];
     double[] dRing = new double[nk];
+    double[] dvk = new double[nk];
     for (int j = 1; j < nk; j++) {
       double dv = dfk[j] * f.dk()[j] + (f.dk()[j] > 0 ? dqk[j] : 0);
+      dvk[j] = dv;
       double dx = dv * Indicator.surrogateGradient(f.xk()[j]);
       dtk[j] = -dx;
       dRing[j] = dx;
@@ -306,7 +316,7 @@ public final class BranchSuperkernel {
         }
       }
     }
-    return new Gradients(dW, dtk, dtc);
+    return new Gradients(dW, dtk, dtc, dvk, dvc);
   }
 
   /**

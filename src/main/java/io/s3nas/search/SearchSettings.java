@@ -31,6 +31,12 @@ package io.s3nas.search;
  * @param deriveWithinTarget derive from the last step whose decisions meet the target (false: the
  *     last step, the paper's), so a search that oscillates around its target hands back a network
  *     that meets it
+ * @param startSpread how far apart the search start places the thresholds, by each decision's
+ *     accuracy per ms ({@link SupernetTrainer#startSearch}): the least valuable decision starts
+ *     {@code startSpread} times closer to its norm than the margin, the most valuable that many times
+ *     farther, log-uniformly by rank (1 = every threshold the same margin below its norm)
+ * @param startProbeBatches training batches over which the search start measures each decision's
+ *     effect on the loss (first-order) when {@code startSpread > 1}
  * @param targetAnneal the share of the search phase over which the latency target descends, linearly,
  *     from the supernet's slowest architecture to {@code targetMs} ({@link SinglePathSearch#targetAt};
  *     0 = the target from the first search step, the paper's)
@@ -40,51 +46,62 @@ public record SearchSettings(int batch, double learningRate, double lrDecay, dou
                              double clipNorm, double latencyLambda, double latencyMultiplier, double targetMs,
                              double dropout, double bnMomentum, double bnEpsilon, boolean scaleKeptIndicators,
                              int threads, long seed, double thresholdLrScale, double thresholdStartMargin,
-                             boolean deriveWithinTarget, double targetAnneal) {
+                             boolean deriveWithinTarget, double startSpread, int startProbeBatches,
+                             double targetAnneal) {
 
   public SearchSettings {
     if (batch < 1 || !(learningRate > 0) || !(thresholdLrScale > 0) || threads < 1
-        || !(targetAnneal >= 0 && targetAnneal <= 1)) {
+        || !(targetAnneal >= 0 && targetAnneal <= 1) || !(startSpread >= 1) || startProbeBatches < 1) {
       throw new IllegalArgumentException("batch >= 1, learning rate > 0, threshold LR scale > 0, threads >= 1, "
-          + "0 <= target anneal <= 1");
+          + "0 <= target anneal <= 1, start spread >= 1, start probe batches >= 1");
     }
   }
 
   public static SearchSettings defaults(int batch, double targetMs, int threads, long seed) {
     return new SearchSettings(batch, 0.016 * batch / 256.0, 0.97, 2.4, 0.9, 0.9, 1e-3, 1e-5, 0.1, 10, 15, 100,
-        targetMs, 0.2, 0.99, 1e-3, true, threads, seed, 1.0, 0, false, 0);
+        targetMs, 0.2, 0.99, 1e-3, true, threads, seed, 1.0, 0, false, 1, 8, 0);
   }
 
   public SearchSettings withLearningRate(double lr) {
     return new SearchSettings(batch, lr, lrDecay, lrDecayEpochs, rmsDecay, momentum, rmsEpsilon, weightDecay,
         labelSmoothing, clipNorm, latencyLambda, latencyMultiplier, targetMs, dropout, bnMomentum, bnEpsilon,
-        scaleKeptIndicators, threads, seed, thresholdLrScale, thresholdStartMargin, deriveWithinTarget, targetAnneal);
+        scaleKeptIndicators, threads, seed, thresholdLrScale, thresholdStartMargin, deriveWithinTarget, startSpread, startProbeBatches, targetAnneal);
   }
 
   /** The same settings with the latency term's λ and m. */
   public SearchSettings withLatencyLoss(double lambda, double multiplier) {
     return new SearchSettings(batch, learningRate, lrDecay, lrDecayEpochs, rmsDecay, momentum, rmsEpsilon, weightDecay,
         labelSmoothing, clipNorm, lambda, multiplier, targetMs, dropout, bnMomentum, bnEpsilon,
-        scaleKeptIndicators, threads, seed, thresholdLrScale, thresholdStartMargin, deriveWithinTarget, targetAnneal);
+        scaleKeptIndicators, threads, seed, thresholdLrScale, thresholdStartMargin, deriveWithinTarget, startSpread, startProbeBatches, targetAnneal);
   }
 
   /** The same settings with the search phase's start and derivation ({@link #thresholdStartMargin}). */
   public SearchSettings withSearchStart(double margin, boolean withinTarget) {
     return new SearchSettings(batch, learningRate, lrDecay, lrDecayEpochs, rmsDecay, momentum, rmsEpsilon, weightDecay,
         labelSmoothing, clipNorm, latencyLambda, latencyMultiplier, targetMs, dropout, bnMomentum, bnEpsilon,
-        scaleKeptIndicators, threads, seed, thresholdLrScale, margin, withinTarget, targetAnneal);
+        scaleKeptIndicators, threads, seed, thresholdLrScale, margin, withinTarget, startSpread, startProbeBatches,
+        targetAnneal);
   }
 
   public SearchSettings withThresholdLrScale(double scale) {
     return new SearchSettings(batch, learningRate, lrDecay, lrDecayEpochs, rmsDecay, momentum, rmsEpsilon, weightDecay,
         labelSmoothing, clipNorm, latencyLambda, latencyMultiplier, targetMs, dropout, bnMomentum, bnEpsilon,
-        scaleKeptIndicators, threads, seed, scale, thresholdStartMargin, deriveWithinTarget, targetAnneal);
+        scaleKeptIndicators, threads, seed, scale, thresholdStartMargin, deriveWithinTarget, startSpread, startProbeBatches, targetAnneal);
   }
 
   /** The same settings with the target's descent over the first {@code share} of the search phase. */
   public SearchSettings withTargetAnneal(double share) {
     return new SearchSettings(batch, learningRate, lrDecay, lrDecayEpochs, rmsDecay, momentum, rmsEpsilon, weightDecay,
         labelSmoothing, clipNorm, latencyLambda, latencyMultiplier, targetMs, dropout, bnMomentum, bnEpsilon,
-        scaleKeptIndicators, threads, seed, thresholdLrScale, thresholdStartMargin, deriveWithinTarget, share);
+        scaleKeptIndicators, threads, seed, thresholdLrScale, thresholdStartMargin, deriveWithinTarget, startSpread,
+        startProbeBatches, share);
+  }
+
+  /** The same settings with the search start's spread of margins by accuracy per ms. */
+  public SearchSettings withStartSpread(double spread) {
+    return new SearchSettings(batch, learningRate, lrDecay, lrDecayEpochs, rmsDecay, momentum, rmsEpsilon, weightDecay,
+        labelSmoothing, clipNorm, latencyLambda, latencyMultiplier, targetMs, dropout, bnMomentum, bnEpsilon,
+        scaleKeptIndicators, threads, seed, thresholdLrScale, thresholdStartMargin, deriveWithinTarget, spread,
+        startProbeBatches, targetAnneal);
   }
 }

@@ -65,7 +65,12 @@ public final class SinglePathSearch {
     for (long step = start; step < total; step++) {
       SupernetTrainer.Phase phase = step < warmupSteps ? SupernetTrainer.Phase.WARMUP : SupernetTrainer.Phase.SEARCH;
       if (step == warmupSteps) {
-        trainer.startSearch(settings.thresholdStartMargin());
+        List<Batch> probe = new ArrayList<>();
+        for (long q = step; q < step + settings.startProbeBatches(); q++) { // the search's own first batches
+          probe.add(stream.batch((int) (q / stream.stepsPerEpoch()), (int) (q % stream.stepsPerEpoch())));
+        }
+        trainer.startSearch(settings.thresholdStartMargin(), settings.startSpread(),
+            settings.startSpread() > 1 ? probe : List.of());
       }
       if (phase == SupernetTrainer.Phase.SEARCH) {
         trainer.setLatencyTarget(targetAt(settings, latency.maxMs(), step - warmupSteps, searchSteps));

@@ -71,7 +71,11 @@ public final class SupernetDecisions {
    * latency: ∂loss/∂P(o) = loss'(L) · LUT(o), then through the branch combinations.
    */
   public double[][][] latencyGradient(NetworkLatency latency, Pass p, LatencyLoss loss) {
-    double dl = loss.gradient(latency.expected(p.outcomeProbs()));
+    return expectedLatencyGradient(latency, p, loss.gradient(latency.expected(p.outcomeProbs())));
+  }
+
+  /** {@code dl} · ∂E[L]/∂P_b for every block and branch (dl = 1: the expected latency's own gradient, in ms). */
+  public double[][][] expectedLatencyGradient(NetworkLatency latency, Pass p, double dl) {
     double[][][] out = new double[space.blocks().size()][][];
     for (SearchableBlock b : space.blocks()) {
       int nb = b.branches().size();

@@ -1,6 +1,7 @@
 package io.s3nas.search;
 
 import io.s3nas.common.Seeds;
+import io.s3nas.data.Batch;
 import io.s3nas.latency.NetworkLatency;
 import io.s3nas.nn.engine.Param;
 import io.s3nas.nn.engine.RmsProp;
@@ -160,21 +161,38 @@ public final class SupernetTrainer {
     step = a.meta().path("step").asLong();
   }
 
-  /**
-   * Places every trainable threshold {@code margin} below the norm it is compared with, at the start
-   * of the search phase, and clears the thresholds' optimiser slots (docs/method.md §2.2, "Search
-   * start"). The paper starts thresholds at 0 and lets ten thousand ImageNet steps bring them to the
-   * norms; in a run of a few hundred steps, a group whose norm stands 10 above its threshold gets a
-   * surrogate gradient of σ'(10) ≈ 5e-5 and never moves, so the decisions fall to whichever groups
-   * happen to start closest. From {@code margin} every decision is in play, and the latency and
-   * accuracy terms decide which indicators turn off. A margin of 0 or less leaves the thresholds
-   * where the warm-up left them (the paper's behaviour).
-   */
+  /** Every threshold the same {@code margin} below its norm ({@link #startSearch(double, double, List)}). */
   public void startSearch(double margin) {
+    startSearch(margin, 1, List.of());
+  }
+
+  /**
+   * Places every trainable threshold below the norm it is compared with, at the start of the search
+   * phase, and clears the thresholds' optimiser slots (docs/method.md §2.2, "Search start"). The
+   * paper starts thresholds at 0 and lets ten thousand ImageNet steps bring them to the norms; in a
+   * run of a few hundred steps, a group whose norm stands 10 above its threshold gets a surrogate
+   * gradient of σ'(10) ≈ 5e-5 and never moves. A margin of 0 or less leaves the thresholds where the
+   * warm-up left them (the paper's behaviour).
+   *
+   * <p>With {@code spread} 1 every threshold starts {@code margin} below its norm. Then the search
+   * turns decisions off in an order that does not depend on the data: RMSProp moves every threshold
+   * at about the same rate whatever the size of its gradient, and the latency term, some 35x the
+   * accuracy term above the target, sets the direction of all of them, so they cross their norms
+   * together within a dozen steps (measured: 16 blocks from their slowest outcomes to 0.89 ms for a
+   * 1.29 ms target in 15 steps). With {@code spread} above 1 the margins carry the evidence instead:
+   * on {@code probe} batches, each decision's first-order effect on the loss when it is turned off
+   * (−∂CE/∂u, every indicator on) divided by the ms it saves (∂E[L]/∂u); ranked, the decisions get
+   * margins from {@code margin/spread} (the least accuracy per ms: the first to go) to
+   * {@code margin·spread}, log-uniformly by rank. The latency term still decides how many go and the
+   * accuracy term still acts below the target; the order in which they go follows the data.
+   */
+  public void startSearch(double margin, double spread, List<Batch> probe) {
     if (!(margin > 0)) {
       return;
     }
     SupernetDecisions.Pass p = currentDecisions();
+    double[][][] score = spread > 1 && !probe.isEmpty() ? accuracyPerMs(p, probe) : null;
+    double[][][] margins = margins(score, margin, spread);
     int ti = 0;
     for (SearchableBlock b : decisions.space().blocks()) {
       for (int i = 0; i < b.branches().size(); i++) {
@@ -182,11 +200,11 @@ public final class SupernetTrainer {
         BranchSuperkernel.Forward f = p.branches().get(b.index()).get(i);
         double[] tk = k.kernelThresholds();
         for (int j = 1; j < tk.length; j++) {
-          tk[j] = f.ringNorm()[j] - margin;
+          tk[j] = f.ringNorm()[j] - margins[ti][0][j];
         }
         double[] tc = k.channelThresholds();
         for (int m = b.branches().get(i).canZeroOut() ? 0 : 1; m < tc.length; m++) {
-          tc[m] = f.groupNorm()[m] - margin;
+          tc[m] = f.groupNorm()[m] - margins[ti][1][m];
         }
         RmsProp.DoubleSlots[] s = thresholdSlots.get(ti++);
         java.util.Arrays.fill(s[0].ms, 0);
@@ -195,6 +213,113 @@ public final class SupernetTrainer {
         java.util.Arrays.fill(s[1].mom, 0);
       }
     }
+  }
+
+  /**
+   * Per branch (in threshold-slot order), per kernel and channel indicator: the loss increase of
+   * turning it off per ms it saves, on the probe batches (NaN where the indicator is not trainable).
+   */
+  private double[][][] accuracyPerMs(SupernetDecisions.Pass p, List<Batch> probe) {
+    List<List<float[]>> raw = rawWeights();
+    float[][][] hat = weightHat(p);
+    int slots = thresholdSlots.size();
+    double[][][] loss = new double[slots][][];
+    double[][][] ms = new double[slots][][];
+    double keep = net.bnMomentum();
+    net.setBnMomentum(1.0); // measuring passes leave the running statistics as they are
+    try {
+      Random headDropout = new Random(Seeds.mix(settings.seed(), step, 1)); // as in training, seeded
+      for (Batch batch : probe) {
+        net.zeroGrad();
+        float[] logits = net.forward(batch.nhwc(), batch.size(), hat, true, headDropout);
+        float[] dLogits = new float[logits.length];
+        SoftmaxCrossEntropy.lossAndGradient(logits, batch.labels(), logits.length / batch.size(), 0, dLogits);
+        net.backward(dLogits);
+        int ti = 0;
+        for (SearchableBlock b : decisions.space().blocks()) {
+          for (int i = 0; i < b.branches().size(); i++) {
+            BranchSuperkernel.Gradients g = decisions.kernel(b.index(), i).backward(raw.get(b.index()).get(i),
+                p.branches().get(b.index()).get(i), net.weightHatGrad(b.index(), i), null);
+            loss[ti] = add(loss[ti], g.kernelIndicators(), g.channelIndicators(), -1.0 / probe.size());
+            ti++;
+          }
+        }
+      }
+    } finally {
+      net.setBnMomentum(keep);
+      net.zeroGrad();
+    }
+    double[][][] dProb = decisions.expectedLatencyGradient(latency, p, 1.0);
+    int ti = 0;
+    for (SearchableBlock b : decisions.space().blocks()) {
+      for (int i = 0; i < b.branches().size(); i++) {
+        float[] w = raw.get(b.index()).get(i);
+        BranchSuperkernel.Gradients g = decisions.kernel(b.index(), i).backward(w, p.branches().get(b.index()).get(i),
+            new float[w.length], dProb[b.index()][i]);
+        ms[ti] = add(ms[ti], g.kernelIndicators(), g.channelIndicators(), 1.0);
+        ti++;
+      }
+    }
+    double[][][] score = new double[slots][2][];
+    for (int t = 0; t < slots; t++) {
+      for (int kind = 0; kind < 2; kind++) {
+        score[t][kind] = new double[loss[t][kind].length];
+        for (int j = 0; j < score[t][kind].length; j++) {
+          // a decision that saves (almost) no latency costs nothing to keep: it goes last
+          score[t][kind][j] = loss[t][kind][j] / Math.max(ms[t][kind][j], 1e-9);
+        }
+      }
+    }
+    return score;
+  }
+
+  private static double[][] add(double[][] sum, double[] kernel, double[] channel, double scale) {
+    double[][] s = sum != null ? sum : new double[][] {new double[kernel.length], new double[channel.length]};
+    for (int j = 0; j < kernel.length; j++) {
+      s[0][j] += scale * kernel[j];
+    }
+    for (int m = 0; m < channel.length; m++) {
+      s[1][m] += scale * channel[m];
+    }
+    return s;
+  }
+
+  /**
+   * Each trainable indicator's start margin: {@code margin} for all without scores; with scores,
+   * {@code margin · spread^(2r/(n−1) − 1)} for the indicator of rank r among the n (ascending score).
+   */
+  private double[][][] margins(double[][][] score, double margin, double spread) {
+    int slots = thresholdSlots.size();
+    double[][][] out = new double[slots][2][];
+    List<int[]> trainable = new ArrayList<>();
+    int ti = 0;
+    for (SearchableBlock b : decisions.space().blocks()) {
+      for (int i = 0; i < b.branches().size(); i++) {
+        BranchSuperkernel k = decisions.kernel(b.index(), i);
+        out[ti][0] = new double[k.kernelThresholds().length];
+        out[ti][1] = new double[k.channelThresholds().length];
+        java.util.Arrays.fill(out[ti][0], margin);
+        java.util.Arrays.fill(out[ti][1], margin);
+        for (int j = 1; j < out[ti][0].length; j++) {
+          trainable.add(new int[] {ti, 0, j});
+        }
+        for (int m = b.branches().get(i).canZeroOut() ? 0 : 1; m < out[ti][1].length; m++) {
+          trainable.add(new int[] {ti, 1, m});
+        }
+        ti++;
+      }
+    }
+    if (score == null || trainable.size() < 2) {
+      return out;
+    }
+    // ties broken by position, so the order (and a resumed search's) is fully determined
+    trainable.sort(java.util.Comparator.comparingDouble((int[] x) -> score[x[0]][x[1]][x[2]]));
+    int n = trainable.size();
+    for (int r = 0; r < n; r++) {
+      int[] x = trainable.get(r);
+      out[x[0]][x[1]][x[2]] = margin * Math.pow(spread, 2.0 * r / (n - 1) - 1);
+    }
+    return out;
   }
 
   /**

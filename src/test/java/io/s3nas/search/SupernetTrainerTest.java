@@ -43,7 +43,7 @@ class SupernetTrainerTest {
     double start = probe.decisions().expectedLatency(latency, probe.currentDecisions());
     double target = latency.minMs() + 0.6 * (start - latency.minMs());
     s = new SearchSettings(16, 0.05, 0.97, 2.4, 0.9, 0.9, 1e-3, 1e-5, 0.1, 10, 15, 100, target, 0.0, 0.99, 1e-3,
-        true, 2, 7, 1.0, 0, false, 0);
+        true, 2, 7, 1.0, 0, false, 1, 8, 0);
     SupernetTrainer t = new SupernetTrainer(space, latency, s, 10);
     int[] y = new int[16];
     double first = 0;
@@ -72,5 +72,48 @@ class SupernetTrainerTest {
     assertEquals(after, NetworkLatency.estimate(derived, HardwareRegistry.load(Path.of("conf/hardware")).model("custom"))
         .totalMs(), 1e-9, "the derived architecture's estimate is the final hard expectation");
     assertTrue(r.learningRate() > 0);
+  }
+
+  /**
+   * The evidence-spread start: every trainable threshold below its norm by a margin between
+   * margin/spread and margin·spread, log-uniformly by rank (the rank's source, accuracy per ms, is
+   * the superkernels' indicator gradients, whose threshold parts the gradient checks cover).
+   */
+  @Test
+  void theSearchStartSpreadsMarginsByAccuracyPerMs() {
+    SearchSpace space = SearchSpace.of(ModelJson.parse(TINY, "tiny"));
+    NetworkLatency latency = NetworkLatency.of(space, HardwareRegistry.load(Path.of("conf/hardware")).model("custom"));
+    SupernetTrainer t = new SupernetTrainer(space, latency, SearchSettings.defaults(16, 1.0, 2, 7), 10);
+    int[] y = new int[16];
+    for (int step = 0; step < 20; step++) {
+      t.train(images(16, y, step), y, SupernetTrainer.Phase.WARMUP);
+    }
+    java.util.List<io.s3nas.data.Batch> probe = new java.util.ArrayList<>();
+    for (int b = 0; b < 4; b++) {
+      float[] x = images(16, y, 500 + b);
+      probe.add(new io.s3nas.data.Batch(org.nd4j.linalg.factory.Nd4j.create(x, new long[] {16, 1, 8, 8}, 'c'),
+          y.clone()));
+    }
+    t.startSearch(1.0, 4.0, probe);
+    SupernetDecisions.Pass p = t.currentDecisions();
+    java.util.List<Double> margins = new java.util.ArrayList<>();
+    for (var b : space.blocks()) {
+      for (int i = 0; i < b.branches().size(); i++) {
+        BranchSuperkernel k = t.decisions().kernel(b.index(), i);
+        BranchSuperkernel.Forward f = p.branches().get(b.index()).get(i);
+        for (int j = 1; j < k.kernelThresholds().length; j++) {
+          margins.add(f.ringNorm()[j] - k.kernelThresholds()[j]);
+        }
+        for (int m = b.branches().get(i).canZeroOut() ? 0 : 1; m < k.channelThresholds().length; m++) {
+          margins.add(f.groupNorm()[m] - k.channelThresholds()[m]);
+        }
+      }
+    }
+    java.util.Collections.sort(margins);
+    assertEquals(0.25, margins.get(0), 1e-9, "the least valuable a quarter of the margin below its norm");
+    assertEquals(4.0, margins.get(margins.size() - 1), 1e-9, "the most valuable four times the margin");
+    for (int r = 0; r < margins.size(); r++) {
+      assertEquals(Math.pow(4.0, 2.0 * r / (margins.size() - 1) - 1), margins.get(r), 1e-9, "log-uniform by rank");
+    }
   }
 }

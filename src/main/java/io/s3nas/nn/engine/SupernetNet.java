@@ -85,6 +85,10 @@ public final class SupernetNet {
    * statistics are not dominated by their initial values; it depends on the step only, so a resumed
    * run ramps identically.
    */
+  public double bnMomentum() {
+    return bnMomentum;
+  }
+
   public void setBnMomentum(double momentum) {
     this.bnMomentum = momentum;
   }
