@@ -259,7 +259,7 @@ public final class EnginePipeline implements Pipeline {
     RunCheckpoints checkpoints(String id, String stage, SearchSpec s) {
       // the journal's last checkpoint reference is tried too: a lost pointer file never restarts from 0
       return new RunCheckpoints(new CheckpointStore(dataDir.resolve("checkpoints")), id + "-" + stage, checkpointEvery,
-          identity(s, stage), true, RunCheckpoints.KEEP, st.checkpointRef());
+          identity(s, stage), true, s.settings().checkpointKeep(), st.checkpointRef());
     }
 
     /** A per-step log column of a stage's latest checkpoint (empty when there is none). */

@@ -67,6 +67,7 @@ public final class SearchSpecs {
     KEYS.put("points-per-percent", d.pointsPerPercent());
     KEYS.put("rmse-relative", d.rmseRelative());
     KEYS.put("onnx-tolerance", d.onnxTolerance());
+    KEYS.put("checkpoint-keep", (long) d.checkpointKeep());
   }
 
   private SearchSpecs() {}
@@ -157,7 +158,8 @@ public final class SearchSpecs {
         r.num("min-gain-points", x -> x >= 0 && x <= 100, "points in [0, 100]"),
         r.num("points-per-percent", x -> x >= 0 && x <= 100, "points per percent in [0, 100]"),
         r.num("rmse-relative", x -> x >= 0 && x <= 1, "a share in [0, 1]"),
-        r.num("onnx-tolerance", x -> x > 0 && x < 1, "a positive tolerance below 1"));
+        r.num("onnx-tolerance", x -> x > 0 && x < 1, "a positive tolerance below 1"),
+        (int) r.integer("checkpoint-keep", 1, 1000));
     return new SearchSpec(c.getString("supernet"), r.str("dataset"), emptyToNull(r.str("data")),
         c.getString("hardware"), budgetMs, targetMs,
         r.epochs("warmup-epochs", x -> x >= 0 && x <= 1e5, "auto or epochs in [0, 100000]"),

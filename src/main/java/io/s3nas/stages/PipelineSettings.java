@@ -50,6 +50,9 @@ import java.util.List;
  *     block's ({@code rmse-relative}, 0.25)
  * @param onnxTolerance largest difference allowed between ONNX Runtime's and ND4J's outputs of the
  *     exported network ({@code onnx-tolerance}, 1e-4)
+ * @param checkpointKeep checkpoints kept per stage run, the newest and those to fall back to when it
+ *     is damaged ({@code checkpoint-keep}, 3); a stage's last checkpoint and post-processing's warm
+ *     start, which the journal names, are never pruned (0 in events written before the key: 3)
  */
 public record PipelineSettings(int threads, double validationShare, double searchLearningRate,
                                double thresholdLrScale, double searchStartMargin, boolean deriveWithinTarget,
@@ -60,9 +63,15 @@ public record PipelineSettings(int threads, double validationShare, double searc
                                double seRatio,
                                int probeImages, double probeBaseShare, double probeArmShare, double probeMinTop1,
                                double minGainPoints, double pointsPerPercent, double rmseRelative,
-                               double onnxTolerance) {
+                               double onnxTolerance, int checkpointKeep) {
+  /** Checkpoints kept per stage run unless a config says otherwise. */
+  public static final int CHECKPOINT_KEEP = io.s3nas.checkpoint.RunCheckpoints.KEEP;
+
   public PipelineSettings {
     postprocessChanges = List.copyOf(postprocessChanges);
+    if (checkpointKeep <= 0) {
+      checkpointKeep = CHECKPOINT_KEEP; // settings persisted before the key existed
+    }
   }
 
   /** This machine's cores, the default of {@code threads}. */
@@ -72,6 +81,6 @@ public record PipelineSettings(int threads, double validationShare, double searc
 
   public static PipelineSettings defaults() {
     return new PipelineSettings(machineThreads(), 0.1, 0, 1, 1, true, 150, 10, 0, 0.2, 0.2, 0.03, 12, 8, 1, 0,
-        List.of("se-last", "hswish"), 0.25, 5000, 0.4, 0.1, 0, 0.2, 0.1, 0.25, 1e-4);
+        List.of("se-last", "hswish"), 0.25, 5000, 0.4, 0.1, 0, 0.2, 0.1, 0.25, 1e-4, CHECKPOINT_KEEP);
   }
 }

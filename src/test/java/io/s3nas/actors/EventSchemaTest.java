@@ -59,6 +59,7 @@ class EventSchemaTest {
     assertEquals(0.0, spec.budgetFraction());
     assertEquals(io.s3nas.stages.PipelineSettings.defaults().postprocessChanges(), spec.settings().postprocessChanges(),
         "settings absent: the defaults");
+    assertEquals(3, spec.settings().checkpointKeep(), "a setting added since: its default");
     assertNull(spec.runDir());
     SearchSupervisor.Event latency = (SearchSupervisor.Event) readV1("LatencyTableReady",
         Map.of("tableRef", "cpu-nd4j", "minMs", 2.0, "maxMs", 9.7, "atMillis", 1_700_000_001_000L));
