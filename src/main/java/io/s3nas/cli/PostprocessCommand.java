@@ -64,6 +64,12 @@ public final class PostprocessCommand implements Callable<Integer> {
       description = "Training images used (0 = all; default ${DEFAULT-VALUE})")
   int trainLimit;
   @Option(names = "--batch", defaultValue = "128") int batch;
+  @Option(names = "--lr", description = "Learning rate of the probe training (default 0.016 x batch / 256, as final "
+      + "training's)") Double lr;
+  @Option(names = "--dropout", defaultValue = "0.2", description = "Final-layer dropout (default ${DEFAULT-VALUE})")
+  double dropout;
+  @Option(names = "--drop-connect", defaultValue = "0.2", description = "Drop-connect of the last block (default "
+      + "${DEFAULT-VALUE})") double dropConnect;
   @Option(names = "--threads", description = "Compute threads (default: this machine's cores)") Integer threads;
   @Option(names = "--seed", defaultValue = "1") long seed;
   @Option(names = "--se-ratio", defaultValue = "0.25") double seRatio;
@@ -91,10 +97,12 @@ public final class PostprocessCommand implements Callable<Integer> {
     int th = threads != null ? threads : PipelineSettings.machineThreads();
     if (!(budgetMs > 0) || !(epochs > 0) || trainLimit < 0 || batch < 1 || th < 1 || !(seRatio > 0 && seRatio <= 1)
         || !(baseShare > 0 && baseShare < 1) || !(armShare > 0 && armShare < 1) || probeImages < 10 || minGain < 0
-        || pointsPerPercent < 0 || rmSeRelative < 0 || !(minTop1 >= 0 && minTop1 <= 1) || !(margin >= 0 && margin < 0.5)) {
+        || pointsPerPercent < 0 || rmSeRelative < 0 || !(minTop1 >= 0 && minTop1 <= 1) || !(margin >= 0 && margin < 0.5) || (lr != null && !(lr > 0))
+        || !(dropout >= 0 && dropout < 1) || !(dropConnect >= 0 && dropConnect < 1)) {
       throw new InvalidInputException("options", null, "--budget-ms > 0, --epochs > 0, --train-limit >= 0, "
           + "--batch >= 1, --threads >= 1, 0 < --se-ratio <= 1, 0 < --base-share, --arm-share < 1, --probe-images >= 10, "
-          + "0 <= --min-top1 <= 1, 0 <= --margin < 0.5, non-negative rule settings");
+          + "0 <= --min-top1 <= 1, 0 <= --margin < 0.5, --lr > 0, 0 <= --dropout, --drop-connect < 1, non-negative "
+          + "rule settings");
     }
     for (String c : changes) {
       if (!PostprocessChanges.valid(c)) {
@@ -115,7 +123,12 @@ public final class PostprocessCommand implements Callable<Integer> {
           + "%.4f ms on %s, got %.4f ms", baseMs, hardware, budgetMs));
     }
     FinalData d = FinalData.of(datasets.load(model, arch, seed), trainLimit, probeImages, seed);
-    TrainingSettings settings = TrainingSettings.defaults(epochs, batch, th, seed);
+    // the recipe final training uses, as a search builds it (FinalTrainingStage.settings)
+    TrainingSettings settings = TrainingSettings.defaults(epochs, batch, th, seed).withRegularization(dropout,
+        dropConnect);
+    if (lr != null) {
+      settings = settings.withLearningRate(lr);
+    }
     PostprocessStage.Result r;
     try (ProgressBar bar = LatencyCommand.bar("probes", 1)) {
       r = PostprocessStage.run(new PostprocessStage.Request(base, changes, seRatio, budgetMs, margin,

@@ -108,13 +108,24 @@ public final class PostprocessStage {
     o.put("rule", d.rule().describe());
     o.put("budget_ms", d.budgetMs());
     o.put("limit_ms", d.limitMs());
-    o.put("probe", Map.of("base_steps", r.baseSteps(), "arm_steps", r.armSteps(), "base_top1", d.baseTop1(),
-        "min_top1", d.minTop1(), "images", d.decisions().stream().filter(x -> x.gain() != null)
-            .mapToInt(x -> x.gain().images()).findFirst().orElse(0)));
+    // ordered maps only: Map.of's order changes from one JVM to the next, and so would the bytes
+    Map<String, Object> probe = new LinkedHashMap<>();
+    probe.put("base_steps", r.baseSteps());
+    probe.put("arm_steps", r.armSteps());
+    probe.put("base_top1", d.baseTop1());
+    probe.put("min_top1", d.minTop1());
+    probe.put("images", d.decisions().stream().filter(x -> x.gain() != null).mapToInt(x -> x.gain().images())
+        .findFirst().orElse(0));
+    o.put("probe", probe);
     o.put("decisions", d.decisions().stream().map(PostprocessStage::decision).toList());
     o.put("kept", d.decisions().stream().filter(PostProcessor.Decision::kept).map(x -> x.change().label()).toList());
-    o.put("rmse_ranking", d.seRanking().stream().map(x -> Map.of("block", x.block(), "mean_std", x.meanStd(),
-        "removed", x.removed())).toList());
+    o.put("rmse_ranking", d.seRanking().stream().map(x -> {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("block", x.block());
+      m.put("mean_std", x.meanStd());
+      m.put("removed", x.removed());
+      return m;
+    }).toList());
     o.put("base_latency_ms", d.finalCost().baseMs());
     o.put("final_latency_ms", d.finalCost().candidateMs());
     o.put("final_uncertainty_ms", d.finalCost().uncertaintyMs());

@@ -63,6 +63,14 @@ class SearchCliTest {
     for (String f : new String[] {"scaling.json", "candidates.csv", "scaled_model.json"}) {
       assertEquals(Files.readString(run.resolve(f)), Files.readString(tmp.resolve("scale-cli").resolve(f)), f);
     }
+    // and s3nas postprocess on the search's scaled network, with the search's recipe, the same decisions
+    CliTest.Result pp = CliTest.run("postprocess", "--arch", run.resolve("scaled_model.json").toString(), "--hardware",
+        "custom", "--budget-ms", String.valueOf(res.get("budget_ms").asDouble()), "--data", tmp.resolve("data")
+            .toString(), "--resize", "--epochs", "1", "--batch", "16", "--seed", "1", "--out", tmp.resolve("pp-cli").toString());
+    assertEquals(0, pp.code(), pp.err());
+    for (String f : new String[] {"postprocess.json", "postprocessed_model.json"}) {
+      assertEquals(Files.readString(run.resolve(f)), Files.readString(tmp.resolve("pp-cli").resolve(f)), f);
+    }
     String html = Files.readString(run.resolve("report.html"));
     assertTrue(html.contains("derived (searched at the target)") && html.contains("class=\"b"), "architectures drawn");
     assertTrue(html.contains("Each block's decision") && html.contains("<svg"), "decisions over the steps drawn");
