@@ -31,9 +31,10 @@ import org.apache.pekko.pattern.StatusReply;
  *   <li>{@link Profile}: components timed into the table.</li>
  * </ul>
  *
- * Timed work runs on the blocking dispatcher, one request at a time: two stages (or two searches in
- * one process) never time networks on the same cores at once, which would make both measurements
- * wrong. Requests that arrive meanwhile wait in a stash, in order.
+ * Timed work runs on the blocking dispatcher, one request at a time: two stages never time networks
+ * on the same cores at once, which would make both measurements wrong. Requests that arrive
+ * meanwhile wait in a stash, in order. Searches run one per process; across processes on one
+ * machine the engine's {@link io.s3nas.latency.measured.TimingLock} keeps timings apart.
  */
 public final class LatencyEstimator {
   /** What the estimator answers. In-process messages: architectures are passed by reference. */

@@ -83,6 +83,14 @@ public final class SupernetSearchCommand implements Callable<Integer> {
       description = "Share of the search phase over which the latency target descends from the supernet's slowest "
           + "architecture to --target-ms (default ${DEFAULT-VALUE}: the target from the first search step)")
   double targetAnneal;
+  @Option(names = "--shared-threshold-scale",
+      description = "Divide every threshold's step by one mean square shared by all thresholds, so steps keep the "
+          + "gradients' relative sizes (default: each threshold's own, the paper's RMSProp)")
+  boolean sharedThresholdScale;
+  @Option(names = "--latency-only-thresholds",
+      description = "Ablation: the thresholds follow the latency term alone, the cross-entropy's part of their "
+          + "gradient removed (decisions that come out the same show that accuracy moved no threshold)")
+  boolean latencyOnlyThresholds;
   @Option(names = "--derive-last",
       description = "Derive from the last step even above the target (the paper's); default: the last step within it")
   boolean deriveLast;
@@ -132,7 +140,8 @@ public final class SupernetSearchCommand implements Callable<Integer> {
     SearchSettings defaults = SearchSettings.defaults(batch, targetMs, threads, seed);
     SearchSettings settings = (lr == null ? defaults : defaults.withLearningRate(lr)).withThresholdLrScale(thresholdLr)
         .withSearchStart(startMargin, !deriveLast).withLatencyLoss(latencyLambda, latencyMultiplier)
-        .withTargetAnneal(targetAnneal).withStartSpread(startSpread);
+        .withTargetAnneal(targetAnneal).withStartSpread(startSpread)
+        .withSharedThresholdScale(sharedThresholdScale).withLatencyOnlyThresholds(latencyOnlyThresholds);
     Normalization norm = split.train().statistics();
     Augmentation aug = Datasets.augmentation(datasets.dataset);
     ObjectNode identity = new ObjectMapper().createObjectNode();

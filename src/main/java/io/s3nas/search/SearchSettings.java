@@ -40,6 +40,13 @@ package io.s3nas.search;
  * @param targetAnneal the share of the search phase over which the latency target descends, linearly,
  *     from the supernet's slowest architecture to {@code targetMs} ({@link SinglePathSearch#targetAt};
  *     0 = the target from the first search step, the paper's)
+ * @param sharedThresholdScale divide every threshold's RMSProp step by one running mean square shared
+ *     by all thresholds instead of each threshold's own (false, the paper's): the steps then keep the
+ *     gradients' relative sizes, so a decision that saves more latency, or costs more accuracy, moves
+ *     faster than one that saves less ({@link SupernetTrainer}; docs/method.md §2.2)
+ * @param latencyOnlyThresholds an ablation, not a method: the thresholds follow the latency term's
+ *     gradient alone, the cross-entropy's part removed (false: both, the paper's); a search whose
+ *     decisions come out the same with it on is one whose accuracy term moved no threshold
  */
 public record SearchSettings(int batch, double learningRate, double lrDecay, double lrDecayEpochs, double rmsDecay,
                              double momentum, double rmsEpsilon, double weightDecay, double labelSmoothing,
@@ -47,7 +54,7 @@ public record SearchSettings(int batch, double learningRate, double lrDecay, dou
                              double dropout, double bnMomentum, double bnEpsilon, boolean scaleKeptIndicators,
                              int threads, long seed, double thresholdLrScale, double thresholdStartMargin,
                              boolean deriveWithinTarget, double startSpread, int startProbeBatches,
-                             double targetAnneal) {
+                             double targetAnneal, boolean sharedThresholdScale, boolean latencyOnlyThresholds) {
 
   public SearchSettings {
     if (batch < 1 || !(learningRate > 0) || !(thresholdLrScale > 0) || threads < 1
@@ -59,20 +66,20 @@ public record SearchSettings(int batch, double learningRate, double lrDecay, dou
 
   public static SearchSettings defaults(int batch, double targetMs, int threads, long seed) {
     return new SearchSettings(batch, 0.016 * batch / 256.0, 0.97, 2.4, 0.9, 0.9, 1e-3, 1e-5, 0.1, 10, 15, 100,
-        targetMs, 0.2, 0.99, 1e-3, true, threads, seed, 1.0, 0, false, 1, 8, 0);
+        targetMs, 0.2, 0.99, 1e-3, true, threads, seed, 1.0, 0, false, 1, 8, 0, false, false);
   }
 
   public SearchSettings withLearningRate(double lr) {
     return new SearchSettings(batch, lr, lrDecay, lrDecayEpochs, rmsDecay, momentum, rmsEpsilon, weightDecay,
         labelSmoothing, clipNorm, latencyLambda, latencyMultiplier, targetMs, dropout, bnMomentum, bnEpsilon,
-        scaleKeptIndicators, threads, seed, thresholdLrScale, thresholdStartMargin, deriveWithinTarget, startSpread, startProbeBatches, targetAnneal);
+        scaleKeptIndicators, threads, seed, thresholdLrScale, thresholdStartMargin, deriveWithinTarget, startSpread, startProbeBatches, targetAnneal, sharedThresholdScale, latencyOnlyThresholds);
   }
 
   /** The same settings with the latency term's λ and m. */
   public SearchSettings withLatencyLoss(double lambda, double multiplier) {
     return new SearchSettings(batch, learningRate, lrDecay, lrDecayEpochs, rmsDecay, momentum, rmsEpsilon, weightDecay,
         labelSmoothing, clipNorm, lambda, multiplier, targetMs, dropout, bnMomentum, bnEpsilon,
-        scaleKeptIndicators, threads, seed, thresholdLrScale, thresholdStartMargin, deriveWithinTarget, startSpread, startProbeBatches, targetAnneal);
+        scaleKeptIndicators, threads, seed, thresholdLrScale, thresholdStartMargin, deriveWithinTarget, startSpread, startProbeBatches, targetAnneal, sharedThresholdScale, latencyOnlyThresholds);
   }
 
   /** The same settings with the search phase's start and derivation ({@link #thresholdStartMargin}). */
@@ -80,13 +87,13 @@ public record SearchSettings(int batch, double learningRate, double lrDecay, dou
     return new SearchSettings(batch, learningRate, lrDecay, lrDecayEpochs, rmsDecay, momentum, rmsEpsilon, weightDecay,
         labelSmoothing, clipNorm, latencyLambda, latencyMultiplier, targetMs, dropout, bnMomentum, bnEpsilon,
         scaleKeptIndicators, threads, seed, thresholdLrScale, margin, withinTarget, startSpread, startProbeBatches,
-        targetAnneal);
+        targetAnneal, sharedThresholdScale, latencyOnlyThresholds);
   }
 
   public SearchSettings withThresholdLrScale(double scale) {
     return new SearchSettings(batch, learningRate, lrDecay, lrDecayEpochs, rmsDecay, momentum, rmsEpsilon, weightDecay,
         labelSmoothing, clipNorm, latencyLambda, latencyMultiplier, targetMs, dropout, bnMomentum, bnEpsilon,
-        scaleKeptIndicators, threads, seed, scale, thresholdStartMargin, deriveWithinTarget, startSpread, startProbeBatches, targetAnneal);
+        scaleKeptIndicators, threads, seed, scale, thresholdStartMargin, deriveWithinTarget, startSpread, startProbeBatches, targetAnneal, sharedThresholdScale, latencyOnlyThresholds);
   }
 
   /** The same settings with the target's descent over the first {@code share} of the search phase. */
@@ -94,7 +101,7 @@ public record SearchSettings(int batch, double learningRate, double lrDecay, dou
     return new SearchSettings(batch, learningRate, lrDecay, lrDecayEpochs, rmsDecay, momentum, rmsEpsilon, weightDecay,
         labelSmoothing, clipNorm, latencyLambda, latencyMultiplier, targetMs, dropout, bnMomentum, bnEpsilon,
         scaleKeptIndicators, threads, seed, thresholdLrScale, thresholdStartMargin, deriveWithinTarget, startSpread,
-        startProbeBatches, share);
+        startProbeBatches, share, sharedThresholdScale, latencyOnlyThresholds);
   }
 
   /** The same settings with the search start's spread of margins by accuracy per ms. */
@@ -102,6 +109,22 @@ public record SearchSettings(int batch, double learningRate, double lrDecay, dou
     return new SearchSettings(batch, learningRate, lrDecay, lrDecayEpochs, rmsDecay, momentum, rmsEpsilon, weightDecay,
         labelSmoothing, clipNorm, latencyLambda, latencyMultiplier, targetMs, dropout, bnMomentum, bnEpsilon,
         scaleKeptIndicators, threads, seed, thresholdLrScale, thresholdStartMargin, deriveWithinTarget, spread,
-        startProbeBatches, targetAnneal);
+        startProbeBatches, targetAnneal, sharedThresholdScale, latencyOnlyThresholds);
+  }
+
+  /** The same settings with one mean square shared by every threshold's step ({@link #sharedThresholdScale}). */
+  public SearchSettings withSharedThresholdScale(boolean shared) {
+    return new SearchSettings(batch, learningRate, lrDecay, lrDecayEpochs, rmsDecay, momentum, rmsEpsilon, weightDecay,
+        labelSmoothing, clipNorm, latencyLambda, latencyMultiplier, targetMs, dropout, bnMomentum, bnEpsilon,
+        scaleKeptIndicators, threads, seed, thresholdLrScale, thresholdStartMargin, deriveWithinTarget, startSpread,
+        startProbeBatches, targetAnneal, shared, latencyOnlyThresholds);
+  }
+
+  /** The same settings with the ablation that removes the accuracy term from the thresholds' gradient. */
+  public SearchSettings withLatencyOnlyThresholds(boolean on) {
+    return new SearchSettings(batch, learningRate, lrDecay, lrDecayEpochs, rmsDecay, momentum, rmsEpsilon, weightDecay,
+        labelSmoothing, clipNorm, latencyLambda, latencyMultiplier, targetMs, dropout, bnMomentum, bnEpsilon,
+        scaleKeptIndicators, threads, seed, thresholdLrScale, thresholdStartMargin, deriveWithinTarget, startSpread,
+        startProbeBatches, targetAnneal, sharedThresholdScale, on);
   }
 }

@@ -45,6 +45,8 @@ public final class SupernetTrainer {
   private final List<RmsProp.FloatSlots> slots = new ArrayList<>();
   private final List<RmsProp.DoubleSlots[]> thresholdSlots = new ArrayList<>();
   private final int stepsPerEpoch;
+  /** The running mean square every threshold shares when {@link SearchSettings#sharedThresholdScale()}. */
+  private final double[] sharedMs = {1.0};
   private long step;
 
   public SupernetTrainer(SearchSpace space, NetworkLatency latency, SearchSettings s, int stepsPerEpoch) {
@@ -131,6 +133,7 @@ public final class SupernetTrainer {
         doubles.put("mom-channel:" + id, s[1].mom.clone());
       }
     }
+    doubles.put("ms-shared", sharedMs.clone());
     TensorArchive a = new TensorArchive(TensorArchive.empty().meta(), floats, doubles);
     a.meta().put("step", step);
     return a;
@@ -157,6 +160,9 @@ public final class SupernetTrainer {
         a.copyInto("ms-channel:" + id, s[1].ms);
         a.copyInto("mom-channel:" + id, s[1].mom);
       }
+    }
+    if (a.doubles().containsKey("ms-shared")) { // absent from checkpoints written before it existed
+      a.copyInto("ms-shared", sharedMs);
     }
     step = a.meta().path("step").asLong();
   }
@@ -213,6 +219,7 @@ public final class SupernetTrainer {
         java.util.Arrays.fill(s[1].mom, 0);
       }
     }
+    sharedMs[0] = 0;
   }
 
   /**
@@ -402,6 +409,10 @@ public final class SupernetTrainer {
             latSq += (g.channelThresholds()[m] - ceC[m]) * (g.channelThresholds()[m] - ceC[m]);
             trainable++;
           }
+          if (settings.latencyOnlyThresholds()) { // the ablation: the accuracy term's part removed
+            subtract(g.kernelThresholds(), ceK);
+            subtract(g.channelThresholds(), ceC);
+          }
         }
       }
     }
@@ -448,6 +459,29 @@ public final class SupernetTrainer {
       Param p = net.params().get(i);
       optimizer.update(p.value(), p.grad(), slots.get(i), lr, scale);
     }
+    double tlr = lr * settings.thresholdLrScale();
+    if (settings.sharedThresholdScale()) {
+      // one mean square for all thresholds: the steps keep the gradients' relative sizes
+      double sum = 0;
+      int count = 0;
+      ti = 0;
+      for (SearchableBlock b : decisions.space().blocks()) {
+        for (int i = 0; i < b.branches().size(); i++) {
+          double[][] g = tGrads.get(ti++);
+          for (int j = 1; j < g[0].length; j++) {
+            sum += g[0][j] * g[0][j] * scale * scale;
+            count++;
+          }
+          for (int m = b.branches().get(i).canZeroOut() ? 0 : 1; m < g[1].length; m++) {
+            sum += g[1][m] * g[1][m] * scale * scale;
+            count++;
+          }
+        }
+      }
+      if (count > 0) {
+        sharedMs[0] = settings.rmsDecay() * sharedMs[0] + (1 - settings.rmsDecay()) * sum / count;
+      }
+    }
     ti = 0;
     for (SearchableBlock b : decisions.space().blocks()) {
       for (int i = 0; i < b.branches().size(); i++) {
@@ -458,14 +492,24 @@ public final class SupernetTrainer {
         kernelFrozen[0] = true; // the 3x3 core has no threshold
         boolean[] chanFrozen = new boolean[k.channelThresholds().length];
         chanFrozen[0] = !b.branches().get(i).canZeroOut();
-        double tlr = lr * settings.thresholdLrScale();
-        optimizer.update(k.kernelThresholds(), g[0], s[0], tlr, scale, kernelFrozen);
-        optimizer.update(k.channelThresholds(), g[1], s[1], tlr, scale, chanFrozen);
+        if (settings.sharedThresholdScale()) {
+          optimizer.update(k.kernelThresholds(), g[0], s[0], tlr, scale, kernelFrozen, sharedMs[0]);
+          optimizer.update(k.channelThresholds(), g[1], s[1], tlr, scale, chanFrozen, sharedMs[0]);
+        } else {
+          optimizer.update(k.kernelThresholds(), g[0], s[0], tlr, scale, kernelFrozen);
+          optimizer.update(k.channelThresholds(), g[1], s[1], tlr, scale, chanFrozen);
+        }
       }
     }
     step++;
     return new Step(ce + latTerm + decayLoss, ce, latTerm, expected, norm, lr,
         trainable > 0 ? Math.sqrt(ceSq / trainable) : Double.NaN, trainable > 0 ? Math.sqrt(latSq / trainable) : Double.NaN);
+  }
+
+  private static void subtract(double[] a, double[] b) {
+    for (int i = 0; i < a.length; i++) {
+      a[i] -= b[i];
+    }
   }
 
   private static void addDecay(double[] t, double[] g, double wd) {

@@ -43,7 +43,7 @@ class SupernetTrainerTest {
     double start = probe.decisions().expectedLatency(latency, probe.currentDecisions());
     double target = latency.minMs() + 0.6 * (start - latency.minMs());
     s = new SearchSettings(16, 0.05, 0.97, 2.4, 0.9, 0.9, 1e-3, 1e-5, 0.1, 10, 15, 100, target, 0.0, 0.99, 1e-3,
-        true, 2, 7, 1.0, 0, false, 1, 8, 0);
+        true, 2, 7, 1.0, 0, false, 1, 8, 0, false, false);
     SupernetTrainer t = new SupernetTrainer(space, latency, s, 10);
     int[] y = new int[16];
     double first = 0;
@@ -115,5 +115,96 @@ class SupernetTrainerTest {
     for (int r = 0; r < margins.size(); r++) {
       assertEquals(Math.pow(4.0, 2.0 * r / (margins.size() - 1) - 1), margins.get(r), 1e-9, "log-uniform by rank");
     }
+  }
+
+  /** Every trainable threshold of the trainer, in a fixed order. */
+  static double[] thresholds(SupernetTrainer t) {
+    java.util.List<Double> all = new java.util.ArrayList<>();
+    for (var b : t.decisions().space().blocks()) {
+      for (int i = 0; i < b.branches().size(); i++) {
+        BranchSuperkernel k = t.decisions().kernel(b.index(), i);
+        for (double v : k.kernelThresholds()) {
+          all.add(v);
+        }
+        for (double v : k.channelThresholds()) {
+          all.add(v);
+        }
+      }
+    }
+    return all.stream().mapToDouble(Double::doubleValue).toArray();
+  }
+
+  /** One search step from the same state on the same images, labelled one way or the opposite way. */
+  static double[] afterOneSearchStep(SearchSettings s, boolean flipLabels) {
+    SearchSpace space = SearchSpace.of(ModelJson.parse(TINY, "tiny"));
+    NetworkLatency latency = NetworkLatency.of(space, HardwareRegistry.load(Path.of("conf/hardware")).model("custom"));
+    SupernetTrainer t = new SupernetTrainer(space, latency, s, 10);
+    int[] y = new int[16];
+    for (int step = 0; step < 10; step++) {
+      t.train(images(16, y, step), y, SupernetTrainer.Phase.WARMUP);
+    }
+    t.startSearch(1.0);
+    float[] x = images(16, y, 99);
+    if (flipLabels) {
+      for (int i = 0; i < y.length; i++) {
+        y[i] = 1 - y[i];
+      }
+    }
+    t.train(x, y, SupernetTrainer.Phase.SEARCH);
+    return thresholds(t);
+  }
+
+  /**
+   * The ablation: with the accuracy term removed from the thresholds' gradient, what the labels say
+   * cannot move a threshold; with it (the method), the same step on opposite labels moves them
+   * differently. The search start's margin makes the latency part large, as in a real search.
+   */
+  @Test
+  void theLatencyOnlyAblationMakesThresholdsBlindToTheLabels() {
+    SearchSettings base = SearchSettings.defaults(16, 0.3, 2, 7);
+    double[] a = afterOneSearchStep(base, false);
+    double[] b = afterOneSearchStep(base, true);
+    double differ = 0;
+    for (int i = 0; i < a.length; i++) {
+      differ = Math.max(differ, Math.abs(a[i] - b[i]));
+    }
+    assertTrue(differ > 1e-6, "with the accuracy term the labels move the thresholds (max difference " + differ + ")");
+    SearchSettings ablated = base.withLatencyOnlyThresholds(true);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(afterOneSearchStep(ablated, false),
+        afterOneSearchStep(ablated, true), 0, "latency alone: the labels do not matter");
+  }
+
+  /**
+   * One shared mean square keeps the thresholds' steps in proportion to their gradients; each
+   * threshold's own (the paper's RMSProp, from cleared slots) makes the first steps all the same size.
+   */
+  @Test
+  void aSharedMeanSquareKeepsTheStepsInProportion() {
+    SearchSettings base = SearchSettings.defaults(16, 0.3, 2, 7).withLatencyOnlyThresholds(true);
+    SearchSpace space = SearchSpace.of(ModelJson.parse(TINY, "tiny"));
+    NetworkLatency latency = NetworkLatency.of(space, HardwareRegistry.load(Path.of("conf/hardware")).model("custom"));
+    double[][] moved = new double[2][];
+    for (int v = 0; v < 2; v++) {
+      SupernetTrainer t = new SupernetTrainer(space, latency, base.withSharedThresholdScale(v == 1), 10);
+      int[] y = new int[16];
+      t.train(images(16, y, 0), y, SupernetTrainer.Phase.WARMUP);
+      t.startSearch(1.0);
+      double[] before = thresholds(t);
+      t.train(images(16, y, 1), y, SupernetTrainer.Phase.SEARCH);
+      double[] after = thresholds(t);
+      moved[v] = new double[before.length];
+      for (int i = 0; i < before.length; i++) {
+        moved[v][i] = Math.abs(after[i] - before[i]);
+      }
+    }
+    java.util.DoubleSummaryStatistics own = java.util.Arrays.stream(moved[0]).filter(d -> d > 0).summaryStatistics();
+    java.util.DoubleSummaryStatistics shared = java.util.Arrays.stream(moved[1]).filter(d -> d > 0).summaryStatistics();
+    assertTrue(own.getCount() > 3 && shared.getCount() == own.getCount(), "the same thresholds move");
+    // each its own: RMSProp's first step from a cleared slot is lr·g/√(0.1·g² + ε), nearly the same for
+    // every gradient well above √ε; shared: lr·g/√(mean g² + ε), in proportion to g
+    double ownSpread = own.getMax() / own.getMin();
+    double sharedSpread = shared.getMax() / shared.getMin();
+    assertTrue(sharedSpread > 2 * ownSpread, "a shared mean square keeps the steps as uneven as the gradients: "
+        + "spread " + sharedSpread + " against " + ownSpread + " with each threshold's own");
   }
 }

@@ -16,6 +16,7 @@ import java.util.function.IntConsumer;
  * ({@code quantile}, default 0.2), which tracks the machine's unloaded speed and ignores GC pauses
  * and slow phases. Before that, {@code warmup} untimed passes per net plus a global warm-up of
  * {@code warmupMs} bring the JIT of the runtime's Java path (ND4J's op dispatch takes seconds) to steady state.
+ * Timing holds the machine-wide {@link TimingLock}.
  */
 public record PassTimer(int batch, int warmup, int rounds, int runsPerRound, double quantile, double warmupMs) {
 
@@ -29,8 +30,17 @@ public record PassTimer(int batch, int warmup, int rounds, int runsPerRound, dou
     return timeAll(List.of(pass), i -> {}).get(0);
   }
 
-  /** Times every pass, interleaved; {@code progress} receives the number of rounds done. */
+  /**
+   * Times every pass, interleaved; {@code progress} receives the number of rounds done. Holds the
+   * machine's {@link TimingLock} throughout, warm-up included: no other s3nas process times at once.
+   */
   public List<Timing> timeAll(List<? extends Runnable> passes, IntConsumer progress) {
+    try (TimingLock held = TimingLock.hold()) {
+      return timeHeld(passes, progress);
+    }
+  }
+
+  private List<Timing> timeHeld(List<? extends Runnable> passes, IntConsumer progress) {
     for (Runnable p : passes) {
       for (int i = 0; i < warmup; i++) {
         p.run();

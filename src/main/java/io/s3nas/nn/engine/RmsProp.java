@@ -65,4 +65,20 @@ public final class RmsProp {
       w[i] -= s.mom[i];
     }
   }
+
+  /**
+   * RMSProp's step with a mean square given from outside (one shared by a group of tensors) instead of
+   * each element's own; the group's elements then keep their gradients' relative sizes.
+   */
+  public void update(double[] w, double[] g, DoubleSlots s, double lr, double scale, boolean[] frozen,
+                     double sharedMeanSquare) {
+    double denominator = Math.sqrt(sharedMeanSquare + epsilon);
+    for (int i = 0; i < w.length; i++) {
+      if (frozen != null && frozen[i]) {
+        continue;
+      }
+      s.mom[i] = momentum * s.mom[i] + lr * g[i] * scale / denominator;
+      w[i] -= s.mom[i];
+    }
+  }
 }
