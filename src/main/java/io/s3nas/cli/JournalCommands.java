@@ -2,7 +2,7 @@ package io.s3nas.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
-import io.s3nas.actors.EmbeddedJournal;
+import io.s3nas.actors.Journal;
 import io.s3nas.actors.SearchControl;
 import io.s3nas.actors.SearchJournal;
 import io.s3nas.actors.SearchSupervisor;
@@ -28,21 +28,37 @@ import picocli.CommandLine.Spec;
 public final class JournalCommands {
   private JournalCommands() {}
 
-  /** Where the journal is. */
+  /** Where the journal is: the embedded one under the data folder, or a PostgreSQL database. */
   static final class JournalOptions {
     @Option(names = "--data-dir", paramLabel = "DIR",
         description = "Journal and checkpoints (default ~/.s3nas)")
     Path dataDir;
+    @Option(names = "--journal", paramLabel = "URL",
+        description = "A PostgreSQL journal, jdbc:postgresql://HOST:PORT/DB (default: $S3NAS_JOURNAL_URL, else the "
+            + "embedded one in --data-dir)")
+    String url;
+    @Option(names = "--journal-user", paramLabel = "NAME",
+        description = "The PostgreSQL journal's user (default: $S3NAS_JOURNAL_USER, else s3nas)")
+    String user;
+    @Option(names = "--journal-password-file", paramLabel = "FILE",
+        description = "A file holding the PostgreSQL journal's password (default: $S3NAS_JOURNAL_PASSWORD_FILE, "
+            + "else $S3NAS_JOURNAL_PASSWORD, else none)")
+    Path passwordFile;
 
     Path dir() {
       return dataDir != null ? dataDir : Path.of(System.getProperty("user.home"), ".s3nas");
     }
 
+    /** The journal these options name (checked: a bad URL or file is exit 2 before anything starts). */
+    Journal journal() {
+      return Journal.fromEnvironment(dir(), url, user, passwordFile);
+    }
+
     <T> T withJournal(java.util.function.Function<SearchJournal, T> body) throws Exception {
-      Path d = dir();
-      EmbeddedJournal.createSchema(d);
+      Journal j = journal();
+      j.createSchema();
       ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "s3nas-reader",
-          EmbeddedJournal.config(d).withFallback(ConfigFactory.load()));
+          j.config().withFallback(ConfigFactory.load()));
       try {
         return body.apply(new SearchJournal(system));
       } finally {
@@ -124,7 +140,7 @@ public final class JournalCommands {
   static SearchSupervisor.State existing(JournalOptions journal, String id) throws Exception {
     SearchSupervisor.State st = journal.withJournal(j -> j.state(id).toCompletableFuture().join());
     if (st instanceof SearchSupervisor.Empty) {
-      throw new InvalidInputException("ID", null, "a search in the journal under " + journal.dir() + "; there is no '"
+      throw new InvalidInputException("ID", null, "a search in " + journal.journal().describe() + "; there is no '"
           + id + "' (s3nas list shows them)");
     }
     return st;
@@ -143,9 +159,8 @@ public final class JournalCommands {
       throw new InvalidInputException("ID", null, "a search some process runs; '" + id + "' is paused (continue it "
           + "with `s3nas resume " + id + "`)");
     }
-    Path d = journal.dir();
     ActorSystem<SearchControl.Request> system = ActorSystem.create(SearchControl.create(id), "s3nas-control",
-        EmbeddedJournal.config(d).withFallback(ConfigFactory.load()));
+        journal.journal().config().withFallback(ConfigFactory.load()));
     try {
       StatusReply<org.apache.pekko.Done> r = AskPattern.<SearchControl.Request, StatusReply<org.apache.pekko.Done>>ask(
           system, ref -> new SearchControl.Request(kind, reason, ref), java.time.Duration.ofSeconds(30),

@@ -36,6 +36,7 @@ public final class ResumeCommand implements Callable<Integer> {
     SearchSupervisor.State st = JournalCommands.existing(journal, id);
     SearchSpec s = journal.withJournal(j -> j.spec(id).toCompletableFuture().join()).orElseThrow();
     boolean paused = st instanceof SearchSupervisor.Running r && r.paused();
-    return SearchCommand.run(id, s, journal.dir(), common.confDir(), runDir, checkpointEvery, httpPort, spec, paused);
+    return SearchCommand.run(id, s, journal.dir(), journal.journal(), common.confDir(), runDir, checkpointEvery, httpPort,
+        spec, paused);
   }
 }

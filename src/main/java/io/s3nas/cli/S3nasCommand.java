@@ -9,5 +9,5 @@ import picocli.CommandLine.Command;
         ExportCommand.class, ScaleCommand.class, PostprocessCommand.class, SearchCommand.class,
         JournalCommands.ListCommand.class, JournalCommands.StatusCommand.class, JournalCommands.WatchCommand.class,
         JournalCommands.CancelCommand.class, JournalCommands.PauseCommand.class, ResumeCommand.class,
-        ServeCommand.class, BaselineCommand.class})
+        ServeCommand.class, BaselineCommand.class, NodeCommand.class})
 public final class S3nasCommand {}

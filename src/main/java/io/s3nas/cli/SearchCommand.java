@@ -1,7 +1,7 @@
 package io.s3nas.cli;
 
 import com.typesafe.config.ConfigFactory;
-import io.s3nas.actors.EmbeddedJournal;
+import io.s3nas.actors.Journal;
 import io.s3nas.actors.EnginePipeline;
 import io.s3nas.actors.LiveProgress;
 import io.s3nas.actors.SearchControl;
@@ -88,7 +88,8 @@ public final class SearchCommand implements Callable<Integer> {
     checkTargetIsReachable(s, sup, config);
     Datasets.load(config + ": dataset", s.dataset(), s.dataPath() == null ? null : Path.of(s.dataPath()), sup.imgSize(),
         sup.imgChannels(), sup.numClasses(), s.supernet(), s.seed(), false);
-    return run(searchId, s, journal.dir(), common.confDir(), runDir, checkpointEvery, httpPort, spec, false);
+    return run(searchId, s, journal.dir(), journal.journal(), common.confDir(), runDir, checkpointEvery, httpPort, spec,
+        false);
   }
 
   /**
@@ -137,23 +138,23 @@ public final class SearchCommand implements Callable<Integer> {
    * pause, resume) other processes make, and serving HTTP when {@code httpPort} is given; returns
    * the exit code.
    */
-  static int run(String searchId, SearchSpec s, Path data, Path confDir, Path runDir, int checkpointEvery,
-                 Integer httpPort, CommandSpec spec, boolean unpause) throws Exception {
+  static int run(String searchId, SearchSpec s, Path data, Journal store, Path confDir, Path runDir,
+                 int checkpointEvery, Integer httpPort, CommandSpec spec, boolean unpause) throws Exception {
     long t0 = System.nanoTime();
-    EmbeddedJournal.createSchema(data);
+    store.createSchema();
     try (SearchLock lock = SearchLock.acquire(data, searchId)) {
-      return runLocked(searchId, s, data, confDir, runDir, checkpointEvery, httpPort, spec, unpause, t0);
+      return runLocked(searchId, s, data, store, confDir, runDir, checkpointEvery, httpPort, spec, unpause, t0);
     }
   }
 
-  private static int runLocked(String searchId, SearchSpec s, Path data, Path confDir, Path runDir,
+  private static int runLocked(String searchId, SearchSpec s, Path data, Journal store, Path confDir, Path runDir,
                                int checkpointEvery, Integer httpPort, CommandSpec spec, boolean unpause, long t0)
       throws Exception {
     LOG.info("journal schema checked in {} ms", (System.nanoTime() - t0) / 1_000_000);
     ActorSystem<SearchSupervisor.Command> system = ActorSystem.create(
         SearchSupervisor.create(searchId, ctx -> new EnginePipeline(confDir, data, runDir, checkpointEvery, ctx),
             Duration.ofSeconds(1)), "s3nas",
-        EmbeddedJournal.config(data).withFallback(ConfigFactory.load()));
+        store.config().withFallback(ConfigFactory.load()));
     try {
       SearchJournal journal = new SearchJournal(system);
       java.util.Optional<SearchSpec> stored = journal.spec(searchId).toCompletableFuture().get();

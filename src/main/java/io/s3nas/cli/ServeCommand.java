@@ -1,7 +1,6 @@
 package io.s3nas.cli;
 
 import com.typesafe.config.ConfigFactory;
-import io.s3nas.actors.EmbeddedJournal;
 import io.s3nas.api.SearchServer;
 import io.s3nas.common.InvalidInputException;
 import java.net.InetSocketAddress;
@@ -51,9 +50,10 @@ public final class ServeCommand implements Callable<Integer> {
           + "reads every search; changing requests need the token in " + journal.dir().resolve("http.token"));
     }
     Path dir = journal.dir();
-    EmbeddedJournal.createSchema(dir);
+    io.s3nas.actors.Journal store = journal.journal();
+    store.createSchema();
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "s3nas-http",
-        EmbeddedJournal.config(dir).withFallback(ConfigFactory.load()));
+        store.config().withFallback(ConfigFactory.load()));
     ServerBinding binding;
     try {
       binding = SearchServer.start(system, host, port, dir.toString(), false).toCompletableFuture().get();

@@ -1,0 +1,70 @@
+package io.s3nas.cluster;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.s3nas.actors.Journal;
+import io.s3nas.common.InvalidInputException;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.concurrent.ExecutionException;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
+import org.apache.pekko.management.javadsl.PekkoManagement;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A cluster member (docs/cluster.md): an actor system with the cluster provider on Artery TCP,
+ * Pekko Management's health checks ({@code /alive}, {@code /ready}: ready once the node is an Up
+ * member) and read-only cluster routes ({@code /cluster/members}), Cluster Bootstrap over the
+ * node config's static list of contact points, and the Split Brain Resolver (keep-majority,
+ * counted on {@code core} nodes). A downed node exits (coordinated shutdown with {@code exit-jvm}),
+ * for its process supervisor to start afresh.
+ *
+ * <p>Everything that can be refused is checked before the actor system starts: the settings
+ * ({@link NodeSettings#read}), both ports free on their address (a second node with the same
+ * address fails here), and the journal reachable with its schema in place.
+ */
+public final class ClusterNode {
+  private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
+
+  private ClusterNode() {}
+
+  /** Starts the node; the returned system runs until it is terminated or the node is downed. */
+  public static ActorSystem<Void> start(NodeSettings s) {
+    checkFree(s, s.port(), "s3nas.node.port");
+    checkFree(s, s.managementPort(), "s3nas.node.management-port");
+    Config config = s.pekkoConfig();
+    if (s.journalUrl() != null) {
+      Journal journal = Journal.fromEnvironment(null, s.journalUrl(), s.journalUser(), s.journalPasswordFile());
+      journal.createSchema();
+      config = config.withFallback(journal.config());
+    }
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), NodeSettings.SYSTEM,
+        config.withFallback(ConfigFactory.load()));
+    try {
+      PekkoManagement.get(system).start().toCompletableFuture().get();
+    } catch (InterruptedException | ExecutionException e) {
+      system.terminate();
+      throw new InvalidInputException(s.file().toString(), "s3nas.node.management-port", "a port the management "
+          + "endpoint can listen on; " + s.managementPort() + " failed: " + e.getMessage());
+    }
+    ClusterBootstrap.get(system).start();
+    LOG.info("node {} started: pekko://{}@{}:{}, roles {}, management http://{}:{}", s.name(), NodeSettings.SYSTEM,
+        s.host(), s.port(), s.roles(), s.host(), s.managementPort());
+    return system;
+  }
+
+  private static void checkFree(NodeSettings s, int port, String key) {
+    try (ServerSocket probe = new ServerSocket()) {
+      probe.setReuseAddress(false);
+      probe.bind(new InetSocketAddress(InetAddress.getByName(s.host()), port));
+    } catch (IOException e) {
+      throw new InvalidInputException(s.file().toString(), key, "a free port on " + s.host() + ": " + port
+          + " is in use (another node with the same address?)");
+    }
+  }
+}

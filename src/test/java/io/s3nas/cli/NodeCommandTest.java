@@ -1,0 +1,170 @@
+package io.s3nas.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code s3nas node}: three node JVMs on loopback form one cluster through Cluster Bootstrap's
+ * static list, each ready on {@code /ready}; the node killed with SIGKILL is downed by the
+ * split-brain resolver and the two others stay Up; the management routes that would change the
+ * cluster are refused. Bad node configs are exit 2 before anything starts.
+ */
+class NodeCommandTest {
+  @TempDir Path tmp;
+  static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  Path nodeConfig(String name, int port, int mport, List<Integer> mports, String extra) throws IOException {
+    StringBuilder cps = new StringBuilder();
+    for (int p : mports) {
+      cps.append(cps.length() > 0 ? ", " : "").append("\"127.0.0.1:").append(p).append('"');
+    }
+    Path f = tmp.resolve(name + ".conf");
+    Files.writeString(f, "s3nas.node {\n  name = " + name + "\n  port = " + port + "\n  management-port = " + mport
+        + "\n  roles = [core, worker]\n  contact-points = [" + cps + "]\n  stable-after = 3s\n" + extra + "}\n");
+    return f;
+  }
+
+  static HttpResponse<String> get(int port, String path) {
+    try {
+      return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+    } catch (IOException | InterruptedException e) {
+      return null;
+    }
+  }
+
+  static JsonNode members(int mport) throws IOException {
+    HttpResponse<String> r = get(mport, "/cluster/members");
+    return r == null || r.statusCode() != 200 ? null : new ObjectMapper().readTree(r.body());
+  }
+
+  static long up(JsonNode m) {
+    long n = 0;
+    for (JsonNode x : m.get("members")) {
+      n += x.get("status").asText().equals("Up") ? 1 : 0;
+    }
+    return n;
+  }
+
+  @Test
+  void threeNodesFormAClusterAndTheKilledOneIsDownedByTheSplitBrainResolver() throws Exception {
+    List<Integer> ports = new ArrayList<>();
+    List<Integer> mports = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      ports.add(freePort());
+      mports.add(freePort());
+    }
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    KillResumeTest jvm = new KillResumeTest();
+    jvm.tmp = tmp;
+    Path jar = jvm.manifestJar();
+    List<Process> nodes = new ArrayList<>();
+    try {
+      for (int i = 0; i < 3; i++) {
+        Path conf = nodeConfig("n" + i, ports.get(i), mports.get(i), mports, "");
+        nodes.add(new ProcessBuilder(java, "-Xmx256m", "-cp", jar.toString(), "io.s3nas.cli.Main", "node", "--config",
+            conf.toString()).redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(tmp.resolve("n" + i + ".log").toFile())).start());
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      boolean ready = false;
+      while (!ready && System.nanoTime() < deadline) {
+        Thread.sleep(1000);
+        ready = true;
+        for (int mp : mports) {
+          HttpResponse<String> r = get(mp, "/ready");
+          ready &= r != null && r.statusCode() == 200;
+        }
+      }
+      assertTrue(ready, "all three nodes ready: " + Files.readString(tmp.resolve("n0.log")));
+      JsonNode m = members(mports.get(0));
+      assertEquals(3, up(m), m.toString());
+      for (JsonNode x : m.get("members")) {
+        assertTrue(x.get("roles").toString().contains("core") && x.get("roles").toString().contains("worker"),
+            m.toString());
+      }
+      // read-only management: leaving or downing a member over HTTP is refused
+      HttpResponse<String> down = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + mports.get(0)
+          + "/cluster/members/pekko://s3nas@127.0.0.1:" + ports.get(1))).DELETE().build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertTrue(down.statusCode() >= 400, "DELETE /cluster/members answered " + down.statusCode());
+
+      nodes.get(2).destroyForcibly().waitFor(); // SIGKILL: no leave, no shutdown hook
+      long killed = System.nanoTime();
+      deadline = killed + TimeUnit.SECONDS.toNanos(60);
+      JsonNode after = null;
+      while (System.nanoTime() < deadline) {
+        Thread.sleep(1000);
+        after = members(mports.get(0));
+        if (after != null && after.get("members").size() == 2 && after.get("unreachable").isEmpty()) {
+          break;
+        }
+      }
+      assertTrue(after != null && after.get("members").size() == 2 && up(after) == 2
+          && !after.get("members").toString().contains(":" + ports.get(2) + "\""),
+          "the killed node is downed and removed: " + after);
+      assertEquals(200, get(mports.get(1), "/ready").statusCode(), "the survivors stay ready");
+    } finally {
+      for (Process p : nodes) {
+        p.destroyForcibly();
+      }
+    }
+  }
+
+  @Test
+  void badNodeConfigsAreRefusedBeforeAnythingStarts() throws Exception {
+    int port = freePort();
+    int mport = freePort();
+    Path wrongKey = nodeConfig("bad-key", port, mport, List.of(mport), "  seed-nodes = []\n");
+    CliTest.Result r = CliTest.run("node", "--config", wrongKey.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("s3nas.node.seed-nodes") && r.err().contains(wrongKey.toString()), r.err());
+
+    Path remote = nodeConfig("remote", port, mport, List.of(mport), "  host = \"192.0.2.1\"\n");
+    r = CliTest.run("node", "--config", remote.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("loopback"), r.err());
+
+    Path same = nodeConfig("same", port, port, List.of(port), "");
+    r = CliTest.run("node", "--config", same.toString());
+    assertEquals(2, r.code(), r.err());
+
+    try (ServerSocket taken = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+      Path busy = nodeConfig("busy", port, mport, List.of(mport), "");
+      r = CliTest.run("node", "--config", busy.toString());
+      assertEquals(2, r.code(), r.err());
+      assertTrue(r.err().contains("in use"), r.err());
+    }
+
+    int closed = freePort();
+    Path pg = nodeConfig("pg", port, mport, List.of(mport), "  journal-url = \"jdbc:postgresql://127.0.0.1:" + closed
+        + "/s3nas\"\n");
+    r = CliTest.run("node", "--config", pg.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains(String.valueOf(closed)), r.err());
+  }
+}
