@@ -77,6 +77,14 @@ public final class SearchSpecs {
     return KEYS.keySet();
   }
 
+  /** Search ids name files and folders: a letter or digit first, then letters, digits, '.', '_', '-'. */
+  public static void checkId(String searchId, String source) {
+    if (!searchId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,99}")) {
+      throw new InvalidInputException(source, null, "a letter or digit, then up to 99 letters, digits, '.', '_' or "
+          + "'-' (it names folders), got '" + searchId + "'");
+    }
+  }
+
   public static SearchSpec read(Path file) {
     String src = file.toString();
     Config c;
@@ -86,6 +94,21 @@ public final class SearchSpecs {
     } catch (ConfigException e) {
       throw new InvalidInputException(src, null, "a readable HOCON search config: " + e.getMessage());
     }
+    return parse(c, src);
+  }
+
+  /** A search config given as text ({@code source} names it in messages: a request, not a file). */
+  public static SearchSpec parse(String text, String source) {
+    Config c;
+    try {
+      c = ConfigFactory.parseString(text, ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF)).resolve();
+    } catch (ConfigException e) {
+      throw new InvalidInputException(source, null, "a HOCON search config: " + e.getMessage());
+    }
+    return parse(c, source);
+  }
+
+  private static SearchSpec parse(Config c, String src) {
     for (String key : c.root().keySet()) {
       if (!KEYS.containsKey(key)) {
         throw new InvalidInputException(src, key, "unknown key; expected one of " + KEYS.keySet());

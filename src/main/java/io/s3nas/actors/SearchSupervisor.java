@@ -69,6 +69,12 @@ public final class SearchSupervisor
   /** A step's progress from a worker, published on the event stream and not persisted. */
   public record ReportLive(LiveProgress progress) implements Command {}
 
+  /**
+   * Stop this incarnation (Cluster Sharding's stop message, on passivation and hand-off): the stage
+   * worker stops with it, and whatever it had done up to its last checkpoint is in the journal.
+   */
+  public record Stop() implements Command {}
+
   /** Supernet progress at a checkpoint. */
   public record SupernetProgressed(long step, long totalSteps, String phase, double loss, double expectedMs,
                                    String checkpointRef, ActorRef<StatusReply<Done>> replyTo)
@@ -271,14 +277,23 @@ public final class SearchSupervisor
 
   // ---- behavior ----------------------------------------------------------------------------------
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SearchSupervisor.class);
   private final String searchId;
   private final ActorContext<Command> ctx;
   private final Pipeline pipeline;
   private final Duration minBackoff;
   private ActorRef<?> worker;
   private Stage workerStage;
+  /** The shard that hosts this entity in a cluster (null in a single process): told when it may stop. */
+  private final ActorRef<org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.ShardCommand> shard;
+  private boolean recovering;
 
   private SearchSupervisor(String searchId, ActorContext<Command> ctx, Pipeline pipeline, Duration minBackoff) {
+    this(searchId, ctx, pipeline, minBackoff, null);
+  }
+
+  private SearchSupervisor(String searchId, ActorContext<Command> ctx, Pipeline pipeline, Duration minBackoff,
+                           ActorRef<org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.ShardCommand> shard) {
     // a failed write (the journal briefly unreachable) stops the entity; it restarts with backoff,
     // recovers from the journal and re-issues its stage's work from the last checkpoint
     super(PersistenceId.of("Search", searchId), org.apache.pekko.actor.typed.SupervisorStrategy
@@ -287,6 +302,7 @@ public final class SearchSupervisor
     this.ctx = ctx;
     this.pipeline = pipeline;
     this.minBackoff = minBackoff;
+    this.shard = shard;
   }
 
   /** An entity that only records (no workers). */
@@ -306,6 +322,18 @@ public final class SearchSupervisor
     return Behaviors.setup(ctx -> new SearchSupervisor(searchId, ctx, pipeline.apply(ctx), minBackoff));
   }
 
+  /**
+   * A Cluster Sharding entity (docs/cluster.md): as {@link #create(String, java.util.function.Function, Duration)},
+   * and it asks its shard to passivate it once the search has ended or is paused, so remember-entities
+   * restarts only searches that still run (a node's loss restarts them elsewhere, from the journal).
+   */
+  public static Behavior<Command> sharded(String searchId,
+                                          java.util.function.Function<ActorContext<Command>, Pipeline> pipeline,
+                                          Duration minBackoff,
+                                          ActorRef<org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.ShardCommand> shard) {
+    return Behaviors.setup(ctx -> new SearchSupervisor(searchId, ctx, pipeline.apply(ctx), minBackoff, shard));
+  }
+
   /** An entity that runs each stage's work from {@code pipeline} in a supervised worker. */
   public static Behavior<Command> create(String searchId, Pipeline pipeline, Duration minBackoff) {
     return Behaviors.setup(ctx -> new SearchSupervisor(searchId, ctx, pipeline, minBackoff));
@@ -318,6 +346,10 @@ public final class SearchSupervisor
    */
   private void reconcile(State s) {
     boolean wanted = s instanceof Running r && !r.paused();
+    // a search recovered paused stays up: the Resume that woke it may be the next message
+    if (shard != null && (s instanceof Finished || (s instanceof Running r && r.paused() && !recovering))) {
+      shard.tell(new org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.Passivate<>(ctx.getSelf()));
+    }
     Stage stage = s instanceof Running r ? r.stage() : null;
     if (worker != null && (!wanted || stage != workerStage)) {
       ctx.unwatch(worker);
@@ -341,8 +373,14 @@ public final class SearchSupervisor
   @Override
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder().onSignal(RecoveryCompleted.instance(), st -> {
-      ctx.getLog().info("search {} recovered", searchId);
-      reconcile(st);
+      // which node runs which search: the cluster's operators (and its failover test) read this line
+      LOG.info("search {} recovered on {}", searchId, ctx.getSystem().address());
+      recovering = true;
+      try {
+        reconcile(st);
+      } finally {
+        recovering = false;
+      }
     }).build();
   }
 
@@ -373,10 +411,12 @@ public final class SearchSupervisor
             .persist(new SearchSubmitted(c.spec(), System.currentTimeMillis())).thenRun(this::reconcile)
             .thenReply(c.replyTo(), st -> StatusReply.ack()))
         .onCommand(GetStatus.class, (s, c) -> Effect().reply(c.replyTo(), status(s)))
+        .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply())
         .onAnyCommand(this::rejectNoSearch);
     b.forStateType(Running.class)
         .onCommand(Submit.class, (s, c) -> reject(c.replyTo(), "search " + searchId + " is already running"))
         .onCommand(GetStatus.class, (s, c) -> Effect().reply(c.replyTo(), status(s)))
+        .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply())
         .onCommand(ReportLive.class, (s, c) -> Effect().none()
             .thenRun(st -> ctx.getSystem().eventStream().tell(new EventStream.Publish<>(c.progress()))).thenNoReply())
         .onCommand(Pause.class, this::onPause)
@@ -404,6 +444,7 @@ public final class SearchSupervisor
         .onCommand(WorkBlocked.class, this::onWorkBlocked);
     b.forStateType(Finished.class)
         .onCommand(GetStatus.class, (s, c) -> Effect().reply(c.replyTo(), status(s)))
+        .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply())
         .onAnyCommand((s, c) -> rejectAny(c, "search " + searchId + " has " + s.outcome()));
     return b.build();
   }

@@ -3,6 +3,7 @@ package io.s3nas.api;
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
 import static org.apache.pekko.http.javadsl.server.Directives.completeOK;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
+import static org.apache.pekko.http.javadsl.server.Directives.entity;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.onSuccess;
 import static org.apache.pekko.http.javadsl.server.Directives.parameterOptional;
@@ -49,6 +50,9 @@ import org.apache.pekko.pattern.StatusReply;
  * GET  /api/searches/ID/live              its per-step progress as server-sent events (in the process running it)
  * GET  /api/searches/ID/files/NAME        a file of a completed search's run folder (report.html, its charts, ...)
  * POST /api/searches/ID/cancel|pause[?reason=...]   a control request (202; 409: not running or paused)
+ * POST /api/searches?id=ID                a search config (HOCON) in the body: submits it (cluster nodes only;
+ *                                         202; 400: a bad id or config; 409: the id is taken)
+ * POST /api/searches/ID/resume            continues a paused search (cluster nodes only)
  * GET  /metrics                           Prometheus text format
  * </pre>
  * Errors are JSON objects {@code {"error": "..."}} saying what was expected.
@@ -63,6 +67,8 @@ public final class SearchRoutes {
   private final String where;
   private final boolean live;
   private final byte[] dashboard;
+  /** The cluster's searches (null: a single-process server, whose control goes through the journal). */
+  private final SearchGateway gateway;
 
   /**
    * @param where the journal's location, for messages
@@ -70,6 +76,13 @@ public final class SearchRoutes {
    * @param token what changing requests carry; the dashboard served holds it
    */
   public SearchRoutes(ActorSystem<?> system, SearchJournal journal, String where, boolean live, String token) {
+    this(system, journal, where, live, token, null);
+  }
+
+  /** As above, on a cluster node: submissions and control go to {@code gateway}. */
+  public SearchRoutes(ActorSystem<?> system, SearchJournal journal, String where, boolean live, String token,
+                      SearchGateway gateway) {
+    this.gateway = gateway;
     this.system = system;
     this.journal = journal;
     this.where = where;
@@ -89,8 +102,12 @@ public final class SearchRoutes {
         path("metrics", () -> get(() -> onSuccess(journal.statuses(),
             st -> complete(HttpResponse.create().withEntity(ContentTypes.TEXT_PLAIN_UTF8, Metrics.render(st)))))),
         pathPrefix("api", () -> pathPrefix("searches", () -> concat(
-            pathEnd(() -> get(() -> onSuccess(journal.statuses(), st -> json(StatusCodes.OK,
-                Map.of("searches", st.stream().map(StatusJson::describe).toList()))))),
+            pathEnd(() -> concat(
+                get(() -> onSuccess(journal.statuses(), st -> json(StatusCodes.OK,
+                    Map.of("searches", st.stream().map(StatusJson::describe).toList())))),
+                post(() -> parameterOptional("id", id -> entity(
+                    org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller.entityToString(),
+                    body -> submit(id.orElse(""), body)))))),
             pathPrefix(PathMatchers.segment(), id -> concat(
                 pathEnd(() -> get(() -> withSearch(id, st -> json(StatusCodes.OK, StatusJson.describe(st))))),
                 path("events", () -> get(() -> withSearch(id, st -> events(id)))),
@@ -168,12 +185,36 @@ public final class SearchRoutes {
     return ContentTypes.APPLICATION_OCTET_STREAM;
   }
 
+  /** A search submitted to the cluster (a single-process server runs no searches: 405). */
+  private Route submit(String id, String config) {
+    if (gateway == null) {
+      return json(StatusCodes.METHOD_NOT_ALLOWED, Map.of("error", "submitting needs a cluster node (s3nas node with "
+          + "http-port); on one machine run `s3nas search --config FILE`"));
+    }
+    io.s3nas.actors.SearchSpec spec;
+    try {
+      io.s3nas.actors.SearchSpecs.checkId(id, "the id parameter");
+      spec = io.s3nas.actors.SearchSpecs.parse(config, "the request's search config");
+    } catch (io.s3nas.common.InvalidInputException e) {
+      return json(StatusCodes.BAD_REQUEST, Map.of("error", e.getMessage()));
+    }
+    return onSuccess(gateway.submit(id, spec), reply -> reply.isError()
+        ? json(StatusCodes.CONFLICT, Map.of("error", reply.getError().getMessage()))
+        : json(StatusCodes.ACCEPTED, Map.of("search_id", id, "submitted", true)));
+  }
+
   private Route control(String id, String action, String reason) {
     SearchControl.Kind kind = switch (action) {
       case "cancel" -> SearchControl.Kind.CANCEL;
       case "pause" -> SearchControl.Kind.PAUSE;
+      case "resume" -> gateway != null ? SearchControl.Kind.RESUME : null;
       default -> null;
     };
+    if (kind != null && gateway != null) {
+      return withSearch(id, st -> onSuccess(gateway.control(id, kind, reason), reply -> reply.isError()
+          ? json(StatusCodes.CONFLICT, Map.of("error", reply.getError().getMessage()))
+          : json(StatusCodes.ACCEPTED, Map.of("search_id", id, "requested", kind.name().toLowerCase(Locale.ROOT)))));
+    }
     if (kind == null) {
       // resuming needs a process to run the search in: s3nas resume, not a request to a process
       return json(StatusCodes.BAD_REQUEST, Map.of("error", "action: cancel or pause, got '" + action + "'"

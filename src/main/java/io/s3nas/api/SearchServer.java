@@ -16,8 +16,14 @@ public final class SearchServer {
    */
   public static CompletionStage<ServerBinding> start(ActorSystem<?> system, String host, int port, String where,
                                                      boolean live) {
+    return start(system, host, port, where, live, null);
+  }
+
+  /** As above, on a cluster node: searches are submitted and controlled through {@code gateway}. */
+  public static CompletionStage<ServerBinding> start(ActorSystem<?> system, String host, int port, String where,
+                                                     boolean live, SearchGateway gateway) {
     String token = token(java.nio.file.Path.of(where));
-    SearchRoutes routes = new SearchRoutes(system, new SearchJournal(system), where, live, token);
+    SearchRoutes routes = new SearchRoutes(system, new SearchJournal(system), where, live, token, gateway);
     return Http.get(system).newServerAt(host, port).bind(new RequestGuard(host, token).guard(routes.route()));
   }
 

@@ -119,12 +119,9 @@ public final class SearchCommand implements Callable<Integer> {
     }
   }
 
-  /** Search ids name files and folders: a letter or digit first, then letters, digits, '.', '_', '-'. */
+  /** Search ids name files and folders ({@link io.s3nas.actors.SearchSpecs#checkId}). */
   static void checkId(String searchId) {
-    if (!searchId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,99}")) {
-      throw new InvalidInputException("--id", null, "a letter or digit, then up to 99 letters, digits, '.', '_' or "
-          + "'-' (it names folders), got '" + searchId + "'");
-    }
+    io.s3nas.actors.SearchSpecs.checkId(searchId, "--id");
   }
 
   static void checkHttpPort(Integer port) {

@@ -24,6 +24,10 @@ import org.slf4j.LoggerFactory;
  * counted on {@code core} nodes). A downed node exits (coordinated shutdown with {@code exit-jvm}),
  * for its process supervisor to start afresh.
  *
+ * <p>With a journal, the node takes part in running searches ({@link ShardedSearches}) and, with
+ * an {@code http-port}, serves the dashboard and HTTP API, where searches are submitted and
+ * controlled through their sharded entities.
+ *
  * <p>Everything that can be refused is checked before the actor system starts: the settings
  * ({@link NodeSettings#read}), both ports free on their address (a second node with the same
  * address fails here), and the journal reachable with its schema in place.
@@ -37,9 +41,12 @@ public final class ClusterNode {
   public static ActorSystem<Void> start(NodeSettings s) {
     checkFree(s, s.port(), "s3nas.node.port");
     checkFree(s, s.managementPort(), "s3nas.node.management-port");
+    if (s.httpPort() != null) {
+      checkFree(s, s.httpPort(), "s3nas.node.http-port");
+    }
     Config config = s.pekkoConfig();
     if (s.journalUrl() != null) {
-      Journal journal = Journal.fromEnvironment(null, s.journalUrl(), s.journalUser(), s.journalPasswordFile());
+      Journal journal = Journal.fromEnvironment(s.dataDir(), s.journalUrl(), s.journalUser(), s.journalPasswordFile());
       journal.createSchema();
       config = config.withFallback(journal.config());
     }
@@ -53,6 +60,19 @@ public final class ClusterNode {
           + "endpoint can listen on; " + s.managementPort() + " failed: " + e.getMessage());
     }
     ClusterBootstrap.get(system).start();
+    if (s.runsSearches()) {
+      ShardedSearches searches = ShardedSearches.start(system, s);
+      if (s.httpPort() != null) {
+        try {
+          io.s3nas.api.SearchServer.start(system, s.host(), s.httpPort(), s.dataDir().toString(), false, searches)
+              .toCompletableFuture().get();
+        } catch (InterruptedException | ExecutionException e) {
+          system.terminate();
+          throw new InvalidInputException(s.file().toString(), "s3nas.node.http-port", "a port the HTTP API can listen "
+              + "on; " + s.httpPort() + " failed: " + e.getMessage());
+        }
+      }
+    }
     LOG.info("node {} started: pekko://{}@{}:{}, roles {}, management http://{}:{}", s.name(), NodeSettings.SYSTEM,
         s.host(), s.port(), s.roles(), s.host(), s.managementPort());
     return system;

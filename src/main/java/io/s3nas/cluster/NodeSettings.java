@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.LoggerFactory;
 
 /**
  * One cluster node's settings, read from its config file ({@code cluster/node1.conf}; every key
@@ -40,13 +41,20 @@ import java.util.Set;
  * @param journalUrl a PostgreSQL journal ({@code null}: none yet)
  * @param journalUser its user
  * @param journalPasswordFile the file holding its password
+ * @param confDir platforms and supernets the searches name ({@code conf})
+ * @param dataDir checkpoints and the HTTP token: storage every worker node reaches at the same path
+ * @param runDir the searches' outputs, also on shared storage
+ * @param httpPort the dashboard and HTTP API on this node's host (null: none)
+ * @param checkpointEvery steps between a stage's checkpoints
  */
 public record NodeSettings(Path file, String name, String host, int port, int managementPort, List<String> roles,
                            List<String> contactPoints, int requiredContactPoints, Duration stableAfter,
-                           String journalUrl, String journalUser, Path journalPasswordFile) {
+                           String journalUrl, String journalUser, Path journalPasswordFile, Path confDir,
+                           Path dataDir, Path runDir, Integer httpPort, int checkpointEvery) {
   /** Every key a node config may hold, under {@code s3nas.node}. */
   public static final Set<String> KEYS = Set.of("name", "host", "port", "management-port", "roles", "contact-points",
-      "required-contact-points", "stable-after", "journal-url", "journal-user", "journal-password-file");
+      "required-contact-points", "stable-after", "journal-url", "journal-user", "journal-password-file", "conf-dir",
+      "data-dir", "run-dir", "http-port", "checkpoint-every");
   /** The actor system's name: every node of one cluster has the same. */
   public static final String SYSTEM = "s3nas";
 
@@ -122,8 +130,24 @@ public record NodeSettings(Path file, String name, String host, int port, int ma
     String journal = c.hasPath("journal-url") ? string(file, c, "journal-url", null) : null;
     String user = c.hasPath("journal-user") ? string(file, c, "journal-user", null) : null;
     Path pw = c.hasPath("journal-password-file") ? Path.of(string(file, c, "journal-password-file", null)) : null;
+    Path conf = Path.of(string(file, c, "conf-dir", "conf"));
+    Path data = Path.of(string(file, c, "data-dir", Path.of(System.getProperty("user.home"), ".s3nas").toString()));
+    Path runs = Path.of(string(file, c, "run-dir", "runs/search"));
+    Integer http = c.hasPath("http-port") ? port(file, c, "http-port") : null;
+    if (http != null && (http == port || http == mport)) {
+      throw new InvalidInputException(file.toString(), "s3nas.node.http-port", "a port other than s3nas.node.port and "
+          + "s3nas.node.management-port");
+    }
+    int every = c.hasPath("checkpoint-every") ? integer(file, c, "checkpoint-every") : 100;
+    if (every < 1) {
+      throw new InvalidInputException(file.toString(), "s3nas.node.checkpoint-every", "a positive number of steps");
+    }
+    if (journal == null && roles.contains("worker")) {
+      LoggerFactory.getLogger(NodeSettings.class).warn("{}: no journal-url, so this worker node runs no searches",
+          file);
+    }
     return new NodeSettings(file, name, host, port, mport, List.copyOf(roles), List.copyOf(contacts), required, stable,
-        journal, user, pw);
+        journal, user, pw, conf, data, runs, http, every);
   }
 
   private static String string(Path file, Config c, String key, String fallback) {
@@ -167,6 +191,11 @@ public record NodeSettings(Path file, String name, String host, int port, int ma
     }
   }
 
+  /** Whether this node takes part in running searches (they need the shared journal). */
+  public boolean runsSearches() {
+    return journalUrl != null;
+  }
+
   /** The Pekko settings of this node (docs/cluster.md), to layer over {@code application.conf}. */
   public Config pekkoConfig() {
     List<Object> endpoints = new ArrayList<>();
@@ -189,6 +218,9 @@ public record NodeSettings(Path file, String name, String host, int port, int ma
         pekko.management.cluster.bootstrap.contact-point-discovery.discovery-method = config
         # the nodes of one machine differ by port, not by address: keep every listed contact point
         pekko.management.cluster.bootstrap.contact-point.filter-on-fallback-port = false
+        # the searches: remembered in the journal, so a lost node's running searches restart elsewhere
+        pekko.cluster.sharding.remember-entities = on
+        pekko.cluster.sharding.remember-entities-store = eventsourced
         """)
         .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(host))
         .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(port))

@@ -221,6 +221,9 @@ class SearchApiTest {
     assertEquals(400, resume.statusCode());
     assertTrue(resume.body().contains("s3nas resume"), resume.body());
     assertEquals(404, post("/api/searches/nope/pause").statusCode());
+    HttpResponse<String> submit = post("/api/searches?id=new-one");
+    assertEquals(405, submit.statusCode(), "a single-process server runs no searches");
+    assertTrue(submit.body().contains("s3nas search --config"), submit.body());
 
     HttpResponse<String> pause = post("/api/searches/api-3/pause");
     assertEquals(202, pause.statusCode(), pause.body());

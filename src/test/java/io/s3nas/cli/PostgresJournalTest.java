@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,38 +33,22 @@ import org.junit.jupiter.api.io.TempDir;
  * Debian's {@code postgresql} (.ci/run installs it); skipped, with the reason, where it is absent.
  */
 class PostgresJournalTest {
-  static Path home;
-  static int port;
+  static LocalPostgres pg;
   static String url;
   static Path passwordFile;
 
   @BeforeAll
   static void startPostgres() throws Exception {
-    Assumptions.assumeTrue(Files.isDirectory(Path.of("/usr/lib/postgresql")),
-        "PostgreSQL is not installed (Debian: apt-get install postgresql)");
-    home = Files.createTempDirectory("s3nas-pg");
-    Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxr-xr-x")); // the postgres user enters it
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
-    Process p = new ProcessBuilder("cluster/postgres", "start", home.resolve("pg").toString(), String.valueOf(port))
-        .redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, "cluster/postgres start: " + out);
-    url = "jdbc:postgresql://127.0.0.1:" + port + "/s3nas";
-    assertTrue(out.contains("S3NAS_JOURNAL_URL=" + url), out);
-    passwordFile = home.resolve("pg.password");
+    pg = LocalPostgres.start();
+    url = pg.url;
+    passwordFile = pg.passwordFile;
     assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(passwordFile)));
   }
 
   @AfterAll
   static void stopPostgres() throws Exception {
-    if (home != null) {
-      new ProcessBuilder("cluster/postgres", "stop", home.resolve("pg").toString()).inheritIO().start()
-          .waitFor(60, TimeUnit.SECONDS);
-      try (var files = Files.walk(home)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-      }
+    if (pg != null) {
+      pg.stop();
     }
   }
 

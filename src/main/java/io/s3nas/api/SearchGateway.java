@@ -1,0 +1,20 @@
+package io.s3nas.api;
+
+import io.s3nas.actors.SearchControl;
+import io.s3nas.actors.SearchSpec;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * Where the HTTP API sends searches and control requests when it runs on a cluster node
+ * (docs/cluster.md): to the search's sharded entity, wherever it lives, instead of a journal's
+ * control stream that one process follows.
+ */
+public interface SearchGateway {
+  /** Starts search {@code id} with {@code spec} (an error reply when the id is taken). */
+  CompletionStage<StatusReply<Done>> submit(String id, SearchSpec spec);
+
+  /** Cancels, pauses or resumes search {@code id}. */
+  CompletionStage<StatusReply<Done>> control(String id, SearchControl.Kind kind, String reason);
+}

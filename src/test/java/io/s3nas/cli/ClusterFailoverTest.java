@@ -1,0 +1,228 @@
+package io.s3nas.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.ConfigFactory;
+import io.s3nas.actors.Journal;
+import io.s3nas.actors.SearchJournal;
+import io.s3nas.actors.SearchSupervisor;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The cluster's promise, with real processes: PostgreSQL and three {@code s3nas node} JVMs on
+ * loopback; a search submitted over HTTP to one node runs on some worker; that node is killed
+ * with SIGKILL during the supernet stage; the search continues on another node from its last
+ * checkpoint and ends with the block strings and top-1 of an uninterrupted single-process run,
+ * each stage completed once in the journal.
+ */
+class ClusterFailoverTest {
+  @TempDir Path tmp;
+  static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  record Node(String name, Process process, Path log, int httpPort) {}
+
+  static JsonNode status(int httpPort, String id) {
+    try {
+      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort
+          + "/api/searches/" + id)).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  static String logs(List<Node> nodes) throws java.io.IOException {
+    StringBuilder b = new StringBuilder();
+    for (Node n : nodes) {
+      String l = Files.exists(n.log()) ? Files.readString(n.log()) : "";
+      b.append("--- ").append(n.name()).append('\n').append(l, Math.max(0, l.length() - 3000), l.length());
+    }
+    return b.toString();
+  }
+
+  static boolean hosts(Node n, String id) throws java.io.IOException {
+    return Files.exists(n.log()) && Files.readString(n.log()).contains("search " + id + " recovered");
+  }
+
+  @Test
+  void aSearchOnAKilledNodeContinuesElsewhereAndEndsAsIfUninterrupted() throws Exception {
+    LocalPostgres pg = LocalPostgres.start();
+    List<Node> nodes = new ArrayList<>();
+    ActorSystem<Void> reader = null;
+    try {
+      Path conf = TinySearch.config(tmp, "fo", 320, 0.7,
+          "warmup-epochs = 3\nsearch-epochs = 3\nfinal-epochs = 1\nbatch = 16\n");
+      CliTest.Result whole = CliTest.run("search", "--config", conf.toString(), "--data-dir",
+          tmp.resolve("a").toString(), "--run-dir", tmp.resolve("runs-a").toString(), "--checkpoint-every", "2");
+      assertEquals(0, whole.code(), whole.err());
+
+      List<Integer> ports = new ArrayList<>();
+      for (int i = 0; i < 9; i++) {
+        ports.add(NodeCommandTest.freePort());
+      }
+      StringBuilder contacts = new StringBuilder();
+      for (int i = 0; i < 3; i++) {
+        contacts.append(i > 0 ? ", " : "").append("\"127.0.0.1:").append(ports.get(3 + i)).append('"');
+      }
+      KillResumeTest jvm = new KillResumeTest();
+      jvm.tmp = tmp;
+      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      for (int i = 0; i < 3; i++) {
+        Path nc = tmp.resolve("node" + i + ".conf");
+        Files.writeString(nc, String.format("""
+            s3nas.node {
+              name = node%d
+              port = %d
+              management-port = %d
+              http-port = %d
+              roles = [core, worker]
+              contact-points = [%s]
+              stable-after = 3s
+              journal-url = "%s"
+              journal-user = s3nas
+              journal-password-file = "%s"
+              conf-dir = "%s"
+              data-dir = "%s"
+              run-dir = "%s"
+              checkpoint-every = 2
+            }
+            """, i, ports.get(i), ports.get(3 + i), ports.get(6 + i), contacts, pg.url, pg.passwordFile,
+            Path.of("conf").toAbsolutePath(), tmp.resolve("shared"), tmp.resolve("runs-b")));
+        Path log = tmp.resolve("node" + i + ".log");
+        Process p = new ProcessBuilder(java, "-Xmx768m", "--add-modules", "jdk.incubator.vector",
+            // the main logging config, not the test class path's capturing one: the log says where a search runs
+            "-Dlogback.configurationFile=" + Path.of("src/main/resources/logback.xml").toAbsolutePath(),
+            "-Ds3nas.log.level=INFO", "-cp", jvm.manifestJar().toString(), "io.s3nas.cli.Main", "node", "--config",
+            nc.toString()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
+        nodes.add(new Node("node" + i, p, log, ports.get(6 + i)));
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      boolean ready = false;
+      while (!ready && System.nanoTime() < deadline) {
+        Thread.sleep(1000);
+        ready = true;
+        for (int i = 0; i < 3; i++) {
+          HttpResponse<String> r = NodeCommandTest.get(ports.get(3 + i), "/ready");
+          ready &= r != null && r.statusCode() == 200;
+        }
+      }
+      assertTrue(ready, "three nodes ready: " + Files.readString(nodes.get(0).log()));
+
+      String token = Files.readString(tmp.resolve("shared/http.token")).strip();
+      HttpResponse<String> submitted = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+              + nodes.get(0).httpPort() + "/api/searches?id=fo")).header("X-S3nas-Token", token)
+          .POST(HttpRequest.BodyPublishers.ofString(Files.readString(conf))).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(202, submitted.statusCode(), submitted.body());
+
+      // the node that runs it, and the moment to kill it: in the supernet stage, past a checkpoint
+      Node host = null;
+      long killedAtStep = -1;
+      JsonNode seen = null;
+      deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+      while (System.nanoTime() < deadline && host == null) {
+        Thread.sleep(100);
+        JsonNode st = status(nodes.get(0).httpPort(), "fo");
+        seen = st != null ? st : seen;
+        if (st != null && "supernet".equals(st.path("stage").asText()) && st.path("step").asLong() >= 6) {
+          for (Node n : nodes) {
+            if (hosts(n, "fo")) {
+              host = n;
+            }
+          }
+          if (host != null) {
+            host.process().destroyForcibly().waitFor(); // SIGKILL
+            killedAtStep = st.path("step").asLong();
+          }
+        }
+      }
+      assertTrue(host != null, "the search reached its supernet stage on some node: " + seen + "\n" + logs(nodes));
+      long killed = System.nanoTime();
+      Node survivor = nodes.stream().filter(n -> n.process().isAlive()).findFirst().orElseThrow();
+
+      JsonNode end = null;
+      double resumedAfter = Double.NaN;
+      deadline = killed + TimeUnit.MINUTES.toNanos(4);
+      while (System.nanoTime() < deadline) {
+        Thread.sleep(200);
+        JsonNode st = status(survivor.httpPort(), "fo");
+        if (st == null) {
+          continue;
+        }
+        if (Double.isNaN(resumedAfter) && (!"supernet".equals(st.path("stage").asText())
+            || st.path("step").asLong() > killedAtStep)) {
+          resumedAfter = (System.nanoTime() - killed) / 1e9;
+        }
+        if (!"running".equals(st.path("state").asText())) {
+          end = st;
+          break;
+        }
+      }
+      assertTrue(end != null && "completed".equals(end.path("state").asText()), "the search completed after the "
+          + "kill: " + end + "\n" + Files.readString(survivor.log()));
+      Node newHost = null;
+      for (Node n : nodes) {
+        if (n != host && hosts(n, "fo")) {
+          newHost = n;
+        }
+      }
+      JsonNode a = JSON.readTree(tmp.resolve("runs-a/fo/result.json").toFile());
+      JsonNode b = JSON.readTree(tmp.resolve("runs-b/fo/result.json").toFile());
+      Journal journal = Journal.of(tmp, pg.url, "s3nas", pg.password());
+      reader = ActorSystem.create(Behaviors.empty(), "reader", journal.config().withFallback(ConfigFactory.load()));
+      List<SearchSupervisor.Event> events = new SearchJournal(reader).events("fo").toCompletableFuture().get();
+      boolean once = true;
+      for (Class<?> c : List.of(SearchSupervisor.LatencyTableReady.class, SearchSupervisor.ArchitectureDerived.class,
+          SearchSupervisor.ScalingChosen.class, SearchSupervisor.PostProcessDecided.class,
+          SearchSupervisor.SearchCompleted.class)) {
+        once &= events.stream().filter(c::isInstance).count() == 1;
+      }
+      // scripts/bench-failover prints this line
+      java.util.Map<String, Object> bench = new java.util.LinkedHashMap<>();
+      bench.put("nodes", 3);
+      bench.put("failover_seconds", Math.round(resumedAfter * 10) / 10.0);
+      bench.put("resumed_from_step", killedAtStep);
+      bench.put("same_block_strings", a.get("block_strings").equals(b.get("block_strings")));
+      bench.put("stages_completed_once", once);
+      bench.put("killed", host.name());
+      bench.put("resumed_on", newHost == null ? null : newHost.name());
+      Files.createDirectories(Path.of("target"));
+      Files.writeString(Path.of("target/bench-failover.json"), JSON.writeValueAsString(bench) + "\n");
+
+      assertTrue(newHost != null, "another node took the search over");
+      assertNotEquals(host.name(), newHost.name());
+      assertTrue(resumedAfter < 60, "first progress after the kill within 60 s, was " + resumedAfter + " s");
+      assertEquals(a.get("block_strings"), b.get("block_strings"), "same final architecture");
+      assertEquals(a.get("top1").asDouble(), b.get("top1").asDouble(), 1e-9, "same trained network");
+      assertTrue(once, "each stage completed exactly once in the journal: " + events);
+    } finally {
+      for (Node n : nodes) {
+        n.process().destroyForcibly();
+      }
+      if (reader != null) {
+        reader.terminate();
+        reader.getWhenTerminated().toCompletableFuture().get(1, TimeUnit.MINUTES);
+      }
+      pg.stop();
+    }
+  }
+}
