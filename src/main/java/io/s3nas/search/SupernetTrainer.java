@@ -43,10 +43,8 @@ public final class SupernetTrainer {
   private LatencyLoss latencyLoss;
   private final RmsProp optimizer;
   private final List<RmsProp.FloatSlots> slots = new ArrayList<>();
-  private final List<RmsProp.DoubleSlots[]> thresholdSlots = new ArrayList<>();
+  private final ThresholdOptimizer thresholds;
   private final int stepsPerEpoch;
-  /** The running mean square every threshold shares when {@link SearchSettings#sharedThresholdScale()}. */
-  private final double[] sharedMs = {1.0};
   private long step;
 
   public SupernetTrainer(SearchSpace space, NetworkLatency latency, SearchSettings s, int stepsPerEpoch) {
@@ -60,13 +58,7 @@ public final class SupernetTrainer {
     for (Param p : net.params()) {
       slots.add(new RmsProp.FloatSlots(p.size()));
     }
-    for (SearchableBlock b : space.blocks()) {
-      for (int i = 0; i < b.branches().size(); i++) {
-        BranchSuperkernel k = decisions.kernel(b.index(), i);
-        thresholdSlots.add(new RmsProp.DoubleSlots[] {new RmsProp.DoubleSlots(k.kernelThresholds().length),
-            new RmsProp.DoubleSlots(k.channelThresholds().length)});
-      }
-    }
+    this.thresholds = new ThresholdOptimizer(decisions, s, optimizer);
   }
 
   /** The target the latency term holds the next search steps to (an annealed target moves it). */
@@ -119,21 +111,7 @@ public final class SupernetTrainer {
       floats.put("mom:" + ps.get(i).name(), slots.get(i).mom.clone());
     }
     Map<String, double[]> doubles = new LinkedHashMap<>();
-    int ti = 0;
-    for (SearchableBlock b : decisions.space().blocks()) {
-      for (int i = 0; i < b.branches().size(); i++) {
-        BranchSuperkernel k = decisions.kernel(b.index(), i);
-        RmsProp.DoubleSlots[] s = thresholdSlots.get(ti++);
-        String id = b.index() + "." + i;
-        doubles.put("thr-kernel:" + id, k.kernelThresholds().clone());
-        doubles.put("thr-channel:" + id, k.channelThresholds().clone());
-        doubles.put("ms-kernel:" + id, s[0].ms.clone());
-        doubles.put("mom-kernel:" + id, s[0].mom.clone());
-        doubles.put("ms-channel:" + id, s[1].ms.clone());
-        doubles.put("mom-channel:" + id, s[1].mom.clone());
-      }
-    }
-    doubles.put("ms-shared", sharedMs.clone());
+    thresholds.save(doubles);
     TensorArchive a = new TensorArchive(TensorArchive.empty().meta(), floats, doubles);
     a.meta().put("step", step);
     return a;
@@ -147,23 +125,7 @@ public final class SupernetTrainer {
       a.copyInto("ms:" + ps.get(i).name(), slots.get(i).ms);
       a.copyInto("mom:" + ps.get(i).name(), slots.get(i).mom);
     }
-    int ti = 0;
-    for (SearchableBlock b : decisions.space().blocks()) {
-      for (int i = 0; i < b.branches().size(); i++) {
-        BranchSuperkernel k = decisions.kernel(b.index(), i);
-        RmsProp.DoubleSlots[] s = thresholdSlots.get(ti++);
-        String id = b.index() + "." + i;
-        a.copyInto("thr-kernel:" + id, k.kernelThresholds());
-        a.copyInto("thr-channel:" + id, k.channelThresholds());
-        a.copyInto("ms-kernel:" + id, s[0].ms);
-        a.copyInto("mom-kernel:" + id, s[0].mom);
-        a.copyInto("ms-channel:" + id, s[1].ms);
-        a.copyInto("mom-channel:" + id, s[1].mom);
-      }
-    }
-    if (a.doubles().containsKey("ms-shared")) { // absent from checkpoints written before it existed
-      a.copyInto("ms-shared", sharedMs);
-    }
+    thresholds.restore(a);
     step = a.meta().path("step").asLong();
   }
 
@@ -212,14 +174,10 @@ public final class SupernetTrainer {
         for (int m = b.branches().get(i).canZeroOut() ? 0 : 1; m < tc.length; m++) {
           tc[m] = f.groupNorm()[m] - margins[ti][1][m];
         }
-        RmsProp.DoubleSlots[] s = thresholdSlots.get(ti++);
-        java.util.Arrays.fill(s[0].ms, 0);
-        java.util.Arrays.fill(s[0].mom, 0);
-        java.util.Arrays.fill(s[1].ms, 0);
-        java.util.Arrays.fill(s[1].mom, 0);
+        ti++;
       }
     }
-    sharedMs[0] = 0;
+    thresholds.clear();
   }
 
   /**
@@ -229,7 +187,7 @@ public final class SupernetTrainer {
   private double[][][] accuracyPerMs(SupernetDecisions.Pass p, List<Batch> probe) {
     List<List<float[]>> raw = rawWeights();
     float[][][] hat = weightHat(p);
-    int slots = thresholdSlots.size();
+    int slots = thresholds.branches();
     double[][][] loss = new double[slots][][];
     double[][][] ms = new double[slots][][];
     double keep = net.bnMomentum();
@@ -296,7 +254,7 @@ public final class SupernetTrainer {
    * {@code margin · spread^(2r/(n−1) − 1)} for the indicator of rank r among the n (ascending score).
    */
   private double[][][] margins(double[][][] score, double margin, double spread) {
-    int slots = thresholdSlots.size();
+    int slots = thresholds.branches();
     double[][][] out = new double[slots][2][];
     List<int[]> trainable = new ArrayList<>();
     int ti = 0;
@@ -459,48 +417,7 @@ public final class SupernetTrainer {
       Param p = net.params().get(i);
       optimizer.update(p.value(), p.grad(), slots.get(i), lr, scale);
     }
-    double tlr = lr * settings.thresholdLrScale();
-    if (settings.sharedThresholdScale()) {
-      // one mean square for all thresholds: the steps keep the gradients' relative sizes
-      double sum = 0;
-      int count = 0;
-      ti = 0;
-      for (SearchableBlock b : decisions.space().blocks()) {
-        for (int i = 0; i < b.branches().size(); i++) {
-          double[][] g = tGrads.get(ti++);
-          for (int j = 1; j < g[0].length; j++) {
-            sum += g[0][j] * g[0][j] * scale * scale;
-            count++;
-          }
-          for (int m = b.branches().get(i).canZeroOut() ? 0 : 1; m < g[1].length; m++) {
-            sum += g[1][m] * g[1][m] * scale * scale;
-            count++;
-          }
-        }
-      }
-      if (count > 0) {
-        sharedMs[0] = settings.rmsDecay() * sharedMs[0] + (1 - settings.rmsDecay()) * sum / count;
-      }
-    }
-    ti = 0;
-    for (SearchableBlock b : decisions.space().blocks()) {
-      for (int i = 0; i < b.branches().size(); i++) {
-        BranchSuperkernel k = decisions.kernel(b.index(), i);
-        double[][] g = tGrads.get(ti);
-        RmsProp.DoubleSlots[] s = thresholdSlots.get(ti++);
-        boolean[] kernelFrozen = new boolean[k.kernelThresholds().length];
-        kernelFrozen[0] = true; // the 3x3 core has no threshold
-        boolean[] chanFrozen = new boolean[k.channelThresholds().length];
-        chanFrozen[0] = !b.branches().get(i).canZeroOut();
-        if (settings.sharedThresholdScale()) {
-          optimizer.update(k.kernelThresholds(), g[0], s[0], tlr, scale, kernelFrozen, sharedMs[0]);
-          optimizer.update(k.channelThresholds(), g[1], s[1], tlr, scale, chanFrozen, sharedMs[0]);
-        } else {
-          optimizer.update(k.kernelThresholds(), g[0], s[0], tlr, scale, kernelFrozen);
-          optimizer.update(k.channelThresholds(), g[1], s[1], tlr, scale, chanFrozen);
-        }
-      }
-    }
+    thresholds.step(tGrads, lr * settings.thresholdLrScale(), scale);
     step++;
     return new Step(ce + latTerm + decayLoss, ce, latTerm, expected, norm, lr,
         trainable > 0 ? Math.sqrt(ceSq / trainable) : Double.NaN, trainable > 0 ? Math.sqrt(latSq / trainable) : Double.NaN);
