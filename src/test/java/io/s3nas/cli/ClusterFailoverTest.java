@@ -62,6 +62,65 @@ class ClusterFailoverTest {
     return Files.exists(n.log()) && Files.readString(n.log()).contains("search " + id + " recovered");
   }
 
+  /** PostgreSQL's journal, three node JVMs on loopback sharing data-dir and run-dir, all ready. */
+  List<Node> startCluster(LocalPostgres pg) throws Exception {
+    List<Node> nodes = new ArrayList<>();
+    List<Integer> ports = new ArrayList<>();
+    for (int i = 0; i < 9; i++) {
+      ports.add(NodeCommandTest.freePort());
+    }
+    StringBuilder contacts = new StringBuilder();
+    for (int i = 0; i < 3; i++) {
+      contacts.append(i > 0 ? ", " : "").append("\"127.0.0.1:").append(ports.get(3 + i)).append('"');
+    }
+    KillResumeTest jvm = new KillResumeTest();
+    jvm.tmp = tmp;
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    for (int i = 0; i < 3; i++) {
+      Path nc = tmp.resolve("node" + i + ".conf");
+      Files.writeString(nc, String.format("""
+        s3nas.node {
+          name = node%d
+          port = %d
+          management-port = %d
+          http-port = %d
+          roles = [core, worker]
+          contact-points = [%s]
+          stable-after = 3s
+          journal-url = "%s"
+          journal-user = s3nas
+          journal-password-file = "%s"
+          conf-dir = "%s"
+          data-dir = "%s"
+          run-dir = "%s"
+          checkpoint-every = 2
+        }
+        """, i, ports.get(i), ports.get(3 + i), ports.get(6 + i), contacts, pg.url, pg.passwordFile,
+        Path.of("conf").toAbsolutePath(), tmp.resolve("shared"), tmp.resolve("runs-b")));
+      Path log = tmp.resolve("node" + i + ".log");
+      Process p = new ProcessBuilder(java, "-Xmx768m", "--add-modules", "jdk.incubator.vector",
+        // the main logging config, not the test class path's capturing one: the log says where a search runs
+        "-Dlogback.configurationFile=" + Path.of("src/main/resources/logback.xml").toAbsolutePath(),
+        "-Ds3nas.log.level=INFO", "-cp", jvm.manifestJar().toString(), "io.s3nas.cli.Main", "node", "--config",
+        nc.toString()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        .start();
+      nodes.add(new Node("node" + i, p, log, ports.get(6 + i)));
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    boolean ready = false;
+    while (!ready && System.nanoTime() < deadline) {
+      Thread.sleep(1000);
+      ready = true;
+      for (int i = 0; i < 3; i++) {
+        HttpResponse<String> r = NodeCommandTest.get(ports.get(3 + i), "/ready");
+        ready &= r != null && r.statusCode() == 200;
+      }
+    }
+    assertTrue(ready, "three nodes ready: " + Files.readString(nodes.get(0).log()));
+    return nodes;
+
+  }
+
   @Test
   void aSearchOnAKilledNodeContinuesElsewhereAndEndsAsIfUninterrupted() throws Exception {
     LocalPostgres pg = LocalPostgres.start();
@@ -74,58 +133,7 @@ class ClusterFailoverTest {
           tmp.resolve("a").toString(), "--run-dir", tmp.resolve("runs-a").toString(), "--checkpoint-every", "2");
       assertEquals(0, whole.code(), whole.err());
 
-      List<Integer> ports = new ArrayList<>();
-      for (int i = 0; i < 9; i++) {
-        ports.add(NodeCommandTest.freePort());
-      }
-      StringBuilder contacts = new StringBuilder();
-      for (int i = 0; i < 3; i++) {
-        contacts.append(i > 0 ? ", " : "").append("\"127.0.0.1:").append(ports.get(3 + i)).append('"');
-      }
-      KillResumeTest jvm = new KillResumeTest();
-      jvm.tmp = tmp;
-      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      for (int i = 0; i < 3; i++) {
-        Path nc = tmp.resolve("node" + i + ".conf");
-        Files.writeString(nc, String.format("""
-            s3nas.node {
-              name = node%d
-              port = %d
-              management-port = %d
-              http-port = %d
-              roles = [core, worker]
-              contact-points = [%s]
-              stable-after = 3s
-              journal-url = "%s"
-              journal-user = s3nas
-              journal-password-file = "%s"
-              conf-dir = "%s"
-              data-dir = "%s"
-              run-dir = "%s"
-              checkpoint-every = 2
-            }
-            """, i, ports.get(i), ports.get(3 + i), ports.get(6 + i), contacts, pg.url, pg.passwordFile,
-            Path.of("conf").toAbsolutePath(), tmp.resolve("shared"), tmp.resolve("runs-b")));
-        Path log = tmp.resolve("node" + i + ".log");
-        Process p = new ProcessBuilder(java, "-Xmx768m", "--add-modules", "jdk.incubator.vector",
-            // the main logging config, not the test class path's capturing one: the log says where a search runs
-            "-Dlogback.configurationFile=" + Path.of("src/main/resources/logback.xml").toAbsolutePath(),
-            "-Ds3nas.log.level=INFO", "-cp", jvm.manifestJar().toString(), "io.s3nas.cli.Main", "node", "--config",
-            nc.toString()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-            .start();
-        nodes.add(new Node("node" + i, p, log, ports.get(6 + i)));
-      }
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-      boolean ready = false;
-      while (!ready && System.nanoTime() < deadline) {
-        Thread.sleep(1000);
-        ready = true;
-        for (int i = 0; i < 3; i++) {
-          HttpResponse<String> r = NodeCommandTest.get(ports.get(3 + i), "/ready");
-          ready &= r != null && r.statusCode() == 200;
-        }
-      }
-      assertTrue(ready, "three nodes ready: " + Files.readString(nodes.get(0).log()));
+      nodes.addAll(startCluster(pg));
 
       String token = Files.readString(tmp.resolve("shared/http.token")).strip();
       HttpResponse<String> submitted = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
@@ -138,7 +146,7 @@ class ClusterFailoverTest {
       Node host = null;
       long killedAtStep = -1;
       JsonNode seen = null;
-      deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
       while (System.nanoTime() < deadline && host == null) {
         Thread.sleep(100);
         JsonNode st = status(nodes.get(0).httpPort(), "fo");
@@ -221,6 +229,66 @@ class ClusterFailoverTest {
       if (reader != null) {
         reader.terminate();
         reader.getWhenTerminated().toCompletableFuture().get(1, TimeUnit.MINUTES);
+      }
+      pg.stop();
+    }
+  }
+
+  /**
+   * Two searches submitted at once run at the same time on two different worker nodes: each is its
+   * own entity, and a fresh cluster's shard allocation gives their shards to the least-loaded regions.
+   */
+  @Test
+  void twoSearchesSubmittedAtOnceRunOnTwoNodesAtTheSameTime() throws Exception {
+    LocalPostgres pg = LocalPostgres.start();
+    List<Node> nodes = new ArrayList<>();
+    try {
+      Path conf = TinySearch.config(tmp, "pair", 320, 0.7,
+          "warmup-epochs = 3\nsearch-epochs = 3\nfinal-epochs = 1\nbatch = 16\n");
+      nodes.addAll(startCluster(pg));
+      String token = Files.readString(tmp.resolve("shared/http.token")).strip();
+      // ids chosen to fall in different shards (Pekko's default: abs(id.hashCode) % 1000)
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; ids.size() < 2; i++) {
+        String id = "pair-" + i;
+        if (ids.isEmpty() || Math.abs(id.hashCode() % 1000) != Math.abs(ids.get(0).hashCode() % 1000)) {
+          ids.add(id);
+        }
+      }
+      for (int i = 0; i < 2; i++) {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + nodes.get(i).httpPort() + "/api/searches?id=" + ids.get(i))).header("X-S3nas-Token", token)
+            .POST(HttpRequest.BodyPublishers.ofString(Files.readString(conf))).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, r.statusCode(), r.body());
+      }
+      boolean together = false;
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+      int done = 0;
+      while (System.nanoTime() < deadline && done < 2) {
+        Thread.sleep(200);
+        JsonNode a = status(nodes.get(2).httpPort(), ids.get(0));
+        JsonNode b = status(nodes.get(2).httpPort(), ids.get(1));
+        if (a == null || b == null) {
+          continue;
+        }
+        together |= "supernet".equals(a.path("stage").asText()) && "supernet".equals(b.path("stage").asText())
+            && a.path("step").asLong() > 0 && b.path("step").asLong() > 0;
+        done = ("completed".equals(a.path("state").asText()) ? 1 : 0) + ("completed".equals(b.path("state").asText()) ? 1 : 0);
+      }
+      assertEquals(2, done, "both searches completed: " + logs(nodes));
+      assertTrue(together, "both were in their supernet stage at the same time");
+      Node hostA = null;
+      Node hostB = null;
+      for (Node n : nodes) {
+        hostA = hosts(n, ids.get(0)) ? n : hostA;
+        hostB = hosts(n, ids.get(1)) ? n : hostB;
+      }
+      assertTrue(hostA != null && hostB != null, logs(nodes));
+      assertNotEquals(hostA.name(), hostB.name(), "the two searches ran on two nodes");
+    } finally {
+      for (Node n : nodes) {
+        n.process().destroyForcibly();
       }
       pg.stop();
     }
