@@ -68,6 +68,10 @@ public final class SearchCommand implements Callable<Integer> {
       description = "Also serve the dashboard and HTTP API on 127.0.0.1:PORT, with per-step progress "
           + "(0: any free port)")
   Integer httpPort;
+  @Option(names = "--cluster", paramLabel = "URL",
+      description = "Submit to a cluster node's HTTP API (http://HOST:PORT) instead of running here; the token comes "
+          + "from --data-dir's http.token, the folder the nodes share")
+  String cluster;
 
   @Override
   public Integer call() throws Exception {
@@ -82,12 +86,21 @@ public final class SearchCommand implements Callable<Integer> {
       throw new InvalidInputException("--checkpoint-every", null, "a positive number of steps");
     }
     checkHttpPort(httpPort);
+    if (cluster != null && (seed != null || httpPort != null)) {
+      throw new InvalidInputException("--cluster", null, "no --seed or --http-port with it (the node runs the config "
+          + "file as it is and serves its own HTTP)");
+    }
     // everything a user gave is checked before the journal is touched
     ModelSpec sup = common.model(s.supernet(), config + ": supernet");
     common.hardware().platform(s.hardware());
     checkTargetIsReachable(s, sup, config);
     Datasets.load(config + ": dataset", s.dataset(), s.dataPath() == null ? null : Path.of(s.dataPath()), sup.imgSize(),
         sup.imgChannels(), sup.numClasses(), s.supernet(), s.seed(), false);
+    if (cluster != null) {
+      spec.commandLine().getOut().println(ClusterSubmit.submit(cluster, searchId, config,
+          journal.dir().resolve("http.token")));
+      return 0;
+    }
     return run(searchId, s, journal.dir(), journal.journal(), common.confDir(), runDir, checkpointEvery, httpPort, spec,
         false);
   }

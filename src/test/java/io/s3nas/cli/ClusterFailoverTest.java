@@ -255,13 +255,20 @@ class ClusterFailoverTest {
           ids.add(id);
         }
       }
-      for (int i = 0; i < 2; i++) {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                + nodes.get(i).httpPort() + "/api/searches?id=" + ids.get(i))).header("X-S3nas-Token", token)
-            .POST(HttpRequest.BodyPublishers.ofString(Files.readString(conf))).build(),
-            HttpResponse.BodyHandlers.ofString());
-        assertEquals(202, r.statusCode(), r.body());
-      }
+      // one over HTTP, the other with `s3nas search --cluster`
+      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+              + nodes.get(0).httpPort() + "/api/searches?id=" + ids.get(0))).header("X-S3nas-Token", token)
+          .POST(HttpRequest.BodyPublishers.ofString(Files.readString(conf))).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(202, r.statusCode(), r.body());
+      CliTest.Result cli = CliTest.run("search", "--config", conf.toString(), "--id", ids.get(1), "--cluster",
+          "http://127.0.0.1:" + nodes.get(1).httpPort(), "--data-dir", tmp.resolve("shared").toString());
+      assertEquals(0, cli.code(), cli.err());
+      assertTrue(cli.out().contains("\"submitted\":true"), cli.out());
+      CliTest.Result again = CliTest.run("search", "--config", conf.toString(), "--id", ids.get(1), "--cluster",
+          "http://127.0.0.1:" + nodes.get(2).httpPort(), "--data-dir", tmp.resolve("shared").toString());
+      assertEquals(2, again.code(), "an id already running is refused: " + again.out());
+      assertTrue(again.err().contains("409"), again.err());
       boolean together = false;
       long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
       int done = 0;
