@@ -21,11 +21,22 @@ public final class LiveFeed {
   private LiveFeed() {}
 
   public static Source<LiveProgress, NotUsed> of(ActorSystem<?> system, String searchId) {
+    return of(ref -> system.eventStream().tell(new EventStream.Subscribe<>(LiveProgress.class, ref)),
+        ref -> system.eventStream().tell(new EventStream.Unsubscribe<>(ref)), searchId);
+  }
+
+  /**
+   * The steps of {@code searchId} from any publisher: {@code subscribe} is told the stream's actor
+   * when the stream starts, {@code unsubscribe} when it ends (a cluster node's distributed topic).
+   */
+  public static Source<LiveProgress, NotUsed> of(java.util.function.Consumer<ActorRef<LiveProgress>> subscribe,
+                                                 java.util.function.Consumer<ActorRef<LiveProgress>> unsubscribe,
+                                                 String searchId) {
     Source<LiveProgress, ActorRef<LiveProgress>> steps = ActorSource.actorRef(m -> false, m -> Optional.empty(),
         BUFFER, OverflowStrategy.dropHead());
     return steps.watchTermination((ref, done) -> {
-      system.eventStream().tell(new EventStream.Subscribe<>(LiveProgress.class, ref));
-      done.whenComplete((d, e) -> system.eventStream().tell(new EventStream.Unsubscribe<>(ref)));
+      subscribe.accept(ref);
+      done.whenComplete((d, e) -> unsubscribe.accept(ref));
       return NotUsed.getInstance();
     }).filter(p -> p.searchId().equals(searchId));
   }

@@ -17,4 +17,7 @@ public interface SearchGateway {
 
   /** Cancels, pauses or resumes search {@code id}. */
   CompletionStage<StatusReply<Done>> control(String id, SearchControl.Kind kind, String reason);
+
+  /** Search {@code id}'s per-step progress, wherever in the cluster it runs. */
+  org.apache.pekko.stream.javadsl.Source<io.s3nas.actors.LiveProgress, org.apache.pekko.NotUsed> live(String id);
 }

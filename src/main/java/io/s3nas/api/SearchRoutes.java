@@ -47,7 +47,8 @@ import org.apache.pekko.pattern.StatusReply;
  * GET  /api/searches                      every search's status
  * GET  /api/searches/ID                   one search's status (404: not in the journal)
  * GET  /api/searches/ID/events            its events as server-sent events, history first, then live
- * GET  /api/searches/ID/live              its per-step progress as server-sent events (in the process running it)
+ * GET  /api/searches/ID/live              its per-step progress as server-sent events (in the process running it,
+ *                                         or on any node of a cluster)
  * GET  /api/searches/ID/files/NAME        a file of a completed search's run folder (report.html, its charts, ...)
  * POST /api/searches/ID/cancel|pause[?reason=...]   a control request (202; 409: not running or paused)
  * POST /api/searches?id=ID                a search config (HOCON) in the body: submits it (cluster nodes only;
@@ -142,11 +143,11 @@ public final class SearchRoutes {
   }
 
   private Route live(String id) {
-    if (!live) {
+    if (!live && gateway == null) {
       return json(StatusCodes.NOT_FOUND, Map.of("error", "per-step progress comes from the process running the "
           + "search (s3nas search --http-port P); this server reads the journal, which has it at checkpoints"));
     }
-    return completeOK(LiveFeed.of(system, id)
+    return completeOK((gateway != null ? gateway.live(id) : LiveFeed.of(system, id))
             .map(p -> ServerSentEvent.create(write(Map.of("stage", p.stage().name().toLowerCase(Locale.ROOT),
                 "phase", p.phase(), "step", p.step(), "total_steps", p.totalSteps(), "loss", p.loss(),
                 "expected_ms", p.expectedMs())), "LiveProgress"))

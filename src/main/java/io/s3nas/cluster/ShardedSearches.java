@@ -7,8 +7,17 @@ import io.s3nas.actors.SearchSupervisor;
 import io.s3nas.api.SearchGateway;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
+import io.s3nas.actors.LiveProgress;
+import io.s3nas.api.LiveFeed;
 import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.eventstream.EventStream;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.pubsub.Topic;
+import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
@@ -29,10 +38,12 @@ public final class ShardedSearches implements SearchGateway {
   private static final Duration ASK = Duration.ofSeconds(30);
   private final ClusterSharding sharding;
   private final NodeSettings settings;
+  private final ActorRef<Topic.Command<LiveProgress>> liveTopic;
 
-  private ShardedSearches(ClusterSharding sharding, NodeSettings settings) {
+  private ShardedSearches(ClusterSharding sharding, NodeSettings settings, ActorRef<Topic.Command<LiveProgress>> live) {
     this.sharding = sharding;
     this.settings = settings;
+    this.liveTopic = live;
   }
 
   /** Starts this node's shard region (or proxy, on a node without the {@code worker} role). */
@@ -43,7 +54,22 @@ public final class ShardedSearches implements SearchGateway {
             Duration.ofSeconds(1), ec.getShard()))
         .withRole("worker")
         .withStopMessage(new SearchSupervisor.Stop()));
-    return new ShardedSearches(sharding, s);
+    // per-step progress: a search's supervisor publishes it on its node's event stream; a bridge on
+    // every node hands it to one distributed topic, which every node's /live and dashboard read
+    ActorRef<Topic.Command<LiveProgress>> topic = system.systemActorOf(
+        Topic.create(LiveProgress.class, "s3nas-live-progress"), "live-progress-topic", Props.empty());
+    ActorRef<LiveProgress> bridge = system.systemActorOf(Behaviors.receive(LiveProgress.class)
+        .onMessage(LiveProgress.class, p -> {
+          topic.tell(Topic.publish(p));
+          return Behaviors.same();
+        }).build(), "live-progress-bridge", Props.empty());
+    system.eventStream().tell(new EventStream.Subscribe<>(LiveProgress.class, bridge));
+    return new ShardedSearches(sharding, s, topic);
+  }
+
+  @Override
+  public Source<LiveProgress, NotUsed> live(String id) {
+    return LiveFeed.of(ref -> liveTopic.tell(Topic.subscribe(ref)), ref -> liveTopic.tell(Topic.unsubscribe(ref)), id);
   }
 
   private EntityRef<SearchSupervisor.Command> entity(String id) {

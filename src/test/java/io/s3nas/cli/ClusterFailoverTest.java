@@ -261,6 +261,14 @@ class ClusterFailoverTest {
           .POST(HttpRequest.BodyPublishers.ofString(Files.readString(conf))).build(),
           HttpResponse.BodyHandlers.ofString());
       assertEquals(202, r.statusCode(), r.body());
+      // every node's live stream of the first search (once it is in the journal): steps published where it runs reach all of them
+      java.util.Map<String, Integer> liveSteps = new java.util.concurrent.ConcurrentHashMap<>();
+      for (Node n : nodes) {
+        HTTP.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + n.httpPort() + "/api/searches/"
+            + ids.get(0) + "/live")).build(), HttpResponse.BodyHandlers.ofLines()).thenAccept(resp -> resp.body()
+            .filter(l -> l.startsWith("data:") && l.contains("\"step\"")).forEach(l -> liveSteps.merge(n.name(), 1,
+                Integer::sum)));
+      }
       CliTest.Result cli = CliTest.run("search", "--config", conf.toString(), "--id", ids.get(1), "--cluster",
           "http://127.0.0.1:" + nodes.get(1).httpPort(), "--data-dir", tmp.resolve("shared").toString());
       assertEquals(0, cli.code(), cli.err());
@@ -293,6 +301,9 @@ class ClusterFailoverTest {
       }
       assertTrue(hostA != null && hostB != null, logs(nodes));
       assertNotEquals(hostA.name(), hostB.name(), "the two searches ran on two nodes");
+      Node host = hostA;
+      assertTrue(nodes.stream().filter(n -> n != host).anyMatch(n -> liveSteps.getOrDefault(n.name(), 0) > 0),
+          "a node that does not run the search streams its steps live: " + liveSteps);
     } finally {
       for (Node n : nodes) {
         n.process().destroyForcibly();
