@@ -62,6 +62,26 @@ public final class Metrics {
     return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.valueOf(v);
   }
 
+  /**
+   * A cluster node's series (docs/cluster.md): members by status, and one series per running search
+   * naming the node that hosts it; {@code view} is {@link SearchGateway#cluster}'s answer.
+   */
+  @SuppressWarnings("unchecked")
+  public static String renderCluster(Map<String, Object> view) {
+    StringBuilder sb = new StringBuilder();
+    Map<String, Integer> byStatus = new TreeMap<>();
+    for (Map<String, Object> m : (List<Map<String, Object>>) view.get("members")) {
+      byStatus.merge(String.valueOf(m.get("status")), 1, Integer::sum);
+    }
+    header(sb, "s3nas_cluster_members", "Cluster members as this node sees them, by status.");
+    byStatus.forEach((k, v) -> sb.append("s3nas_cluster_members{status=\"").append(escape(k)).append("\"} ").append(v)
+        .append('\n'));
+    header(sb, "s3nas_search_node", "One series per running search: the node that hosts it.");
+    ((Map<String, Object>) view.get("searches")).forEach((id, node) -> sb.append("s3nas_search_node{search=\"")
+        .append(escape(id)).append("\",node=\"").append(escape(String.valueOf(node))).append("\"} 1\n"));
+    return sb.toString();
+  }
+
   private static void header(StringBuilder sb, String name, String help) {
     sb.append("# HELP ").append(name).append(' ').append(help).append('\n');
     sb.append("# TYPE ").append(name).append(" gauge\n");

@@ -20,4 +20,10 @@ public interface SearchGateway {
 
   /** Search {@code id}'s per-step progress, wherever in the cluster it runs. */
   org.apache.pekko.stream.javadsl.Source<io.s3nas.actors.LiveProgress, org.apache.pekko.NotUsed> live(String id);
+
+  /**
+   * The cluster as this node sees it: {@code members} (address, status, roles) and {@code searches}
+   * (which node hosts each of {@code searchIds} now; absent: not running anywhere).
+   */
+  CompletionStage<java.util.Map<String, Object>> cluster(java.util.List<String> searchIds);
 }

@@ -21,6 +21,7 @@ import io.s3nas.actors.SearchSupervisor;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
@@ -54,6 +55,7 @@ import org.apache.pekko.pattern.StatusReply;
  * POST /api/searches?id=ID                a search config (HOCON) in the body: submits it (cluster nodes only;
  *                                         202; 400: a bad id or config; 409: the id is taken)
  * POST /api/searches/ID/resume            continues a paused search (cluster nodes only)
+ * GET  /api/cluster                      on a cluster node: the members, their roles, which node runs which search
  * GET  /metrics                           Prometheus text format
  * </pre>
  * Errors are JSON objects {@code {"error": "..."}} saying what was expected.
@@ -100,8 +102,14 @@ public final class SearchRoutes {
     return concat(
         pathSingleSlash(() -> get(() -> complete(HttpResponse.create().withEntity(ContentTypes.TEXT_HTML_UTF8,
             dashboard)))),
-        path("metrics", () -> get(() -> onSuccess(journal.statuses(),
-            st -> complete(HttpResponse.create().withEntity(ContentTypes.TEXT_PLAIN_UTF8, Metrics.render(st)))))),
+        path("metrics", () -> get(() -> onSuccess(journal.statuses(), st -> gateway == null
+            ? complete(HttpResponse.create().withEntity(ContentTypes.TEXT_PLAIN_UTF8, Metrics.render(st)))
+            : onSuccess(gateway.cluster(running(st)), view -> complete(HttpResponse.create()
+                .withEntity(ContentTypes.TEXT_PLAIN_UTF8, Metrics.render(st) + Metrics.renderCluster(view))))))),
+        path(PathMatchers.segment("api").slash("cluster"), () -> get(() -> gateway == null
+            ? json(StatusCodes.NOT_FOUND, Map.of("error", "not a cluster node (s3nas node serves /api/cluster)"))
+            : onSuccess(journal.statuses(), st -> onSuccess(gateway.cluster(running(st)),
+                view -> json(StatusCodes.OK, view))))),
         pathPrefix("api", () -> pathPrefix("searches", () -> concat(
             pathEnd(() -> concat(
                 get(() -> onSuccess(journal.statuses(), st -> json(StatusCodes.OK,
@@ -184,6 +192,10 @@ public final class SearchRoutes {
       return ContentTypes.TEXT_PLAIN_UTF8;
     }
     return ContentTypes.APPLICATION_OCTET_STREAM;
+  }
+
+  private static List<String> running(List<SearchSupervisor.Status> statuses) {
+    return statuses.stream().filter(x -> "running".equals(x.state())).map(SearchSupervisor.Status::searchId).toList();
   }
 
   /** A search submitted to the cluster (a single-process server runs no searches: 405). */

@@ -39,8 +39,11 @@ public final class ShardedSearches implements SearchGateway {
   private final ClusterSharding sharding;
   private final NodeSettings settings;
   private final ActorRef<Topic.Command<LiveProgress>> liveTopic;
+  private final ActorSystem<?> system;
 
-  private ShardedSearches(ClusterSharding sharding, NodeSettings settings, ActorRef<Topic.Command<LiveProgress>> live) {
+  private ShardedSearches(ActorSystem<?> system, ClusterSharding sharding, NodeSettings settings,
+                          ActorRef<Topic.Command<LiveProgress>> live) {
+    this.system = system;
     this.sharding = sharding;
     this.settings = settings;
     this.liveTopic = live;
@@ -64,7 +67,7 @@ public final class ShardedSearches implements SearchGateway {
           return Behaviors.same();
         }).build(), "live-progress-bridge", Props.empty());
     system.eventStream().tell(new EventStream.Subscribe<>(LiveProgress.class, bridge));
-    return new ShardedSearches(sharding, s, topic);
+    return new ShardedSearches(system, sharding, s, topic);
   }
 
   @Override
@@ -91,5 +94,40 @@ public final class ShardedSearches implements SearchGateway {
       case PAUSE -> e.ask(SearchSupervisor.Pause::new, ASK);
       case RESUME -> e.ask(SearchSupervisor.Resume::new, ASK);
     };
+  }
+
+  @Override
+  public CompletionStage<java.util.Map<String, Object>> cluster(java.util.List<String> searchIds) {
+    java.util.List<java.util.Map<String, Object>> members = new java.util.ArrayList<>();
+    for (org.apache.pekko.cluster.Member m : org.apache.pekko.cluster.typed.Cluster.get(system).state().getMembers()) {
+      java.util.Map<String, Object> o = new java.util.LinkedHashMap<>();
+      o.put("address", m.address().toString());
+      o.put("status", m.status().toString());
+      o.put("roles", m.getRoles().stream().filter(r -> !r.startsWith("dc-")).sorted().toList());
+      members.add(o);
+    }
+    // a search's shard is the default extractor's: |hashCode| mod the number of shards
+    int shards = system.settings().config().getInt("pekko.cluster.sharding.number-of-shards");
+    CompletionStage<org.apache.pekko.cluster.sharding.ShardRegion.ClusterShardingStats> stats =
+        org.apache.pekko.actor.typed.javadsl.AskPattern.ask(sharding.shardState(),
+            r -> new org.apache.pekko.cluster.sharding.typed.GetClusterShardingStats(SEARCH, Duration.ofSeconds(5), r),
+            Duration.ofSeconds(10), system.scheduler());
+    return stats.thenApply(st -> {
+      java.util.Map<String, Object> placed = new java.util.TreeMap<>();
+      for (String id : searchIds) {
+        String shard = String.valueOf(Math.abs(id.hashCode()) % shards);
+        st.getRegions().forEach((address, region) -> {
+          Object n = region.getStats().get(shard);
+          if (n instanceof Integer count && count > 0) {
+            placed.put(id, address.toString());
+          }
+        });
+      }
+      java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+      out.put("self", org.apache.pekko.cluster.typed.Cluster.get(system).selfMember().address().toString());
+      out.put("members", members);
+      out.put("searches", placed);
+      return out;
+    });
   }
 }

@@ -58,6 +58,14 @@ class ClusterFailoverTest {
     return b.toString();
   }
 
+  /** The node's cluster address, from its log line where the search started. */
+  static String address(Node n, String id) throws java.io.IOException {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("search " + java.util.regex.Pattern.quote(id)
+        + " recovered on (\\S+)").matcher(Files.readString(n.log()));
+    assertTrue(m.find(), "the log of " + n.name() + " names where " + id + " runs");
+    return m.group(1);
+  }
+
   static boolean hosts(Node n, String id) throws java.io.IOException {
     return Files.exists(n.log()) && Files.readString(n.log()).contains("search " + id + " recovered");
   }
@@ -278,6 +286,8 @@ class ClusterFailoverTest {
       assertEquals(2, again.code(), "an id already running is refused: " + again.out());
       assertTrue(again.err().contains("409"), again.err());
       boolean together = false;
+      JsonNode view = null;
+      String metrics = null;
       long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
       int done = 0;
       while (System.nanoTime() < deadline && done < 2) {
@@ -287,8 +297,17 @@ class ClusterFailoverTest {
         if (a == null || b == null) {
           continue;
         }
-        together |= "supernet".equals(a.path("stage").asText()) && "supernet".equals(b.path("stage").asText())
+        boolean both = "supernet".equals(a.path("stage").asText()) && "supernet".equals(b.path("stage").asText())
             && a.path("step").asLong() > 0 && b.path("step").asLong() > 0;
+        if (both && view == null) {
+          HttpResponse<String> c = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+              + nodes.get(2).httpPort() + "/api/cluster")).build(), HttpResponse.BodyHandlers.ofString());
+          assertEquals(200, c.statusCode(), c.body());
+          view = JSON.readTree(c.body());
+          metrics = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + nodes.get(1).httpPort()
+              + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        }
+        together |= both;
         done = ("completed".equals(a.path("state").asText()) ? 1 : 0) + ("completed".equals(b.path("state").asText()) ? 1 : 0);
       }
       assertEquals(2, done, "both searches completed: " + logs(nodes));
@@ -301,6 +320,17 @@ class ClusterFailoverTest {
       }
       assertTrue(hostA != null && hostB != null, logs(nodes));
       assertNotEquals(hostA.name(), hostB.name(), "the two searches ran on two nodes");
+      // the API says who is in the cluster and which node runs which search
+      assertEquals(3, view.get("members").size(), view.toString());
+      for (JsonNode m : view.get("members")) {
+        assertEquals("Up", m.get("status").asText(), view.toString());
+        assertEquals("[\"core\",\"worker\"]", m.get("roles").toString(), view.toString());
+      }
+      assertEquals(address(hostA, ids.get(0)), view.get("searches").path(ids.get(0)).asText(), view.toString());
+      assertEquals(address(hostB, ids.get(1)), view.get("searches").path(ids.get(1)).asText(), view.toString());
+      assertTrue(metrics.contains("s3nas_cluster_members{status=\"Up\"} 3"), metrics);
+      assertTrue(metrics.contains("s3nas_search_node{search=\"" + ids.get(0) + "\",node=\"" + address(hostA, ids.get(0))
+          + "\"} 1"), metrics);
       Node host = hostA;
       assertTrue(nodes.stream().filter(n -> n != host).anyMatch(n -> liveSteps.getOrDefault(n.name(), 0) > 0),
           "a node that does not run the search streams its steps live: " + liveSteps);
