@@ -93,41 +93,38 @@ final class ThresholdOptimizer {
     }
   }
 
-  /** The thresholds and every slot, into a checkpoint's double tensors. */
-  void save(Map<String, double[]> doubles) {
+  /** A branch's thresholds and slots, under the names a checkpoint gives them. */
+  private interface Tensors {
+    void visit(String name, double[] values);
+  }
+
+  /** Every branch's thresholds and slots, by checkpoint name, in a fixed order. */
+  private void each(Tensors t) {
     int ti = 0;
     for (SearchableBlock b : decisions.space().blocks()) {
       for (int i = 0; i < b.branches().size(); i++) {
         BranchSuperkernel k = decisions.kernel(b.index(), i);
         RmsProp.DoubleSlots[] s = slots.get(ti++);
         String id = b.index() + "." + i;
-        doubles.put("thr-kernel:" + id, k.kernelThresholds().clone());
-        doubles.put("thr-channel:" + id, k.channelThresholds().clone());
-        doubles.put("ms-kernel:" + id, s[0].ms.clone());
-        doubles.put("mom-kernel:" + id, s[0].mom.clone());
-        doubles.put("ms-channel:" + id, s[1].ms.clone());
-        doubles.put("mom-channel:" + id, s[1].mom.clone());
+        t.visit("thr-kernel:" + id, k.kernelThresholds());
+        t.visit("thr-channel:" + id, k.channelThresholds());
+        t.visit("ms-kernel:" + id, s[0].ms);
+        t.visit("mom-kernel:" + id, s[0].mom);
+        t.visit("ms-channel:" + id, s[1].ms);
+        t.visit("mom-channel:" + id, s[1].mom);
       }
     }
+  }
+
+  /** The thresholds and every slot, into a checkpoint's double tensors. */
+  void save(Map<String, double[]> doubles) {
+    each((name, values) -> doubles.put(name, values.clone()));
     doubles.put("ms-shared", sharedMs.clone());
   }
 
   /** Restores {@link #save}'s tensors. */
   void restore(io.s3nas.checkpoint.TensorArchive a) {
-    int ti = 0;
-    for (SearchableBlock b : decisions.space().blocks()) {
-      for (int i = 0; i < b.branches().size(); i++) {
-        BranchSuperkernel k = decisions.kernel(b.index(), i);
-        RmsProp.DoubleSlots[] s = slots.get(ti++);
-        String id = b.index() + "." + i;
-        a.copyInto("thr-kernel:" + id, k.kernelThresholds());
-        a.copyInto("thr-channel:" + id, k.channelThresholds());
-        a.copyInto("ms-kernel:" + id, s[0].ms);
-        a.copyInto("mom-kernel:" + id, s[0].mom);
-        a.copyInto("ms-channel:" + id, s[1].ms);
-        a.copyInto("mom-channel:" + id, s[1].mom);
-      }
-    }
+    each(a::copyInto);
     if (a.doubles().containsKey("ms-shared")) { // absent from checkpoints written before it existed
       a.copyInto("ms-shared", sharedMs);
     }
