@@ -72,8 +72,17 @@ public final class EnginePipeline implements Pipeline {
 
   /** The platform's estimator (spawned on first need; called on the supervisor's thread). */
   private ActorRef<LatencyEstimator.Command> estimator(String hardware) {
-    return estimators.computeIfAbsent(hardware, hw -> ctx.spawn(LatencyEstimator.create(
-        () -> HardwareRegistry.load(confDir.resolve("hardware")).model(hw)), "latency-estimator-" + hw));
+    ActorRef<LatencyEstimator.Command> known = estimators.get(hardware);
+    if (known != null && ctx.getChild(known.path().name()).isPresent()) {
+      return known;
+    }
+    // first need, or the supervisor restarted (a failed journal write) and stopped its children with it;
+    // a fresh name, since the old child may still be stopping
+    ActorRef<LatencyEstimator.Command> est = ctx.spawn(LatencyEstimator.create(
+        () -> HardwareRegistry.load(confDir.resolve("hardware")).model(hardware)),
+        "latency-estimator-" + hardware + "-" + System.nanoTime());
+    estimators.put(hardware, est);
+    return est;
   }
 
   @Override

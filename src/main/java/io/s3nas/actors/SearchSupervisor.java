@@ -106,6 +106,12 @@ public final class SearchSupervisor
       implements Command, Acknowledged {}
 
   /**
+   * A stage's worker stopped (death watch). Only the current worker's stop means it gave up; one
+   * from before a restart of this entity was stopped by that restart and is ignored.
+   */
+  public record WorkerStopped(ActorRef<Void> worker, Stage stage) implements Command {}
+
+  /**
    * A stage could not write (the disk is full): the search is suspended, its work kept, until it is
    * resumed.
    */
@@ -362,8 +368,7 @@ public final class SearchSupervisor
       ActorRef<?> ref = pipeline.start(searchId, r, ctx, minBackoff);
       if (ref != null) {
         // a worker that stops without its completion gave up after its restarts
-        ctx.watchWith(ref, new WorkFailed(r.stage(), "the " + r.stage() + " worker stopped after repeated failures",
-            true, ctx.getSystem().ignoreRef()));
+        ctx.watchWith(ref, new WorkerStopped(ref.unsafeUpcast(), r.stage()));
         worker = ref;
         workerStage = r.stage();
       }
@@ -377,6 +382,14 @@ public final class SearchSupervisor
       LOG.info("search {} recovered on {}", searchId, ctx.getSystem().address());
       recovering = true;
       try {
+        // after a restart (a journal write failed) the old incarnation's worker has been stopped with
+        // it: forget it (and its death, which would otherwise read as a worker that gave up) so the
+        // stage runs again from its last checkpoint
+        if (worker != null) {
+          ctx.unwatch(worker);
+          worker = null;
+          workerStage = null;
+        }
         reconcile(st);
       } finally {
         recovering = false;
@@ -441,6 +454,10 @@ public final class SearchSupervisor
                 System.currentTimeMillis())))
         .onCommand(Exported.class, (s, c) -> inStage(s, Stage.EXPORT, c.replyTo(), new SearchCompleted(c.resultJson())))
         .onCommand(WorkFailed.class, this::onWorkFailed)
+        .onCommand(WorkerStopped.class, (s, c) -> worker != null && c.worker().equals(worker)
+            ? onWorkFailed(s, new WorkFailed(c.stage(), "the " + c.stage() + " worker stopped after repeated failures",
+                true, ctx.getSystem().ignoreRef()))
+            : Effect().noReply())
         .onCommand(WorkBlocked.class, this::onWorkBlocked);
     b.forStateType(Finished.class)
         .onCommand(GetStatus.class, (s, c) -> Effect().reply(c.replyTo(), status(s)))

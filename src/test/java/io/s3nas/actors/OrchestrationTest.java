@@ -94,6 +94,22 @@ class OrchestrationTest {
     assertEquals(List.of(1L, 2L, 3L), steps, "every step, in order");
   }
 
+  /**
+   * A stage's result whose journal write fails (the journal briefly away) restarts the entity with
+   * backoff; the search still completes: the stage's worker delivers its result again to the
+   * recovered entity.
+   */
+  @Test
+  void aStageResultWhoseJournalWriteFailsIsDeliveredAgainAndTheSearchCompletes() {
+    org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit journal =
+        org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit.create(KIT.system());
+    ActorRef<SearchSupervisor.Command> s = submit("o-journal",
+        Pipeline.ofJobs((id, state, self, noReply) -> quick(state, self)));
+    journal.failNextPersisted("Search|o-journal");
+    SearchSupervisor.Status st = awaitEnd(s);
+    assertEquals("completed", st.state(), st.detail());
+  }
+
   @Test
   void badInputFailsTheSearchWithItsReason() {
     Pipeline p = Pipeline.ofJobs((id, state, self, noReply) -> state.stage() == Stage.SCALING
