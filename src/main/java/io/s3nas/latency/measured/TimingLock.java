@@ -43,9 +43,15 @@ public final class TimingLock implements AutoCloseable {
     if (IN_PROCESS.getHoldCount() > 1) {
       return new TimingLock(); // nested in a timing this thread already holds
     }
+    Path f = file();
     try {
-      Path f = file();
       channel = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    } catch (IOException e) {
+      // a temporary folder this process cannot write: time anyway, apart from other threads only
+      LOG.warn("the timing lock {} cannot be opened ({}); timings of other processes may overlap", f, e.toString());
+      return new TimingLock();
+    }
+    try {
       fileLock = channel.tryLock();
       if (fileLock == null) {
         LOG.info("waiting: another process is timing networks on this machine ({})", f);
@@ -56,7 +62,7 @@ public final class TimingLock implements AutoCloseable {
       return new TimingLock();
     } catch (IOException e) {
       release();
-      throw new UncheckedIOException("the timing lock " + file() + " cannot be taken", e);
+      throw new UncheckedIOException("the timing lock " + f + " cannot be taken", e);
     } catch (RuntimeException | Error e) {
       release();
       throw e;
