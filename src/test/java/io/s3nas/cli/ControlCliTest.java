@@ -34,7 +34,8 @@ class ControlCliTest {
   @Test
   void pauseFreesTheProcessResumeContinuesCancelEnds() throws Exception {
     Path conf = TinySearch.config(tmp, "ctl", 400, 1.0,
-        "warmup-epochs = 30\nsearch-epochs = 1\nfinal-epochs = 1\nbatch = 16\n");
+        // long enough that the resumed search is still in its supernet when looked at (it is cancelled there)
+        "warmup-epochs = 300\nsearch-epochs = 1\nfinal-epochs = 1\nbatch = 16\n");
     String state = tmp.resolve("state").toString();
     String runs = tmp.resolve("runs").toString();
     CompletableFuture<CliTest.Result> first = CompletableFuture.supplyAsync(() -> CliTest.run("search", "--config",
