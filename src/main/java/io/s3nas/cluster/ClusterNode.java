@@ -60,7 +60,10 @@ public final class ClusterNode {
           + "endpoint can listen on; " + s.managementPort() + " failed: " + e.getMessage());
     }
     ClusterBootstrap.get(system).start();
-    if (s.runsSearches()) {
+    if (!s.runsSearches()) {
+      LOG.warn("{}: no journal-url, so this node runs no searches{}", s.file(),
+          s.httpPort() != null ? " and serves no HTTP API (its http-port is unused)" : "");
+    } else {
       ShardedSearches searches = ShardedSearches.start(system, s);
       if (s.httpPort() != null) {
         try {

@@ -16,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.slf4j.LoggerFactory;
 
 /**
  * One cluster node's settings, read from its config file ({@code cluster/node1.conf}; every key
@@ -141,10 +140,6 @@ public record NodeSettings(Path file, String name, String host, int port, int ma
     int every = c.hasPath("checkpoint-every") ? integer(file, c, "checkpoint-every") : 100;
     if (every < 1) {
       throw new InvalidInputException(file.toString(), "s3nas.node.checkpoint-every", "a positive number of steps");
-    }
-    if (journal == null && roles.contains("worker")) {
-      LoggerFactory.getLogger(NodeSettings.class).warn("{}: no journal-url, so this worker node runs no searches",
-          file);
     }
     return new NodeSettings(file, name, host, port, mport, List.copyOf(roles), List.copyOf(contacts), required, stable,
         journal, user, pw, conf, data, runs, http, every);
