@@ -61,8 +61,24 @@ public final class EnginePipeline implements Pipeline {
   /** The latency estimator of each platform this search has asked for, children of the supervisor. */
   private final Map<String, ActorRef<LatencyEstimator.Command>> estimators = new java.util.HashMap<>();
 
+  /** Builds a platform's latency model by name (blocks; called on the estimator's blocking thread). */
+  private final java.util.function.Function<String, LatencyModel> platforms;
+
+  /** A search whose platforms are those of {@code confDir/hardware}, timed on this machine. */
   public EnginePipeline(Path confDir, Path dataDir, Path runDir, int checkpointEvery,
                         ActorContext<SearchSupervisor.Command> ctx) {
+    this(confDir, dataDir, runDir, checkpointEvery, ctx,
+        hardware -> HardwareRegistry.load(confDir.resolve("hardware")).model(hardware));
+  }
+
+  /**
+   * A search whose platforms {@code platforms} builds: on a cluster, a platform a device node serves
+   * is that node's (docs/cluster.md, "Device nodes").
+   */
+  public EnginePipeline(Path confDir, Path dataDir, Path runDir, int checkpointEvery,
+                        ActorContext<SearchSupervisor.Command> ctx,
+                        java.util.function.Function<String, LatencyModel> platforms) {
+    this.platforms = platforms;
     this.confDir = confDir;
     this.dataDir = dataDir;
     this.runDir = runDir.toAbsolutePath(); // result.json names files a server in another folder can find
@@ -78,8 +94,7 @@ public final class EnginePipeline implements Pipeline {
     }
     // first need, or the supervisor restarted (a failed journal write) and stopped its children with it;
     // a fresh name, since the old child may still be stopping
-    ActorRef<LatencyEstimator.Command> est = ctx.spawn(LatencyEstimator.create(
-        () -> HardwareRegistry.load(confDir.resolve("hardware")).model(hardware)),
+    ActorRef<LatencyEstimator.Command> est = ctx.spawn(LatencyEstimator.create(() -> platforms.apply(hardware)),
         "latency-estimator-" + hardware + "-" + System.nanoTime());
     estimators.put(hardware, est);
     return est;
@@ -321,7 +336,8 @@ public final class EnginePipeline implements Pipeline {
       SearchSpec s = st.spec();
       Path dir = out(id);
       TrainedModel m = ModelFile.read(dir.resolve("model.s3model"));
-      ExportStage.LatencyVerdict v = ExportStage.latency(m.architecture(), platform(), st.budgetMs());
+      LatencyModel platform = platform();
+      ExportStage.LatencyVerdict v = ExportStage.latency(m.architecture(), platform, st.budgetMs());
       if (!v.withinBudget()) {
         // never ship a network measured over its budget
         throw new InvalidInputException("budget-margin", null, String.format(java.util.Locale.ROOT, "a network "
@@ -334,6 +350,9 @@ public final class EnginePipeline implements Pipeline {
       Map<String, Object> r = new LinkedHashMap<>();
       r.put("search_id", id);
       r.put("hardware", s.hardware());
+      // where the platform was timed: this machine, or a cluster's device node (docs/cluster.md)
+      r.put("latency_measured_on", platform instanceof io.s3nas.latency.MeasurableLatencyModel mm
+          ? mm.describeMachine() : null);
       r.put("search_target_ms", st.targetMs());
       r.putAll(v.fields());
       r.put("onnx_max_abs_difference", onnx.maxAbsDifference());

@@ -59,7 +59,7 @@ public final class LatencyEstimator {
   private record Finished(Runnable reply) implements Command {}
 
   /** The failure itself, not the future's wrapper: a stage worker tells bad input from a crash by its type. */
-  static Throwable unwrap(Throwable e) {
+  public static Throwable unwrap(Throwable e) {
     return e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
   }
 

@@ -60,10 +60,18 @@ public final class ClusterNode {
           + "endpoint can listen on; " + s.managementPort() + " failed: " + e.getMessage());
     }
     ClusterBootstrap.get(system).start();
-    if (!s.runsSearches()) {
+    for (String platform : s.devicePlatforms()) {
+      // the platform's device, served to every search of the cluster (docs/cluster.md, "Device nodes")
+      system.systemActorOf(DeviceLatency.create(platform,
+              () -> io.s3nas.platform.HardwareRegistry.load(s.confDir().resolve("hardware")).model(platform),
+              ShardedSearches.DEVICE_REQUEST), "device-latency-" + platform,
+          org.apache.pekko.actor.typed.Props.empty());
+      LOG.info("node {} serves the latency of {}", s.name(), platform);
+    }
+    if (!s.runsSearches() && s.devicePlatforms().isEmpty()) {
       LOG.warn("{}: no journal-url, so this node runs no searches{}", s.file(),
           s.httpPort() != null ? " and serves no HTTP API (its http-port is unused)" : "");
-    } else {
+    } else if (s.runsSearches()) {
       ShardedSearches searches = ShardedSearches.start(system, s);
       if (s.httpPort() != null) {
         try {

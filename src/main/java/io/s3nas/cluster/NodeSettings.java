@@ -141,8 +141,38 @@ public record NodeSettings(Path file, String name, String host, int port, int ma
     if (every < 1) {
       throw new InvalidInputException(file.toString(), "s3nas.node.checkpoint-every", "a positive number of steps");
     }
+    for (String r : roles) {
+      if (r.startsWith(DEVICE_ROLE)) {
+        devicePlatform(file, conf, r.substring(DEVICE_ROLE.length()));
+      }
+    }
     return new NodeSettings(file, name, host, port, mport, List.copyOf(roles), List.copyOf(contacts), required, stable,
         journal, user, pw, conf, data, runs, http, every);
+  }
+
+  /** The prefix of the role of a node that serves a platform's latency (docs/cluster.md, "Device nodes"). */
+  public static final String DEVICE_ROLE = "device-";
+
+  /** The platforms this node serves as a device: its {@code device-<platform>} roles. */
+  public List<String> devicePlatforms() {
+    return roles.stream().filter(r -> r.startsWith(DEVICE_ROLE)).map(r -> r.substring(DEVICE_ROLE.length())).toList();
+  }
+
+  /** A device role names a platform of the node's conf-dir that this machine times (nd4j or onnxruntime). */
+  private static void devicePlatform(Path file, Path conf, String platform) {
+    io.s3nas.latency.HardwarePlatform p;
+    try {
+      p = io.s3nas.platform.HardwareRegistry.load(conf.resolve("hardware")).platform(platform);
+    } catch (InvalidInputException e) {
+      throw new InvalidInputException(file.toString(), "s3nas.node.roles", "device-" + platform + " names a platform "
+          + "of " + conf.resolve("hardware") + ": " + e.getMessage());
+    }
+    if (p.kind() != io.s3nas.latency.HardwarePlatform.Kind.ND4J
+        && p.kind() != io.s3nas.latency.HardwarePlatform.Kind.ONNXRUNTIME) {
+      throw new InvalidInputException(file.toString(), "s3nas.node.roles", "device-" + platform + ": a platform this "
+          + "node measures (kind nd4j or onnxruntime); " + p.file() + " is kind " + p.kind().name().toLowerCase(
+          java.util.Locale.ROOT));
+    }
   }
 
   private static String string(Path file, Config c, String key, String fallback) {

@@ -36,6 +36,10 @@ public final class ShardedSearches implements SearchGateway {
   public static final EntityTypeKey<SearchSupervisor.Command> SEARCH =
       EntityTypeKey.create(SearchSupervisor.Command.class, "Search");
   private static final Duration ASK = Duration.ofSeconds(30);
+  /** How long a device node that is up may take to register its platform's service. */
+  static final Duration DEVICE_FIND = Duration.ofSeconds(60);
+  /** The longest one timing request to a device may take (a whole supernet's table on a slow device). */
+  static final Duration DEVICE_REQUEST = Duration.ofMinutes(30);
   private final ClusterSharding sharding;
   private final NodeSettings settings;
   private final ActorRef<Topic.Command<LiveProgress>> liveTopic;
@@ -52,8 +56,12 @@ public final class ShardedSearches implements SearchGateway {
   /** Starts this node's shard region (or proxy, on a node without the {@code worker} role). */
   public static ShardedSearches start(ActorSystem<?> system, NodeSettings s) {
     ClusterSharding sharding = ClusterSharding.get(system);
+    DevicePlatforms devices = new DevicePlatforms(system, DEVICE_FIND, DEVICE_REQUEST);
+    java.util.function.Function<String, io.s3nas.latency.LatencyModel> local =
+        hw -> io.s3nas.platform.HardwareRegistry.load(s.confDir().resolve("hardware")).model(hw);
     sharding.init(Entity.of(SEARCH, ec -> SearchSupervisor.sharded(ec.getEntityId(),
-            ctx -> new EnginePipeline(s.confDir(), s.dataDir(), s.runDir(), s.checkpointEvery(), ctx),
+            ctx -> new EnginePipeline(s.confDir(), s.dataDir(), s.runDir(), s.checkpointEvery(), ctx,
+                hw -> devices.model(hw, local)),
             Duration.ofSeconds(1), ec.getShard()))
         .withRole("worker")
         .withStopMessage(new SearchSupervisor.Stop()));

@@ -72,6 +72,14 @@ class ClusterFailoverTest {
 
   /** PostgreSQL's journal, three node JVMs on loopback sharing data-dir and run-dir, all ready. */
   List<Node> startCluster(LocalPostgres pg) throws Exception {
+    return startCluster(pg, Path.of("conf").toAbsolutePath(), List.of("core, worker", "core, worker", "core, worker"));
+  }
+
+  /**
+   * Three node JVMs with {@code roles} (node i gets {@code roles.get(i)}) and {@code confDir}; each
+   * has a home of its own ({@code <tmp>/home<i>}), so what a node caches there is its own.
+   */
+  List<Node> startCluster(LocalPostgres pg, Path confDir, List<String> roles) throws Exception {
     List<Node> nodes = new ArrayList<>();
     List<Integer> ports = new ArrayList<>();
     for (int i = 0; i < 9; i++) {
@@ -92,7 +100,7 @@ class ClusterFailoverTest {
           port = %d
           management-port = %d
           http-port = %d
-          roles = [core, worker]
+          roles = [%s]
           contact-points = [%s]
           stable-after = 3s
           journal-url = "%s"
@@ -103,10 +111,11 @@ class ClusterFailoverTest {
           run-dir = "%s"
           checkpoint-every = 2
         }
-        """, i, ports.get(i), ports.get(3 + i), ports.get(6 + i), contacts, pg.url, pg.passwordFile,
-        Path.of("conf").toAbsolutePath(), tmp.resolve("shared"), tmp.resolve("runs-b")));
+        """, i, ports.get(i), ports.get(3 + i), ports.get(6 + i), roles.get(i), contacts, pg.url,
+        pg.passwordFile, confDir, tmp.resolve("shared"), tmp.resolve("runs-b")));
       Path log = tmp.resolve("node" + i + ".log");
       Process p = new ProcessBuilder(java, "-Xmx768m", "--add-modules", "jdk.incubator.vector",
+        "-Duser.home=" + Files.createDirectories(tmp.resolve("home" + i)),
         // the main logging config, not the test class path's capturing one: the log says where a search runs
         "-Dlogback.configurationFile=" + Path.of("src/main/resources/logback.xml").toAbsolutePath(),
         "-Ds3nas.log.level=INFO", "-cp", jvm.manifestJar().toString(), "io.s3nas.cli.Main", "node", "--config",

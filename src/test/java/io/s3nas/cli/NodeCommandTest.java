@@ -149,6 +149,19 @@ class NodeCommandTest {
     assertEquals(2, r.code(), r.err());
     assertTrue(r.err().contains("loopback"), r.err());
 
+    // a device role names a platform this node times: not a table, not an unknown one
+    Path table = Files.writeString(tmp.resolve("table-device.conf"), Files.readString(nodeConfig("table-device",
+        port, mport, List.of(mport), "")).replace("roles = [core, worker]", "roles = [core, device-midap]"));
+    r = CliTest.run("node", "--config", table.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("s3nas.node.roles") && r.err().contains("device-midap")
+        && r.err().contains("nd4j or onnxruntime"), r.err());
+    Path unknown = Files.writeString(tmp.resolve("unknown-device.conf"), Files.readString(table)
+        .replace("device-midap", "device-nosuch"));
+    r = CliTest.run("node", "--config", unknown.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("device-nosuch") && r.err().contains("unknown hardware platform"), r.err());
+
     Path same = nodeConfig("same", port, port, List.of(port), "");
     r = CliTest.run("node", "--config", same.toString());
     assertEquals(2, r.code(), r.err());

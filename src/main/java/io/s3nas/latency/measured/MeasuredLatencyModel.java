@@ -7,12 +7,9 @@ import io.s3nas.latency.Component;
 import io.s3nas.latency.ComponentLatency;
 import io.s3nas.latency.HardwarePlatform;
 import io.s3nas.latency.LatencyModel;
-import io.s3nas.latency.LatencySource;
 import io.s3nas.latency.LatencyTable;
-import io.s3nas.latency.LeastSquares;
 import io.s3nas.latency.MeasurableLatencyModel;
 import io.s3nas.latency.NetworkMeasurement;
-import io.s3nas.latency.TableLatencyModel;
 import io.s3nas.space.Architecture;
 import java.io.IOException;
 import java.io.Writer;
@@ -60,11 +57,9 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
   private final int threads;
   private final Path cacheDir;
   private final MachineFingerprint fingerprint;
-  private final Map<String, LatencyTable.Entry> measured = new LinkedHashMap<>();
+  private final MeasuredTable table;
   /** Components of the table this process can rebuild, to re-time them as drift references. */
   private final Map<String, Component> seen = new LinkedHashMap<>();
-  private Calibration calibration = Calibration.NONE;
-  private boolean useCalibration;
   private IntConsumer progress = i -> {};
 
   public MeasuredLatencyModel(String platform, Backend backend, PassTimer timer, int threads, Path cacheDir,
@@ -74,7 +69,7 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
     this.timer = timer;
     this.threads = threads;
     this.cacheDir = cacheDir;
-    this.useCalibration = useCalibration;
+    this.table = new MeasuredTable(platform, useCalibration);
     backend.applyThreads(threads);
     this.fingerprint = MachineFingerprint.current(backend, threads, timer.batch());
     load();
@@ -140,29 +135,30 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
   }
 
   public int measuredCount() {
-    return measured.size();
+    return table.size();
+  }
+
+  /** The table and calibration estimates read (what a device node sends the searches it serves). */
+  public MeasuredTable table() {
+    return table;
   }
 
   @Override
-  public synchronized boolean holds(Component c) {
-    return c instanceof Component.Pool || measured.containsKey(c.tableKey());
+  public boolean holds(Component c) {
+    return table.holds(c);
   }
 
   @Override
   public synchronized ComponentLatency latency(Component c) {
-    LatencyTable.Entry e = measured.get(c.tableKey());
-    if (e == null) {
+    if (!table.holds(c)) {
       prefetch(List.of(c));
-      e = measured.get(c.tableKey());
     }
-    double ms = useCalibration ? e.value() * calibration.scale() + calibration.perMParamsMs() * c.params() / 1e6
-        : e.value();
-    return new ComponentLatency(ms, LatencySource.TABLE);
+    return table.price(c);
   }
 
   @Override
   public double networkOverheadMs() {
-    return useCalibration ? calibration.interceptMs() : 0;
+    return table.networkOverheadMs();
   }
 
   /**
@@ -175,7 +171,7 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
   public synchronized void prefetch(Collection<Component> components) {
     Map<String, Component> missing = new LinkedHashMap<>();
     for (Component c : components) {
-      if (!measured.containsKey(c.tableKey())) {
+      if (table.get(c.tableKey()) == null) {
         missing.putIfAbsent(c.tableKey(), c);
       } else if (!(c instanceof Component.Pool)) {
         seen.putIfAbsent(c.tableKey(), c);
@@ -190,7 +186,7 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
     for (Component c : missing.values()) {
       if (c instanceof Component.Pool) {
         // pooling is timed together with the classifier
-        measured.put(c.tableKey(), new LatencyTable.Entry(c.tableClass(), c.key(), c.inputSize(), 0));
+        table.put(new LatencyTable.Entry(c.tableClass(), c.key(), c.inputSize(), 0));
       } else {
         todo.add(c);
         passes.add(backend.component(c, timer.batch(), SEED));
@@ -207,7 +203,7 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
     double d = Double.isNaN(drift) ? 1 : drift;
     for (int i = 0; i < todo.size(); i++) {
       Component c = todo.get(i);
-      measured.put(c.tableKey(), new LatencyTable.Entry(c.tableClass(), c.key(), c.inputSize(), t.get(i).ms() / d));
+      table.put(new LatencyTable.Entry(c.tableClass(), c.key(), c.inputSize(), t.get(i).ms() / d));
       seen.putIfAbsent(c.tableKey(), c);
     }
     save();
@@ -219,7 +215,7 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
     double b = 0;
     for (int i = 0; i < refs.size(); i++) {
       a += now.get(i).ms();
-      b += measured.get(refs.get(i).tableKey()).value();
+      b += table.get(refs.get(i).tableKey()).value();
     }
     double drift = b > 0 ? a / b : Double.NaN;
     if (!refs.isEmpty()) {
@@ -239,29 +235,8 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
    * the measured entries elsewhere, with the calibration applied. For sweeps over thousands of
    * candidate networks (scaling), whose chosen one is then measured.
    */
-  public synchronized LatencyModel predictingView(int vectorWidth) {
-    double s = useCalibration ? calibration.scale() : 1;
-    TableLatencyModel table = new TableLatencyModel(platform, new LatencyTable(tableFile().toString(),
-        new ArrayList<>(measured.values()), List.of()), 1 / s, true, vectorWidth, null);
-    double overhead = networkOverheadMs();
-    double perParam = useCalibration ? calibration.perMParamsMs() / 1e6 : 0;
-    return new LatencyModel() {
-      @Override
-      public String platform() {
-        return platform;
-      }
-
-      @Override
-      public ComponentLatency latency(Component c) {
-        ComponentLatency l = table.latency(c);
-        return new ComponentLatency(l.ms() + perParam * c.params(), l.source());
-      }
-
-      @Override
-      public double networkOverheadMs() {
-        return overhead;
-      }
-    };
+  public LatencyModel predictingView(int vectorWidth) {
+    return table.predictingView(tableFile().toString(), vectorWidth);
   }
 
   @Override
@@ -283,7 +258,7 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
     Map<String, Component> parts = new LinkedHashMap<>();
     for (Architecture a : archs) {
       for (Component c : io.s3nas.latency.NetworkLatency.components(a)) {
-        if (!(c instanceof Component.Pool) && measured.containsKey(c.tableKey())) {
+        if (!(c instanceof Component.Pool) && table.get(c.tableKey()) != null) {
           parts.putIfAbsent(c.tableKey(), c);
         }
       }
@@ -310,7 +285,7 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
   /** The table's block entries as components (the blocks it can time again as drift references). */
   private List<Component> tableBlocks() {
     List<Component> out = new ArrayList<>();
-    for (LatencyTable.Entry e : measured.values()) {
+    for (LatencyTable.Entry e : table.entries()) {
       if (e.component().endsWith("Block") || e.component().startsWith("ConvBlock")) {
         try {
           out.add(new Component.Block(io.s3nas.space.BlockStrings.parse(e.key()), e.inputSize()));
@@ -324,7 +299,7 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
 
   /** Up to {@link #DRIFT_REFERENCES} components spread over the range of table times (slowest first). */
   private List<Component> references(List<Component> parts) {
-    parts.sort(java.util.Comparator.comparingDouble((Component c) -> measured.get(c.tableKey()).value()).reversed());
+    parts.sort(java.util.Comparator.comparingDouble((Component c) -> table.get(c.tableKey()).value()).reversed());
     if (parts.size() <= DRIFT_REFERENCES) {
       return parts;
     }
@@ -343,40 +318,19 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
     }
   }
 
-  /**
-   * Fits measured ≈ intercept + scale · Σ + perMParams · params/10⁶ by least squares and stores it
-   * with its held-out errors. The parameter term carries what separately timed parts miss: a network
-   * streams all its weights through the caches on every pass, a part timed alone keeps its own hot.
-   * Falls back to intercept + scale · Σ, then to the intercept alone, when the networks cannot
-   * separate the terms (a slope outside 0.5..2 or a negative parameter cost).
-   */
+  /** Fits the calibration ({@link MeasuredTable#fit}), applies it and caches it beside the table. */
   @Override
   public synchronized Calibration calibrate(double[] sums, double[] params, double[] measuredMs, double[] heldOutSums,
                                             double[] heldOutParams, double[] heldOutMeasuredMs) {
-    int n = sums.length;
-    double[] mp = new double[n];
-    for (int i = 0; i < n; i++) {
-      mp[i] = params[i] / 1e6;
-    }
-    double[] fit = n >= 4 ? LeastSquares.fit(measuredMs, ones(n), sums, mp) : null;
-    if (fit == null || !(fit[1] > 0.5 && fit[1] < 2) || !(fit[2] >= 0)) {
-      double[] two = n >= 3 ? LeastSquares.fit(measuredMs, ones(n), sums) : null;
-      fit = two != null && two[1] > 0.5 && two[1] < 2 ? new double[] {two[0], two[1], 0}
-          : new double[] {mean(measuredMs) - mean(sums), 1, 0};
-    }
-    double[] errors = new double[heldOutSums.length];
-    for (int i = 0; i < errors.length; i++) {
-      double est = fit[0] + fit[1] * heldOutSums[i] + fit[2] * heldOutParams[i] / 1e6;
-      errors[i] = est / heldOutMeasuredMs[i] - 1;
-    }
-    calibration = new Calibration(fit[0], fit[1], fit[2], n, errors);
-    useCalibration = true;
+    Calibration calibration = MeasuredTable.fit(sums, params, measuredMs, heldOutSums, heldOutParams,
+        heldOutMeasuredMs);
+    table.calibration(calibration);
     Properties p = new Properties();
     p.setProperty("intercept_ms", Double.toString(calibration.interceptMs()));
     p.setProperty("scale", Double.toString(calibration.scale()));
     p.setProperty("per_mparam_ms", Double.toString(calibration.perMParamsMs()));
-    p.setProperty("networks", Integer.toString(n));
-    p.setProperty("held_out_errors", java.util.Arrays.stream(errors).mapToObj(Double::toString)
+    p.setProperty("networks", Integer.toString(calibration.networks()));
+    p.setProperty("held_out_errors", java.util.Arrays.stream(calibration.heldOutErrors()).mapToObj(Double::toString)
         .collect(java.util.stream.Collectors.joining(",")));
     p.setProperty("fingerprint", fingerprint.describe());
     try {
@@ -393,41 +347,29 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
     return calibration;
   }
 
-  private static double[] ones(int n) {
-    double[] o = new double[n];
-    java.util.Arrays.fill(o, 1);
-    return o;
-  }
-
-  private static double mean(double[] v) {
-    return java.util.Arrays.stream(v).average().orElse(0);
-  }
-
   @Override
   public Calibration calibration() {
-    return calibration;
+    return table.calibration();
   }
 
   /** A calibration file with held-out errors exists (older ones, fitted without, are refitted). */
   @Override
   public boolean calibrated() {
-    return calibration.heldOutErrors().length > 0;
+    return table.calibrated();
   }
 
   /** Sets whether estimates apply the stored calibration (the validator compares both). */
   @Override
-  public synchronized void useCalibration(boolean on) {
-    this.useCalibration = on;
+  public void useCalibration(boolean on) {
+    table.useCalibration(on);
   }
 
   private void load() {
     Path f = tableFile();
     if (Files.exists(f)) {
       LatencyTable t = LatencyTable.readCsv(f);
-      for (LatencyTable.Entry e : t.entries()) {
-        measured.put(e.tableKey(), e);
-      }
-      LOG.info("loaded {} measured latencies from {}", measured.size(), f);
+      t.entries().forEach(table::put);
+      LOG.info("loaded {} measured latencies from {}", table.size(), f);
     }
     Path cf = calibrationFile();
     if (Files.exists(cf)) {
@@ -435,10 +377,10 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
       try (var r = Files.newBufferedReader(cf, StandardCharsets.UTF_8)) {
         p.load(r);
         String errs = p.getProperty("held_out_errors", "");
-        calibration = new Calibration(Double.parseDouble(p.getProperty("intercept_ms", "0")),
+        table.loadCalibration(new Calibration(Double.parseDouble(p.getProperty("intercept_ms", "0")),
             Double.parseDouble(p.getProperty("scale", "1")), Double.parseDouble(p.getProperty("per_mparam_ms", "0")),
             Integer.parseInt(p.getProperty("networks", "0")), errs.isBlank() ? new double[0]
-                : java.util.Arrays.stream(errs.split(",")).mapToDouble(Double::parseDouble).toArray());
+                : java.util.Arrays.stream(errs.split(",")).mapToDouble(Double::parseDouble).toArray()));
       } catch (IOException | NumberFormatException e) {
         throw new InvalidInputException(cf.toString(), "intercept_ms/scale", "corrupt calibration file; delete it to recalibrate");
       }
@@ -451,7 +393,7 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
       Files.createDirectories(cacheDir);
       Path tmp = Files.createTempFile(cacheDir, "table", ".tmp");
       try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-        new LatencyTable(tableFile().toString(), new ArrayList<>(measured.values()), List.of())
+        new LatencyTable(tableFile().toString(), table.entries(), List.of())
             .writeCsv(w, platform + " latencies in ms, low quantile of interleaved timed runs\n" + fingerprint.describe());
       }
       Files.move(tmp, tableFile(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
