@@ -38,7 +38,7 @@ public final class SearchJournal {
   public CompletionStage<SearchSupervisor.State> state(String searchId) {
     return journal.currentEventsByPersistenceId(SearchSupervisor.persistenceId(searchId), 0, Long.MAX_VALUE)
         .runFold((SearchSupervisor.State) new SearchSupervisor.Empty(),
-            (s, env) -> SearchSupervisor.apply(s, (SearchSupervisor.Event) env.event()), system);
+            (s, env) -> SearchStates.apply(s, (SearchSupervisor.Event) env.event()), system);
   }
 
   /** A search's events so far, in order. */
@@ -94,7 +94,7 @@ public final class SearchJournal {
     Folded from = folded.getOrDefault(searchId, new Folded(new SearchSupervisor.Empty(), 0));
     return journal.currentEventsByPersistenceId(SearchSupervisor.persistenceId(searchId), from.sequenceNr() + 1,
             Long.MAX_VALUE)
-        .runFold(from, (f, env) -> new Folded(SearchSupervisor.apply(f.state(), (SearchSupervisor.Event) env.event()),
+        .runFold(from, (f, env) -> new Folded(SearchStates.apply(f.state(), (SearchSupervisor.Event) env.event()),
             env.sequenceNr()), system)
         .thenApply(f -> {
           folded.put(searchId, f);
@@ -108,7 +108,7 @@ public final class SearchJournal {
    */
   public CompletionStage<List<SearchSupervisor.Status>> statuses() {
     return ids().thenCompose(ids -> Source.from(ids)
-        .mapAsync(1, id -> currentState(id).thenApply(st -> SearchSupervisor.status(id, st))
+        .mapAsync(1, id -> currentState(id).thenApply(st -> SearchStates.status(id, st))
             .exceptionally(e -> unreadable(id, e)))
         .runWith(Sink.seq(), system));
   }

@@ -21,9 +21,9 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
- * One search as an event-sourced entity (design.md "Actors"): commands from users (submit, pause,
+ * One search as an event-sourced entity (docs/design.md, "Actors"): commands from users (submit, pause,
  * resume, cancel, status) and from the stage workers (progress and completions), events for every
- * step of the pipeline, and a state that owns its transitions. Large things (weights, thresholds,
+ * step of the pipeline, and states whose transitions {@link SearchStates} folds. Large things (weights, thresholds,
  * optimiser state) are never in events: a progress event carries the content address of a
  * checkpoint that was synced before the event was persisted.
  *
@@ -181,16 +181,8 @@ public final class SearchSupervisor
   public sealed interface State extends CborSerializable {}
 
   /** No search submitted under this id yet. */
-  public record Empty() implements State {
-    State apply(Event e) {
-      return e instanceof SearchSubmitted s ? Running.start(s.spec(), s.atMillis()) : this;
-    }
-  }
+  public record Empty() implements State {}
 
-  /**
-   * A search in progress: its stage, whether it is paused, the latest progress, and the architecture
-   * of the last completed stage (block strings, and the whole model JSON the next stage starts from).
-   */
   /**
    * A search in progress: its stage, whether it is paused, the latest progress, the architecture
    * of the last completed stage (block strings, and the whole model JSON the next stage starts from),
@@ -204,77 +196,6 @@ public final class SearchSupervisor
     public Running {
       stageSeconds = Map.copyOf(stageSeconds);
     }
-
-    static Running start(SearchSpec spec, long at) {
-      return new Running(spec, Stage.LATENCY_TABLE, false, 0, 0, Double.NaN, Double.NaN, List.of(), null, null, at,
-          Map.of(), spec.budgetMs(), spec.searchTargetMs(), null, null);
-    }
-
-    Running progress(Stage s, long st, long total, double loss, double ms, String ref) {
-      return new Running(spec, s, paused, st, total, loss, ms, architecture, modelJson, ref, stageStartedMillis,
-          stageSeconds, budgetMs, targetMs, warmStartRef, pausedReason);
-    }
-
-    /** The next stage starts at {@code at}; the wall time of the one that ended is recorded. */
-    Running advance(Stage next, List<List<String>> arch, String json, double ms, long at) {
-      Map<String, Double> secs = new java.util.LinkedHashMap<>(stageSeconds);
-      secs.put(stage.name().toLowerCase(java.util.Locale.ROOT), (at - stageStartedMillis) / 1000.0);
-      return new Running(spec, next, paused, 0, 0, Double.NaN, ms, arch, json, null, at, secs, budgetMs, targetMs,
-          warmStartRef, pausedReason);
-    }
-
-    /** Paused ({@code reason}: why the machine suspended it; null for a user's pause), or resumed. */
-    Running paused(boolean p, String reason) {
-      return new Running(spec, stage, p, step, totalSteps, lastLoss, lastExpectedMs, architecture, modelJson,
-          checkpointRef, stageStartedMillis, stageSeconds, budgetMs, targetMs, warmStartRef, p ? reason : null);
-    }
-
-    Running withLatency(double budget, double target) {
-      return new Running(spec, stage, paused, step, totalSteps, lastLoss, lastExpectedMs, architecture, modelJson,
-          checkpointRef, stageStartedMillis, stageSeconds, budget > 0 ? budget : spec.budgetMs(),
-          target > 0 ? target : spec.searchTargetMs(), warmStartRef, pausedReason);
-    }
-
-    Running withWarmStart(String ref) {
-      return new Running(spec, stage, paused, step, totalSteps, lastLoss, lastExpectedMs, architecture, modelJson,
-          checkpointRef, stageStartedMillis, stageSeconds, budgetMs, targetMs, ref, pausedReason);
-    }
-
-    State apply(Event e) {
-      if (e instanceof LatencyTableReady l) {
-        return advance(Stage.SUPERNET, architecture, modelJson, l.maxMs(), l.atMillis())
-            .withLatency(l.budgetMs(), l.targetMs());
-      } else if (e instanceof SupernetProgress p) {
-        return progress(Stage.SUPERNET, p.step(), p.totalSteps(), p.loss(), p.expectedMs(), p.checkpointRef());
-      } else if (e instanceof ArchitectureDerived d) {
-        return advance(Stage.SCALING, d.blockStrings(), d.modelJson(), d.estimatedMs(), d.atMillis());
-      } else if (e instanceof ScalingChosen sc) {
-        return advance(Stage.POST_PROCESSING, sc.blockStrings(), sc.modelJson(), sc.estimatedMs(), sc.atMillis());
-      } else if (e instanceof PostProcessDecided pp) {
-        return advance(Stage.FINAL_TRAINING, pp.blockStrings(), pp.modelJson(), pp.estimatedMs(), pp.atMillis())
-            .withWarmStart(pp.warmStartRef());
-      } else if (e instanceof FinalTrainingProgress f) {
-        if (f.step() >= f.totalSteps()) {
-          // the last step's report moves the search on to export
-          return advance(Stage.EXPORT, architecture, modelJson, lastExpectedMs, f.atMillis())
-              .progress(Stage.EXPORT, f.step(), f.totalSteps(), f.loss(), lastExpectedMs, f.checkpointRef());
-        }
-        return progress(Stage.FINAL_TRAINING, f.step(), f.totalSteps(), f.loss(), lastExpectedMs, f.checkpointRef());
-      } else if (e instanceof SearchCompleted c) {
-        return new Finished(spec, "completed", architecture, c.resultJson());
-      } else if (e instanceof SearchFailed f) {
-        return new Finished(spec, "failed", architecture, f.stage() + ": " + f.reason());
-      } else if (e instanceof SearchCancelled c) {
-        return new Finished(spec, "cancelled", architecture, c.reason());
-      } else if (e instanceof SearchPaused) {
-        return paused(true, null);
-      } else if (e instanceof SearchSuspended x) {
-        return paused(true, x.stage() + " could not write: " + x.reason());
-      } else if (e instanceof SearchResumed) {
-        return paused(false, null);
-      }
-      return this;
-    }
   }
 
   /** A search that ended: completed (detail = result JSON), failed or cancelled (detail = reason). */
@@ -286,10 +207,7 @@ public final class SearchSupervisor
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SearchSupervisor.class);
   private final String searchId;
   private final ActorContext<Command> ctx;
-  private final Pipeline pipeline;
-  private final Duration minBackoff;
-  private ActorRef<?> worker;
-  private Stage workerStage;
+  private final CurrentStageWorker worker;
   /** The shard that hosts this entity in a cluster (null in a single process): told when it may stop. */
   private final ActorRef<org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.ShardCommand> shard;
   private boolean recovering;
@@ -306,17 +224,16 @@ public final class SearchSupervisor
         .restartWithBackoff(Duration.ofMillis(500), Duration.ofSeconds(30), 0.2).withMaxRestarts(20));
     this.searchId = searchId;
     this.ctx = ctx;
-    this.pipeline = pipeline;
-    this.minBackoff = minBackoff;
     this.shard = shard;
+    this.worker = new CurrentStageWorker(searchId, ctx, pipeline, minBackoff);
   }
 
-  /** An entity that only records (no workers). */
   /** The journal's persistence id of a search. */
   public static String persistenceId(String searchId) {
     return PersistenceId.of("Search", searchId).id();
   }
 
+  /** An entity that only records (no workers). */
   public static Behavior<Command> create(String searchId) {
     return create(searchId, Pipeline.NONE, Duration.ofSeconds(1));
   }
@@ -346,33 +263,16 @@ public final class SearchSupervisor
   }
 
   /**
-   * Brings the worker in line with the state: the current stage's worker while running and not
-   * paused, none otherwise. Called after every persisted event and after recovery, which is how a
-   * restarted search re-issues the work of its stage (from the stage's last checkpoint).
+   * After every persisted event and after recovery: a finished or paused search asks its shard (on a
+   * cluster) to passivate it, and the worker is brought in line with the state
+   * ({@link CurrentStageWorker}), which is how a restarted search re-issues its stage's work.
    */
   private void reconcile(State s) {
-    boolean wanted = s instanceof Running r && !r.paused();
     // a search recovered paused stays up: the Resume that woke it may be the next message
     if (shard != null && (s instanceof Finished || (s instanceof Running r && r.paused() && !recovering))) {
       shard.tell(new org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.Passivate<>(ctx.getSelf()));
     }
-    Stage stage = s instanceof Running r ? r.stage() : null;
-    if (worker != null && (!wanted || stage != workerStage)) {
-      ctx.unwatch(worker);
-      ctx.stop(worker);
-      worker = null;
-      workerStage = null;
-    }
-    if (wanted && worker == null) {
-      Running r = (Running) s;
-      ActorRef<?> ref = pipeline.start(searchId, r, ctx, minBackoff);
-      if (ref != null) {
-        // a worker that stops without its completion gave up after its restarts
-        ctx.watchWith(ref, new WorkerStopped(ref.unsafeUpcast(), r.stage()));
-        worker = ref;
-        workerStage = r.stage();
-      }
-    }
+    worker.reconcile(s);
   }
 
   @Override
@@ -385,11 +285,7 @@ public final class SearchSupervisor
         // after a restart (a journal write failed) the old incarnation's worker has been stopped with
         // it: forget it (and its death, which would otherwise read as a worker that gave up) so the
         // stage runs again from its last checkpoint
-        if (worker != null) {
-          ctx.unwatch(worker);
-          worker = null;
-          workerStage = null;
-        }
+        worker.forget();
         reconcile(st);
       } finally {
         recovering = false;
@@ -454,7 +350,7 @@ public final class SearchSupervisor
                 System.currentTimeMillis())))
         .onCommand(Exported.class, (s, c) -> inStage(s, Stage.EXPORT, c.replyTo(), new SearchCompleted(c.resultJson())))
         .onCommand(WorkFailed.class, this::onWorkFailed)
-        .onCommand(WorkerStopped.class, (s, c) -> worker != null && c.worker().equals(worker)
+        .onCommand(WorkerStopped.class, (s, c) -> worker.is(c.worker())
             ? onWorkFailed(s, new WorkFailed(c.stage(), "the " + c.stage() + " worker stopped after repeated failures",
                 true, ctx.getSystem().ignoreRef()))
             : Effect().noReply())
@@ -530,33 +426,11 @@ public final class SearchSupervisor
   }
 
   private Status status(State s) {
-    return status(searchId, s);
-  }
-
-  /** The status a state reports. */
-  public static Status status(String searchId, State s) {
-    if (s instanceof Running r) {
-      return new Status(searchId, "running", r.stage(), r.paused(), r.step(), r.totalSteps(), r.lastLoss(),
-          r.lastExpectedMs(), r.architecture(), r.checkpointRef(), r.pausedReason(), r.budgetMs(), r.targetMs());
-    } else if (s instanceof Finished f) {
-      return new Status(searchId, f.outcome(), Stage.DONE, false, 0, 0, Double.NaN, Double.NaN, f.architecture(), null,
-          f.detail(), 0, 0);
-    }
-    return new Status(searchId, "none", null, false, 0, 0, Double.NaN, Double.NaN, List.of(), null, null, 0, 0);
+    return SearchStates.status(searchId, s);
   }
 
   @Override
   public EventHandler<State, Event> eventHandler() {
-    return newEventHandlerBuilder().forAnyState().onAnyEvent(SearchSupervisor::apply);
-  }
-
-  /** The state after an event (what recovery and the journal readers fold with). */
-  public static State apply(State s, Event e) {
-    if (s instanceof Empty x) {
-      return x.apply(e);
-    } else if (s instanceof Running x) {
-      return x.apply(e);
-    }
-    return s;
+    return newEventHandlerBuilder().forAnyState().onAnyEvent(SearchStates::apply);
   }
 }

@@ -17,6 +17,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.s3nas.actors.SearchControl;
 import io.s3nas.actors.SearchJournal;
+import io.s3nas.actors.SearchStates;
 import io.s3nas.actors.SearchSupervisor;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -139,7 +140,7 @@ public final class SearchRoutes {
       SearchSupervisor.State state = t.get();
       return state instanceof SearchSupervisor.Empty
           ? json(StatusCodes.NOT_FOUND, Map.of("error", "no search '" + id + "' in the journal under " + where))
-          : inner.apply(SearchSupervisor.status(id, state));
+          : inner.apply(SearchStates.status(id, state));
     });
   }
 

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import io.s3nas.actors.Journal;
 import io.s3nas.actors.SearchControl;
 import io.s3nas.actors.SearchJournal;
+import io.s3nas.actors.SearchStates;
 import io.s3nas.actors.SearchSupervisor;
 import io.s3nas.api.StatusJson;
 import io.s3nas.common.InvalidInputException;
@@ -102,7 +103,7 @@ public final class JournalCommands {
     @Override
     public Integer call() throws Exception {
       SearchSupervisor.State st = existing(journal, id);
-      Map<String, Object> o = StatusJson.describe(SearchSupervisor.status(id, st));
+      Map<String, Object> o = StatusJson.describe(SearchStates.status(id, st));
       PrintWriter pw = spec.commandLine().getOut();
       if (json) {
         pw.println(Json.of(o));

@@ -27,7 +27,6 @@ public final class SupernetTrainer {
   /** Warm-up (supergraph training, λ = 0, dropout on) or search (latency term on). */
   public enum Phase { WARMUP, SEARCH }
 
-  /** What one step measured. */
   /**
    * What one step measured; in the search phase {@code thresholdCe} and {@code thresholdLatency} are
    * the root mean square over the trainable thresholds of the cross-entropy's and the latency term's
@@ -160,7 +159,7 @@ public final class SupernetTrainer {
     }
     SupernetDecisions.Pass p = currentDecisions();
     double[][][] score = spread > 1 && !probe.isEmpty() ? accuracyPerMs(p, probe) : null;
-    double[][][] margins = margins(score, margin, spread);
+    double[][][] margins = StartMargins.of(decisions, thresholds.branches(), score, margin, spread);
     int ti = 0;
     for (SearchableBlock b : decisions.space().blocks()) {
       for (int i = 0; i < b.branches().size(); i++) {
@@ -205,7 +204,7 @@ public final class SupernetTrainer {
           for (int i = 0; i < b.branches().size(); i++) {
             BranchSuperkernel.Gradients g = decisions.kernel(b.index(), i).backward(raw.get(b.index()).get(i),
                 p.branches().get(b.index()).get(i), net.weightHatGrad(b.index(), i), null);
-            loss[ti] = add(loss[ti], g.kernelIndicators(), g.channelIndicators(), -1.0 / probe.size());
+            loss[ti] = StartMargins.add(loss[ti], g.kernelIndicators(), g.channelIndicators(), -1.0 / probe.size());
             ti++;
           }
         }
@@ -221,7 +220,7 @@ public final class SupernetTrainer {
         float[] w = raw.get(b.index()).get(i);
         BranchSuperkernel.Gradients g = decisions.kernel(b.index(), i).backward(w, p.branches().get(b.index()).get(i),
             new float[w.length], dProb[b.index()][i]);
-        ms[ti] = add(ms[ti], g.kernelIndicators(), g.channelIndicators(), 1.0);
+        ms[ti] = StartMargins.add(ms[ti], g.kernelIndicators(), g.channelIndicators(), 1.0);
         ti++;
       }
     }
@@ -236,55 +235,6 @@ public final class SupernetTrainer {
       }
     }
     return score;
-  }
-
-  private static double[][] add(double[][] sum, double[] kernel, double[] channel, double scale) {
-    double[][] s = sum != null ? sum : new double[][] {new double[kernel.length], new double[channel.length]};
-    for (int j = 0; j < kernel.length; j++) {
-      s[0][j] += scale * kernel[j];
-    }
-    for (int m = 0; m < channel.length; m++) {
-      s[1][m] += scale * channel[m];
-    }
-    return s;
-  }
-
-  /**
-   * Each trainable indicator's start margin: {@code margin} for all without scores; with scores,
-   * {@code margin · spread^(2r/(n−1) − 1)} for the indicator of rank r among the n (ascending score).
-   */
-  private double[][][] margins(double[][][] score, double margin, double spread) {
-    int slots = thresholds.branches();
-    double[][][] out = new double[slots][2][];
-    List<int[]> trainable = new ArrayList<>();
-    int ti = 0;
-    for (SearchableBlock b : decisions.space().blocks()) {
-      for (int i = 0; i < b.branches().size(); i++) {
-        BranchSuperkernel k = decisions.kernel(b.index(), i);
-        out[ti][0] = new double[k.kernelThresholds().length];
-        out[ti][1] = new double[k.channelThresholds().length];
-        java.util.Arrays.fill(out[ti][0], margin);
-        java.util.Arrays.fill(out[ti][1], margin);
-        for (int j = 1; j < out[ti][0].length; j++) {
-          trainable.add(new int[] {ti, 0, j});
-        }
-        for (int m = b.branches().get(i).canZeroOut() ? 0 : 1; m < out[ti][1].length; m++) {
-          trainable.add(new int[] {ti, 1, m});
-        }
-        ti++;
-      }
-    }
-    if (score == null || trainable.size() < 2) {
-      return out;
-    }
-    // ties broken by position, so the order (and a resumed search's) is fully determined
-    trainable.sort(java.util.Comparator.comparingDouble((int[] x) -> score[x[0]][x[1]][x[2]]));
-    int n = trainable.size();
-    for (int r = 0; r < n; r++) {
-      int[] x = trainable.get(r);
-      out[x[0]][x[1]][x[2]] = margin * Math.pow(spread, 2.0 * r / (n - 1) - 1);
-    }
-    return out;
   }
 
   /**

@@ -71,7 +71,7 @@ class EventSchemaTest {
         8.95, "atMillis", 1_700_000_003_000L));
     SearchSupervisor.State s = new SearchSupervisor.Empty();
     for (SearchSupervisor.Event e : List.of(submitted, latency, scaled, post)) {
-      s = SearchSupervisor.apply(s, e);
+      s = SearchStates.apply(s, e);
     }
     SearchSupervisor.Running r = assertInstanceOf(SearchSupervisor.Running.class, s);
     assertEquals(Stage.FINAL_TRAINING, r.stage());

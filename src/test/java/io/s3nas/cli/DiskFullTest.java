@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import io.s3nas.actors.EmbeddedJournal;
 import io.s3nas.actors.SearchJournal;
+import io.s3nas.actors.SearchStates;
 import io.s3nas.actors.SearchSupervisor;
 import io.s3nas.actors.Stage;
 import java.nio.file.Files;
@@ -63,9 +64,9 @@ class DiskFullTest {
       assertEquals(0, events.stream().filter(SearchSupervisor.SearchFailed.class::isInstance).count(), "not failed");
       SearchSupervisor.State st = new SearchSupervisor.Empty();
       for (SearchSupervisor.Event e : events) {
-        st = SearchSupervisor.apply(st, e);
+        st = SearchStates.apply(st, e);
       }
-      SearchSupervisor.Status s = SearchSupervisor.status("df", st);
+      SearchSupervisor.Status s = SearchStates.status("df", st);
       assertTrue(s.paused() && s.stage() == Stage.SUPERNET && s.detail().contains("File too large"), s.toString());
     } finally {
       reader.terminate();

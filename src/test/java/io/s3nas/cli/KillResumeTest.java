@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
 import io.s3nas.actors.EmbeddedJournal;
 import io.s3nas.actors.SearchJournal;
+import io.s3nas.actors.SearchStates;
 import io.s3nas.actors.SearchSupervisor;
 import io.s3nas.actors.Stage;
 import java.io.IOException;
@@ -85,12 +86,12 @@ class KillResumeTest {
       SearchSupervisor.State st = new SearchSupervisor.Empty();
       String phase = null;
       for (SearchSupervisor.Event e : events) {
-        st = SearchSupervisor.apply(st, e);
+        st = SearchStates.apply(st, e);
         if (e instanceof SearchSupervisor.SupernetProgress p) {
           phase = p.phase();
         }
       }
-      SearchSupervisor.Status s = SearchSupervisor.status("kr", st);
+      SearchSupervisor.Status s = SearchStates.status("kr", st);
       return new Journal(s.stage(), s.step(), phase, events);
     }
   }
