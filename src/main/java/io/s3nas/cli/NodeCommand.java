@@ -26,7 +26,7 @@ public final class NodeCommand implements Callable<Integer> {
     NodeSettings s = NodeSettings.read(config);
     ActorSystem<Void> system = ClusterNode.start(s);
     spec.commandLine().getOut().println("node " + s.name() + ": pekko://" + NodeSettings.SYSTEM + "@" + s.host() + ":"
-        + s.port() + " roles " + s.roles() + ", health http://" + s.host() + ":" + s.managementPort() + "/ready");
+        + s.port() + " roles " + s.roles() + ", health http://" + s.localHost() + ":" + s.managementPort() + "/ready");
     spec.commandLine().getOut().flush();
     system.getWhenTerminated().toCompletableFuture().get();
     return 0;

@@ -39,10 +39,10 @@ public final class ClusterNode {
 
   /** Starts the node; the returned system runs until it is terminated or the node is downed. */
   public static ActorSystem<Void> start(NodeSettings s) {
-    checkFree(s, s.port(), "s3nas.node.port");
-    checkFree(s, s.managementPort(), "s3nas.node.management-port");
+    checkFree(s, s.host(), s.port(), "s3nas.node.port");
+    checkFree(s, s.localHost(), s.managementPort(), "s3nas.node.management-port");
     if (s.httpPort() != null) {
-      checkFree(s, s.httpPort(), "s3nas.node.http-port");
+      checkFree(s, s.localHost(), s.httpPort(), "s3nas.node.http-port");
     }
     Config config = s.pekkoConfig();
     if (s.journalUrl() != null) {
@@ -59,7 +59,9 @@ public final class ClusterNode {
       throw new InvalidInputException(s.file().toString(), "s3nas.node.management-port", "a port the management "
           + "endpoint can listen on; " + s.managementPort() + " failed: " + e.getMessage());
     }
-    ClusterBootstrap.get(system).start();
+    if (s.seedNodes().isEmpty()) {
+      ClusterBootstrap.get(system).start(); // else Pekko joins the seed nodes itself
+    }
     for (String platform : s.devicePlatforms()) {
       // the platform's device, served to every search of the cluster (docs/cluster.md, "Device nodes")
       system.systemActorOf(DeviceLatency.create(platform,
@@ -75,7 +77,7 @@ public final class ClusterNode {
       ShardedSearches searches = ShardedSearches.start(system, s);
       if (s.httpPort() != null) {
         try {
-          io.s3nas.api.SearchServer.start(system, s.host(), s.httpPort(), s.dataDir().toString(), false, searches)
+          io.s3nas.api.SearchServer.start(system, s.localHost(), s.httpPort(), s.dataDir().toString(), false, searches)
               .toCompletableFuture().get();
         } catch (InterruptedException | ExecutionException e) {
           system.terminate();
@@ -84,17 +86,17 @@ public final class ClusterNode {
         }
       }
     }
-    LOG.info("node {} started: pekko://{}@{}:{}, roles {}, management http://{}:{}", s.name(), NodeSettings.SYSTEM,
-        s.host(), s.port(), s.roles(), s.host(), s.managementPort());
+    LOG.info("node {} started: pekko://{}@{}:{}{}, roles {}, management http://{}:{}", s.name(), NodeSettings.SYSTEM,
+        s.host(), s.port(), s.tls() != null ? " (TLS)" : "", s.roles(), s.localHost(), s.managementPort());
     return system;
   }
 
-  private static void checkFree(NodeSettings s, int port, String key) {
+  private static void checkFree(NodeSettings s, String host, int port, String key) {
     try (ServerSocket probe = new ServerSocket()) {
       probe.setReuseAddress(false);
-      probe.bind(new InetSocketAddress(InetAddress.getByName(s.host()), port));
+      probe.bind(new InetSocketAddress(InetAddress.getByName(host), port));
     } catch (IOException e) {
-      throw new InvalidInputException(s.file().toString(), key, "a free port on " + s.host() + ": " + port
+      throw new InvalidInputException(s.file().toString(), key, "a free port on " + host + ": " + port
           + " is in use (another node with the same address?)");
     }
   }

@@ -23,13 +23,14 @@ import java.util.Set;
  * unknown key, a missing one, a value of the wrong kind, a role that does not exist or an address
  * beyond loopback is bad input naming the file and the key.
  *
- * <p>Beyond loopback, Artery and the management endpoint would accept anyone on the network (no
- * TLS, no authentication yet), so a node binds to a loopback address only; a deployment across
- * machines needs Artery's TLS transport first (docs/cluster.md, "What is not built yet").
+ * <p>Beyond loopback, plain Artery would let anyone on the network join and command the cluster: a
+ * node binds beyond loopback only with {@link NodeTls} (Artery over TLS, peers authenticated by the
+ * cluster's CA), and then finds the others by {@code seed-nodes} over that transport; its
+ * management endpoint and HTTP API stay on 127.0.0.1 (docs/cluster.md, "Nodes on several machines").
  *
  * @param file where the settings came from (for messages)
  * @param name the node's name in logs and the dashboard
- * @param host the loopback address Artery and management bind to
+ * @param host the address Artery binds to and other nodes reach it at (beyond loopback only with tls)
  * @param port Artery's TCP port
  * @param managementPort Pekko Management's HTTP port (health checks, read-only cluster routes)
  * @param roles the node's roles: {@code core}, {@code worker}, {@code device-<platform>}
@@ -45,15 +46,20 @@ import java.util.Set;
  * @param runDir the searches' outputs, also on shared storage
  * @param httpPort the dashboard and HTTP API on this node's host (null: none)
  * @param checkpointEvery steps between a stage's checkpoints
+ * @param seedNodes the Artery addresses ({@code host:port}) of the nodes that form the cluster, instead
+ *     of contact points (empty: Cluster Bootstrap over {@code contactPoints})
+ * @param tls Artery over mutually authenticated TLS (null: plain TCP, loopback only)
  */
 public record NodeSettings(Path file, String name, String host, int port, int managementPort, List<String> roles,
                            List<String> contactPoints, int requiredContactPoints, Duration stableAfter,
                            String journalUrl, String journalUser, Path journalPasswordFile, Path confDir,
-                           Path dataDir, Path runDir, Integer httpPort, int checkpointEvery) {
+                           Path dataDir, Path runDir, Integer httpPort, int checkpointEvery, List<String> seedNodes,
+                           NodeTls tls) {
   /** Every key a node config may hold, under {@code s3nas.node}. */
   public static final Set<String> KEYS = Set.of("name", "host", "port", "management-port", "roles", "contact-points",
       "required-contact-points", "stable-after", "journal-url", "journal-user", "journal-password-file", "conf-dir",
-      "data-dir", "run-dir", "http-port", "checkpoint-every");
+      "data-dir", "run-dir", "http-port", "checkpoint-every", "seed-nodes", "tls.key-store", "tls.trust-store",
+      "tls.password-file");
   /** The actor system's name: every node of one cluster has the same. */
   public static final String SYSTEM = "s3nas";
 
@@ -78,14 +84,16 @@ public record NodeSettings(Path file, String name, String host, int port, int ma
     Config c = all.hasPath("s3nas.node") ? all.getConfig("s3nas.node") : ConfigFactory.empty();
     String name = string(file, c, "name", file.getFileName().toString().replaceFirst("\\.conf$", ""));
     String host = string(file, c, "host", "127.0.0.1");
+    NodeTls tls = c.hasPath("tls") ? NodeTls.read(file, c.getConfig("tls")) : null;
     try {
-      if (!InetAddress.getByName(host).isLoopbackAddress()) {
-        throw new InvalidInputException(file.toString(), "s3nas.node.host", "a loopback address (127.0.0.1): a node "
-            + "beyond loopback would let anyone on the network join and command the cluster, which has no TLS or "
-            + "authentication yet; got " + host);
+      if (!InetAddress.getByName(host).isLoopbackAddress() && tls == null) {
+        throw new InvalidInputException(file.toString(), "s3nas.node.host", "a loopback address (127.0.0.1), or a "
+            + "tls { key-store, trust-store, password-file } section: without TLS a node beyond loopback would let "
+            + "anyone on the network join and command the cluster; got " + host);
       }
     } catch (UnknownHostException e) {
-      throw new InvalidInputException(file.toString(), "s3nas.node.host", "a loopback address, got unknown " + host);
+      throw new InvalidInputException(file.toString(), "s3nas.node.host", "an address this machine resolves, got "
+          + "unknown " + host);
     }
     int port = port(file, c, "port");
     int mport = port(file, c, "management-port");
@@ -100,10 +108,22 @@ public record NodeSettings(Path file, String name, String host, int port, int ma
             + "device-<platform>, got '" + r + "'");
       }
     }
-    List<String> contacts = list(file, c, "contact-points", null);
-    if (contacts == null || contacts.isEmpty()) {
-      throw new InvalidInputException(file.toString(), "s3nas.node.contact-points", "the management addresses "
-          + "(host:port) of the cluster's nodes, e.g. [\"127.0.0.1:7626\", \"127.0.0.1:7627\", \"127.0.0.1:7628\"]");
+    List<String> seeds = list(file, c, "seed-nodes", List.of());
+    List<String> contacts = list(file, c, "contact-points", List.of());
+    if (contacts.isEmpty() == seeds.isEmpty()) {
+      throw new InvalidInputException(file.toString(), "s3nas.node.contact-points", (seeds.isEmpty() ? "missing" : "not "
+          + "both contact-points and seed-nodes") + ": the management addresses (host:port) of the cluster's nodes on "
+          + "this machine, e.g. [\"127.0.0.1:7626\", \"127.0.0.1:7627\", \"127.0.0.1:7628\"], or seed-nodes: the "
+          + "Artery addresses (host:port) of the nodes that form a cluster across machines");
+    }
+    for (String cp : seeds) {
+      if (!cp.matches("[A-Za-z0-9.\\-]+:\\d{1,5}")) {
+        throw new InvalidInputException(file.toString(), "s3nas.node.seed-nodes", "host:port entries, got '" + cp + "'");
+      }
+    }
+    if (!contacts.isEmpty() && tls != null) {
+      throw new InvalidInputException(file.toString(), "s3nas.node.contact-points", "seed-nodes with tls: Cluster "
+          + "Bootstrap probes contact points over plain HTTP, which a TLS cluster does not serve beyond loopback");
     }
     for (String cp : contacts) {
       if (!cp.matches("[A-Za-z0-9.\\-]+:\\d{1,5}")) {
@@ -113,7 +133,7 @@ public record NodeSettings(Path file, String name, String host, int port, int ma
     }
     int required = c.hasPath("required-contact-points") ? integer(file, c, "required-contact-points")
         : Math.min(2, contacts.size());
-    if (required < 1 || required > contacts.size()) {
+    if (!contacts.isEmpty() && (required < 1 || required > contacts.size())) {
       throw new InvalidInputException(file.toString(), "s3nas.node.required-contact-points", "from 1 to the number of "
           + "contact points (" + contacts.size() + "), got " + required);
     }
@@ -147,7 +167,19 @@ public record NodeSettings(Path file, String name, String host, int port, int ma
       }
     }
     return new NodeSettings(file, name, host, port, mport, List.copyOf(roles), List.copyOf(contacts), required, stable,
-        journal, user, pw, conf, data, runs, http, every);
+        journal, user, pw, conf, data, runs, http, every, List.copyOf(seeds), tls);
+  }
+
+  /**
+   * Where the management endpoint and the HTTP API listen: the node's host on loopback, else
+   * 127.0.0.1 (beyond loopback only Artery, authenticated by TLS, listens on the network).
+   */
+  public String localHost() {
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress() ? host : "127.0.0.1";
+    } catch (UnknownHostException e) {
+      return "127.0.0.1";
+    }
   }
 
   /** The prefix of the role of a node that serves a platform's latency (docs/cluster.md, "Device nodes"). */
@@ -232,7 +264,6 @@ public record NodeSettings(Path file, String name, String host, int port, int ma
     }
     return ConfigFactory.parseString("""
         pekko.actor.provider = cluster
-        pekko.remote.artery.transport = tcp
         pekko.cluster.downing-provider-class = "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider"
         pekko.cluster.split-brain-resolver.active-strategy = keep-majority
         pekko.cluster.split-brain-resolver.keep-majority.role = "core"
@@ -252,10 +283,14 @@ public record NodeSettings(Path file, String name, String host, int port, int ma
         .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(roles))
         .withValue("pekko.cluster.split-brain-resolver.stable-after",
             ConfigValueFactory.fromAnyRef(stableAfter.toMillis() + "ms"))
-        .withValue("pekko.management.http.hostname", ConfigValueFactory.fromAnyRef(host))
+        .withValue("pekko.management.http.hostname", ConfigValueFactory.fromAnyRef(localHost()))
         .withValue("pekko.management.http.port", ConfigValueFactory.fromAnyRef(managementPort))
         .withValue("pekko.management.cluster.bootstrap.contact-point-discovery.required-contact-point-nr",
             ConfigValueFactory.fromAnyRef(requiredContactPoints))
-        .withValue("pekko.discovery.config.services.s3nas.endpoints", ConfigValueFactory.fromIterable(endpoints));
+        .withValue("pekko.discovery.config.services.s3nas.endpoints", ConfigValueFactory.fromIterable(endpoints))
+        .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seedNodes.stream()
+            .map(h -> "pekko://" + SYSTEM + "@" + h).toList()))
+        .withFallback(tls != null ? tls.pekkoConfig()
+            : ConfigFactory.parseString("pekko.remote.artery.transport = tcp"));
   }
 }
