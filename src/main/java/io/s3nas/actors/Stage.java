@@ -1,6 +1,6 @@
 package io.s3nas.actors;
 
-/** The stages of one search, in pipeline order (design.md). */
+/** The stages of one search, in pipeline order (docs/design.md). */
 public enum Stage {
   LATENCY_TABLE, SUPERNET, SCALING, POST_PROCESSING, FINAL_TRAINING, EXPORT, DONE;
 

@@ -21,7 +21,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code s3nas scale}: compound scaling of an architecture up to a latency budget (method.md §8). */
+/** {@code s3nas scale}: compound scaling of an architecture up to a latency budget (docs/method.md §8). */
 @Command(name = "scale", mixinStandardHelpOptions = true,
     description = "Scale an architecture (width, depth, resolution) to the largest network within a latency budget.")
 public final class ScaleCommand implements Callable<Integer> {

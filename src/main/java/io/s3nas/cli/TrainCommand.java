@@ -30,7 +30,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code s3nas train}: final training of an architecture (method.md §6.3), test top-1, saved model. */
+/** {@code s3nas train}: final training of an architecture (docs/method.md §6.3), test top-1, saved model. */
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = "Train a final architecture with the final-training recipe, report test top-1 and save the model.")
 public final class TrainCommand implements Callable<Integer> {

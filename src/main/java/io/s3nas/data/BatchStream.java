@@ -10,7 +10,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * Seeded mini-batches of a dataset. The batch at (epoch, step) depends on nothing but the seed,
  * the epoch and the step: the epoch's order is a permutation drawn from (seed, epoch) and each
  * image's augmentation from (seed, epoch, index), so a run resumed from a checkpoint at any step
- * sees exactly the stream an uninterrupted run would have seen (design.md).
+ * sees exactly the stream an uninterrupted run would have seen (docs/design.md).
  *
  * <p>Batches are NCHW float32, normalised per channel; labels are class indices. The last partial
  * batch of an epoch is dropped in training streams ({@link #stepsPerEpoch()}).

@@ -40,7 +40,7 @@ public record Dataset(String name, byte[] pixels, int[] labels, int channels, in
   /**
    * Every image resized to {@code size}×{@code size} with bilinear interpolation (half-pixel
    * centres, as TensorFlow's and PyTorch's {@code align_corners=False}): how a network scaled in
-   * resolution (method.md §8) sees a dataset stored at another size.
+   * resolution (docs/method.md §8) sees a dataset stored at another size.
    */
   public Dataset resized(int size) {
     if (size == height && size == width) {

@@ -7,7 +7,7 @@ import io.s3nas.space.LayerSpec;
 
 /**
  * A unit the latency model prices, named the way the S3NAS latency table names its files
- * ({@code <ClassName>/<key>_imgsize<H>}, method.md §5.1). BN and activations are folded into the
+ * ({@code <ClassName>/<key>_imgsize<H>}, docs/method.md §5.1). BN and activations are folded into the
  * conv before them, so they are not components.
  */
 public sealed interface Component {

@@ -25,7 +25,7 @@ import java.util.stream.Stream;
 /**
  * A latency lookup table: raw values keyed by {@code <Class>/<key>_imgsize<H>}, in the platform's
  * unit (MIDAP: cycles; measured tables: ms). Two interchangeable on-disk forms: the S3NAS folder
- * (one JSON file per entry, method.md §5.1) and a CSV {@code component,key,input_size,value}.
+ * (one JSON file per entry, docs/method.md §5.1) and a CSV {@code component,key,input_size,value}.
  */
 public final class LatencyTable {
   public static final String CSV_HEADER = "component,key,input_size,value";

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The latency of a network on a platform (method.md §5.1):
+ * The latency of a network on a platform (docs/method.md §5.1):
  *
  * <pre>  L = Σ stem + Σ_b Σ_o P_b(o) · LUT(b, o) + Σ head + LUT(classifier),   LUT(skip) = 0</pre>
  *

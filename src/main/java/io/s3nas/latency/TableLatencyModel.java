@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A platform priced from a lookup table (method.md §5.1): a table entry when there is one, else
+ * A platform priced from a lookup table (docs/method.md §5.1): a table entry when there is one, else
  * the predictor fitted on the table (when {@code predictMissing}), else the analytical model (when
  * configured), else a clear error naming the missing key. Values are divided by {@code divisor}
  * (MIDAP stores cycles at 1 GHz: 1e6 cycles per ms).

@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A candidate post-processing change (method.md §9): SE on every block of a stage, h-swish on a
+ * A candidate post-processing change (docs/method.md §9): SE on every block of a stage, h-swish on a
  * stage's blocks, or h-swish globally (stem, blocks and head).
  *
  * @param kind what the change adds

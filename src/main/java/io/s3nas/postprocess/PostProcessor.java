@@ -145,7 +145,7 @@ public final class PostProcessor {
     return new Result(result, b.top1(), minTop1, budgetMs, limitMs, recorded, ranking, rule, rmSeRelative, finalCost);
   }
 
-  /** rmSE (method.md §9): per SE block, the mean over channels of the excitation's std across images. */
+  /** rmSE (docs/method.md §9): per SE block, the mean over channels of the excitation's std across images. */
   static List<SeRank> rankSe(TrainedModel m, Dataset samples, double relative) {
     FinalNet net = m.toNet(2);
     BatchStream s = new BatchStream(samples, Math.min(64, samples.size()), 0, m.normalization(), Augmentation.NONE);

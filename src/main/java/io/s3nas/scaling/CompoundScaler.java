@@ -15,7 +15,7 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Applies {@link Scaling} to an architecture exactly as method.md §8 describes: the input size to
+ * Applies {@link Scaling} to an architecture exactly as docs/method.md §8 describes: the input size to
  * the nearest multiple of 4 of size·r; every stem, block and head width through round_filters (the
  * expansion ratios stay, so the depthwise widths follow); then each stage's extra blocks — whole
  * rounds of one copy per block while the extra count allows, the rest one each to the blocks with

@@ -3,7 +3,7 @@ package io.s3nas.scaling;
 import java.util.List;
 
 /**
- * Compound-scaling coefficients (method.md §8): width {@code w}, depth {@code d} or an explicit
+ * Compound-scaling coefficients (docs/method.md §8): width {@code w}, depth {@code d} or an explicit
  * per-stage block count list, resolution {@code r}, and the divisors channels and image sizes
  * round to.
  *

@@ -1,2 +1,2 @@
-/** Compound scaling (method.md §8) and the sweep for the largest network within a latency budget. */
+/** Compound scaling (docs/method.md §8) and the sweep for the largest network within a latency budget. */
 package io.s3nas.scaling;

@@ -5,7 +5,7 @@ import java.util.Random;
 
 /**
  * One depthwise superkernel with its thresholds: the S3NAS generalisation of Single-Path NAS to
- * N-way nested kernel and channel splits (method.md §2.2), one per MixConv branch (§3).
+ * N-way nested kernel and channel splits (docs/method.md §2.2), one per MixConv branch (§3).
  *
  * <p>Weights {@code W} are {@code [kmax][kmax][C]} (channel fastest, the NHWC depthwise layout), or
  * {@code [kmax][kmax][in][C]} for a fused block's front conv.
@@ -65,7 +65,7 @@ public final class BranchSuperkernel {
   /**
    * A superkernel over {@code fanIn} input channels per output channel: 1 for a depthwise branch,
    * the block's input channels for the fused block's full k×k front conv, whose weights are
-   * {@code [kmax][kmax][in][C]} and whose channel split is on the output channels (method.md §2.2).
+   * {@code [kmax][kmax][in][C]} and whose channel split is on the output channels (docs/method.md §2.2).
    */
   public BranchSuperkernel(Branch branch, int inputFilters, int fanIn) {
     this.branch = branch;
@@ -218,7 +218,7 @@ public final class BranchSuperkernel {
     return q;
   }
 
-  /** Equal-probability dropout (method.md §2.3): indicator i of an n-mask split is dropped with rate 1/(n+1−i). */
+  /** Equal-probability dropout (docs/method.md §2.3): indicator i of an n-mask split is dropped with rate 1/(n+1−i). */
   private static double dropFactor(Random rng, int i, int n, boolean scaleKept) {
     if (rng == null) {
       return 1;
@@ -320,7 +320,7 @@ public final class BranchSuperkernel {
   }
 
   /**
-   * The branch's decision from hard indicators (method.md §7, interpret_useconds): the last kernel
+   * The branch's decision from hard indicators (docs/method.md §7, interpret_useconds): the last kernel
    * before the first off indicator, and likewise the channel option (0 when the first is off).
    * Returns {kernel option index, expansion option index}.
    */

@@ -1,11 +1,11 @@
 package io.s3nas.search;
 
 /**
- * The threshold indicator of Single-Path NAS (method.md §2.1): {@code g(x) = 1[x ≥ 0]} forward,
+ * The threshold indicator of Single-Path NAS (docs/method.md §2.1): {@code g(x) = 1[x ≥ 0]} forward,
  * the sigmoid's derivative backward (straight-through estimator).
  *
  * <p>The derivative is computed as σ(x)·σ(−x): equal to σ(x)(1 − σ(x)), but it does not round to 0
- * for x above ~17 in float arithmetic (method.md §13.7), where wide channel groups sit at
+ * for x above ~17 in float arithmetic (docs/method.md §13.7), where wide channel groups sit at
  * initialisation and their thresholds would otherwise never move.
  */
 public final class Indicator {

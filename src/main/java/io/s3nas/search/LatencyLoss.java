@@ -1,7 +1,7 @@
 package io.s3nas.search;
 
 /**
- * The S3NAS latency-aware term (method.md §5.2): {@code λ · ln(1 + m · ReLU(L − T))}, a hinge
+ * The S3NAS latency-aware term (docs/method.md §5.2): {@code λ · ln(1 + m · ReLU(L − T))}, a hinge
  * that is exactly 0 (with zero gradient) while the expected latency L is at or below the target T,
  * with gradient λ·m / (1 + m(L − T)) per ms above it (about 1500/ms just above T for the paper's
  * λ = 15, m = 100), saturating logarithmically.

@@ -1,7 +1,7 @@
 package io.s3nas.search;
 
 /**
- * The probability algebra of one nested split (method.md §2.2): indicators {@code q_0..q_{n-1}}
+ * The probability algebra of one nested split (docs/method.md §2.2): indicators {@code q_0..q_{n-1}}
  * over masks {@code M_0..M_{n-1}}; the option "value s_i" has probability
  * {@code P(s_i) = (Π_{j≤i} q_j)(1 − q_{i+1})} (last factor omitted for the last option), and
  * when the split may zero out, option "0" comes first with {@code P(0) = 1 − q_0}.

@@ -3,7 +3,7 @@ package io.s3nas.search;
 import io.s3nas.space.SearchableBlock;
 
 /**
- * A block's outcome probabilities from its branches' choice probabilities and back (method.md §3):
+ * A block's outcome probabilities from its branches' choice probabilities and back (docs/method.md §3):
  * every combination of branch choices has probability Π_b P_b(choice_b), and combinations that
  * simplify to the same outcome add up.
  */

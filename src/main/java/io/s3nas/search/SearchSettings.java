@@ -1,7 +1,7 @@
 package io.s3nas.search;
 
 /**
- * Settings of the single-path search (method.md §6.1), with the paper's values as defaults and the
+ * Settings of the single-path search (docs/method.md §6.1), with the paper's values as defaults and the
  * learning rate scaled to the batch (0.016 per 256 images).
  *
  * @param batch images per step

@@ -19,7 +19,7 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * The whole single-path search (method.md §6.1, §7): a warm-up of supergraph training with
+ * The whole single-path search (docs/method.md §6.1, §7): a warm-up of supergraph training with
  * equal-probability indicator dropout and no latency term, then the search phase with the
  * latency-aware loss against the target, then derivation of the architecture from the final hard
  * decisions, with its estimated latency and the supernet's validation accuracy under those

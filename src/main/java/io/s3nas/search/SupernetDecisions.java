@@ -11,7 +11,7 @@ import java.util.Random;
 /**
  * The decision state of a whole supernet: one {@link BranchSuperkernel} per branch of every
  * searchable block, their joint outcome probabilities, the differentiable expected latency
- * (method.md §5.1) and its gradient back to every branch, and the derived architecture (§7: the
+ * (docs/method.md §5.1) and its gradient back to every branch, and the derived architecture (§7: the
  * hard decision of the final step, one outcome per block, skipped blocks deleted).
  */
 public final class SupernetDecisions {

@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * One training step of the single-path search (method.md §2–§6): superkernel decisions (with
+ * One training step of the single-path search (docs/method.md §2–§6): superkernel decisions (with
  * equal-probability indicator dropout in the warm-up), supernet forward and backward, the
  * latency-aware term on the expected latency in the search phase, weight decay on every non-BN
  * tensor and on the thresholds, global-norm clipping in the warm-up, one RMSProp update of weights

@@ -3,7 +3,7 @@ package io.s3nas.space;
 import java.util.Arrays;
 import java.util.Optional;
 
-/** Activation names of the block-string suffix and the model JSON globals (method.md §9, §12). */
+/** Activation names of the block-string suffix and the model JSON globals (docs/method.md §9, §12). */
 public enum Activation {
   RELU("relu"),
   RELU6("relu6"),

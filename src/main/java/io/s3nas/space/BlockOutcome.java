@@ -3,7 +3,7 @@ package io.s3nas.space;
 import java.util.List;
 
 /**
- * One distinct result of a searchable block after the MixConv simplification (method.md §3):
+ * One distinct result of a searchable block after the MixConv simplification (docs/method.md §3):
  * kernels sorted ascending with the channels of equal kernels summed, or the skip outcome (both
  * lists empty) for residual blocks whose every branch is zeroed.
  */

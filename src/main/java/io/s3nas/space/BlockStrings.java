@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Codec of the S3NAS block-string grammar (method.md §12). {@code format(parse(s)).equals(s)} holds
+ * Codec of the S3NAS block-string grammar (docs/method.md §12). {@code format(parse(s)).equals(s)} holds
  * for every canonical string (fields in the order r k s e i o c se noskip act), which is how S3NAS
  * writes them and every published supernet and LUT file name is written.
  *

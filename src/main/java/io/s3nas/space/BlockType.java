@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.Optional;
 
 /**
- * Block-type codes of the S3NAS block string ({@code c<code>}, method.md §12). The code is a block
+ * Block-type codes of the S3NAS block string ({@code c<code>}, docs/method.md §12). The code is a block
  * class, not a channel count. Searchable types are supernet blocks; each resolves to a final type
  * once a kernel and expansion have been chosen.
  */
@@ -55,7 +55,7 @@ public enum BlockType {
 
   /**
    * The final type of a chosen outcome: MixConv outcomes with a single kernel become plain MBConv
-   * blocks (method.md §3), several kernels a MixConv block.
+   * blocks (docs/method.md §3), several kernels a MixConv block.
    */
   public BlockType finalTypeFor(int kernelCount) {
     return switch (this) {

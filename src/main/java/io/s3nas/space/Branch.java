@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * One depthwise superkernel of a searchable block (a MixConv branch, or the only branch of MBConv
- * and fused blocks), method.md §1.2 and §2.2: nested kernel options 3..kmax step 2 and channel
+ * and fused blocks), docs/method.md §1.2 and §2.2: nested kernel options 3..kmax step 2 and channel
  * options in multiples of 2·in, with expansion 0 (the branch zeroed) first when it may be zeroed.
  */
 public record Branch(int maxKernel, List<Integer> kernelOptions, List<Integer> expansionOptions, boolean canZeroOut) {

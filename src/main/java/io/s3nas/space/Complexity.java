@@ -1,7 +1,7 @@
 package io.s3nas.space;
 
 /**
- * Parameter and MAC counts, layer by layer, following the reference's bookkeeping (method.md §12):
+ * Parameter and MAC counts, layer by layer, following the reference's bookkeeping (docs/method.md §12):
  * convs count k·k·in·out weights and H_out·W_out·k·k·in·out MACs, depthwise convs k·k·C, BN two
  * parameters per channel and no MACs, SE convs carry biases and run at 1x1. Parameters include BN
  * and biases (what a framework reports as trainable).

@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Reads and writes the S3NAS model JSON (method.md §12): both {@code stages_args} forms (one block
+ * Reads and writes the S3NAS model JSON (docs/method.md §12): both {@code stages_args} forms (one block
  * string per stage, or {@code BasicStage} objects whose {@code blocks_args} are strings or dicts),
  * the optional {@code final_expand_layer} and the activation globals. Every field is validated and
  * an error names the file and the JSON path.

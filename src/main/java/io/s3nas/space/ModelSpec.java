@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The S3NAS model JSON (method.md §12), supernet or final network alike. {@code stagesAsStrings}
+ * The S3NAS model JSON (docs/method.md §12), supernet or final network alike. {@code stagesAsStrings}
  * remembers which {@code stages_args} form the file used so a round trip writes it back the same way.
  * Activation globals are null when the file leaves them to the defaults (relu, relu, sigmoid).
  */

@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The search space of a supernet (method.md §1.2, §2.2, §3, §4): for every block position its
+ * The search space of a supernet (docs/method.md §1.2, §2.2, §3, §4): for every block position its
  * branches, whether it may be skipped, and the distinct outcomes it can produce after the MixConv
  * simplification (16 for a residual k5,5,7 e2,2,2 block, 15 otherwise). Skippability follows the
  * residual test (stride 1, in == out, not noskip), not the block's position in its stage.
@@ -94,7 +94,7 @@ public record SearchSpace(ModelSpec supernet, NetworkLayout layout, List<Searcha
     }
   }
 
-  /** Sum channels of equal kernels, drop zero branches, sort by kernel (method.md §3). */
+  /** Sum channels of equal kernels, drop zero branches, sort by kernel (docs/method.md §3). */
   static BlockOutcome simplify(List<Branch> branches, int[] ki, int[] ei) {
     TreeMap<Integer, Integer> perKernel = new TreeMap<>();
     for (int b = 0; b < branches.size(); b++) {

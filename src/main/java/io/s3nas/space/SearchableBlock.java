@@ -53,7 +53,7 @@ public record SearchableBlock(
 
   /**
    * Outcome probabilities from per-branch choice probabilities: {@code branchProbs[b][k * nE + e]}
-   * is the probability that branch b takes kernel option k and expansion option e (method.md §3).
+   * is the probability that branch b takes kernel option k and expansion option e (docs/method.md §3).
    */
   public double[] outcomeProbabilities(double[][] branchProbs) {
     double[] p = new double[outcomes.size()];

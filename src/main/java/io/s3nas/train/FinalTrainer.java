@@ -19,7 +19,7 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * One step of final training (method.md §6.3): forward with dropout and drop-connect, label-smoothed
+ * One step of final training (docs/method.md §6.3): forward with dropout and drop-connect, label-smoothed
  * cross entropy, weight decay on every non-BN tensor, one RMSProp update under the warm-up +
  * staircase schedule, then the moving average (EMA) of every weight and BN statistic, which is
  * what evaluation and the saved model use.

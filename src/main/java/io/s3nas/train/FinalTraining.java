@@ -16,7 +16,7 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * Final training of an architecture (method.md §6.3) on a dataset, then top-1 of the averaged
+ * Final training of an architecture (docs/method.md §6.3) on a dataset, then top-1 of the averaged
  * (EMA) network on the test split. Steps follow the seeded batch stream, so a run is reproducible
  * from its seed.
  */

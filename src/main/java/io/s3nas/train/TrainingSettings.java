@@ -1,7 +1,7 @@
 package io.s3nas.train;
 
 /**
- * The final-training recipe (method.md §6.3) with the paper's values as defaults, its schedule
+ * The final-training recipe (docs/method.md §6.3) with the paper's values as defaults, its schedule
  * compressed to the epoch budget: the paper warms up 5 of 350 epochs and decays ×0.97 every 2.4 of
  * 350 epochs (to 1.2% of the peak by the end); a run of E epochs keeps those fractions, so a short
  * run still anneals instead of ending at 80% of the peak rate.

@@ -13,7 +13,7 @@ import io.s3nas.space.SearchSpace;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Compound scaling as method.md §8 defines it. */
+/** Compound scaling as docs/method.md §8 defines it. */
 class CompoundScalerTest {
   static Architecture base() {
     SearchSpace space = SearchSpace.of(TestData.supernet("mixconv_super_3_4_7_4_11"));

@@ -49,7 +49,7 @@ class SupernetDecisionsTest {
   void atInitialisationEveryBlockDerivesItsAllPathsOutcomeAndItsLatency() {
     SupernetDecisions d = new SupernetDecisions(FASHION);
     SupernetDecisions.Pass p = d.forward(weights(d, 1), IndicatorMode.HARD, null, true);
-    // branches k5 e2, k5 e2, k7 e2 all on: equal kernels merge into k5 e4 (method.md §3)
+    // branches k5 e2, k5 e2, k7 e2 all on: equal kernels merge into k5 e4 (docs/method.md §3)
     BlockOutcome full = new BlockOutcome(List.of(5, 7), List.of(4, 2));
     int[] c = d.derive(p);
     for (SearchableBlock b : FASHION.blocks()) {

@@ -3,7 +3,7 @@ package io.s3nas.nn.engine;
 import io.s3nas.space.Activation;
 
 /**
- * Element-wise activations of the final networks (method.md §9) and their derivatives, as the
+ * Element-wise activations of the final networks (docs/method.md §9) and their derivatives, as the
  * reference defines them: {@code hsw = x·relu6(x+3)/6}, {@code hsigmoid = relu6(x+3)·(1/6)},
  * {@code sw = x·σ(x)}. ReLU on BN outputs goes through the fused BN kernel instead.
  */

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * A block of a final (derived) network on NHWC activations (method.md §1.2, §3, §9): MBConv
+ * A block of a final (derived) network on NHWC activations (docs/method.md §1.2, §3, §9): MBConv
  * (1x1 expand → depthwise), MixConv (depthwise kernels over unequal channel groups, {@code in·e_i}
  * channels each) or fused (k×k conv carrying the stride), each front followed by BN and the block's
  * activation, then optional SE, 1x1 projection with BN, and the residual when stride 1 and

@@ -13,7 +13,7 @@ import java.util.Random;
 /**
  * A final (derived or hand-written) network as an explicit NHWC forward/backward engine: stem,
  * one {@link FinalBlock} per block of the architecture (MBConv, MixConv, fused, SE, any activation),
- * head. Drop-connect grows linearly with the block index (method.md §6.3: block i of N gets
+ * head. Drop-connect grows linearly with the block index (docs/method.md §6.3: block i of N gets
  * rate·i/N). {@link #tensors()} names every trained tensor and BN statistic; saving, EMA and export
  * read them by those names.
  */
@@ -114,7 +114,7 @@ public final class FinalNet {
 
   /**
    * Per SE block (by block index), the gates of the last forward pass as [images][channels]: the
-   * excitations rmSE ranks (method.md §9).
+   * excitations rmSE ranks (docs/method.md §9).
    */
   public Map<Integer, float[]> excitations() {
     Map<Integer, float[]> e = new LinkedHashMap<>();

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * The head (method.md §1.1, §12): a 1x1 conv with BN and activation (the feature mix, or with a
+ * The head (docs/method.md §1.1, §12): a 1x1 conv with BN and activation (the feature mix, or with a
  * {@code final_expand_layer} that layer), global average pool, then — MobileNetV3-style, only with
  * a final expand — the feature mix as a 1x1 conv on the pooled vector (no BN, no bias) and its
  * activation, then dropout and the fully connected classifier with bias.

@@ -2,7 +2,7 @@ package io.s3nas.nn.engine;
 
 import java.util.Random;
 
-/** EfficientNet initialisation (method.md §12): convs N(0, √(2/fan_out)), dense U(±1/√out). */
+/** EfficientNet initialisation (docs/method.md §12): convs N(0, √(2/fan_out)), dense U(±1/√out). */
 final class Init {
   private Init() {}
 

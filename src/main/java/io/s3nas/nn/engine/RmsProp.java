@@ -1,7 +1,7 @@
 package io.s3nas.nn.engine;
 
 /**
- * TensorFlow's RMSProp with momentum (method.md §6.1): {@code ms ← ρ·ms + (1−ρ)·g²},
+ * TensorFlow's RMSProp with momentum (docs/method.md §6.1): {@code ms ← ρ·ms + (1−ρ)·g²},
  * {@code mom ← μ·mom + lr·g/√(ms + ε)}, {@code w ← w − mom}. As in TensorFlow the mean square
  * starts at 1 (PyTorch starts it at 0), which keeps the first steps small.
  */

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Squeeze-and-excitation (method.md §9) on NHWC rows: global average pool, 1x1 (dense) reduce with
+ * Squeeze-and-excitation (docs/method.md §9) on NHWC rows: global average pool, 1x1 (dense) reduce with
  * bias, inner activation, 1x1 expand with bias, gate, channel-wise scale. Backward:
  * {@code dx = dy·g + broadcast(∂L/∂pooled)/HW} with {@code ∂L/∂g = Σ_pixels dy·x}.
  */

@@ -8,11 +8,11 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * A searchable MBConv/MixConv block of the supernet (method.md §1.2, §3) on NHWC activations:
+ * A searchable MBConv/MixConv block of the supernet (docs/method.md §1.2, §3) on NHWC activations:
  * 1x1 expand → BN → ReLU → one depthwise superkernel per branch over its own channel group (the
  * masked weights Ŵ come from the branch's {@code BranchSuperkernel}) → BN → ReLU → 1x1 project →
  * BN (+ input when residual). A searchable fused block (c16) has one branch, the full k×k front
- * conv carrying the stride, as its superkernel: front(Ŵ) → BN → ReLU → 1x1 project → BN. Masked channels are not removed (method.md §13.2): a zeroed branch
+ * conv carrying the stride, as its superkernel: front(Ŵ) → BN → ReLU → 1x1 project → BN. Masked channels are not removed (docs/method.md §13.2): a zeroed branch
  * computes zeros, as in the reference. Backward returns ∂L/∂x and leaves ∂L/∂Ŵ per branch in
  * {@link #weightHatGrad(int)}.
  */

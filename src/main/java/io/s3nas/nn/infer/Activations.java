@@ -10,7 +10,7 @@ import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Swish;
 
-/** In-place activations as plan steps (method.md §9: hsw = x·relu6(x+3)/6, hsigmoid = relu6(x+3)/6). */
+/** In-place activations as plan steps (docs/method.md §9: hsw = x·relu6(x+3)/6, hsigmoid = relu6(x+3)/6). */
 final class Activations {
   private Activations() {}
 

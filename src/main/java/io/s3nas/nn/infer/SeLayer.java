@@ -7,7 +7,7 @@ import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.api.ops.impl.reduce.floating.Mean;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** Squeeze-and-excitation (method.md §9): GAP, 1x1 reduce + act, 1x1 expand + gate, scale in place. */
+/** Squeeze-and-excitation (docs/method.md §9): GAP, 1x1 reduce + act, 1x1 expand + gate, scale in place. */
 final class SeLayer implements Layer {
   private final INDArray reduceW;
   private final INDArray reduceB;
