@@ -64,6 +64,8 @@ public final class ShardedSearches implements SearchGateway {
                 hw -> devices.model(hw, local)),
             Duration.ofSeconds(1), ec.getShard()))
         .withRole("worker")
+        // the worker with the fewest running searches, and never a rebalance that would restart one
+        .withAllocationStrategy(new RunningSearchAllocation(Duration.ofSeconds(3)))
         .withStopMessage(new SearchSupervisor.Stop()));
     // per-step progress: a search's supervisor publishes it on its node's event stream; a bridge on
     // every node hands it to one distributed topic, which every node's /live and dashboard read
