@@ -80,13 +80,23 @@ public final class DeviceLatency {
   private DeviceLatency() {}
 
   /**
-   * The service of {@code platform}, registered with the Receptionist; its estimator builds the
-   * platform's model on the first request (a measured platform starts its runtime then).
+   * The service of {@code platform} for the cluster, registered with the Receptionist; its estimator
+   * builds the platform's model on the first request (a measured platform starts its runtime then).
    */
   public static Behavior<Command> create(String platform, Supplier<LatencyModel> model, Duration timeout) {
+    return create(platform, model, timeout, true);
+  }
+
+  /**
+   * The service of {@code platform}: for the cluster ({@code register}: a device node), or for the
+   * searches of this node only (a worker's own estimator of a platform it times itself).
+   */
+  static Behavior<Command> create(String platform, Supplier<LatencyModel> model, Duration timeout, boolean register) {
     return Behaviors.setup(ctx -> {
       ActorRef<LatencyEstimator.Command> est = ctx.spawn(LatencyEstimator.create(model), "estimator");
-      ctx.getSystem().receptionist().tell(Receptionist.register(key(platform), ctx.getSelf()));
+      if (register) {
+        ctx.getSystem().receptionist().tell(Receptionist.register(key(platform), ctx.getSelf()));
+      }
       Scheduler scheduler = ctx.getSystem().scheduler();
       Executor blocking = ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig("s3nas.blocking-dispatcher"));
       String node = ctx.getSystem().address().toString();

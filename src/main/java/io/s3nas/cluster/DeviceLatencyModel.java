@@ -42,24 +42,28 @@ import org.apache.pekko.pattern.StatusReply;
  */
 final class DeviceLatencyModel implements MeasurableLatencyModel {
   private final String platform;
+  private final java.util.function.Supplier<ActorRef<DeviceLatency.Command>> device;
   private final DevicePlatforms devices;
   private final Duration timeout;
   private final MeasuredTable table;
   private String machine;
   private String node;
 
-  private DeviceLatencyModel(String platform, DevicePlatforms devices, Duration timeout, DeviceLatency.Table first) {
+  private DeviceLatencyModel(String platform, java.util.function.Supplier<ActorRef<DeviceLatency.Command>> device,
+                             DevicePlatforms devices, Duration timeout, DeviceLatency.Table first) {
     this.platform = platform;
+    this.device = device;
     this.devices = devices;
     this.timeout = timeout;
     this.table = new MeasuredTable(platform, first.useCalibration());
     mirror(first);
   }
 
-  /** The platform's device, found through the Receptionist, and its table as it is now. Blocks. */
-  static DeviceLatencyModel connect(String platform, DevicePlatforms devices, Duration timeout) {
-    DeviceLatency.Table t = ask(devices, platform, timeout, DeviceLatency.GetTable::new);
-    return new DeviceLatencyModel(platform, devices, timeout, t);
+  /** The platform's device ({@code device} finds it for every request) and its table as it is now. Blocks. */
+  static DeviceLatencyModel connect(String platform, java.util.function.Supplier<ActorRef<DeviceLatency.Command>> device,
+                                    DevicePlatforms devices, Duration timeout) {
+    DeviceLatency.Table t = ask(device.get(), devices, platform, timeout, DeviceLatency.GetTable::new);
+    return new DeviceLatencyModel(platform, device, devices, timeout, t);
   }
 
   private void mirror(DeviceLatency.Table t) {
@@ -71,9 +75,12 @@ final class DeviceLatencyModel implements MeasurableLatencyModel {
     node = t.node();
   }
 
-  private static <T> T ask(DevicePlatforms devices, String platform, Duration timeout,
-                           Function<ActorRef<StatusReply<T>>, DeviceLatency.Command> request) {
-    ActorRef<DeviceLatency.Command> device = devices.find(platform);
+  private <T> T ask(Function<ActorRef<StatusReply<T>>, DeviceLatency.Command> request) {
+    return ask(device.get(), devices, platform, timeout, request);
+  }
+
+  private static <T> T ask(ActorRef<DeviceLatency.Command> device, DevicePlatforms devices, String platform,
+                           Duration timeout, Function<ActorRef<StatusReply<T>>, DeviceLatency.Command> request) {
     ActorSystem<?> system = devices.system();
     CompletableFuture<StatusReply<T>> reply = AskPattern.ask(device, request::apply, timeout, system.scheduler())
         .toCompletableFuture();
@@ -130,21 +137,21 @@ final class DeviceLatencyModel implements MeasurableLatencyModel {
       }
     }
     if (!missing.isEmpty()) {
-      mirror(ask(devices, platform, timeout, r -> new DeviceLatency.Profile(new ArrayList<>(missing.values()), r)));
+      mirror(ask(r -> new DeviceLatency.Profile(new ArrayList<>(missing.values()), r)));
     }
   }
 
   @Override
   public NetworkMeasurement measureNetworks(List<Architecture> archs) {
     List<String> json = archs.stream().map(a -> ModelJson.format(a.spec())).toList();
-    DeviceLatency.Measured m = ask(devices, platform, timeout, r -> new DeviceLatency.Measure(json, r));
+    DeviceLatency.Measured m = ask(r -> new DeviceLatency.Measure(json, r));
     return new NetworkMeasurement(m.ms(), m.drift());
   }
 
   @Override
   public Calibration calibrate(double[] sums, double[] params, double[] measured, double[] heldOutSums,
                                double[] heldOutParams, double[] heldOutMeasured) {
-    DeviceLatency.Table t = ask(devices, platform, timeout, r -> new DeviceLatency.Calibrate(sums, params, measured,
+    DeviceLatency.Table t = ask(r -> new DeviceLatency.Calibrate(sums, params, measured,
         heldOutSums, heldOutParams, heldOutMeasured, r));
     mirror(t);
     table.calibration(t.calibration()); // applied from now on, as on a local device
@@ -178,6 +185,6 @@ final class DeviceLatencyModel implements MeasurableLatencyModel {
 
   @Override
   public String describeMachine() {
-    return machine + " (device node " + node + ")";
+    return machine + (devices.isSelf(node) ? " (this node's estimator)" : " (device node " + node + ")");
   }
 }

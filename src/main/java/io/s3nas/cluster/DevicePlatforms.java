@@ -21,7 +21,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Where a search's platform is timed on a cluster (docs/cluster.md, "Device nodes"): on a member
  * with the role {@code device-<platform>} when one is up, through its {@link DeviceLatency}
- * service found with the Receptionist; otherwise on the search's own node, as in a single process.
+ * service found with the Receptionist; otherwise on the search's own node, by that node's one
+ * estimator of the platform, which every search on the node shares (a node-local
+ * {@link DeviceLatency}, spawned on first need). Either way each search holds a mirror of the
+ * table with its own calibration switch ({@link DeviceLatencyModel}). A platform that is not
+ * measured (a table, an analytical model) needs no device: each search builds its own.
  * The choice is made when a search's estimator builds its platform, so a device node that joins
  * later serves the searches (and stage retries) that start after it.
  */
@@ -30,13 +34,18 @@ final class DevicePlatforms {
   private final ActorSystem<?> system;
   private final Duration findTimeout;
   private final Duration requestTimeout;
+  private final Function<String, LatencyModel> build;
+  /** This node's own service of each measured platform it times itself. */
+  private final java.util.Map<String, ActorRef<DeviceLatency.Command>> local = new java.util.HashMap<>();
 
   /**
    * @param findTimeout how long a platform's service may take to appear in the Receptionist once its node is up
    * @param requestTimeout the longest one timing request may take (a large table on a slow device)
    */
-  DevicePlatforms(ActorSystem<?> system, Duration findTimeout, Duration requestTimeout) {
+  DevicePlatforms(ActorSystem<?> system, Function<String, LatencyModel> build, Duration findTimeout,
+                  Duration requestTimeout) {
     this.system = system;
+    this.build = build;
     this.findTimeout = findTimeout;
     this.requestTimeout = requestTimeout;
   }
@@ -45,14 +54,38 @@ final class DevicePlatforms {
     return system;
   }
 
-  /** The platform's model for a search: the device node's when one serves it, else {@code local}'s. */
-  LatencyModel model(String platform, Function<String, LatencyModel> local) {
-    if (!served(platform)) {
-      return local.apply(platform);
+  /** The platform's model for a search (blocks): the device node's, this node's shared one, or its own. */
+  LatencyModel model(String platform) {
+    if (served(platform)) {
+      DeviceLatencyModel m = DeviceLatencyModel.connect(platform, () -> find(platform), this, requestTimeout);
+      LOG.info("{} is timed on the device node: {}", platform, m.describeMachine());
+      return m;
     }
-    DeviceLatencyModel m = DeviceLatencyModel.connect(platform, this, requestTimeout);
-    LOG.info("{} is timed on the device node: {}", platform, m.describeMachine());
-    return m;
+    ActorRef<DeviceLatency.Command> mine;
+    LatencyModel own = null;
+    synchronized (local) {
+      mine = local.get(platform);
+      if (mine == null) {
+        own = build.apply(platform);
+        if (own instanceof io.s3nas.latency.measured.MeasuredLatencyModel measured) {
+          // the first search to need it on this node: its model becomes the node's, shared by all
+          mine = system.systemActorOf(DeviceLatency.create(platform, () -> measured, requestTimeout, false),
+              "node-latency-" + platform, org.apache.pekko.actor.typed.Props.empty());
+          local.put(platform, mine);
+          LOG.info("{} is timed by this node's estimator, shared by its searches", platform);
+        }
+      }
+    }
+    if (mine == null) {
+      return own; // not measured: nothing to share
+    }
+    ActorRef<DeviceLatency.Command> service = mine;
+    return DeviceLatencyModel.connect(platform, () -> service, this, requestTimeout);
+  }
+
+  /** Whether {@code address} (a table's node) is this node. */
+  boolean isSelf(String address) {
+    return system.address().toString().equals(address);
   }
 
   /** Whether an up member has the role {@code device-<platform>}. */

@@ -56,12 +56,12 @@ public final class ShardedSearches implements SearchGateway {
   /** Starts this node's shard region (or proxy, on a node without the {@code worker} role). */
   public static ShardedSearches start(ActorSystem<?> system, NodeSettings s) {
     ClusterSharding sharding = ClusterSharding.get(system);
-    DevicePlatforms devices = new DevicePlatforms(system, DEVICE_FIND, DEVICE_REQUEST);
-    java.util.function.Function<String, io.s3nas.latency.LatencyModel> local =
-        hw -> io.s3nas.platform.HardwareRegistry.load(s.confDir().resolve("hardware")).model(hw);
+    DevicePlatforms devices = new DevicePlatforms(system,
+        hw -> io.s3nas.platform.HardwareRegistry.load(s.confDir().resolve("hardware")).model(hw), DEVICE_FIND,
+        DEVICE_REQUEST);
     sharding.init(Entity.of(SEARCH, ec -> SearchSupervisor.sharded(ec.getEntityId(),
             ctx -> new EnginePipeline(s.confDir(), s.dataDir(), s.runDir(), s.checkpointEvery(), ctx,
-                hw -> devices.model(hw, local)),
+                devices::model),
             Duration.ofSeconds(1), ec.getShard()))
         .withRole("worker")
         // the worker with the fewest running searches, and never a rebalance that would restart one

@@ -136,13 +136,14 @@ class NodeCommandTest {
   }
 
   @Test
+  @org.junit.jupiter.api.Timeout(value = 3, unit = TimeUnit.MINUTES) // a config wrongly accepted runs a node forever
   void badNodeConfigsAreRefusedBeforeAnythingStarts() throws Exception {
     int port = freePort();
     int mport = freePort();
-    Path wrongKey = nodeConfig("bad-key", port, mport, List.of(mport), "  seed-nodes = []\n");
+    Path wrongKey = nodeConfig("bad-key", port, mport, List.of(mport), "  seed-node = []\n");
     CliTest.Result r = CliTest.run("node", "--config", wrongKey.toString());
     assertEquals(2, r.code(), r.err());
-    assertTrue(r.err().contains("s3nas.node.seed-nodes") && r.err().contains(wrongKey.toString()), r.err());
+    assertTrue(r.err().contains("s3nas.node.seed-node") && r.err().contains(wrongKey.toString()), r.err());
 
     Path remote = nodeConfig("remote", port, mport, List.of(mport), "  host = \"192.0.2.1\"\n");
     r = CliTest.run("node", "--config", remote.toString());

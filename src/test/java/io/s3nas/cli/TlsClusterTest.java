@@ -101,6 +101,7 @@ class TlsClusterTest {
   }
 
   @Test
+  @org.junit.jupiter.api.Timeout(value = 3, unit = TimeUnit.MINUTES) // a config wrongly accepted runs a node forever
   void openingANodeWithoutTlsOrWithStoresItCannotOpenIsRefused() throws Exception {
     Path ours = certs("certs", "a");
     int port = NodeCommandTest.freePort();

@@ -75,6 +75,39 @@ class DeviceLatencyTest {
   }
 
   @Test
+  void theSearchesOfOneNodeShareItsEstimatorOfAPlatformItTimesAndEachKeepsItsCalibrationSwitch() throws Exception {
+    ActorTestKit worker = ActorTestKit.create("cluster", node("worker"));
+    try {
+      var self = Cluster.get(worker.system()).selfMember().address();
+      Cluster.get(worker.system()).manager().tell(Join.create(self));
+      awaitUp(worker.system(), 1);
+      SimulatedDevice machine = new SimulatedDevice(20, 4, 1.3, 30);
+      java.util.concurrent.atomic.AtomicInteger built = new java.util.concurrent.atomic.AtomicInteger();
+      DevicePlatforms devices = new DevicePlatforms(worker.system(), hw -> {
+        built.incrementAndGet();
+        return new MeasuredLatencyModel(hw, machine, new PassTimer(1, 1, 4, 3, 0.2, 0), 1, tmp, true);
+      }, Duration.ofSeconds(20), Duration.ofMinutes(5));
+      DeviceLatencyModel first = (DeviceLatencyModel) devices.model("here");
+      SearchSpace space = SearchSpace.of(ModelJson.parse(TINY, "tiny"));
+      LatencyStage.Result r = LatencyStage.run(new LatencyStage.Request(space, 0, 0.6, 0, 0.3, 8, 6, 1), first);
+      assertTrue(r.calibratedNow());
+      assertTrue(first.describeMachine().endsWith("(this node's estimator)"), first.describeMachine());
+
+      // a second search on the node: the same estimator, its table and calibration in place
+      DeviceLatencyModel second = (DeviceLatencyModel) devices.model("here");
+      assertEquals(1, built.get(), "one model of the platform on the node");
+      assertTrue(second.calibrated());
+      List<Component> parts = NetworkLatency.components(space.architecture(new int[space.blocks().size()]));
+      assertTrue(parts.stream().allMatch(second::holds), "nothing to time again");
+      first.useCalibration(false);
+      Component c = parts.get(1);
+      assertTrue(first.latency(c).ms() < second.latency(c).ms(), "the first's switch is its own");
+    } finally {
+      worker.shutdownTestKit();
+    }
+  }
+
+  @Test
   void aSearchOnAnotherNodeProfilesAndCalibratesOnTheDeviceAndPricesAsItDoes() throws Exception {
     ActorTestKit device = ActorTestKit.create("cluster", node("device-sim"));
     ActorTestKit worker = ActorTestKit.create("cluster", node("worker"));
@@ -88,14 +121,15 @@ class DeviceLatencyTest {
       Cluster.get(worker.system()).manager().tell(Join.create(self));
       awaitUp(worker.system(), 2);
 
-      DevicePlatforms devices = new DevicePlatforms(worker.system(), Duration.ofSeconds(20), Duration.ofMinutes(5));
+      DevicePlatforms devices = new DevicePlatforms(worker.system(), hw -> {
+        assertEquals("other", hw, "a served platform is not built on the search's node");
+        return LatencyModelStub.named(hw);
+      }, Duration.ofSeconds(20), Duration.ofMinutes(5));
       assertTrue(devices.served("sim"));
       assertFalse(devices.served("other"));
-      LatencyModel local = devices.model("other", hw -> LatencyModelStub.named(hw));
+      LatencyModel local = devices.model("other");
       assertEquals("other", local.platform(), "a platform no device node serves is built on the search's node");
-      DeviceLatencyModel remote = (DeviceLatencyModel) devices.model("sim", hw -> {
-        throw new AssertionError("a served platform is not built locally");
-      });
+      DeviceLatencyModel remote = (DeviceLatencyModel) devices.model("sim");
       assertTrue(remote.describeMachine().contains(self.toString()), remote.describeMachine());
       assertFalse(remote.calibrated(), "a fresh device");
 
@@ -131,7 +165,7 @@ class DeviceLatencyTest {
       assertTrue(m.drift() > 0.5 && m.drift() < 2, "drift measured beside them: " + m.drift());
 
       // the next search finds the table and calibration in place: nothing to time
-      DeviceLatencyModel next = DeviceLatencyModel.connect("sim", devices, Duration.ofMinutes(5));
+      DeviceLatencyModel next = (DeviceLatencyModel) devices.model("sim");
       assertTrue(next.calibrated());
       assertTrue(parts.stream().allMatch(next::holds));
 
