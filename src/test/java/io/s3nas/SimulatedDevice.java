@@ -15,6 +15,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * at once.
  */
 public final class SimulatedDevice implements Backend {
+  /** A tiny supernet (8x8 images, two stages of two MixConv blocks) that this device times in moments. */
+  public static final String TINY_SUPERNET = """
+      {"img_size": 8, "img_c": 1, "n_classes": 3,
+       "first_conv": {"cls": "Conv2D", "output_filters": 8, "kernel_size": 3, "strides": 1},
+       "stages_args": ["r2_k5,5,7_s11_e2,2,2_i8_o8_c102", "r2_k5,5,7_s22_e2,2,2_i8_o16_c102"],
+       "feature_mix_layer": {"cls": "Conv2D", "output_filters": 32, "kernel_size": 1}}
+      """;
+
   private final double base;
   private final double perKParams;
   private final double networkFactor;

@@ -28,12 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MeasuredBudgetTest {
   @TempDir Path tmp;
 
-  static final String TINY = """
-      {"img_size": 8, "img_c": 1, "n_classes": 3,
-       "first_conv": {"cls": "Conv2D", "output_filters": 8, "kernel_size": 3, "strides": 1},
-       "stages_args": ["r2_k5,5,7_s11_e2,2,2_i8_o8_c102", "r2_k5,5,7_s22_e2,2,2_i8_o16_c102"],
-       "feature_mix_layer": {"cls": "Conv2D", "output_filters": 32, "kernel_size": 1}}
-      """;
+  static final String TINY = SimulatedDevice.TINY_SUPERNET;
 
   @Test
   void theLatencyStageCalibratesAnUnderestimatingTableAndTheChoiceMeasuresWithinTheBudget() {
