@@ -99,10 +99,11 @@ public final class SupernetBench {
       }
     }
     double[] ti = new double[inferSteps];
+    SupernetTrainer.Evaluation eval = trainer.evaluation(); // once per evaluation, as the search's validation does
     for (int s = -3; s < inferSteps; s++) {
       Batch b = stream.batch(0, k++ % stream.stepsPerEpoch());
       long t0 = System.nanoTime();
-      trainer.infer(b.nhwc(), b.size());
+      eval.logits(b.nhwc(), b.size());
       if (s >= 0) {
         ti[s] = (System.nanoTime() - t0) / 1e9;
       }

@@ -244,9 +244,10 @@ public final class SinglePathSearch {
   static double accuracy(SupernetTrainer trainer, Dataset data, Normalization norm, int batch) {
     BatchStream s = new BatchStream(data, Math.min(batch, data.size()), 0, norm, Augmentation.NONE);
     int correct = 0;
+    SupernetTrainer.Evaluation eval = trainer.evaluation();
     for (int k = 0; k < s.sequentialBatches(); k++) {
       Batch b = s.sequential(k);
-      float[] logits = trainer.infer(b.nhwc(), b.size());
+      float[] logits = eval.logits(b.nhwc(), b.size());
       correct += Predictions.correct(logits, b.labels());
     }
     return (double) correct / data.size();

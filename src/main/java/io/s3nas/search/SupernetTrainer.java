@@ -261,9 +261,20 @@ public final class SupernetTrainer {
     return hat;
   }
 
-  /** Logits of a batch in evaluation mode (running BN statistics, no dropout, hard decisions). */
-  public float[] infer(float[] images, int n) {
-    return net.forward(images, n, weightHat(currentDecisions()), false, null);
+  /** Logits of batches under fixed decisions (evaluation mode), valid until the next batch. */
+  @FunctionalInterface
+  public interface Evaluation {
+    float[] logits(float[] images, int n);
+  }
+
+  /**
+   * An evaluation of the supernet as its thresholds stand now: hard decisions, running BN
+   * statistics, no dropout. The decisions and the weights they select are computed once here, not
+   * per batch: an evaluation pass over a validation set reads the same network every batch.
+   */
+  public Evaluation evaluation() {
+    float[][][] hat = weightHat(currentDecisions());
+    return (images, n) -> net.forward(images, n, hat, false, null);
   }
 
   /** One step on NHWC images. */

@@ -109,12 +109,9 @@ public final class BatchNorm {
   public void inference(Parallel par, float[] x, int p, float[] gamma, float[] beta, float[] runMean, float[] runVar,
                         boolean relu, float[] y) {
     int c = channels;
-    float[] scale = new float[c];
-    float[] shift = new float[c];
-    for (int ch = 0; ch < c; ch++) {
-      scale[ch] = (float) (gamma[ch] / Math.sqrt(runVar[ch] + epsilon));
-      shift[ch] = beta[ch] - runMean[ch] * scale[ch];
-    }
+    float[][] affine = inferenceAffine(gamma, beta, runMean, runVar);
+    float[] scale = affine[0];
+    float[] shift = affine[1];
     FloatVector zero = FloatVector.zero(Vec.S);
     par.forRange(p, (t, from, to) -> {
       for (int r = from; r < to; r++) {
@@ -126,6 +123,20 @@ public final class BatchNorm {
         }
       }
     });
+  }
+
+  /**
+   * Inference BN as a per-channel affine map, {@code {scale, shift}} with {@code y = x·scale + shift}:
+   * what a convolution before it can apply to its output in registers ({@link Gemm}).
+   */
+  public float[][] inferenceAffine(float[] gamma, float[] beta, float[] runMean, float[] runVar) {
+    float[] scale = new float[channels];
+    float[] shift = new float[channels];
+    for (int ch = 0; ch < channels; ch++) {
+      scale[ch] = (float) (gamma[ch] / Math.sqrt(runVar[ch] + epsilon));
+      shift[ch] = beta[ch] - runMean[ch] * scale[ch];
+    }
+    return new float[][] {scale, shift};
   }
 
   /** running ← momentum·running + (1 − momentum)·batch (TensorFlow's convention, momentum 0.99). */

@@ -57,6 +57,15 @@ final class BnLayer {
     return List.of(gamma, beta);
   }
 
+  /**
+   * Inference (running statistics) as {@code {scale, shift}} for the convolution before it to apply
+   * in its epilogue, with ReLU there too; null when this layer's activation runs separately (not
+   * ReLU), which an epilogue does not do.
+   */
+  float[][] inferenceEpilogue() {
+    return act != null && !relu ? null : kernel.inferenceAffine(gamma.value(), beta.value(), runMean, runVar);
+  }
+
   /** Forward keeping the ReLU mask / pre-activation inside this layer (see {@link #backward(Parallel, float[], int, float[], float[])}). */
   void forward(Parallel par, float[] x, int rows, boolean training, double momentum, float[] y) {
     int size = rows * channels;

@@ -77,12 +77,47 @@ public final class Depthwise {
 
   /** y[..., co:co+cl] = depthwise(x[..., co:co+cl]); other channels of y are untouched. */
   public static void forward(Parallel par, float[] x, Shape s, float[] wt, float[] y) {
+    forward(par, x, s, wt, y, null, null, false);
+  }
+
+  /**
+   * As {@link #forward(Parallel, float[], Shape, float[], float[])}, then, when {@code scale} is
+   * given, an inference BatchNorm ({@code y·scale + shift}, indexed by the tensor's channel) and
+   * ReLU applied to each output row while it is still in L1, instead of a pass of their own over
+   * the whole tensor.
+   */
+  public static void forward(Parallel par, float[] x, Shape s, float[] wt, float[] y, float[] scale, float[] shift,
+                             boolean relu) {
     int oh = s.oh();
     par.forRange(s.n() * oh, (t, from, to) -> {
       for (int row = from; row < to; row++) {
         forwardRow(x, s, wt, y, row / oh, row % oh);
+        if (scale != null) {
+          affineRow(s, y, row / oh, row % oh, scale, shift, relu);
+        }
       }
     });
+  }
+
+  /** One output row's channels co..co+cl: y·scale + shift, then ReLU when asked (full vectors, then scalars). */
+  private static void affineRow(Shape s, float[] y, int b, int oy, float[] scale, float[] shift, boolean relu) {
+    int cl = s.cl();
+    int co = s.co();
+    int full = cl - cl % Vec.L;
+    int y0 = outPixel(s, b, oy, 0);
+    FloatVector zero = FloatVector.zero(Vec.S);
+    for (int ox = 0; ox < s.ow(); ox++) {
+      int yi = y0 + ox * s.cs();
+      for (int j = 0; j < full; j += Vec.L) {
+        FloatVector v = FloatVector.fromArray(Vec.S, y, yi + j)
+            .fma(FloatVector.fromArray(Vec.S, scale, co + j), FloatVector.fromArray(Vec.S, shift, co + j));
+        (relu ? v.max(zero) : v).intoArray(y, yi + j);
+      }
+      for (int j = full; j < cl; j++) {
+        float v = Math.fma(y[yi + j], scale[co + j], shift[co + j]); // one rounding, as the vector fma
+        y[yi + j] = relu ? Math.max(v, 0f) : v;
+      }
+    }
   }
 
   /**

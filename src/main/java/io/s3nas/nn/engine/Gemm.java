@@ -24,20 +24,40 @@ public final class Gemm {
 
   /** y[P×N] = x[P×K] · w[K×N]. */
   public static void forward(Parallel par, float[] x, int p, int k, float[] w, int n, float[] y) {
+    forward(par, x, p, k, w, n, y, null, null, false);
+  }
+
+  /**
+   * y[P×N] = act(x[P×K] · w[K×N] · scale + shift), per output channel: an inference BatchNorm (and
+   * ReLU when {@code relu}) applied to the product while it is still in registers, instead of a
+   * second pass that reads and writes the whole output again. {@code scale} null: the plain product.
+   */
+  public static void forward(Parallel par, float[] x, int p, int k, float[] w, int n, float[] y, float[] scale,
+                             float[] shift, boolean relu) {
     par.forRange((p + ROWS - 1) / ROWS, (c, from, to) -> {
       int r0 = from * ROWS;
       int r1 = Math.min(p, to * ROWS);
       int r = r0;
       for (; r + ROWS <= r1; r += ROWS) {
-        block4(x, r, k, w, n, y);
+        block4(x, r, k, w, n, y, scale, shift, relu);
       }
       for (; r < r1; r++) {
-        row(x, r, k, w, n, y);
+        row(x, r, k, w, n, y, scale, shift, relu);
       }
     });
   }
 
-  private static void block4(float[] x, int r, int k, float[] w, int n, float[] y) {
+  /** The epilogue: v · scale + shift, then max(·, 0) when {@code relu}; v itself without a scale. */
+  private static FloatVector affine(FloatVector v, float[] scale, float[] shift, int j, int m, boolean relu) {
+    if (scale == null) {
+      return v;
+    }
+    FloatVector a = v.fma(Vec.load(scale, j, m), Vec.load(shift, j, m));
+    return relu ? a.max(FloatVector.zero(Vec.S)) : a;
+  }
+
+  private static void block4(float[] x, int r, int k, float[] w, int n, float[] y, float[] scale, float[] shift,
+                             boolean relu) {
     int x0 = r * k;
     int x1 = x0 + k;
     int x2 = x1 + k;
@@ -70,6 +90,33 @@ public final class Gemm {
         b3 = wb.fma(v3, b3);
       }
       int y0 = r * n + j;
+      if (scale != null) {
+        // full vectors only here: a load that may take the half shape would mix shapes in this
+        // method, which C2 compiles to boxed vectors (docs/platform-notes.md §6)
+        FloatVector sa = FloatVector.fromArray(Vec.S, scale, j);
+        FloatVector sb = FloatVector.fromArray(Vec.S, scale, j + Vec.L);
+        FloatVector ha = FloatVector.fromArray(Vec.S, shift, j);
+        FloatVector hb = FloatVector.fromArray(Vec.S, shift, j + Vec.L);
+        a0 = a0.fma(sa, ha);
+        b0 = b0.fma(sb, hb);
+        a1 = a1.fma(sa, ha);
+        b1 = b1.fma(sb, hb);
+        a2 = a2.fma(sa, ha);
+        b2 = b2.fma(sb, hb);
+        a3 = a3.fma(sa, ha);
+        b3 = b3.fma(sb, hb);
+        if (relu) {
+          FloatVector z = FloatVector.zero(Vec.S);
+          a0 = a0.max(z);
+          b0 = b0.max(z);
+          a1 = a1.max(z);
+          b1 = b1.max(z);
+          a2 = a2.max(z);
+          b2 = b2.max(z);
+          a3 = a3.max(z);
+          b3 = b3.max(z);
+        }
+      }
       a0.intoArray(y, y0);
       b0.intoArray(y, y0 + Vec.L);
       a1.intoArray(y, y0 + n);
@@ -93,14 +140,15 @@ public final class Gemm {
         c3 = wv.fma(FloatVector.broadcast(Vec.S, x[x3 + i]), c3);
       }
       int y0 = r * n + j;
-      Vec.store(c0, y, y0, m);
-      Vec.store(c1, y, y0 + n, m);
-      Vec.store(c2, y, y0 + 2 * n, m);
-      Vec.store(c3, y, y0 + 3 * n, m);
+      Vec.store(affine(c0, scale, shift, j, m, relu), y, y0, m);
+      Vec.store(affine(c1, scale, shift, j, m, relu), y, y0 + n, m);
+      Vec.store(affine(c2, scale, shift, j, m, relu), y, y0 + 2 * n, m);
+      Vec.store(affine(c3, scale, shift, j, m, relu), y, y0 + 3 * n, m);
     }
   }
 
-  private static void row(float[] x, int r, int k, float[] w, int n, float[] y) {
+  private static void row(float[] x, int r, int k, float[] w, int n, float[] y, float[] scale, float[] shift,
+                          boolean relu) {
     int x0 = r * k;
     for (int j = 0; j < n; j += Vec.L) {
       int m = Vec.lanes(j, n);
@@ -108,7 +156,7 @@ public final class Gemm {
       for (int i = 0; i < k; i++) {
         c0 = Vec.load(w, i * n + j, m).fma(FloatVector.broadcast(Vec.S, x[x0 + i]), c0);
       }
-      Vec.store(c0, y, r * n + j, m);
+      Vec.store(affine(c0, scale, shift, j, m, relu), y, r * n + j, m);
     }
   }
 
