@@ -103,11 +103,18 @@ final class FinalBlock {
     float[] h = front == null ? x : front.forward(par, x, n, training, momentum);
     frontOut = h;
     if (!args.type().fused()) {
+      float[][] f = training ? null : dwBn.inferenceEpilogue();
       for (int b = 0; b < kernels.length; b++) {
-        Depthwise.forward(par, h, shape(n, b), depthwise.get(b).value(), d);
+        if (f != null) {
+          Depthwise.forward(par, h, shape(n, b), depthwise.get(b).value(), d, f[0], f[1], dwBn.relu); // BN in L1
+        } else {
+          Depthwise.forward(par, h, shape(n, b), depthwise.get(b).value(), d);
+        }
       }
-      dwBn.forward(par, d, n * outSize * outSize, training, momentum, a);
-      h = a;
+      if (f == null) {
+        dwBn.forward(par, d, n * outSize * outSize, training, momentum, a);
+      }
+      h = f == null ? a : d;
     }
     if (se != null) {
       h = se.forward(par, h, n);
