@@ -46,8 +46,8 @@ final class DeviceLatencyModel implements MeasurableLatencyModel {
   private final DevicePlatforms devices;
   private final Duration timeout;
   private final MeasuredTable table;
-  private String machine;
-  private String node;
+  private volatile String machine; // written by whichever stage thread asked last
+  private volatile String node;
 
   private DeviceLatencyModel(String platform, java.util.function.Supplier<ActorRef<DeviceLatency.Command>> device,
                              DevicePlatforms devices, Duration timeout, DeviceLatency.Table first) {
