@@ -72,9 +72,16 @@ public final class ExportStage {
 
   /** Exports {@code m} and checks it in ONNX Runtime on {@code checkImages} random images. */
   public static Onnx onnx(TrainedModel m, String producer, double tolerance, int checkImages) {
-    TrainedWeights w = new TrainedWeights(m.tensors(), m.bnEpsilon());
-    byte[] onnx = OnnxExporter.network(m.architecture(), w, m.normalization(), producer);
-    double diff = OnnxRuntimeCheck.maxAbsDifference(onnx, InferenceNet.of(m.architecture(), w), checkImages, 1);
+    // ND4J work on the process's one ND4J thread: another thread's ND4J ops would slow every later
+    // timing of this process (a cluster node runs search after search), see Nd4jThread
+    Onnx checked = io.s3nas.nn.infer.Nd4jThread.call(() -> {
+      TrainedWeights w = new TrainedWeights(m.tensors(), m.bnEpsilon());
+      byte[] bytes = OnnxExporter.network(m.architecture(), w, m.normalization(), producer);
+      return new Onnx(bytes, OnnxRuntimeCheck.maxAbsDifference(bytes, InferenceNet.of(m.architecture(), w), checkImages,
+          1));
+    });
+    byte[] onnx = checked.bytes();
+    double diff = checked.maxAbsDifference();
     if (!(diff <= tolerance)) {
       throw new IllegalStateException(String.format(java.util.Locale.ROOT, "the ONNX export differs from ND4J by %.3g, "
           + "more than the %.0e allowed (onnx-tolerance); nothing written", diff, tolerance));

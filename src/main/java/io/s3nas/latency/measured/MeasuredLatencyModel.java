@@ -10,6 +10,7 @@ import io.s3nas.latency.LatencyModel;
 import io.s3nas.latency.LatencyTable;
 import io.s3nas.latency.MeasurableLatencyModel;
 import io.s3nas.latency.NetworkMeasurement;
+import io.s3nas.nn.infer.Nd4jThread;
 import io.s3nas.space.Architecture;
 import java.io.IOException;
 import java.io.Writer;
@@ -70,8 +71,10 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
     this.threads = threads;
     this.cacheDir = cacheDir;
     this.table = new MeasuredTable(platform, useCalibration);
-    backend.applyThreads(threads);
-    this.fingerprint = MachineFingerprint.current(backend, threads, timer.batch());
+    this.fingerprint = Nd4jThread.call(() -> {
+      backend.applyThreads(threads);
+      return MachineFingerprint.current(backend, threads, timer.batch());
+    });
     load();
   }
 
@@ -180,25 +183,21 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
     if (missing.isEmpty()) {
       return;
     }
-    backend.applyThreads(threads);
     List<Component> todo = new ArrayList<>();
-    List<Backend.Pass> passes = new ArrayList<>();
     for (Component c : missing.values()) {
       if (c instanceof Component.Pool) {
         // pooling is timed together with the classifier
         table.put(new LatencyTable.Entry(c.tableClass(), c.key(), c.inputSize(), 0));
       } else {
         todo.add(c);
-        passes.add(backend.component(c, timer.batch(), SEED));
       }
     }
     List<Component> refs = references(new ArrayList<>(seen.values()));
-    for (Component c : refs) {
-      passes.add(backend.component(c, timer.batch(), SEED));
-    }
     LOG.info("profiling {} components on {} ({} rounds, {} reference components)", todo.size(), platform,
         timer.rounds(), refs.size());
-    List<Timing> t = timeAndClose(passes);
+    List<Component> timed = new ArrayList<>(todo);
+    timed.addAll(refs);
+    List<Timing> t = time(List.of(), timed);
     double drift = drift(refs, t.subList(todo.size(), t.size()));
     double d = Double.isNaN(drift) ? 1 : drift;
     for (int i = 0; i < todo.size(); i++) {
@@ -269,15 +268,7 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
       tableBlocks().forEach(c -> parts.putIfAbsent(c.tableKey(), c));
     }
     List<Component> refs = references(new ArrayList<>(parts.values()));
-    backend.applyThreads(threads);
-    List<Backend.Pass> passes = new ArrayList<>();
-    for (Architecture a : archs) {
-      passes.add(backend.network(a, timer.batch(), SEED));
-    }
-    for (Component c : refs) {
-      passes.add(backend.component(c, timer.batch(), SEED));
-    }
-    List<Timing> t = timeAndClose(passes);
+    List<Timing> t = time(archs, refs);
     double drift = drift(refs, t.subList(archs.size(), t.size()));
     return new NetworkMeasurement(t.subList(0, archs.size()).stream().mapToDouble(Timing::ms).toArray(), drift);
   }
@@ -310,12 +301,26 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
     return out;
   }
 
-  private List<Timing> timeAndClose(List<Backend.Pass> passes) {
-    try {
-      return timer.timeAll(passes, progress);
-    } finally {
-      passes.forEach(Backend.Pass::close);
-    }
+  /**
+   * Whole networks, then components, timed interleaved in one session: built, timed and closed on
+   * the process's one ND4J thread ({@link Nd4jThread}: a second thread calling ND4J slows every op).
+   */
+  private List<Timing> time(List<Architecture> networks, List<Component> components) {
+    return Nd4jThread.call(() -> {
+      backend.applyThreads(threads);
+      List<Backend.Pass> passes = new ArrayList<>();
+      try {
+        for (Architecture a : networks) {
+          passes.add(backend.network(a, timer.batch(), SEED));
+        }
+        for (Component c : components) {
+          passes.add(backend.component(c, timer.batch(), SEED));
+        }
+        return timer.timeAll(passes, progress);
+      } finally {
+        passes.forEach(Backend.Pass::close);
+      }
+    });
   }
 
   /** Fits the calibration ({@link MeasuredTable#fit}), applies it and caches it beside the table. */
