@@ -68,11 +68,16 @@ public final class SimulatedDevice implements Backend {
         .filter(c -> !(c instanceof Component.Pool)).mapToDouble(this::micros).sum());
   }
 
+  /** The names of the threads that built or ran passes (a real device is sensitive to which, see Nd4jThread). */
+  public final java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private Pass pass(double micros) {
     double factor = slowdown;
+    threads.add(Thread.currentThread().getName());
     return new Pass() {
       @Override
       public void run() {
+        threads.add(Thread.currentThread().getName());
         if (running.incrementAndGet() > 1) {
           overlapped.set(true);
         }
