@@ -27,7 +27,9 @@ class TlsClusterTest {
   Path certs(String dir, String... nodes) throws Exception {
     List<String> cmd = new ArrayList<>(List.of("cluster/make-certs", tmp.resolve(dir).toString()));
     cmd.addAll(List.of(nodes));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().put("JAVA_HOME", System.getProperty("java.home")); // keytool of the JDK running the tests
+    Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes());
     assertTrue(p.waitFor(2, TimeUnit.MINUTES) && p.exitValue() == 0, out);
     return tmp.resolve(dir);
