@@ -2,13 +2,12 @@ package io.s3nas.cluster;
 
 import io.s3nas.latency.Calibration;
 import io.s3nas.latency.Component;
-import io.s3nas.latency.ComponentLatency;
 import io.s3nas.latency.ComponentWire;
 import io.s3nas.latency.LatencyModel;
 import io.s3nas.latency.LatencyTable;
-import io.s3nas.latency.MeasurableLatencyModel;
 import io.s3nas.latency.NetworkMeasurement;
 import io.s3nas.latency.measured.MeasuredTable;
+import io.s3nas.latency.measured.TableBackedModel;
 import io.s3nas.space.Architecture;
 import io.s3nas.space.ModelJson;
 import java.time.Duration;
@@ -40,7 +39,7 @@ import org.apache.pekko.pattern.StatusReply;
  * once (the stage is retried with backoff and finds the platform's service again), instead of
  * waiting for the timeout.
  */
-final class DeviceLatencyModel implements MeasurableLatencyModel {
+final class DeviceLatencyModel implements TableBackedModel {
   private final String platform;
   private final java.util.function.Supplier<ActorRef<DeviceLatency.Command>> device;
   private final DevicePlatforms devices;
@@ -116,16 +115,8 @@ final class DeviceLatencyModel implements MeasurableLatencyModel {
   }
 
   @Override
-  public boolean holds(Component c) {
-    return table.holds(c);
-  }
-
-  @Override
-  public ComponentLatency latency(Component c) {
-    if (!table.holds(c)) {
-      prefetch(List.of(c));
-    }
-    return table.price(c);
+  public MeasuredTable table() {
+    return table;
   }
 
   @Override
@@ -156,26 +147,6 @@ final class DeviceLatencyModel implements MeasurableLatencyModel {
     mirror(t);
     table.calibration(t.calibration()); // applied from now on, as on a local device
     return t.calibration();
-  }
-
-  @Override
-  public void useCalibration(boolean on) {
-    table.useCalibration(on);
-  }
-
-  @Override
-  public Calibration calibration() {
-    return table.calibration();
-  }
-
-  @Override
-  public boolean calibrated() {
-    return table.calibrated();
-  }
-
-  @Override
-  public double networkOverheadMs() {
-    return table.networkOverheadMs();
   }
 
   @Override

@@ -91,7 +91,6 @@ class ClusterFailoverTest {
     }
     KillResumeTest jvm = new KillResumeTest();
     jvm.tmp = tmp;
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     for (int i = 0; i < 3; i++) {
       Path nc = tmp.resolve("node" + i + ".conf");
       Files.writeString(nc, String.format("""
@@ -114,13 +113,8 @@ class ClusterFailoverTest {
         """, i, ports.get(i), ports.get(3 + i), ports.get(6 + i), roles.get(i), contacts, pg.url,
         pg.passwordFile, confDir, tmp.resolve("shared"), tmp.resolve("runs-b")));
       Path log = tmp.resolve("node" + i + ".log");
-      Process p = new ProcessBuilder(java, "-Xmx768m", "--add-modules", "jdk.incubator.vector",
-        "-Duser.home=" + Files.createDirectories(tmp.resolve("home" + i)),
-        // the main logging config, not the test class path's capturing one: the log says where a search runs
-        "-Dlogback.configurationFile=" + Path.of("src/main/resources/logback.xml").toAbsolutePath(),
-        "-Ds3nas.log.level=INFO", "-cp", jvm.manifestJar().toString(), "io.s3nas.cli.Main", "node", "--config",
-        nc.toString()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-        .start();
+      Process p = NodeCommandTest.startNode(jvm.manifestJar(), nc, log, "-Xmx768m", "--add-modules",
+          "jdk.incubator.vector", "-Duser.home=" + Files.createDirectories(tmp.resolve("home" + i)));
       nodes.add(new Node("node" + i, p, log, ports.get(6 + i)));
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);

@@ -48,6 +48,20 @@ class NodeCommandTest {
     return f;
   }
 
+  /**
+   * An {@code s3nas node --config conf} JVM from the manifest-only jar (a long class path crashes
+   * ONNX Runtime), its output appended to {@code log}, logging at INFO through the main logback
+   * config (not the test class path's capturing one): tests read where a search runs from the log.
+   */
+  static Process startNode(Path jar, Path conf, Path log, String... jvmArgs) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    cmd.addAll(List.of(jvmArgs));
+    cmd.addAll(List.of("-Dlogback.configurationFile=" + Path.of("src/main/resources/logback.xml").toAbsolutePath(),
+        "-Ds3nas.log.level=INFO", "-cp", jar.toString(), "io.s3nas.cli.Main", "node", "--config", conf.toString()));
+    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(
+        log.toFile())).start();
+  }
+
   static HttpResponse<String> get(int port, String path) {
     try {
       return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
@@ -78,7 +92,6 @@ class NodeCommandTest {
       ports.add(freePort());
       mports.add(freePort());
     }
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     KillResumeTest jvm = new KillResumeTest();
     jvm.tmp = tmp;
     Path jar = jvm.manifestJar();
@@ -86,9 +99,7 @@ class NodeCommandTest {
     try {
       for (int i = 0; i < 3; i++) {
         Path conf = nodeConfig("n" + i, ports.get(i), mports.get(i), mports, "");
-        nodes.add(new ProcessBuilder(java, "-Xmx256m", "-cp", jar.toString(), "io.s3nas.cli.Main", "node", "--config",
-            conf.toString()).redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(tmp.resolve("n" + i + ".log").toFile())).start());
+        nodes.add(startNode(jar, conf, tmp.resolve("n" + i + ".log"), "-Xmx256m"));
       }
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
       boolean ready = false;

@@ -64,17 +64,12 @@ class TlsClusterTest {
     int[] mports = {NodeCommandTest.freePort(), NodeCommandTest.freePort(), NodeCommandTest.freePort()};
     KillResumeTest jvm = new KillResumeTest();
     jvm.tmp = tmp;
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<Process> nodes = new ArrayList<>();
     try {
       String[][] who = {{"a", "a"}, {"b", "b"}, {"c", "c"}};
       for (int i = 0; i < 3; i++) {
         Path conf = tlsConfig(who[i][0], ports[i], mports[i], ports[0], i < 2 ? ours : theirs, who[i][1]);
-        nodes.add(new ProcessBuilder(java, "-Xmx256m",
-            "-Dlogback.configurationFile=" + Path.of("src/main/resources/logback.xml").toAbsolutePath(),
-            "-Ds3nas.log.level=INFO", "-cp", jvm.manifestJar().toString(), "io.s3nas.cli.Main", "node",
-            "--config", conf.toString()).redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(tmp.resolve(who[i][0] + ".log").toFile())).start());
+        nodes.add(NodeCommandTest.startNode(jvm.manifestJar(), conf, tmp.resolve(who[i][0] + ".log"), "-Xmx256m"));
       }
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
       boolean ready = false;

@@ -4,11 +4,9 @@ import com.typesafe.config.Config;
 import io.s3nas.common.InvalidInputException;
 import io.s3nas.latency.Calibration;
 import io.s3nas.latency.Component;
-import io.s3nas.latency.ComponentLatency;
 import io.s3nas.latency.HardwarePlatform;
 import io.s3nas.latency.LatencyModel;
 import io.s3nas.latency.LatencyTable;
-import io.s3nas.latency.MeasurableLatencyModel;
 import io.s3nas.latency.NetworkMeasurement;
 import io.s3nas.nn.infer.Nd4jThread;
 import io.s3nas.space.Architecture;
@@ -48,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * on drift-corrected times, so it holds the network-versus-parts relation and not the speed of the
  * VM on the day it was fitted.
  */
-public final class MeasuredLatencyModel implements MeasurableLatencyModel {
+public final class MeasuredLatencyModel implements TableBackedModel {
   private static final Logger LOG = LoggerFactory.getLogger(MeasuredLatencyModel.class);
   private static final long SEED = 7;
 
@@ -142,26 +140,9 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
   }
 
   /** The table and calibration estimates read (what a device node sends the searches it serves). */
+  @Override
   public MeasuredTable table() {
     return table;
-  }
-
-  @Override
-  public boolean holds(Component c) {
-    return table.holds(c);
-  }
-
-  @Override
-  public synchronized ComponentLatency latency(Component c) {
-    if (!table.holds(c)) {
-      prefetch(List.of(c));
-    }
-    return table.price(c);
-  }
-
-  @Override
-  public double networkOverheadMs() {
-    return table.networkOverheadMs();
   }
 
   /**
@@ -350,23 +331,6 @@ public final class MeasuredLatencyModel implements MeasurableLatencyModel {
       LOG.warn("cannot write {}: {}", calibrationFile(), e.getMessage());
     }
     return calibration;
-  }
-
-  @Override
-  public Calibration calibration() {
-    return table.calibration();
-  }
-
-  /** A calibration file with held-out errors exists (older ones, fitted without, are refitted). */
-  @Override
-  public boolean calibrated() {
-    return table.calibrated();
-  }
-
-  /** Sets whether estimates apply the stored calibration (the validator compares both). */
-  @Override
-  public void useCalibration(boolean on) {
-    table.useCalibration(on);
   }
 
   private void load() {

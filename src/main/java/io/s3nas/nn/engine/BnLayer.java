@@ -66,6 +66,27 @@ final class BnLayer {
     return act != null && !relu ? null : kernel.inferenceAffine(gamma.value(), beta.value(), runMean, runVar);
   }
 
+  /**
+   * {@code y = act(BN(x·w))} for a 1x1 product (or an im2col'd convolution) of {@code rows} rows and
+   * {@code k} inputs: in evaluation this layer's inference BN and ReLU run in the GEMM's epilogue
+   * ({@link #inferenceEpilogue}), one pass over the output less; otherwise the product goes to
+   * {@code pre} and this layer's forward follows, with {@code mask} (null: the layer's own).
+   */
+  void gemmForward(Parallel par, float[] x, int rows, int k, float[] w, float[] pre, boolean training, double momentum,
+                   float[] y, float[] mask) {
+    float[][] f = training ? null : inferenceEpilogue();
+    if (f != null) {
+      Gemm.forward(par, x, rows, k, w, channels, y, f[0], f[1], relu);
+      return;
+    }
+    Gemm.forward(par, x, rows, k, w, channels, pre);
+    if (mask == null) {
+      forward(par, pre, rows, training, momentum, y);
+    } else {
+      forward(par, pre, rows, training, momentum, y, mask);
+    }
+  }
+
   /** Forward keeping the ReLU mask / pre-activation inside this layer (see {@link #backward(Parallel, float[], int, float[], float[])}). */
   void forward(Parallel par, float[] x, int rows, boolean training, double momentum, float[] y) {
     int size = rows * channels;

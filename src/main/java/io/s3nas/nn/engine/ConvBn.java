@@ -68,14 +68,7 @@ final class ConvBn {
     this.x = input;
     this.used = weights;
     float[] c = pointwise ? input : im2col(par, input, n);
-    float[][] f = training ? null : bn.inferenceEpilogue();
-    if (f != null) {
-      // evaluation: BN (running statistics) and ReLU in the GEMM's registers, one pass less
-      Gemm.forward(par, c, pOut, k * k * cin, weights, cout, y, f[0], f[1], bn.relu);
-      return y;
-    }
-    Gemm.forward(par, c, pOut, k * k * cin, weights, cout, z);
-    bn.forward(par, z, pOut, training, momentum, y);
+    bn.gemmForward(par, c, pOut, k * k * cin, weights, z, training, momentum, y, null);
     return y;
   }
 

@@ -103,13 +103,11 @@ final class FinalBlock {
     float[] h = front == null ? x : front.forward(par, x, n, training, momentum);
     frontOut = h;
     if (!args.type().fused()) {
+      // evaluation: BN (and ReLU) on each depthwise output row while it is in L1 (no pass of their own)
       float[][] f = training ? null : dwBn.inferenceEpilogue();
       for (int b = 0; b < kernels.length; b++) {
-        if (f != null) {
-          Depthwise.forward(par, h, shape(n, b), depthwise.get(b).value(), d, f[0], f[1], dwBn.relu); // BN in L1
-        } else {
-          Depthwise.forward(par, h, shape(n, b), depthwise.get(b).value(), d);
-        }
+        Depthwise.forward(par, h, shape(n, b), depthwise.get(b).value(), d, f == null ? null : f[0],
+            f == null ? null : f[1], dwBn.relu);
       }
       if (f == null) {
         dwBn.forward(par, d, n * outSize * outSize, training, momentum, a);

@@ -148,24 +148,15 @@ final class SuperBlock {
       return project(par, h, input, pOut, training, momentum);
     }
     float[] h = input;
-    float[][] f1 = !training && expand ? bn1.inferenceEpilogue() : null;
-    if (f1 != null) {
-      // evaluation: BN (running statistics) and ReLU applied in the GEMM's registers, one pass less
-      Gemm.forward(par, input, pIn, in, expandW.value(), expanded, a1, f1[0], f1[1], bn1.relu);
-      h = a1;
-    } else if (expand) {
-      Gemm.forward(par, input, pIn, in, expandW.value(), expanded, e1);
-      bn1.forward(par, e1, pIn, training, momentum, a1, m1);
+    if (expand) {
+      bn1.gemmForward(par, input, pIn, in, expandW.value(), e1, training, momentum, a1, m1);
       h = a1;
     }
+    // evaluation: BN and ReLU on each depthwise output row while it is in L1 (no pass of their own)
     float[][] f2 = training ? null : bn2.inferenceEpilogue();
     for (int b = 0; b < offsets.length; b++) {
-      Depthwise.Shape shape = new Depthwise.Shape(n, size, size, expanded, offsets[b], lengths[b], kernels[b], stride);
-      if (f2 != null) {
-        Depthwise.forward(par, h, shape, hat[b], d, f2[0], f2[1], bn2.relu); // BN and ReLU on each row in L1
-      } else {
-        Depthwise.forward(par, h, shape, hat[b], d);
-      }
+      Depthwise.forward(par, h, new Depthwise.Shape(n, size, size, expanded, offsets[b], lengths[b], kernels[b], stride),
+          hat[b], d, f2 == null ? null : f2[0], f2 == null ? null : f2[1], bn2.relu);
     }
     if (f2 != null) {
       return project(par, d, input, pOut, training, momentum);
@@ -176,13 +167,7 @@ final class SuperBlock {
 
   private float[] project(Parallel par, float[] h, float[] input, int pOut, boolean training, double momentum) {
     projectIn = h;
-    float[][] f3 = training ? null : bn3.inferenceEpilogue();
-    if (f3 != null) {
-      Gemm.forward(par, h, pOut, expanded, projectW.value(), out, y, f3[0], f3[1], bn3.relu);
-    } else {
-      Gemm.forward(par, h, pOut, expanded, projectW.value(), out, p);
-      bn3.forward(par, p, pOut, training, momentum, y, null);
-    }
+    bn3.gemmForward(par, h, pOut, expanded, projectW.value(), p, training, momentum, y, null);
     if (residual) {
       for (int i = 0; i < y.length; i++) {
         y[i] += input[i];
