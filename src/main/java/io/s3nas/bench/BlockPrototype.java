@@ -73,10 +73,8 @@ public final class BlockPrototype {
     float[] zeros = new float[E];
     float[] e1 = new float[P * E];
     float[] a1 = new float[P * E];
-    float[] m1 = new float[P * E];
     float[] d = new float[P * E];
     float[] a2 = new float[P * E];
-    float[] m2 = new float[P * E];
     float[] p = new float[P * CIN];
     float[] y = new float[P * CIN];
     float[] dy = rand(P * CIN, r, 1);
@@ -103,15 +101,15 @@ public final class BlockPrototype {
       ts[q++] = System.nanoTime();
       Gemm.forward(par, x, P, CIN, we, E, e1);
       ts[q++] = System.nanoTime();
-      bn1.forward(par, e1, P, ones, zeros, true, a1, m1);
+      bn1.forward(par, e1, P, ones, zeros, true, a1);
       ts[q++] = System.nanoTime();
       Depthwise.forward(par, a1, N, H, H, E, wd, K, 1, d);
       ts[q++] = System.nanoTime();
-      bn2.forward(par, d, P, ones, zeros, true, a2, m2);
+      bn2.forward(par, d, P, ones, zeros, true, a2);
       ts[q++] = System.nanoTime();
       Gemm.forward(par, a2, P, E, wp, CIN, p);
       ts[q++] = System.nanoTime();
-      bn3.forward(par, p, P, ones, zeros, false, y, null);
+      bn3.forward(par, p, P, ones, zeros, false, y);
       for (int i = 0; i < y.length; i++) {
         y[i] += x[i];
       }
@@ -121,11 +119,11 @@ public final class BlockPrototype {
       ts[q++] = System.nanoTime();
       Gemm.backwardInput(par, dp, P, CIN, Gemm.transpose(wp, E, CIN), E, da);
       ts[q++] = System.nanoTime();
-      bn2.backward(par, d, P, ones, m2, da, da, dg, dbt);
+      bn2.backward(par, d, P, ones, a2, da, da, dg, dbt);
       ts[q++] = System.nanoTime();
       Depthwise.backward(par, a1, N, H, H, E, wd, K, 1, da, db, dwd, scratch);
       ts[q++] = System.nanoTime();
-      bn1.backward(par, e1, P, ones, m1, db, db, dg, dbt);
+      bn1.backward(par, e1, P, ones, a1, db, db, dg, dbt);
       ts[q++] = System.nanoTime();
       Gemm.backwardWeight(par, x, P, CIN, db, E, dwe, scratch);
       Gemm.backwardInput(par, db, P, E, Gemm.transpose(we, CIN, E), CIN, dx);

@@ -60,17 +60,21 @@ public final class FinalNetBench {
     FinalNet net = trainer.net();
     final int n = batch;
     double engineInfer = median(inferSteps, 3, s -> net.forward(x, n, false, null));
+    // the engine's own peak, what the PyTorch peer's compares with; ND4J and ONNX Runtime add theirs below
+    double engineRss = SupernetBench.peakRssMb();
     double nd4jInfer = timePass(new Nd4jBackend(), a, batch, threads, inferSteps);
     double ortInfer = timePass(new OnnxRuntimeBackend(), a, batch, threads, inferSteps);
     long params = net.params().stream().mapToLong(Param::size).sum();
     System.out.printf("derived network %s, batch %d, %d threads: engine train %.1f img/s, infer engine %.1f, ND4J %.1f, "
-            + "ONNX Runtime %.1f img/s, %d params, peak RSS %.0f MB%n", arch, batch, threads, batch / train,
-        batch / engineInfer, batch / nd4jInfer, batch / ortInfer, params, SupernetBench.peakRssMb());
+            + "ONNX Runtime %.1f img/s, %d params, peak RSS %.0f MB (%.0f MB with ND4J and ONNX Runtime)%n", arch, batch,
+        threads, batch / train, batch / engineInfer, batch / nd4jInfer, batch / ortInfer, params, engineRss,
+        SupernetBench.peakRssMb());
     System.out.printf("{\"framework\": \"s3nas-java\", \"arch\": \"%s\", \"batch\": %d, \"threads\": %d, "
             + "\"train_images_per_s\": %.2f, \"infer_images_per_s\": %.2f, \"nd4j_infer_images_per_s\": %.2f, "
-            + "\"onnxruntime_infer_images_per_s\": %.2f, \"params\": %d, \"peak_rss_mb\": %.1f}%n",
+            + "\"onnxruntime_infer_images_per_s\": %.2f, \"params\": %d, \"peak_rss_mb\": %.1f, "
+            + "\"peak_rss_with_runtimes_mb\": %.1f}%n",
         arch, batch, threads, batch / train, batch / engineInfer, batch / nd4jInfer, batch / ortInfer, params,
-        SupernetBench.peakRssMb());
+        engineRss, SupernetBench.peakRssMb());
   }
 
   /** Median seconds of one inference pass of the network in a runtime (weights do not change the time). */

@@ -1,14 +1,15 @@
 package io.s3nas.nn.engine;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
  * Training-mode batch normalisation over NHWC rows {@code [P, C]}, fused with an optional ReLU:
- * {@code y = act(γ·(x − μ)/√(σ² + ε) + β)} with batch statistics. The ReLU mask is kept as 0/1
- * floats so the backward pass is branch-free. Backward (per channel, with x̂ = (x − μ)·inv,
- * g = dy·mask): {@code dx = γ·inv·(g − mean(g) − x̂·mean(g·x̂))}, {@code dγ = Σ g·x̂},
+ * {@code y = act(γ·(x − μ)/√(σ² + ε) + β)} with batch statistics. No ReLU mask is stored: the
+ * backward pass takes the ReLU's output, positive exactly where the mask is one, and a caller that
+ * does not keep that output either recomputes it ({@link #recompute}) from x and the statistics of the
+ * last forward. Backward (per channel, with x̂ = (x − μ)·inv,
+ * g = dy where y > 0, else 0): {@code dx = γ·inv·(g − mean(g) − x̂·mean(g·x̂))}, {@code dγ = Σ g·x̂},
  * {@code dβ = Σ g}. Per-thread sums are kept in float over blocks of 256 rows and added up in
  * double, so a 100,000-row batch loses no precision.
  */
@@ -43,8 +44,8 @@ public final class BatchNorm {
     return v;
   }
 
-  /** Forward; {@code mask} (0/1 per element) is written when {@code relu}. */
-  public void forward(Parallel par, float[] x, int p, float[] gamma, float[] beta, boolean relu, float[] y, float[] mask) {
+  /** Forward with batch statistics, which are kept for {@link #recompute} and {@link #backward}. */
+  public void forward(Parallel par, float[] x, int p, float[] gamma, float[] beta, boolean relu, float[] y) {
     int c = channels;
     par.forRange(p, (t, from, to) -> {
       float[] a = fs[t];
@@ -76,6 +77,15 @@ public final class BatchNorm {
       mean[ch] = (float) m;
       inv[ch] = (float) (1.0 / Math.sqrt(var + epsilon));
     }
+    recompute(par, x, p, gamma, beta, relu, y);
+  }
+
+  /**
+   * The normalisation of the last {@link #forward} again, bit for bit (the same statistics, γ and β):
+   * what a layer that drops its activation after the forward pass calls to have it back in backward.
+   */
+  public void recompute(Parallel par, float[] x, int p, float[] gamma, float[] beta, boolean relu, float[] y) {
+    int c = channels;
     float[] scale = new float[c];
     float[] shift = new float[c];
     for (int ch = 0; ch < c; ch++) {
@@ -83,7 +93,6 @@ public final class BatchNorm {
       shift[ch] = beta[ch] - mean[ch] * scale[ch];
     }
     FloatVector zero = FloatVector.zero(Vec.S);
-    FloatVector one = FloatVector.broadcast(Vec.S, 1f);
     par.forRange(p, (t, from, to) -> {
       for (int r = from; r < to; r++) {
         int o = r * c;
@@ -91,13 +100,7 @@ public final class BatchNorm {
           int m = Vec.lanes(j, c);
           FloatVector v = Vec.load(x, o + j, m)
               .fma(Vec.load(scale, j, m), Vec.load(shift, j, m));
-          if (relu) {
-            VectorMask<Float> pos = v.compare(VectorOperators.GT, 0f);
-            Vec.store(zero.blend(one, pos), mask, o + j, m);
-            Vec.store(zero.blend(v, pos), y, o + j, m);
-          } else {
-            Vec.store(v, y, o + j, m);
-          }
+          Vec.store(relu ? v.max(zero) : v, y, o + j, m);
         }
       }
     });
@@ -148,10 +151,14 @@ public final class BatchNorm {
     }
   }
 
-  /** Backward; {@code dx} may alias {@code dy}. dγ, dβ are overwritten. {@code mask} null: no ReLU. */
-  public void backward(Parallel par, float[] x, int p, float[] gamma, float[] mask, float[] dy, float[] dx,
+  /**
+   * Backward; {@code dx} may alias {@code dy}. dγ, dβ are overwritten. {@code reluOut} is the
+   * forward's output when it applied ReLU (the gradient passes where it is positive), null without ReLU.
+   */
+  public void backward(Parallel par, float[] x, int p, float[] gamma, float[] reluOut, float[] dy, float[] dx,
                        float[] dGamma, float[] dBeta) {
     int c = channels;
+    FloatVector zero = FloatVector.zero(Vec.S);
     par.forRange(p, (t, from, to) -> {
       float[] a = fs[t];
       float[] b = fq[t];
@@ -167,8 +174,8 @@ public final class BatchNorm {
           for (int r = r0; r < r1; r++) {
             int o = r * c + j;
             FloatVector g = Vec.load(dy, o, m);
-            if (mask != null) {
-              g = g.mul(Vec.load(mask, o, m));
+            if (reluOut != null) {
+              g = zero.blend(g, Vec.load(reluOut, o, m).compare(VectorOperators.GT, 0f));
             }
             va = va.add(g);
             vb = g.fma(Vec.load(x, o, m).sub(mu), vb);
@@ -197,8 +204,8 @@ public final class BatchNorm {
         for (int j = 0; j < c; j += Vec.L) {
           int m = Vec.lanes(j, c);
           FloatVector g = Vec.load(dy, o + j, m);
-          if (mask != null) {
-            g = g.mul(Vec.load(mask, o + j, m));
+          if (reluOut != null) {
+            g = zero.blend(g, Vec.load(reluOut, o + j, m).compare(VectorOperators.GT, 0f));
           }
           FloatVector xc = Vec.load(x, o + j, m).sub(Vec.load(mean, j, m));
           FloatVector out = g.sub(Vec.load(av, j, m))

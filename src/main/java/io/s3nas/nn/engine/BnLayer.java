@@ -6,8 +6,8 @@ import java.util.List;
 
 /**
  * Batch normalisation with its parameters (γ = 1, β = 0 at start), running statistics and an
- * optional activation: ReLU is fused into the BN kernel (0/1 mask), any other activation runs after
- * BN on a kept pre-activation copy.
+ * optional activation: ReLU is fused into the BN kernel (its backward reads the ReLU's output), any
+ * other activation runs after BN on a kept pre-activation copy.
  */
 final class BnLayer {
   final String name;
@@ -19,7 +19,7 @@ final class BnLayer {
   final Activation act;
   final boolean relu;
   final int channels;
-  private float[] ownMask;
+  private float[] lastOut;
   private float[] pre;
 
   BnLayer(String name, int channels, Activation act, double epsilon, int threads) {
@@ -70,33 +70,25 @@ final class BnLayer {
    * {@code y = act(BN(x·w))} for a 1x1 product (or an im2col'd convolution) of {@code rows} rows and
    * {@code k} inputs: in evaluation this layer's inference BN and ReLU run in the GEMM's epilogue
    * ({@link #inferenceEpilogue}), one pass over the output less; otherwise the product goes to
-   * {@code pre} and this layer's forward follows, with {@code mask} (null: the layer's own).
+   * {@code pre} and this layer's forward follows.
    */
   void gemmForward(Parallel par, float[] x, int rows, int k, float[] w, float[] pre, boolean training, double momentum,
-                   float[] y, float[] mask) {
+                   float[] y) {
     float[][] f = training ? null : inferenceEpilogue();
     if (f != null) {
       Gemm.forward(par, x, rows, k, w, channels, y, f[0], f[1], relu);
       return;
     }
     Gemm.forward(par, x, rows, k, w, channels, pre);
-    if (mask == null) {
-      forward(par, pre, rows, training, momentum, y);
-    } else {
-      forward(par, pre, rows, training, momentum, y, mask);
-    }
+    forward(par, pre, rows, training, momentum, y);
   }
 
-  /** Forward keeping the ReLU mask / pre-activation inside this layer (see {@link #backward(Parallel, float[], int, float[], float[])}). */
+  /**
+   * Forward; in training the output {@code y} (ReLU) or a pre-activation copy (other activations) is
+   * what {@link #backward(Parallel, float[], int, float[], float[])} reads, so {@code y} must hold it
+   * until then or the caller passes it again, recomputed ({@link #recompute}).
+   */
   void forward(Parallel par, float[] x, int rows, boolean training, double momentum, float[] y) {
-    int size = rows * channels;
-    if (relu && (ownMask == null || ownMask.length < size)) {
-      ownMask = new float[size];
-    }
-    forward(par, x, rows, training, momentum, y, ownMask);
-  }
-
-  void forward(Parallel par, float[] x, int rows, boolean training, double momentum, float[] y, float[] mask) {
     boolean separate = act != null && !relu;
     float[] out = y;
     if (separate) {
@@ -106,8 +98,9 @@ final class BnLayer {
       out = pre;
     }
     if (training) {
-      kernel.forward(par, x, rows, gamma.value(), beta.value(), relu, out, mask);
+      kernel.forward(par, x, rows, gamma.value(), beta.value(), relu, out);
       kernel.updateRunning(runMean, runVar, momentum);
+      lastOut = relu ? y : null;
     } else {
       kernel.inference(par, x, rows, gamma.value(), beta.value(), runMean, runVar, relu, out);
     }
@@ -116,12 +109,34 @@ final class BnLayer {
     }
   }
 
-  void backward(Parallel par, float[] x, int rows, float[] dy, float[] dx) {
-    backward(par, x, rows, ownMask, dy, dx);
+  /** The pre-activation copy a BN with a separate activation (not ReLU) keeps for {@code rows} rows. */
+  void footprint(long rows, TrainingFootprint f) {
+    if (act != null && !relu) {
+      f.own(rows * channels);
+    }
   }
 
-  /** dx may alias dy; parameter gradients are added to γ and β. */
-  void backward(Parallel par, float[] x, int rows, float[] mask, float[] dy, float[] dx) {
+  /**
+   * The output of the last training forward again, bit for bit, from its input {@code x} (ReLU or no
+   * activation): a block that lends its activations' buffer to the next block gets them back here.
+   */
+  void recompute(Parallel par, float[] x, int rows, float[] y) {
+    if (act != null && !relu) {
+      throw new IllegalStateException(name + ": only a ReLU or linear BatchNorm output is recomputed");
+    }
+    kernel.recompute(par, x, rows, gamma.value(), beta.value(), relu, y);
+  }
+
+  /** Backward after a forward whose output buffer still holds what it wrote. */
+  void backward(Parallel par, float[] x, int rows, float[] dy, float[] dx) {
+    backward(par, x, rows, lastOut, dy, dx);
+  }
+
+  /**
+   * dx may alias dy; parameter gradients are added to γ and β. {@code out} is the training
+   * forward's output (read for ReLU only; ignored otherwise).
+   */
+  void backward(Parallel par, float[] x, int rows, float[] out, float[] dy, float[] dx) {
     float[] g = dy;
     if (act != null && !relu) {
       Act.backward(par, act, pre, dy, dx, rows * channels);
@@ -129,7 +144,7 @@ final class BnLayer {
     }
     float[] dg = new float[channels];
     float[] db = new float[channels];
-    kernel.backward(par, x, rows, gamma.value(), relu ? mask : null, g, dx, dg, db);
+    kernel.backward(par, x, rows, gamma.value(), relu ? out : null, g, dx, dg, db);
     for (int c = 0; c < channels; c++) {
       gamma.grad()[c] += dg[c];
       beta.grad()[c] += db[c];

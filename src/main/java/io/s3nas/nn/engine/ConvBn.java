@@ -68,8 +68,20 @@ final class ConvBn {
     this.x = input;
     this.used = weights;
     float[] c = pointwise ? input : im2col(par, input, n);
-    bn.gemmForward(par, c, pOut, k * k * cin, weights, z, training, momentum, y, null);
+    bn.gemmForward(par, c, pOut, k * k * cin, weights, z, training, momentum, y);
     return y;
+  }
+
+  /** What {@link #forward} allocates at batch {@code n} and {@link #backward} takes from the scratch. */
+  void footprint(int n, TrainingFootprint f) {
+    long pOut = (long) n * outSize * outSize;
+    long kc = (long) k * k * cin;
+    f.own((pointwise ? 0 : pOut * kc) + 2 * pOut * cout + (inputGrad ? (long) n * size * size * cin : 0));
+    bn.footprint(pOut, f);
+    f.scratch("conv.dz", pOut * cout);
+    if (inputGrad && !pointwise) {
+      f.scratch("conv.dcol", pOut * kc);
+    }
   }
 
   /** Adds the weight and BN gradients; returns ∂L/∂input (this layer's buffer) or null without input gradient. */

@@ -131,13 +131,35 @@ final class FinalBlock {
     return y;
   }
 
+  /** What {@link #forward} allocates at batch {@code n} and backward takes from the scratch. */
+  void footprint(int n, TrainingFootprint f, String key) {
+    long pIn = (long) n * size * size;
+    long pOut = (long) n * outSize * outSize;
+    if (front != null) {
+      front.footprint(n, f);
+    }
+    f.own(n + (args.type().fused() ? 0 : 2 * pOut * expanded));
+    if (se != null) {
+      se.footprint(n, f);
+    }
+    project.footprint(n, f);
+    if (args.residual()) {
+      f.scratch("final.dp", pOut * args.outputFilters());
+      f.scratch(key + ".dx", pIn * args.inputFilters());
+    }
+    if (!args.type().fused()) {
+      f.scratch("final.dd", pOut * expanded);
+      f.scratch(key + ".dh", pIn * expanded);
+    }
+  }
+
   /** Returns ∂L/∂x in a buffer of this block (valid until its next backward); dy is read only. */
   float[] backward(Parallel par, float[] dy, Scratch s, String key) {
     int n = batch;
     float[] dp = dy;
     if (args.residual()) {
       int per = outSize * outSize * args.outputFilters();
-      dp = s.take(key + ".dp", n * per);
+      dp = s.take("final.dp", n * per); // read by the projection's backward only: one buffer for all blocks
       for (int b = 0; b < n; b++) {
         for (int i = b * per; i < (b + 1) * per; i++) {
           dp[i] = dy[i] * keep[b];
@@ -154,7 +176,7 @@ final class FinalBlock {
     } else {
       int pIn = n * size * size;
       int pOut = n * outSize * outSize;
-      float[] dd = s.take(key + ".dd", pOut * expanded);
+      float[] dd = s.take("final.dd", pOut * expanded); // used inside this backward only
       dwBn.backward(par, d, pOut, dh, dd);
       float[] dIn = s.take(key + ".dh", pIn * expanded);
       java.util.Arrays.fill(dIn, 0, pIn * expanded, 0f);

@@ -103,6 +103,20 @@ public final class FinalNet {
     return head.forward(par, x, n, training, bnMomentum, rng);
   }
 
+  /**
+   * Bytes of the activation and gradient buffers one training step at this batch size keeps
+   * allocated (weights and their gradients not included).
+   */
+  public long trainingBytes(int batch) {
+    TrainingFootprint f = new TrainingFootprint();
+    stem.footprint(batch, f);
+    for (int i = 0; i < blocks.size(); i++) {
+      blocks.get(i).footprint(batch, f, "block" + i);
+    }
+    head.footprint(batch, f);
+    return f.bytes();
+  }
+
   /** Accumulates parameter gradients from ∂L/∂logits of the last training forward. */
   public void backward(float[] dLogits) {
     float[] d = head.backward(par, dLogits, scratch);

@@ -118,6 +118,16 @@ final class HeadLayer {
     return logits;
   }
 
+  /** What {@link #forward} allocates at batch {@code n} and backward takes from the scratch. */
+  void footprint(int n, TrainingFootprint f) {
+    conv.footprint(n, f);
+    f.own((long) n * pooledWidth + (mixW == null ? 0 : (long) n * features) + 3L * n * features + (long) n * classes);
+    if (mixW != null) {
+      f.scratch("head.dpooled", (long) n * pooledWidth);
+    }
+    f.scratch("head.da", (long) n * size * size * pooledWidth);
+  }
+
   /** Returns ∂L/∂input (the head conv's buffer) from ∂L/∂logits. */
   float[] backward(Parallel par, float[] dLogits, Scratch s) {
     int n = batch;

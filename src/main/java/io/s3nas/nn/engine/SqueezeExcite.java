@@ -47,6 +47,14 @@ final class SqueezeExcite {
     return List.of(reduceW, reduceB, expandW, expandB);
   }
 
+  /** What {@link #forward} allocates at batch {@code n} and backward takes from the scratch. */
+  void footprint(int n, TrainingFootprint f) {
+    f.own(3L * n * channels + 2L * n * reduced + 2L * n * hw * channels);
+    f.scratch("se.dz2", (long) n * channels);
+    f.scratch("se.ds1", (long) n * reduced);
+    f.scratch("se.dpooled", (long) n * channels);
+  }
+
   /** The gate values of the last forward pass, [n][channels] (rmSE reads them). */
   float[] gates() {
     return g;

@@ -39,16 +39,14 @@ final class SuperBlock {
   private float[][] weightHat;
   private float[] x;
   private float[] e1;
-  private float[] a1;
-  private float[] m1;
   private float[] d;
-  private float[] a2;
-  private float[] m2;
   private float[] projectIn;
   private float[] p;
   private float[] y;
   private float[] dx;
   private int batch;
+  /** The scratch buffer the blocks' ReLU activations share (see {@link #forward}). */
+  private static final String ACT = "block.activations";
 
   SuperBlock(String name, SearchableBlock b, Random init, double eps, int threads) {
     BlockArgs a = b.superArgs();
@@ -115,6 +113,22 @@ final class SuperBlock {
     return ps;
   }
 
+  /** What {@link #allocate} and the scratch buffers of both passes hold at batch {@code n}. */
+  void footprint(int n, TrainingFootprint f) {
+    long pIn = (long) n * size * size;
+    long pOut = (long) n * outSize * outSize;
+    f.own(2 * pOut * out + pIn * in);
+    f.scratch("dp", pOut * out);
+    f.scratch("dd", pOut * expanded);
+    if (fused != null) {
+      fused.footprint(n, f);
+      return;
+    }
+    f.own((expand ? pIn * expanded : 0) + pOut * expanded);
+    f.scratch(ACT, pIn * expanded);
+    f.scratch("dh", pIn * expanded);
+  }
+
   float[] weightHatGrad(int branch) {
     return dwHatGrad[branch];
   }
@@ -127,17 +141,20 @@ final class SuperBlock {
     int pIn = n * size * size;
     int pOut = n * outSize * outSize;
     e1 = expand ? new float[pIn * expanded] : null;
-    a1 = expand ? new float[pIn * expanded] : null;
-    m1 = expand ? new float[pIn * expanded] : null;
     d = fused == null ? new float[pOut * expanded] : null;
-    a2 = fused == null ? new float[pOut * expanded] : null;
-    m2 = fused == null ? new float[pOut * expanded] : null;
     p = new float[pOut * out];
     y = new float[pOut * out];
     dx = new float[pIn * in];
   }
 
-  float[] forward(Parallel par, float[] input, int n, float[][] hat, boolean training, double momentum) {
+  /**
+   * The block keeps only what its BatchNorm layers normalise (the expand product e1, the depthwise
+   * output d, the project product p) and its output; the two ReLU activations live in {@code s}'s
+   * one buffer that every block borrows in turn, and backward recomputes them from e1 and d
+   * ({@link BnLayer#recompute}): one elementwise pass each instead of keeping two expanded tensors per
+   * block, about half of the supernet's activation memory (docs/engine-measurements.md).
+   */
+  float[] forward(Parallel par, float[] input, int n, float[][] hat, boolean training, double momentum, Scratch s) {
     allocate(n);
     this.x = input;
     this.weightHat = hat;
@@ -148,9 +165,10 @@ final class SuperBlock {
       return project(par, h, input, pOut, training, momentum);
     }
     float[] h = input;
+    float[] act = s.take(ACT, activationSize());
     if (expand) {
-      bn1.gemmForward(par, input, pIn, in, expandW.value(), e1, training, momentum, a1, m1);
-      h = a1;
+      bn1.gemmForward(par, input, pIn, in, expandW.value(), e1, training, momentum, act);
+      h = act;
     }
     // evaluation: BN and ReLU on each depthwise output row while it is in L1 (no pass of their own)
     float[][] f2 = training ? null : bn2.inferenceEpilogue();
@@ -161,13 +179,18 @@ final class SuperBlock {
     if (f2 != null) {
       return project(par, d, input, pOut, training, momentum);
     }
-    bn2.forward(par, d, pOut, training, momentum, a2, m2);
-    return project(par, a2, input, pOut, training, momentum);
+    bn2.forward(par, d, pOut, training, momentum, act);
+    return project(par, act, input, pOut, training, momentum);
+  }
+
+  /** The shared activation buffer's size for this block: the larger of its two ReLU outputs. */
+  private int activationSize() {
+    return batch * size * size * expanded;
   }
 
   private float[] project(Parallel par, float[] h, float[] input, int pOut, boolean training, double momentum) {
     projectIn = h;
-    bn3.gemmForward(par, h, pOut, expanded, projectW.value(), p, training, momentum, y, null);
+    bn3.gemmForward(par, h, pOut, expanded, projectW.value(), p, training, momentum, y);
     if (residual) {
       for (int i = 0; i < y.length; i++) {
         y[i] += input[i];
@@ -181,6 +204,11 @@ final class SuperBlock {
     int n = batch;
     int pIn = n * size * size;
     int pOut = n * outSize * outSize;
+    float[] act = fused == null ? s.take(ACT, activationSize()) : null;
+    if (fused == null) {
+      bn2.recompute(par, d, pOut, act);
+      projectIn = act;
+    }
     float[] dp = s.take("dp", pOut * out);
     bn3.backward(par, p, pOut, null, dy, dp);
     Gemm.backwardWeight(par, projectIn, pOut, expanded, dp, out, s.grad(projectW), s.partials(expanded * out));
@@ -193,16 +221,19 @@ final class SuperBlock {
       addResidual(dy);
       return dx;
     }
-    bn2.backward(par, d, pOut, m2, dd, dd);
+    bn2.backward(par, d, pOut, act, dd, dd);
     float[] dh = s.take("dh", pIn * expanded);
     java.util.Arrays.fill(dh, 0, pIn * expanded, 0f);
-    float[] h = expand ? a1 : x;
+    if (expand) {
+      bn1.recompute(par, e1, pIn, act);
+    }
+    float[] h = expand ? act : x;
     for (int b = 0; b < offsets.length; b++) {
       Depthwise.backward(par, h, new Depthwise.Shape(n, size, size, expanded, offsets[b], lengths[b], kernels[b], stride),
           weightHat[b], dd, dh, dwHatGrad[b], s.partials(dwHatGrad[b].length));
     }
     if (expand) {
-      bn1.backward(par, e1, pIn, m1, dh, dh);
+      bn1.backward(par, e1, pIn, act, dh, dh);
       Gemm.backwardWeight(par, x, pIn, in, dh, expanded, s.grad(expandW), s.partials(in * expanded));
       addInto(expandW.grad(), s.grad(expandW));
       Gemm.backwardInput(par, dh, pIn, expanded, Gemm.transpose(expandW.value(), in, expanded), in, dx);

@@ -106,7 +106,7 @@ public final class SupernetNet {
   public float[] forward(float[] images, int n, float[][][] weightHat, boolean training, Random dropout) {
     float[] x = stem.forward(par, images, n, training, bnMomentum);
     for (int i = 0; i < blocks.size(); i++) {
-      x = blocks.get(i).forward(par, x, n, weightHat[i], training, bnMomentum);
+      x = blocks.get(i).forward(par, x, n, weightHat[i], training, bnMomentum, scratch);
     }
     return head.forward(par, x, n, training, bnMomentum, dropout);
   }
@@ -118,6 +118,20 @@ public final class SupernetNet {
       d = blocks.get(i).backward(par, d, scratch);
     }
     stem.backward(par, d, scratch);
+  }
+
+  /**
+   * Bytes of the activation and gradient buffers one training step at this batch size keeps
+   * allocated (weights and their gradients not included).
+   */
+  public long trainingBytes(int batch) {
+    TrainingFootprint f = new TrainingFootprint();
+    stem.footprint(batch, f);
+    for (SuperBlock b : blocks) {
+      b.footprint(batch, f);
+    }
+    head.footprint(batch, f);
+    return f.bytes();
   }
 
   public float[] weightHatGrad(int block, int branch) {

@@ -24,9 +24,12 @@ class SuperBlockTest {
       for (int i = 0; i < hat.length; i++) {
         hat[i] = block.depthwise.get(i).value();
       }
-      float[] y = block.forward(par, x, n, hat, true, 0.99);
+      // one scratch for both passes, as the supernet has: the activations the forward pass leaves
+      // there are what backward recomputes
+      Scratch scratch = new Scratch(2);
+      float[] y = block.forward(par, x, n, hat, true, 0.99, scratch);
       float[] r = KernelGradientTest.random(y.length, 3);
-      float[] dx = block.backward(par, r.clone(), new Scratch(2));
+      float[] dx = block.backward(par, r.clone(), scratch);
       Random pick = new Random(4);
       int ok = 0;
       int tries = 40;
@@ -35,9 +38,9 @@ class SuperBlockTest {
         float keep = x[j];
         double h = 3e-3;
         x[j] = (float) (keep + h);
-        double up = KernelGradientTest.dot(r, block.forward(par, x, n, hat, true, 0.99).clone());
+        double up = KernelGradientTest.dot(r, block.forward(par, x, n, hat, true, 0.99, scratch).clone());
         x[j] = (float) (keep - h);
-        double down = KernelGradientTest.dot(r, block.forward(par, x, n, hat, true, 0.99).clone());
+        double down = KernelGradientTest.dot(r, block.forward(par, x, n, hat, true, 0.99, scratch).clone());
         x[j] = keep;
         double fd = (up - down) / (2 * h);
         ok += Math.abs(fd - dx[j]) <= 2e-3 + 2e-2 * Math.abs(fd) ? 1 : 0;

@@ -1,0 +1,100 @@
+package io.s3nas.cli;
+
+import io.s3nas.actors.SearchSpec;
+import io.s3nas.actors.SearchSpecs;
+import io.s3nas.space.Architecture;
+import io.s3nas.space.ModelJson;
+import io.s3nas.space.ModelSpec;
+import io.s3nas.space.SearchSpace;
+import io.s3nas.stages.TrainingMemory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * The Java heap, in MiB, that {@code scripts/s3nas} gives a training command, from what its training
+ * keeps ({@link TrainingMemory}): {@value #BASE_MIB} MiB for everything else a process holds (the
+ * dataset, the actor system and journal, ND4J's and ONNX Runtime's Java side) plus
+ * {@value #MARGIN} × the activations. Prints nothing when the need is not known before the run (a
+ * search whose scaling is not capped, other commands, input the command itself will refuse): the
+ * launcher then keeps its share of the machine. Run by the launcher only, with the command's own
+ * arguments.
+ */
+public final class HeapAdvice {
+  static final long BASE_MIB = 512;
+  static final double MARGIN = 1.3;
+
+  private HeapAdvice() {}
+
+  public static void main(String[] args) {
+    OptionalLong bytes;
+    try {
+      bytes = activationBytes(List.of(args));
+    } catch (RuntimeException e) {
+      return; // the command reports its own input errors, with exit 2
+    }
+    if (bytes.isPresent()) {
+      System.out.println(mib(bytes.getAsLong()));
+    }
+  }
+
+  static long mib(long activationBytes) {
+    return BASE_MIB + (long) Math.ceil(MARGIN * activationBytes / (1 << 20));
+  }
+
+  static OptionalLong activationBytes(List<String> args) {
+    if (args.isEmpty()) {
+      return OptionalLong.empty();
+    }
+    Path confDir = option(args, "--conf-dir").map(Path::of).orElseGet(HeapAdvice::defaultConfDir);
+    switch (args.get(0)) {
+      case "search" -> {
+        String config = option(args, "--config").orElse(null);
+        if (config == null) {
+          return OptionalLong.empty();
+        }
+        SearchSpec spec = SearchSpecs.read(Path.of(config));
+        SearchSpace space = SearchSpace.of(model(spec.supernet(), confDir));
+        return TrainingMemory.search(space, spec.batch(), spec.settings().scalingMaxMacs(), spec.settings().seRatio());
+      }
+      case "supernet-search" -> {
+        SearchSpace space = SearchSpace.of(model(option(args, "--supernet").orElseThrow(), confDir));
+        return OptionalLong.of(TrainingMemory.supernet(space, batch(args)));
+      }
+      case "train" -> {
+        Architecture arch = Architecture.of(model(option(args, "--arch").orElseThrow(), confDir), "--arch");
+        return OptionalLong.of(TrainingMemory.network(arch, batch(args)));
+      }
+      default -> {
+        return OptionalLong.empty();
+      }
+    }
+  }
+
+  private static int batch(List<String> args) {
+    return option(args, "--batch").map(Integer::parseInt).orElse(128);
+  }
+
+  private static ModelSpec model(String ref, Path confDir) {
+    Path p = Path.of(ref);
+    return ModelJson.read(Files.isRegularFile(p) ? p : confDir.resolve("supernets").resolve(ref.endsWith(".json") ? ref : ref + ".json"));
+  }
+
+  private static Path defaultConfDir() {
+    String home = System.getProperty("s3nas.home", System.getenv("S3NAS_HOME"));
+    return home != null ? Path.of(home, "conf") : Path.of("conf");
+  }
+
+  private static java.util.Optional<String> option(List<String> args, String name) {
+    for (int i = 1; i < args.size(); i++) {
+      if (args.get(i).equals(name) && i + 1 < args.size()) {
+        return java.util.Optional.of(args.get(i + 1));
+      }
+      if (args.get(i).startsWith(name + "=")) {
+        return java.util.Optional.of(args.get(i).substring(name.length() + 1));
+      }
+    }
+    return java.util.Optional.empty();
+  }
+}
