@@ -281,9 +281,13 @@ public final class EnginePipeline implements Pipeline {
     }
 
     RunCheckpoints checkpoints(String id, String stage, SearchSpec s) {
+      // a fork's supernet, before its own first checkpoint, starts from its source's warm-up end
+      ForkOrigin fork = st.forkedFrom();
+      RunCheckpoints.Start start = fork != null && stage.equals("supernet")
+          ? new RunCheckpoints.Start(fork.checkpointRef(), identity(fork.sourceSpec(), stage)) : null;
       // the journal's last checkpoint reference is tried too: a lost pointer file never restarts from 0
       return new RunCheckpoints(new CheckpointStore(dataDir.resolve("checkpoints")), id + "-" + stage, checkpointEvery,
-          identity(s, stage), true, s.settings().checkpointKeep(), st.checkpointRef());
+          identity(s, stage), true, s.settings().checkpointKeep(), st.checkpointRef(), start);
     }
 
     /** A per-step log column of a stage's latest checkpoint (empty when there is none). */
@@ -333,6 +337,7 @@ public final class EnginePipeline implements Pipeline {
 
     SearchSupervisor.Command export() throws IOException {
       long t0 = System.nanoTime();
+      double cpu0 = CostMeter.processCpuSeconds();
       SearchSpec s = st.spec();
       Path dir = out(id);
       TrainedModel m = ModelFile.read(dir.resolve("model.s3model"));
@@ -354,6 +359,13 @@ public final class EnginePipeline implements Pipeline {
       r.put("latency_measured_on", platform instanceof io.s3nas.latency.MeasurableLatencyModel mm
           ? mm.describeMachine() : null);
       r.put("search_target_ms", st.targetMs());
+      if (st.forkedFrom() != null) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("search_id", st.forkedFrom().searchId());
+        f.put("event_seq", st.forkedFrom().eventSeq());
+        f.put("checkpoint", st.forkedFrom().checkpointRef());
+        r.put("forked_from", f);
+      }
       r.putAll(v.fields());
       r.put("onnx_max_abs_difference", onnx.maxAbsDifference());
       r.put("top1", m.info().get("test_top1"));
@@ -372,6 +384,8 @@ public final class EnginePipeline implements Pipeline {
       // the stages follow one another: their sum is the search's wall time from submission (a pause included)
       r.put("wall_seconds", seconds.values().stream().mapToDouble(Double::doubleValue).sum());
       r.put("stage_seconds", seconds);
+      // what each stage cost, from the journal's ledger (docs/design.md, "Cost ledger"), with this export
+      r.put("cost", st.cost().json(Stage.EXPORT, (System.nanoTime() - t0) / 1e9, CostMeter.processCpuSeconds() - cpu0));
       Map<String, List<List<String>>> archs = new LinkedHashMap<>();
       for (String[] f : new String[][] {{"derived (searched at the target)", "derived_model.json"},
           {"scaled to the budget", "scaled_model.json"}, {"final (post-processed)", "postprocessed_model.json"}}) {

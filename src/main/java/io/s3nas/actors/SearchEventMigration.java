@@ -16,6 +16,8 @@ import org.apache.pekko.serialization.jackson.JacksonMigration;
  *   <li>2: those fields. A version-1 row gets them explicitly as "not recorded": the budget and target
  *       0 (the spec's own are used), no measurement, no warm start (final training starts at step 0),
  *       settings absent (the defaults).</li>
+ *   <li>3 (2026-11-30, evening): the spec's cost limits, the state's cost ledger, a submission's fork
+ *       origin. An older row gets them as absent: the default limits, an empty ledger, no fork.</li>
  * </ul>
  *
  * A later change adds a version here, and a renamed event class maps its old name in
@@ -24,7 +26,7 @@ import org.apache.pekko.serialization.jackson.JacksonMigration;
 public final class SearchEventMigration extends JacksonMigration {
   @Override
   public int currentVersion() {
-    return 2;
+    return 3;
   }
 
   @Override
@@ -54,6 +56,20 @@ public final class SearchEventMigration extends JacksonMigration {
         spec.putIfAbsent("searchTargetFraction", spec.numberNode(0.0));
         spec.putIfAbsent("settings", spec.nullNode());
         spec.putIfAbsent("runDir", spec.nullNode());
+      }
+    }
+    if (fromVersion < 3 && json instanceof ObjectNode o) {
+      if (o.get("spec") instanceof ObjectNode spec) {
+        spec.putIfAbsent("cost", spec.nullNode());
+      }
+      if (o.has("stageStartedMillis") || o.has("outcome")) { // a running or finished search's snapshot
+        o.putIfAbsent("cost", o.nullNode());
+        if (o.has("stageStartedMillis")) {
+          o.putIfAbsent("forkedFrom", o.nullNode());
+        }
+      }
+      if (o.has("spec") && o.has("atMillis") && !o.has("stageStartedMillis")) { // a submission
+        o.putIfAbsent("forkedFrom", o.nullNode());
       }
     }
     return json;

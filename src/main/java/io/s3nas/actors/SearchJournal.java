@@ -116,6 +116,6 @@ public final class SearchJournal {
   private static SearchSupervisor.Status unreadable(String id, Throwable e) {
     Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
     return new SearchSupervisor.Status(id, "unreadable", null, false, 0, 0, Double.NaN, Double.NaN, List.of(), null,
-        "its events cannot be read: " + c.getClass().getSimpleName() + ": " + c.getMessage(), 0, 0);
+        "its events cannot be read: " + c.getClass().getSimpleName() + ": " + c.getMessage(), 0, 0, null);
   }
 }

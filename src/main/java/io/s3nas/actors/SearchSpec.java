@@ -16,6 +16,8 @@ import io.s3nas.stages.PipelineSettings;
  *
  * @param settings every engine setting; absent in events written before it existed, which read as
  *     the defaults
+ * @param cost how the search accounts for its cost ({@code max-cpu-hours}, {@code cost-record-seconds});
+ *     absent in events written before it existed: the defaults
  * @param runDir the absolute folder the search's outputs go to ({@code <runDir>/<id>}), fixed when
  *     it is submitted so a resume from another directory writes to the same place (null in events
  *     written before it was recorded: the resuming command's {@code --run-dir})
@@ -23,11 +25,23 @@ import io.s3nas.stages.PipelineSettings;
 public record SearchSpec(String supernet, String dataset, String dataPath, String hardware, double budgetMs,
                          double searchTargetMs, double warmupEpochs, double searchEpochs, double finalEpochs, int batch,
                          int trainLimit, long seed, double budgetFraction, double searchTargetFraction,
-                         PipelineSettings settings, String runDir) implements CborSerializable {
+                         PipelineSettings settings, String runDir, CostLimits cost) implements CborSerializable {
   public SearchSpec {
     if (settings == null) {
       settings = PipelineSettings.defaults();
     }
+    if (cost == null) {
+      cost = CostLimits.defaults(); // specs persisted before the cost keys existed
+    }
+  }
+
+  /** A spec with the default cost limits. */
+  public SearchSpec(String supernet, String dataset, String dataPath, String hardware, double budgetMs,
+                    double searchTargetMs, double warmupEpochs, double searchEpochs, double finalEpochs, int batch,
+                    int trainLimit, long seed, double budgetFraction, double searchTargetFraction,
+                    PipelineSettings settings, String runDir) {
+    this(supernet, dataset, dataPath, hardware, budgetMs, searchTargetMs, warmupEpochs, searchEpochs, finalEpochs,
+        batch, trainLimit, seed, budgetFraction, searchTargetFraction, settings, runDir, null);
   }
 
   /** A spec with budget and target in ms and default settings. */
@@ -41,14 +55,14 @@ public record SearchSpec(String supernet, String dataset, String dataPath, Strin
   /** The same spec with another seed. */
   public SearchSpec withSeed(long s) {
     return new SearchSpec(supernet, dataset, dataPath, hardware, budgetMs, searchTargetMs, warmupEpochs, searchEpochs,
-        finalEpochs, batch, trainLimit, s, budgetFraction, searchTargetFraction, settings, runDir);
+        finalEpochs, batch, trainLimit, s, budgetFraction, searchTargetFraction, settings, runDir, cost);
   }
 
   /** The same spec writing to {@code dir} (made absolute). */
   public SearchSpec withRunDir(java.nio.file.Path dir) {
     return new SearchSpec(supernet, dataset, dataPath, hardware, budgetMs, searchTargetMs, warmupEpochs, searchEpochs,
         finalEpochs, batch, trainLimit, seed, budgetFraction, searchTargetFraction, settings,
-        dir == null ? null : dir.toAbsolutePath().normalize().toString());
+        dir == null ? null : dir.toAbsolutePath().normalize().toString(), cost);
   }
 
   /** The budget in ms given the supernet's fastest and slowest architectures on the platform. */

@@ -68,6 +68,8 @@ public final class SearchSpecs {
     KEYS.put("rmse-relative", d.rmseRelative());
     KEYS.put("onnx-tolerance", d.onnxTolerance());
     KEYS.put("checkpoint-keep", (long) d.checkpointKeep());
+    KEYS.put("max-cpu-hours", CostLimits.defaults().maxCpuHours());
+    KEYS.put("cost-record-seconds", CostLimits.defaults().recordSeconds());
   }
 
   private SearchSpecs() {}
@@ -190,7 +192,9 @@ public final class SearchSpecs {
         r.epochs("final-epochs", x -> x > 0 && x <= 1e5, "auto or epochs in (0, 100000]"),
         (int) r.integer("batch", 1, 1 << 16),
         (int) r.integer("train-limit", 0, Integer.MAX_VALUE),
-        r.integer("seed", Long.MIN_VALUE, Long.MAX_VALUE), budgetFraction, targetFraction, settings, null);
+        r.integer("seed", Long.MIN_VALUE, Long.MAX_VALUE), budgetFraction, targetFraction, settings, null,
+        new CostLimits(r.num("max-cpu-hours", x -> x >= 0 && x <= 1e6, "0 (no limit) or CPU hours up to 1000000"),
+            r.num("cost-record-seconds", x -> x >= 1 && x <= 86400, "seconds from 1 to 86400")));
   }
 
   /** Typed reads with the file and key in every complaint. */

@@ -9,6 +9,7 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
@@ -47,6 +48,10 @@ public final class SearchSupervisor
   public record Submit(SearchSpec spec, ActorRef<StatusReply<Done>> replyTo)
       implements Command, Acknowledged {}
 
+  /** A new search that starts from another's warm-up end ({@link ForkOrigin}; docs/design.md, "Forks"). */
+  public record Fork(SearchSpec spec, ForkOrigin origin, ActorRef<StatusReply<Done>> replyTo)
+      implements Command, Acknowledged {}
+
   public record Pause(ActorRef<StatusReply<Done>> replyTo)
       implements Command, Acknowledged {}
 
@@ -74,6 +79,9 @@ public final class SearchSupervisor
    * worker stops with it, and whatever it had done up to its last checkpoint is in the journal.
    */
   public record Stop() implements Command {}
+
+  /** The supervisor's own timer: write what the running stage has cost since the last record. */
+  public record RecordCost() implements Command {}
 
   /** Supernet progress at a checkpoint. */
   public record SupernetProgressed(long step, long totalSteps, String phase, double loss, double expectedMs,
@@ -124,14 +132,23 @@ public final class SearchSupervisor
    */
   public record Status(String searchId, String state, Stage stage, boolean paused, long step, long totalSteps,
                        double lastLoss, double lastExpectedMs, List<List<String>> architecture, String checkpointRef,
-                       String detail, double budgetMs, double targetMs) implements CborSerializable {}
+                       String detail, double budgetMs, double targetMs, CostLedger cost) implements CborSerializable {
+    public Status {
+      cost = cost == null ? CostLedger.EMPTY : cost;
+    }
+  }
 
   // ---- events ------------------------------------------------------------------------------------
 
   /** What the journal holds, in the order the pipeline produced it. */
   public sealed interface Event extends CborSerializable {}
 
-  public record SearchSubmitted(SearchSpec spec, long atMillis) implements Event {}
+  /** A search submitted; {@code forkedFrom}: the search and checkpoint it forks (null: a search of its own). */
+  public record SearchSubmitted(SearchSpec spec, long atMillis, ForkOrigin forkedFrom) implements Event {
+    public SearchSubmitted(SearchSpec spec, long atMillis) {
+      this(spec, atMillis, null);
+    }
+  }
 
   /**
    * The latency table is ready. {@code budgetMs} and {@code targetMs} are the spec's resolved to ms
@@ -175,6 +192,17 @@ public final class SearchSupervisor
 
   public record SearchResumed() implements Event {}
 
+  /**
+   * One stretch of a stage's work in one process (docs/design.md, "Cost ledger"): its wall and CPU
+   * seconds and the training steps it covered, (fromStep, toStep]; written with each of the stage's
+   * own events, when it is paused, and every {@code cost-record-seconds} while it runs.
+   */
+  public record CostIncurred(Stage stage, double wallSeconds, double cpuSeconds, long fromStep, long toStep,
+                             long atMillis) implements Event {}
+
+  /** The search's CPU seconds reached {@code max-cpu-hours}: it pauses (once). */
+  public record CostLimitReached(double cpuSeconds, double limitSeconds, long atMillis) implements Event {}
+
   // ---- state -------------------------------------------------------------------------------------
 
   /** The entity's state; each kind applies its own events. */
@@ -186,21 +214,28 @@ public final class SearchSupervisor
   /**
    * A search in progress: its stage, whether it is paused, the latest progress, the architecture
    * of the last completed stage (block strings, and the whole model JSON the next stage starts from),
-   * the budget and target resolved to ms ({@link LatencyTableReady}; 0 before it) and the checkpoint
-   * final training continues from.
+   * the budget and target resolved to ms ({@link LatencyTableReady}; 0 before it), the checkpoint
+   * final training continues from, what the search has cost ({@link CostLedger}) and, for a fork,
+   * where its supernet starts ({@link ForkOrigin}; null otherwise).
    */
   public record Running(SearchSpec spec, Stage stage, boolean paused, long step, long totalSteps, double lastLoss,
                         double lastExpectedMs, List<List<String>> architecture, String modelJson, String checkpointRef,
                         long stageStartedMillis, Map<String, Double> stageSeconds, double budgetMs, double targetMs,
-                        String warmStartRef, String pausedReason) implements State {
+                        String warmStartRef, String pausedReason, CostLedger cost, ForkOrigin forkedFrom)
+      implements State {
     public Running {
       stageSeconds = Map.copyOf(stageSeconds);
+      cost = cost == null ? CostLedger.EMPTY : cost; // snapshots written before the ledger existed
     }
   }
 
   /** A search that ended: completed (detail = result JSON), failed or cancelled (detail = reason). */
-  public record Finished(SearchSpec spec, String outcome, List<List<String>> architecture, String detail)
-      implements State {}
+  public record Finished(SearchSpec spec, String outcome, List<List<String>> architecture, String detail,
+                         CostLedger cost) implements State {
+    public Finished {
+      cost = cost == null ? CostLedger.EMPTY : cost;
+    }
+  }
 
   // ---- behavior ----------------------------------------------------------------------------------
 
@@ -208,15 +243,15 @@ public final class SearchSupervisor
   private final String searchId;
   private final ActorContext<Command> ctx;
   private final CurrentStageWorker worker;
+  private final CostMeter meter = new CostMeter();
+  private final TimerScheduler<Command> timers;
+  private static final String COST_TIMER = "cost";
   /** The shard that hosts this entity in a cluster (null in a single process): told when it may stop. */
   private final ActorRef<org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.ShardCommand> shard;
   private boolean recovering;
 
-  private SearchSupervisor(String searchId, ActorContext<Command> ctx, Pipeline pipeline, Duration minBackoff) {
-    this(searchId, ctx, pipeline, minBackoff, null);
-  }
-
-  private SearchSupervisor(String searchId, ActorContext<Command> ctx, Pipeline pipeline, Duration minBackoff,
+  private SearchSupervisor(String searchId, ActorContext<Command> ctx, TimerScheduler<Command> timers, Pipeline pipeline,
+                           Duration minBackoff,
                            ActorRef<org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.ShardCommand> shard) {
     // a failed write (the journal briefly unreachable) stops the entity; it restarts with backoff,
     // recovers from the journal and re-issues its stage's work from the last checkpoint
@@ -225,6 +260,7 @@ public final class SearchSupervisor
     this.searchId = searchId;
     this.ctx = ctx;
     this.shard = shard;
+    this.timers = timers;
     this.worker = new CurrentStageWorker(searchId, ctx, pipeline, minBackoff);
   }
 
@@ -242,7 +278,8 @@ public final class SearchSupervisor
   public static Behavior<Command> create(String searchId,
                                          java.util.function.Function<ActorContext<Command>, Pipeline> pipeline,
                                          Duration minBackoff) {
-    return Behaviors.setup(ctx -> new SearchSupervisor(searchId, ctx, pipeline.apply(ctx), minBackoff));
+    return Behaviors.withTimers(t -> Behaviors.setup(ctx -> new SearchSupervisor(searchId, ctx, t, pipeline.apply(ctx),
+        minBackoff, null)));
   }
 
   /**
@@ -254,12 +291,14 @@ public final class SearchSupervisor
                                           java.util.function.Function<ActorContext<Command>, Pipeline> pipeline,
                                           Duration minBackoff,
                                           ActorRef<org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.ShardCommand> shard) {
-    return Behaviors.setup(ctx -> new SearchSupervisor(searchId, ctx, pipeline.apply(ctx), minBackoff, shard));
+    return Behaviors.withTimers(t -> Behaviors.setup(ctx -> new SearchSupervisor(searchId, ctx, t, pipeline.apply(ctx),
+        minBackoff, shard)));
   }
 
   /** An entity that runs each stage's work from {@code pipeline} in a supervised worker. */
   public static Behavior<Command> create(String searchId, Pipeline pipeline, Duration minBackoff) {
-    return Behaviors.setup(ctx -> new SearchSupervisor(searchId, ctx, pipeline, minBackoff));
+    return Behaviors.withTimers(t -> Behaviors.setup(ctx -> new SearchSupervisor(searchId, ctx, t, pipeline, minBackoff,
+        null)));
   }
 
   /**
@@ -273,6 +312,45 @@ public final class SearchSupervisor
       shard.tell(new org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.Passivate<>(ctx.getSelf()));
     }
     worker.reconcile(s);
+    followCost(s);
+  }
+
+  /**
+   * The cost meter follows the stage that runs: it starts with a stage (after recovery: from the
+   * checkpoint the stage resumes at, so steps trained again count as replayed) and stops with a pause
+   * or the end; while it runs, the timer writes its stretch every {@code cost-record-seconds}.
+   */
+  private void followCost(State s) {
+    if (s instanceof Running r && !r.paused()) {
+      if (!meter.measures(r.stage())) {
+        meter.start(r.stage(), r.step());
+      }
+      if (!timers.isTimerActive(COST_TIMER)) {
+        timers.startTimerWithFixedDelay(COST_TIMER, new RecordCost(),
+            Duration.ofMillis(Math.round(r.spec().cost().recordSeconds() * 1000)));
+      }
+    } else {
+      meter.stop();
+      timers.cancel(COST_TIMER);
+    }
+  }
+
+  /** The running stage's cost since the last record, then {@code e}: how every event of a running search is written. */
+  private List<Event> withCost(Event e) {
+    CostIncurred c = meter.take();
+    return c == null ? List.of(e) : List.of(c, e);
+  }
+
+  private ReplyEffect<Event, State> onRecordCost(Running s) {
+    CostIncurred c = s.paused() ? null : meter.take();
+    if (c == null) {
+      return Effect().noReply();
+    }
+    double cpu = s.cost().cpuSeconds() + c.cpuSeconds();
+    double limit = s.spec().cost().maxCpuSeconds();
+    List<Event> events = !s.cost().limitReached() && cpu >= limit
+        ? List.of(c, new CostLimitReached(cpu, limit, System.currentTimeMillis())) : List.of(c);
+    return Effect().persist(events).thenRun(this::reconcile).thenNoReply();
   }
 
   @Override
@@ -319,18 +397,26 @@ public final class SearchSupervisor
         .onCommand(Submit.class, (s, c) -> Effect()
             .persist(new SearchSubmitted(c.spec(), System.currentTimeMillis())).thenRun(this::reconcile)
             .thenReply(c.replyTo(), st -> StatusReply.ack()))
+        .onCommand(Fork.class, (s, c) -> Effect()
+            .persist(new SearchSubmitted(c.spec(), System.currentTimeMillis(), c.origin())).thenRun(this::reconcile)
+            .thenReply(c.replyTo(), st -> StatusReply.ack()))
         .onCommand(GetStatus.class, (s, c) -> Effect().reply(c.replyTo(), status(s)))
         .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply())
         .onAnyCommand(this::rejectNoSearch);
     b.forStateType(Running.class)
         .onCommand(Submit.class, (s, c) -> reject(c.replyTo(), "search " + searchId + " is already running"))
+        .onCommand(Fork.class, (s, c) -> reject(c.replyTo(), "search " + searchId + " is already running"))
         .onCommand(GetStatus.class, (s, c) -> Effect().reply(c.replyTo(), status(s)))
         .onCommand(Stop.class, (s, c) -> Effect().stop().thenNoReply())
-        .onCommand(ReportLive.class, (s, c) -> Effect().none()
-            .thenRun(st -> ctx.getSystem().eventStream().tell(new EventStream.Publish<>(c.progress()))).thenNoReply())
+        .onCommand(ReportLive.class, (s, c) -> {
+          meter.reached(c.progress().stage(), c.progress().step());
+          return Effect().none()
+              .thenRun(st -> ctx.getSystem().eventStream().tell(new EventStream.Publish<>(c.progress()))).thenNoReply();
+        })
+        .onCommand(RecordCost.class, (s, c) -> onRecordCost(s))
         .onCommand(Pause.class, this::onPause)
         .onCommand(Resume.class, this::onResume)
-        .onCommand(Cancel.class, (s, c) -> Effect().persist(new SearchCancelled(c.reason())).thenRun(this::reconcile)
+        .onCommand(Cancel.class, (s, c) -> Effect().persist(withCost(new SearchCancelled(c.reason()))).thenRun(this::reconcile)
             .thenReply(c.replyTo(), st -> StatusReply.ack()))
         .onCommand(LatencyReady.class, (s, c) -> inStage(s, Stage.LATENCY_TABLE, c.replyTo(),
             new LatencyTableReady(c.tableRef(), c.minMs(), c.maxMs(), System.currentTimeMillis(), c.budgetMs(),
@@ -366,14 +452,14 @@ public final class SearchSupervisor
     if (s.stage() != expected) {
       return reject(replyTo, "search " + searchId + " is at " + s.stage() + ", not " + expected);
     }
-    return Effect().persist(e).thenRun(this::reconcile).thenReply(replyTo, st -> StatusReply.ack());
+    return Effect().persist(withCost(e)).thenRun(this::reconcile).thenReply(replyTo, st -> StatusReply.ack());
   }
 
   private ReplyEffect<Event, State> onPause(Running s, Pause c) {
     if (s.paused()) {
       return Effect().reply(c.replyTo(), StatusReply.ack());
     }
-    return Effect().persist(new SearchPaused()).thenRun(this::reconcile)
+    return Effect().persist(withCost(new SearchPaused())).thenRun(this::reconcile)
         .thenReply(c.replyTo(), st -> StatusReply.ack());
   }
 
@@ -395,7 +481,7 @@ public final class SearchSupervisor
       // a transient failure: the worker's supervisor restarts it from the last checkpoint
       return Effect().reply(c.replyTo(), StatusReply.ack());
     }
-    return Effect().persist(new SearchFailed(c.stage(), c.reason())).thenRun(this::reconcile)
+    return Effect().persist(withCost(new SearchFailed(c.stage(), c.reason()))).thenRun(this::reconcile)
         .thenReply(c.replyTo(), st -> StatusReply.ack());
   }
 
@@ -404,7 +490,7 @@ public final class SearchSupervisor
       return Effect().reply(c.replyTo(), StatusReply.ack()); // late, or already stopped
     }
     // stopping here keeps every checkpoint and event; retrying would only fail again until space is freed
-    return Effect().persist(new SearchSuspended(c.stage(), c.reason(), System.currentTimeMillis()))
+    return Effect().persist(withCost(new SearchSuspended(c.stage(), c.reason(), System.currentTimeMillis())))
         .thenRun(this::reconcile).thenReply(c.replyTo(), st -> StatusReply.ack());
   }
 

@@ -70,9 +70,9 @@ public final class SupernetTrainer {
                     }
                     String phase = p.last().phase().name().toLowerCase(Locale.ROOT);
                     q.replyTo().tell(new Step(phase, p.step(), p.total(), p.last().loss(), p.last().expectedMs()));
-                    if (ck.due(p.step(), p.total())) {
+                    if (p.checkpointRef() != null) {
                       q.replyTo().tell(new Checkpointed(phase, p.step(), p.total(), p.last().loss(),
-                          p.last().expectedMs(), ck.store().latest(ck.run()).orElse(null)));
+                          p.last().expectedMs(), p.checkpointRef()));
                     }
                   });
           SupernetStage.write(r, Files.createDirectories(q.outDir()));

@@ -38,7 +38,28 @@ public final class Metrics {
         SearchSupervisor.Status::lastLoss);
     gauge(sb, statuses, "s3nas_search_estimated_latency_ms",
         "Supernet's expected latency at the last recorded step (ms).", SearchSupervisor.Status::lastExpectedMs);
+    cost(sb, statuses);
     return sb.toString();
+  }
+
+  /** Every search's cost ledger as counters, per stage (docs/design.md, "Cost ledger"). */
+  private static void cost(StringBuilder sb, List<SearchSupervisor.Status> statuses) {
+    String[][] series = {
+        {"s3nas_search_cpu_seconds_total", "CPU seconds of the processes that ran the stage, as recorded."},
+        {"s3nas_search_wall_seconds_total", "Wall seconds the stage ran, as recorded."},
+        {"s3nas_search_replayed_steps_total", "Training steps the stage trained a second time after a restart."}};
+    for (int k = 0; k < series.length; k++) {
+      sb.append("# HELP ").append(series[k][0]).append(' ').append(series[k][1]).append('\n')
+          .append("# TYPE ").append(series[k][0]).append(" counter\n");
+      for (SearchSupervisor.Status s : statuses) {
+        for (Map.Entry<String, io.s3nas.actors.CostLedger.StageCost> e : new TreeMap<>(s.cost().stages()).entrySet()) {
+          io.s3nas.actors.CostLedger.StageCost c = e.getValue();
+          double v = k == 0 ? c.cpuSeconds() : k == 1 ? c.wallSeconds() : c.replayedSteps();
+          sb.append(series[k][0]).append("{search_id=\"").append(escape(s.searchId())).append("\",stage=\"")
+              .append(escape(e.getKey())).append("\"} ").append(number(v)).append('\n');
+        }
+      }
+    }
   }
 
   /** One series per running search; a value a stage does not record (NaN) is left out. */

@@ -18,12 +18,24 @@ import org.slf4j.LoggerFactory;
  * of silently restarting from step 0.
  */
 public record RunCheckpoints(CheckpointStore store, String run, int everySteps, ObjectNode identity, boolean resume,
-                             int keep, String expected) {
+                             int keep, String expected, Start start) {
+  /**
+   * Where a run without checkpoints of its own starts: another run's checkpoint (a fork starts its
+   * search phase from its source's warm-up end, docs/design.md "Forks"), which must carry
+   * {@code identity}, the other run's.
+   */
+  public record Start(String ref, ObjectNode identity) {}
+
+  public RunCheckpoints(CheckpointStore store, String run, int everySteps, ObjectNode identity, boolean resume,
+                        int keep, String expected) {
+    this(store, run, everySteps, identity, resume, keep, expected, null);
+  }
+
   /** Checkpoints kept per run by default: the newest and two to fall back to. */
   public static final int KEEP = 3;
 
   public RunCheckpoints(CheckpointStore store, String run, int everySteps, ObjectNode identity, boolean resume) {
-    this(store, run, everySteps, identity, resume, KEEP, null);
+    this(store, run, everySteps, identity, resume, KEEP, null, null);
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(RunCheckpoints.class);
@@ -64,7 +76,7 @@ public record RunCheckpoints(CheckpointStore store, String run, int everySteps, 
       refs.add(0, expected); // the journal's word, when the pointer file lost it
     }
     if (refs.isEmpty()) {
-      return Optional.empty();
+      return start == null ? Optional.empty() : Optional.of(startCheckpoint());
     }
     java.util.List<String> problems = new java.util.ArrayList<>();
     for (String ref : refs) {
@@ -91,6 +103,33 @@ public record RunCheckpoints(CheckpointStore store, String run, int everySteps, 
     // every recorded checkpoint is unreadable: restarting from 0 would contradict the journal
     throw new InvalidInputException(store.dir().toString(), run, "a readable checkpoint to resume from: "
         + String.join("; ", problems) + (expected != null ? " (the journal records " + expected + ")" : ""));
+  }
+
+  private TensorArchive startCheckpoint() {
+    String where = store.dir().resolve(start.ref() + ".ckpt").toString();
+    if (!store.contains(start.ref())) {
+      throw new InvalidInputException(where, null, "the checkpoint this run starts from; it is gone");
+    }
+    TensorArchive a = TensorArchive.fromBytes(store.get(start.ref()), where);
+    if (!start.identity().toString().equals(a.meta().path("identity").toString())) {
+      throw new InvalidInputException(where, "identity", "a checkpoint of " + start.identity() + ", got "
+          + a.meta().path("identity"));
+    }
+    LOG.info("{} starts from checkpoint {} of another run", run, start.ref());
+    return a;
+  }
+
+  /**
+   * Names {@code ref} under {@code <run>.<name>} as well, so this run's pruning never deletes it (a
+   * file another run's history names stays).
+   */
+  public void pin(String name, String ref) {
+    store.pointTo(run + "." + name, ref);
+  }
+
+  /** The checkpoint pinned under {@code name}, if any. */
+  public static Optional<String> pinned(CheckpointStore store, String run, String name) {
+    return store.latest(run + "." + name);
   }
 
   /** Marks the first step a resumed run completed (logged: the restart benchmark reads it). */

@@ -37,6 +37,6 @@ public final class ResumeCommand implements Callable<Integer> {
     SearchSpec s = journal.withJournal(j -> j.spec(id).toCompletableFuture().join()).orElseThrow();
     boolean paused = st instanceof SearchSupervisor.Running r && r.paused();
     return SearchCommand.run(id, s, journal.dir(), journal.journal(), common.confDir(), runDir, checkpointEvery, httpPort,
-        spec, paused);
+        spec, paused, null);
   }
 }

@@ -3,6 +3,7 @@ package io.s3nas.cli;
 import com.typesafe.config.ConfigFactory;
 import io.s3nas.actors.Journal;
 import io.s3nas.actors.EnginePipeline;
+import io.s3nas.actors.ForkOrigin;
 import io.s3nas.actors.LiveProgress;
 import io.s3nas.actors.SearchControl;
 import io.s3nas.actors.SearchJournal;
@@ -102,7 +103,7 @@ public final class SearchCommand implements Callable<Integer> {
       return 0;
     }
     return run(searchId, s, journal.dir(), journal.journal(), common.confDir(), runDir, checkpointEvery, httpPort, spec,
-        false);
+        false, null);
   }
 
   /**
@@ -146,19 +147,21 @@ public final class SearchCommand implements Callable<Integer> {
   /**
    * Runs (or continues) a search in this process until it ends, following control requests (cancel,
    * pause, resume) other processes make, and serving HTTP when {@code httpPort} is given; returns
-   * the exit code.
+   * the exit code. {@code fork}: where a new search forks another (null: a search of its own).
    */
   static int run(String searchId, SearchSpec s, Path data, Journal store, Path confDir, Path runDir,
-                 int checkpointEvery, Integer httpPort, CommandSpec spec, boolean unpause) throws Exception {
+                 int checkpointEvery, Integer httpPort, CommandSpec spec, boolean unpause, ForkOrigin fork)
+      throws Exception {
     long t0 = System.nanoTime();
     store.createSchema();
     try (SearchLock lock = SearchLock.acquire(data, searchId)) {
-      return runLocked(searchId, s, data, store, confDir, runDir, checkpointEvery, httpPort, spec, unpause, t0);
+      return runLocked(searchId, s, data, store, confDir, runDir, checkpointEvery, httpPort, spec, unpause, fork, t0);
     }
   }
 
   private static int runLocked(String searchId, SearchSpec s, Path data, Journal store, Path confDir, Path runDir,
-                               int checkpointEvery, Integer httpPort, CommandSpec spec, boolean unpause, long t0)
+                               int checkpointEvery, Integer httpPort, CommandSpec spec, boolean unpause,
+                               ForkOrigin fork, long t0)
       throws Exception {
     LOG.info("journal schema checked in {} ms", (System.nanoTime() - t0) / 1_000_000);
     ActorSystem<SearchSupervisor.Command> system = ActorSystem.create(
@@ -190,7 +193,7 @@ public final class SearchCommand implements Callable<Integer> {
       if (unpause) {
         system.tell(new SearchSupervisor.Resume(system.ignoreRef()));
       }
-      return follow(system, searchId, s, spec);
+      return follow(system, searchId, s, fork, spec);
     } finally {
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().get();
@@ -199,17 +202,19 @@ public final class SearchCommand implements Callable<Integer> {
 
   /** Submits the search if the journal does not have it yet, then draws its progress until it ends. */
   private static int follow(ActorSystem<SearchSupervisor.Command> system, String searchId, SearchSpec s,
-                            CommandSpec spec) throws Exception {
+                            ForkOrigin fork, CommandSpec spec) throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     SearchSupervisor.Status st = status(system);
     if (st.state().equals("none")) {
       StatusReply<Done> r = AskPattern.<SearchSupervisor.Command, StatusReply<Done>>ask(system,
-          ref -> new SearchSupervisor.Submit(s, ref), ASK, system.scheduler()).toCompletableFuture().get();
+          ref -> fork == null ? new SearchSupervisor.Submit(s, ref) : new SearchSupervisor.Fork(s, fork, ref), ASK,
+          system.scheduler()).toCompletableFuture().get();
       if (r.isError()) {
         throw new IllegalStateException(r.getError().getMessage());
       }
-      err.println("search " + searchId + " submitted");
+      err.println("search " + searchId + (fork == null ? " submitted" : " forked from " + fork.searchId()
+          + " at its warm-up end (event " + fork.eventSeq() + ")"));
     } else if (st.state().equals("running")) {
       err.println("search " + searchId + " resumes at " + st.stage() + " (step " + st.step() + ")");
     }
@@ -231,6 +236,11 @@ public final class SearchCommand implements Callable<Integer> {
         // a paused search frees its process; s3nas resume ID continues it (one writer at a time)
         if (bar != null) {
           bar.close();
+        }
+        if (st.detail() != null && st.detail().startsWith("max-cpu-hours")) {
+          err.println("search " + searchId + " paused at " + st.stage() + " (step " + st.step() + "): " + st.detail()
+              + "; s3nas resume " + searchId + " continues it");
+          return 0;
         }
         if (st.detail() != null) {
           // suspended by the machine (a full disk): the work is kept, but the search did not finish

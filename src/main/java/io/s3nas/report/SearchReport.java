@@ -26,6 +26,29 @@ public final class SearchReport {
 
   private SearchReport() {}
 
+  /**
+   * result.json's {@code cost} ledger as a table: per stage wall and CPU seconds of its processes and
+   * the training steps a restart trained again (docs/design.md, "Cost ledger").
+   */
+  @SuppressWarnings("unchecked")
+  static String costTable(Object cost) {
+    if (!(cost instanceof Map<?, ?> stages) || stages.isEmpty()) {
+      return "";
+    }
+    StringBuilder h = new StringBuilder("<h2>Cost</h2><table id=\"cost\"><tr><th>stage</th><th>wall s</th>"
+        + "<th>CPU s</th><th>steps trained twice</th></tr>");
+    for (Map.Entry<String, Map<String, Object>> e : ((Map<String, Map<String, Object>>) stages).entrySet()) {
+      Map<String, Object> c = e.getValue();
+      h.append("<tr><td>").append(esc(e.getKey().replace('_', ' '))).append("</td><td>")
+          .append(String.format(java.util.Locale.ROOT, "%.1f", ((Number) c.get("wall_seconds")).doubleValue()))
+          .append("</td><td>")
+          .append(String.format(java.util.Locale.ROOT, "%.1f", ((Number) c.get("cpu_seconds")).doubleValue()))
+          .append("</td><td>").append(c.get("replayed_steps")).append("</td></tr>");
+    }
+    return h.append("</table><p>CPU seconds are those of the process that ran the stage (of the whole "
+        + "process, when it ran other searches at the same time).</p>").toString();
+  }
+
   public static Path write(Path dir, Input in) throws IOException {
     Files.createDirectories(dir);
     StringBuilder h = new StringBuilder("<!doctype html><html><head><meta charset=\"utf-8\"><title>s3nas search ")
@@ -38,7 +61,7 @@ public final class SearchReport {
     h.append(Verdict.html(in.result(), in.stageSeconds(), in.architectures(), dir));
     h.append("<details><summary>Every field of result.json</summary><table>");
     for (Map.Entry<String, Object> e : in.result().entrySet()) {
-      if (!e.getKey().equals("block_strings") && !e.getKey().equals("stage_seconds")) {
+      if (!e.getKey().equals("block_strings") && !e.getKey().equals("stage_seconds") && !e.getKey().equals("cost")) {
         h.append("<tr><th>").append(esc(e.getKey())).append("</th><td>").append(esc(String.valueOf(e.getValue())))
             .append("</td></tr>");
       }
@@ -48,6 +71,7 @@ public final class SearchReport {
       Charts.bars(dir.resolve("report-stages.png"), "wall time per stage", "seconds", in.stageSeconds());
       h.append("<h2>Time per stage</h2><img src=\"report-stages.png\">");
     }
+    h.append(costTable(in.result().get("cost")));
     if (in.supernetLoss().length > 0) {
       Charts.lines(dir.resolve("report-supernet-loss.png"), "supernet training", "loss",
           Map.of("loss", in.supernetLoss()), Double.NaN, "");

@@ -39,7 +39,14 @@ public final class SinglePathSearch {
   public static final int EVAL_IMAGES = 1000;
 
   /** Progress callback: step done, total steps, the last step's numbers. */
-  public record Progress(long step, long total, Log last) {}
+  /** One step done; {@code checkpointRef}: the checkpoint written after it, null when none was. */
+  public record Progress(long step, long total, Log last, String checkpointRef) {}
+
+  /**
+   * The name under which the checkpoint at the end of the warm-up is pinned (never pruned): a fork of
+   * the search continues from it with another target (docs/design.md, "Forks").
+   */
+  public static final String WARMUP_END = "warmup-end";
 
   /** What a search returns. */
   public record Result(Architecture architecture, int[] choice, double estimatedMs, double targetMs,
@@ -84,13 +91,18 @@ public final class SinglePathSearch {
               validation.head(Math.min(EVAL_IMAGES, validation.size())), norm, settings.batch()) : Double.NaN,
           s.thresholdCe(), s.thresholdLatency());
       log.add(l);
-      if (ck != null && ck.due(step + 1, total)) {
-        save(ck, trainer, log);
+      String ref = null;
+      boolean warmupEnd = step + 1 == warmupSteps && searchSteps > 0;
+      if (ck != null && (ck.due(step + 1, total) || warmupEnd)) {
+        ref = save(ck, trainer, log);
+        if (warmupEnd) {
+          ck.pin(WARMUP_END, ref);
+        }
       }
       if (step == start && start > 0) {
         ck.firstStepAfterResume(step + 1);
       }
-      progress.accept(new Progress(step + 1, total, l));
+      progress.accept(new Progress(step + 1, total, l, ref));
     }
     SupernetDecisions.Pass finalPass = trainer.currentDecisions();
     int[] choice = trainer.decisions().derive(finalPass);
@@ -188,7 +200,7 @@ public final class SinglePathSearch {
     }
   }
 
-  private static void save(RunCheckpoints ck, SupernetTrainer trainer, List<Log> log) {
+  private static String save(RunCheckpoints ck, SupernetTrainer trainer, List<Log> log) {
     Map<String, double[]> cols = new LinkedHashMap<>();
     cols.put("loss", log.stream().mapToDouble(Log::loss).toArray());
     cols.put("ce", log.stream().mapToDouble(Log::crossEntropy).toArray());
@@ -202,7 +214,7 @@ public final class SinglePathSearch {
       int block = b;
       cols.put(choiceColumn(b), log.stream().mapToDouble(l -> l.choice()[block]).toArray());
     }
-    ck.save(trainer.state(), cols);
+    return ck.save(trainer.state(), cols);
   }
 
   /** Restores the latest checkpoint of the run, if any, and returns the step to continue from. */

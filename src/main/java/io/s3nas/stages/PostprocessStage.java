@@ -77,10 +77,9 @@ public final class PostprocessStage {
     List<Change> changes = PostprocessChanges.of(r.changes(), r.base(), r.seRatio());
     long total = baseSteps + (changes.isEmpty() ? 0 : armSteps * (1 + changes.size()));
     long[] done = {0};
-    FinalTraining.Result base = FinalTraining.run(r.base(), r.train(), null, r.norm(), r.aug(), r.training(),
-        baseCheckpoints, p -> progress.accept(new Progress(p.step(), total, p.last().loss())), null, baseSteps);
+    TensorArchive warm = trainBase(r, baseCheckpoints, baseSteps, p -> progress.accept(new Progress(p.step(), total,
+        p.last().loss())));
     done[0] = baseSteps;
-    TensorArchive warm = FinalTraining.state(base.trainer(), base.log());
     int classes = r.probe().numClasses();
     double chance = 1.0 / Math.max(2, classes);
     double minTop1 = r.minTop1() > 0 ? r.minTop1() : chance + 0.5 * (1 - chance);
@@ -97,6 +96,18 @@ public final class PostprocessStage {
       return new PostProcessor.Probe(arm.trainer().correctness(r.probe(), r.norm()), arm.model());
     }, r.probe(), r.rmseRelative());
     return new Result(d, warm, baseSteps, armSteps, u.source(), (System.nanoTime() - t0) / 1e9);
+  }
+
+  /**
+   * Trains the base and keeps only its state: its network (the activation buffers of a whole training
+   * step) is garbage before the first arm builds its own, so the heap holds one network's activations
+   * at a time, as {@link TrainingMemory} assumes.
+   */
+  private static TensorArchive trainBase(Request r, RunCheckpoints checkpoints, long baseSteps,
+                                         Consumer<FinalTraining.Progress> progress) {
+    FinalTraining.Result base = FinalTraining.run(r.base(), r.train(), null, r.norm(), r.aug(), r.training(),
+        checkpoints, progress, null, baseSteps);
+    return FinalTraining.state(base.trainer(), base.log());
   }
 
   /** Writes {@code postprocessed_model.json} and {@code postprocess.json} to {@code dir}; returns the latter's fields. */

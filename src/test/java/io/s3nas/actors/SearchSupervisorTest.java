@@ -51,6 +51,53 @@ class SearchSupervisorTest {
     return kit.<SearchSupervisor.Status>runCommand(SearchSupervisor.GetStatus::new).reply();
   }
 
+  /** A running search writes its stage's cost before each event: the event is the last one. */
+  static Event last(List<Event> events) {
+    return events.get(events.size() - 1);
+  }
+
+  @Test
+  void everyStageEventCarriesItsCostAndARestartedStageCountsTheStepsItTrainsAgain() {
+    ask(r -> new SearchSupervisor.Submit(SPEC, r));
+    var latency = ask(r -> new SearchSupervisor.LatencyReady("table-sha", 4.1, 12.3, 9.0, 6.5, 0.05, r));
+    assertEquals(2, latency.events().size());
+    SearchSupervisor.CostIncurred c = (SearchSupervisor.CostIncurred) latency.events().get(0);
+    assertEquals(Stage.LATENCY_TABLE, c.stage());
+    assertTrue(c.wallSeconds() > 0 && c.cpuSeconds() >= 0);
+    for (long step = 1; step <= 150; step++) { // live steps: the worker trained to 150 ...
+      long st = step;
+      kit.runCommand(new SearchSupervisor.ReportLive(new LiveProgress("s1", Stage.SUPERNET, "warmup", st, 400, 2, 8)));
+    }
+    ask(r -> new SearchSupervisor.SupernetProgressed(100, 400, "warmup", 2.1, 8.2, "ckpt-100", r)); // ... checkpoint 100
+    kit.restart(); // the process dies: the stage resumes from the checkpoint at 100
+    kit.runCommand(new SearchSupervisor.ReportLive(new LiveProgress("s1", Stage.SUPERNET, "warmup", 200, 400, 2, 8)));
+    ask(r -> new SearchSupervisor.SupernetProgressed(200, 400, "warmup", 2.0, 8.1, "ckpt-200", r));
+    CostLedger.StageCost supernet = status().cost().stages().get("supernet");
+    assertEquals(50, supernet.replayedSteps(), "steps 101-150 were trained twice");
+    assertEquals(200, supernet.stepReached());
+    assertTrue(status().cost().stages().containsKey("latency_table"));
+  }
+
+  @Test
+  void maxCpuHoursPausesTheSearchOnceWithItsReason() throws Exception {
+    SearchSpec tight = new SearchSpec(SPEC.supernet(), SPEC.dataset(), SPEC.dataPath(), SPEC.hardware(), SPEC.budgetMs(),
+        SPEC.searchTargetMs(), SPEC.warmupEpochs(), SPEC.searchEpochs(), SPEC.finalEpochs(), SPEC.batch(),
+        SPEC.trainLimit(), SPEC.seed(), 0, 0, SPEC.settings(), null, new CostLimits(1e-9, 0.05));
+    ask(r -> new SearchSupervisor.Submit(tight, r));
+    long until = System.currentTimeMillis() + 10_000;
+    while (!status().paused() && System.currentTimeMillis() < until) {
+      Thread.sleep(20);
+    }
+    SearchSupervisor.Status s = status();
+    assertTrue(s.paused(), "paused by its CPU limit");
+    assertTrue(s.detail().startsWith("max-cpu-hours reached"), s.detail());
+    assertTrue(s.cost().limitReached() && s.cost().cpuSeconds() > 0);
+    // a user resumes it: it runs on (the limit paused it once)
+    ask(SearchSupervisor.Resume::new);
+    Thread.sleep(300);
+    assertTrue(!status().paused(), "still running after the resume");
+  }
+
   @Test
   void runsThroughEveryStageAndRecoversItsState() {
     var submitted = ask(r -> new SearchSupervisor.Submit(SPEC, r));
@@ -59,7 +106,7 @@ class SearchSupervisorTest {
     assertEquals(Stage.LATENCY_TABLE, status().stage());
     ask(r -> new SearchSupervisor.LatencyReady("table-sha", 4.1, 12.3, 9.0, 6.5, 0.05, r));
     var p = ask(r -> new SearchSupervisor.SupernetProgressed(100, 392, "warmup", 2.1, 8.2, "ckpt-100", r));
-    assertInstanceOf(SearchSupervisor.SupernetProgress.class, p.event());
+    assertInstanceOf(SearchSupervisor.SupernetProgress.class, last(p.events()));
     SearchSupervisor.Status s = status();
     assertEquals(Stage.SUPERNET, s.stage());
     assertEquals(100, s.step());
@@ -74,7 +121,7 @@ class SearchSupervisorTest {
     ask(r -> new SearchSupervisor.FinalTrainingProgressed(400, 400, 0.5, "ckpt-f400", r));
     assertEquals(Stage.EXPORT, status().stage());
     var done = ask(r -> new SearchSupervisor.Exported("{\"top1\": 0.93}", r));
-    assertInstanceOf(SearchSupervisor.SearchCompleted.class, done.event());
+    assertInstanceOf(SearchSupervisor.SearchCompleted.class, last(done.events()));
     assertEquals("completed", status().state());
     kit.restart();
     SearchSupervisor.Status after = status();
@@ -88,7 +135,7 @@ class SearchSupervisorTest {
     ask(r -> new SearchSupervisor.Submit(SPEC, r));
     ask(r -> new SearchSupervisor.LatencyReady("t", 4.1, 12.3, 9.0, 6.5, 0.05, r));
     var blocked = ask(r -> new SearchSupervisor.WorkBlocked(Stage.SUPERNET, "/ck/x.tmp: No space left on device", r));
-    assertInstanceOf(SearchSupervisor.SearchSuspended.class, blocked.event());
+    assertInstanceOf(SearchSupervisor.SearchSuspended.class, last(blocked.events()));
     SearchSupervisor.Status s = status();
     assertTrue(s.paused() && s.detail().contains("No space left on device") && s.detail().contains("SUPERNET"),
         s.toString());
@@ -133,7 +180,7 @@ class SearchSupervisorTest {
   @Test
   void pauseResumeAndCancel() {
     ask(r -> new SearchSupervisor.Submit(SPEC, r));
-    assertInstanceOf(SearchSupervisor.SearchPaused.class, ask(SearchSupervisor.Pause::new).event());
+    assertInstanceOf(SearchSupervisor.SearchPaused.class, last(ask(SearchSupervisor.Pause::new).events()));
     assertTrue(status().paused());
     assertTrue(ask(SearchSupervisor.Pause::new).hasNoEvents(), "pausing twice changes nothing");
     assertInstanceOf(SearchSupervisor.SearchResumed.class, ask(SearchSupervisor.Resume::new).event());
@@ -150,7 +197,7 @@ class SearchSupervisorTest {
     var transient_ = ask(r -> new SearchSupervisor.WorkFailed(Stage.LATENCY_TABLE, "node lost", false, r));
     assertTrue(transient_.reply().isSuccess() && transient_.hasNoEvents());
     var fatal = ask(r -> new SearchSupervisor.WorkFailed(Stage.LATENCY_TABLE, "table lacks Conv2D/k3", true, r));
-    assertInstanceOf(SearchSupervisor.SearchFailed.class, fatal.event());
+    assertInstanceOf(SearchSupervisor.SearchFailed.class, last(fatal.events()));
     SearchSupervisor.Status s = status();
     assertEquals("failed", s.state());
     assertTrue(s.detail().contains("table lacks"));

@@ -106,6 +106,10 @@ class SearchApiTest {
     assertTrue(metrics.body()
         .contains("s3nas_search_estimated_latency_ms{search_id=\"api-1\",stage=\"supernet\"} 8.25"),
         metrics.body());
+    // the cost ledger: the latency stage's stretch, written with its event
+    assertTrue(java.util.regex.Pattern.compile("s3nas_search_cpu_seconds_total\\{search_id=\"api-1\",stage=\"latency_table\"} [0-9.E-]+\n")
+        .matcher(metrics.body()).find(), metrics.body());
+    assertTrue(metrics.body().contains("# TYPE s3nas_search_replayed_steps_total counter\n"), metrics.body());
 
     HttpResponse<String> page = get("/");
     assertEquals(200, page.statusCode());
@@ -122,17 +126,22 @@ class SearchApiTest {
     assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));
     Iterator<String> lines = r.body().iterator();
     assertEquals("SearchSubmitted", nextEvent(lines).type());
+    // a running search writes its stage's cost before each event (the dashboard sums them)
+    assertEquals("CostIncurred", nextEvent(lines).type());
     assertEquals("LatencyTableReady", nextEvent(lines).type());
+    assertEquals("CostIncurred", nextEvent(lines).type());
     Sse progress = nextEvent(lines);
     assertEquals("SupernetProgress", progress.type());
     assertEquals(50, JSON.readTree(progress.data()).get("step").asInt());
 
     TestProbe<StatusReply<Done>> ack = kit.createTestProbe();
     s.tell(new SearchSupervisor.SupernetProgressed(60, 392, "search", 2.4, 8.0, "ckpt-60", ack.getRef()));
+    assertEquals("CostIncurred", nextEvent(lines).type());
     Sse live = nextEvent(lines);
     assertEquals("SupernetProgress", live.type());
     assertEquals(60, JSON.readTree(live.data()).get("step").asInt());
     s.tell(new SearchSupervisor.Cancel("enough", ack.getRef()));
+    assertEquals("CostIncurred", nextEvent(lines).type());
     Sse end = nextEvent(lines);
     assertEquals("SearchCancelled", end.type());
     assertTrue(end.data().contains("enough"), end.data());

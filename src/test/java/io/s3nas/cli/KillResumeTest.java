@@ -35,7 +35,7 @@ class KillResumeTest {
 
   Path config() throws IOException {
     return TinySearch.config(tmp, "kr", 160, 0.7,
-        "warmup-epochs = 2\nsearch-epochs = 2\nfinal-epochs = 1\nbatch = 16\n");
+        "warmup-epochs = 2\nsearch-epochs = 2\nfinal-epochs = 1\nbatch = 16\ncost-record-seconds = 1\n");
   }
 
   /** Starts {@code s3nas search} in a new JVM; {@code haltAfter} (or null) is the stage it crashes after. */
@@ -160,6 +160,16 @@ class KillResumeTest {
       JsonNode b = m.readTree(tmp.resolve("runs-b/kr/result.json").toFile());
       assertEquals(a.get("block_strings"), b.get("block_strings"), "same final architecture");
       assertEquals(a.get("top1").asDouble(), b.get("top1").asDouble(), 1e-9, "same trained network");
+      // the cost ledger has every stage, the crashed processes' work included (docs/design.md, "Cost ledger")
+      for (String stage : List.of("latency_table", "supernet", "scaling", "post_processing", "final_training", "export",
+          "total")) {
+        JsonNode c = b.get("cost").get(stage);
+        assertTrue(c != null && c.get("wall_seconds").asDouble() > 0 && c.get("cpu_seconds").asDouble() > 0
+            && c.get("replayed_steps").asLong() >= 0, stage + " in " + b.get("cost"));
+      }
+      long killedRuns = events.stream().filter(SearchSupervisor.CostIncurred.class::isInstance)
+          .map(e -> ((SearchSupervisor.CostIncurred) e).stage()).filter(st -> st == Stage.SUPERNET).count();
+      assertTrue(killedRuns >= 3, "the supernet's stretches of three processes are recorded: " + killedRuns);
       SearchSupervisor.ArchitectureDerived da = (SearchSupervisor.ArchitectureDerived) events.stream()
           .filter(SearchSupervisor.ArchitectureDerived.class::isInstance).findFirst().orElseThrow();
       assertEquals(m.readTree(tmp.resolve("runs-a/kr/derived_model.json").toFile()), m.readTree(da.modelJson()),

@@ -59,6 +59,7 @@ class SearchReportTest {
   void theReportEmbedsTheChart() throws Exception {
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("search_id", "r1");
+    result.put("cost", Map.of("supernet", Map.of("wall_seconds", 96.5, "cpu_seconds", 181.25, "replayed_steps", 37L)));
     SearchReport.write(tmp, new SearchReport.Input(result, Map.of(), 5, 9, new double[] {1, 0.5},
         new double[] {9, 8}, new double[] {Double.NaN, 0.61}, TRACE, new double[] {2, 1.5},
         new double[] {Double.NaN, Double.NaN}, Map.of(), List.of()));
@@ -67,6 +68,8 @@ class SearchReportTest {
     assertTrue(html.contains("report-supernet-validation.png") && Files.exists(tmp.resolve("report-supernet-validation.png")),
         "a validation curve where the supernet was evaluated");
     assertTrue(!html.contains("report-final-eval.png"), "no curve without an evaluation");
+    assertTrue(html.contains("<h2>Cost</h2>") && html.contains("<td>supernet</td><td>96.5</td><td>181.3</td><td>37</td>"),
+        "the cost ledger as a table");
   }
 
   static int count(String s, String what) {

@@ -1,0 +1,9 @@
+package io.s3nas.actors;
+
+/**
+ * Where a forked search starts (docs/design.md, "Forks"): the source search, the sequence number of
+ * its event that recorded the checkpoint at the end of its warm-up, that checkpoint, and the source's
+ * spec (the checkpoint carries its identity). The fork trains only its own search phase from there.
+ */
+public record ForkOrigin(String searchId, long eventSeq, String checkpointRef, SearchSpec sourceSpec)
+    implements CborSerializable {}

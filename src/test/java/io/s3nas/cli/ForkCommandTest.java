@@ -1,0 +1,112 @@
+package io.s3nas.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.ConfigFactory;
+import io.s3nas.actors.EmbeddedJournal;
+import io.s3nas.actors.SearchJournal;
+import io.s3nas.actors.SearchSupervisor;
+import io.s3nas.checkpoint.CheckpointStore;
+import io.s3nas.checkpoint.RunCheckpoints;
+import io.s3nas.latency.NetworkLatency;
+import io.s3nas.platform.HardwareRegistry;
+import io.s3nas.search.SinglePathSearch;
+import io.s3nas.space.ModelJson;
+import io.s3nas.space.SearchSpace;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code s3nas fork}: a new search that continues its source's supernet from the end of the warm-up
+ * for another budget and target, trains only the search phase, and leaves the source as it was.
+ */
+class ForkCommandTest {
+  @TempDir Path tmp;
+
+  @Test
+  @Timeout(value = 10, unit = TimeUnit.MINUTES)
+  void aForkSearchesFromItsSourcesWarmupEndForItsOwnBudgetAndLeavesTheSourceUnchanged() throws Exception {
+    Path conf = TinySearch.config(tmp, "src", 160, 0.7, "warmup-epochs = 4\nsearch-epochs = 1\nfinal-epochs = 1\n"
+        + "batch = 16\n");
+    String data = tmp.resolve("d").toString();
+    String runs = tmp.resolve("runs").toString();
+    CliTest.Result src = CliTest.run("search", "--config", conf.toString(), "--data-dir", data, "--run-dir", runs,
+        "--checkpoint-every", "7");
+    assertEquals(0, src.code(), src.err());
+    byte[] sourceResult = Files.readAllBytes(tmp.resolve("runs/src/result.json"));
+    List<SearchSupervisor.Event> sourceEvents = events("src");
+    String pinned = RunCheckpoints.pinned(new CheckpointStore(tmp.resolve("d/checkpoints")), "src-supernet",
+        SinglePathSearch.WARMUP_END).orElseThrow();
+
+    // nothing changed, no source, a later fork point: refused before anything is written
+    assertEquals(2, CliTest.run("fork", "src", "--id", "f0", "--data-dir", data, "--run-dir", runs).code());
+    CliTest.Result none = CliTest.run("fork", "nope", "--id", "f0", "--budget-ms", "1", "--data-dir", data);
+    assertEquals(2, none.code());
+    assertTrue(none.err().contains("'nope'"), none.err());
+    assertEquals(2, CliTest.run("fork", "src", "--id", "f0", "--budget-ms", "1", "--at", "12", "--data-dir", data).code());
+
+    NetworkLatency nl = NetworkLatency.of(SearchSpace.of(ModelJson.read(tmp.resolve("tiny.json"))),
+        HardwareRegistry.load(Path.of("conf/hardware")).model("custom"));
+    double budget = nl.maxMs();
+    double target = nl.minMs() + 0.3 * (nl.maxMs() - nl.minMs());
+    CliTest.Result fork = CliTest.run("fork", "src", "--id", "f1", "--budget-ms", String.format(Locale.ROOT, "%.6f", budget),
+        "--search-target-ms", String.format(Locale.ROOT, "%.6f", target), "--data-dir", data, "--run-dir", runs,
+        "--checkpoint-every", "7");
+    assertEquals(0, fork.code(), fork.err());
+    assertTrue(fork.err().contains("forked from src"), fork.err());
+
+    List<SearchSupervisor.Event> forkEvents = events("f1");
+    SearchSupervisor.SearchSubmitted first = (SearchSupervisor.SearchSubmitted) forkEvents.get(0);
+    assertEquals("src", first.forkedFrom().searchId());
+    assertEquals(pinned, first.forkedFrom().checkpointRef());
+    SearchSupervisor.SupernetProgress atWarmupEnd =
+        (SearchSupervisor.SupernetProgress) sourceEvents.get((int) first.forkedFrom().eventSeq() - 1);
+    assertEquals(pinned, atWarmupEnd.checkpointRef());
+    assertEquals("warmup", atWarmupEnd.phase());
+    // the fork's supernet trained the search phase only
+    long warmupSteps = atWarmupEnd.step();
+    assertTrue(forkEvents.stream().filter(SearchSupervisor.SupernetProgress.class::isInstance)
+        .map(SearchSupervisor.SupernetProgress.class::cast).allMatch(p -> p.step() > warmupSteps && "search".equals(p.phase())),
+        "only search-phase checkpoints");
+
+    JsonNode f = new ObjectMapper().readTree(tmp.resolve("runs/f1/result.json").toFile());
+    JsonNode s = new ObjectMapper().readTree(sourceResult);
+    assertEquals("src", f.get("forked_from").get("search_id").asText());
+    assertEquals(budget, f.get("budget_ms").asDouble(), 1e-6);
+    assertTrue(f.get("within_budget").asBoolean() && f.get("estimated_latency_ms").asDouble() <= budget);
+    double forkCpu = f.get("cost").get("supernet").get("cpu_seconds").asDouble();
+    double sourceCpu = s.get("cost").get("supernet").get("cpu_seconds").asDouble();
+    assertTrue(forkCpu <= 0.6 * sourceCpu, "the fork's supernet cost " + forkCpu + " CPU s, the source's " + sourceCpu);
+
+    // the source is only read
+    assertEquals(sourceEvents.size(), events("src").size());
+    assertTrue(java.util.Arrays.equals(sourceResult, Files.readAllBytes(tmp.resolve("runs/src/result.json"))));
+    // and a fork of the fork starts where the fork did
+    CliTest.Result again = CliTest.run("fork", "f1", "--id", "f2", "--budget-fraction", "0.9", "--data-dir", data,
+        "--run-dir", runs, "--checkpoint-every", "7");
+    assertEquals(0, again.code(), again.err());
+    assertEquals(pinned, ((SearchSupervisor.SearchSubmitted) events("f2").get(0)).forkedFrom().checkpointRef());
+  }
+
+  private List<SearchSupervisor.Event> events(String id) throws Exception {
+    ActorSystem<Void> reader = ActorSystem.create(Behaviors.empty(), "reader",
+        EmbeddedJournal.config(tmp.resolve("d")).withFallback(ConfigFactory.load()));
+    try {
+      return new SearchJournal(reader).events(id).toCompletableFuture().get(1, TimeUnit.MINUTES);
+    } finally {
+      reader.terminate();
+      reader.getWhenTerminated().toCompletableFuture().get(1, TimeUnit.MINUTES);
+    }
+  }
+}
