@@ -15,6 +15,13 @@ public interface SearchGateway {
   /** Starts search {@code id} with {@code spec} (an error reply when the id is taken). */
   CompletionStage<StatusReply<Done>> submit(String id, SearchSpec spec);
 
+  /**
+   * Starts search {@code id} as a fork of {@code sourceId} with {@code changes} (docs/design.md,
+   * "Forks"); fails with {@link io.s3nas.common.InvalidInputException} when the source cannot be
+   * forked or the changes are wrong, an error reply when the id is taken.
+   */
+  CompletionStage<StatusReply<Done>> fork(String id, String sourceId, io.s3nas.actors.Forks.Changes changes);
+
   /** Cancels, pauses or resumes search {@code id}. */
   CompletionStage<StatusReply<Done>> control(String id, SearchControl.Kind kind, String reason);
 

@@ -7,6 +7,7 @@ import static org.apache.pekko.http.javadsl.server.Directives.entity;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
 import static org.apache.pekko.http.javadsl.server.Directives.onSuccess;
 import static org.apache.pekko.http.javadsl.server.Directives.parameterOptional;
+import static org.apache.pekko.http.javadsl.server.Directives.parameterMap;
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.pathEnd;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
@@ -56,6 +57,9 @@ import org.apache.pekko.pattern.StatusReply;
  * POST /api/searches?id=ID                a search config (HOCON) in the body: submits it (cluster nodes only;
  *                                         202; 400: a bad id or config; 409: the id is taken)
  * POST /api/searches/ID/resume            continues a paused search (cluster nodes only)
+ * POST /api/searches/ID/fork?id=NEW&amp;budget_ms=B[&amp;search_target_ms=T][&amp;budget_fraction=F]
+ *      [&amp;search_target_fraction=F][&amp;hardware=H]    a fork of ID from its warm-up end (cluster nodes only;
+ *                                         202; 400: not forkable or bad changes; 409: the new id is taken)
  * GET  /api/cluster                      on a cluster node: the members, their roles, which node runs which search
  * GET  /metrics                           Prometheus text format
  * </pre>
@@ -124,6 +128,7 @@ public final class SearchRoutes {
                 path("live", () -> get(() -> withSearch(id, st -> live(id)))),
                 pathPrefix("files", () -> path(PathMatchers.segment(), name -> get(() -> withSearch(id,
                     st -> file(id, st, name))))),
+                path("fork", () -> post(() -> parameterMap(params -> fork(id, params)))),
                 path(PathMatchers.segment(), action -> post(() -> parameterOptional("reason",
                     reason -> control(id, action, reason.orElse("requested over HTTP")))))))))),
         // anything else: one JSON answer instead of the default plain-text rejection
@@ -215,6 +220,46 @@ public final class SearchRoutes {
     return onSuccess(gateway.submit(id, spec), reply -> reply.isError()
         ? json(StatusCodes.CONFLICT, Map.of("error", reply.getError().getMessage()))
         : json(StatusCodes.ACCEPTED, Map.of("search_id", id, "submitted", true)));
+  }
+
+  /** A fork of search {@code source} submitted to the cluster (docs/design.md, "Forks"). */
+  private Route fork(String source, Map<String, String> p) {
+    if (gateway == null) {
+      return json(StatusCodes.METHOD_NOT_ALLOWED, Map.of("error", "forking over HTTP needs a cluster node (s3nas node "
+          + "with http-port); on one machine run `s3nas fork " + source + " --id NEW --budget-ms B`"));
+    }
+    String id = p.getOrDefault("id", "");
+    io.s3nas.actors.Forks.Changes changes;
+    try {
+      io.s3nas.actors.SearchSpecs.checkId(id, "the id parameter");
+      changes = new io.s3nas.actors.Forks.Changes(number(p, "budget_ms"), number(p, "budget_fraction"),
+          number(p, "search_target_ms"), number(p, "search_target_fraction"), p.get("hardware"));
+    } catch (io.s3nas.common.InvalidInputException e) {
+      return json(StatusCodes.BAD_REQUEST, Map.of("error", e.getMessage()));
+    }
+    return org.apache.pekko.http.javadsl.server.Directives.onComplete(gateway.fork(id, source, changes), t -> {
+      if (t.isFailure()) {
+        Throwable c = t.failed().get();
+        c = c instanceof java.util.concurrent.CompletionException && c.getCause() != null ? c.getCause() : c;
+        return c instanceof io.s3nas.common.InvalidInputException
+            ? json(StatusCodes.BAD_REQUEST, Map.of("error", c.getMessage()))
+            : json(StatusCodes.INTERNAL_SERVER_ERROR, Map.of("error", String.valueOf(c.getMessage())));
+      }
+      return t.get().isError() ? json(StatusCodes.CONFLICT, Map.of("error", t.get().getError().getMessage()))
+          : json(StatusCodes.ACCEPTED, Map.of("search_id", id, "forked_from", source));
+    });
+  }
+
+  private static Double number(Map<String, String> p, String name) {
+    String v = p.get(name);
+    if (v == null) {
+      return null;
+    }
+    try {
+      return Double.parseDouble(v);
+    } catch (NumberFormatException e) {
+      throw new io.s3nas.common.InvalidInputException(name, null, "a number, got '" + v + "'");
+    }
   }
 
   private Route control(String id, String action, String reason) {

@@ -97,6 +97,18 @@ public final class ShardedSearches implements SearchGateway {
   }
 
   @Override
+  public CompletionStage<StatusReply<Done>> fork(String id, String sourceId, io.s3nas.actors.Forks.Changes changes) {
+    return new io.s3nas.actors.SearchJournal(system).events(sourceId).thenCompose(events -> {
+      io.s3nas.actors.ForkOrigin origin = io.s3nas.actors.Forks.origin(sourceId, events,
+          new io.s3nas.checkpoint.CheckpointStore(settings.dataDir().resolve("checkpoints")));
+      SearchSpec spec = io.s3nas.actors.Forks.spec(io.s3nas.actors.Forks.submission(sourceId, events).spec(), changes)
+          .withRunDir(settings.runDir().toAbsolutePath());
+      io.s3nas.platform.HardwareRegistry.load(settings.confDir().resolve("hardware")).platform(spec.hardware());
+      return entity(id).ask(r -> new SearchSupervisor.Fork(spec, origin, r), ASK);
+    });
+  }
+
+  @Override
   public CompletionStage<StatusReply<Done>> control(String id, SearchControl.Kind kind, String reason) {
     EntityRef<SearchSupervisor.Command> e = entity(id);
     return switch (kind) {

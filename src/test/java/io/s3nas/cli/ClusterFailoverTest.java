@@ -245,6 +245,12 @@ class ClusterFailoverTest {
     }
   }
 
+  private static HttpResponse<String> fork(Node n, String token, String source, String query) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + n.httpPort() + "/api/searches/" + source
+        + "/fork" + query)).header("X-S3nas-Token", token).POST(HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
   /**
    * Two searches submitted at once run at the same time on two different worker nodes: each is its
    * own entity, and a fresh cluster's shard allocation gives their shards to the least-loaded regions.
@@ -337,6 +343,25 @@ class ClusterFailoverTest {
       Node host = hostA;
       assertTrue(nodes.stream().filter(n -> n != host).anyMatch(n -> liveSteps.getOrDefault(n.name(), 0) > 0),
           "a node that does not run the search streams its steps live: " + liveSteps);
+
+      // a fork over HTTP (docs/design.md, "Forks"): from the first search's warm-up end, another budget
+      double budget = TinySearch.budgetMs(tmp) / 1.5;
+      HttpResponse<String> bad = fork(nodes.get(2), token, "no-such", "?id=pair-fork&budget_ms=" + budget);
+      assertEquals(400, bad.statusCode(), bad.body());
+      HttpResponse<String> forked = fork(nodes.get(2), token, ids.get(0), "?id=pair-fork&budget_ms=" + budget);
+      assertEquals(202, forked.statusCode(), forked.body());
+      assertEquals(409, fork(nodes.get(1), token, ids.get(0), "?id=pair-fork&budget_ms=" + budget).statusCode(),
+          "the fork's id is taken");
+      JsonNode f = null;
+      long forkDeadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+      while (System.nanoTime() < forkDeadline && (f == null || !"completed".equals(f.path("state").asText()))) {
+        Thread.sleep(200);
+        f = status(nodes.get(0).httpPort(), "pair-fork");
+      }
+      assertEquals("completed", f.path("state").asText(), f + logs(nodes));
+      JsonNode result = JSON.readTree(Files.readString(tmp.resolve("runs-b/pair-fork/result.json")));
+      assertEquals(ids.get(0), result.get("forked_from").get("search_id").asText(), result.toString());
+      assertTrue(result.get("estimated_latency_ms").asDouble() <= budget, result.toString());
     } finally {
       for (Node n : nodes) {
         n.process().destroyForcibly();
