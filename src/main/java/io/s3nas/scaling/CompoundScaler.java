@@ -26,6 +26,10 @@ public final class CompoundScaler {
   private CompoundScaler() {}
 
   public static Architecture scale(Architecture arch, Scaling s) {
+    return scale(arch, s, new ArrayList<>());
+  }
+
+  private static Architecture scale(Architecture arch, Scaling s, List<Integer> origins) {
     ModelSpec spec = arch.spec();
     List<StageSpec> stages = spec.stages();
     if (s.depthList() != null && s.depthList().size() != stages.size()) {
@@ -59,14 +63,45 @@ public final class CompoundScaler {
         PlacedBlock p = layout.blocks().get(at + i);
         sizes[i] = NetworkLayout.outSize(p.inputSize(), p.args().strideH());
       }
-      deep.add(new StageSpec(grow(blocks, sizes, target - n)));
+      int[] copies = copies(blocks, sizes, target - n);
+      deep.add(new StageSpec(grow(blocks, copies)));
+      for (int i = 0; i < n; i++) {
+        for (int c = 0; c <= copies[i]; c++) {
+          origins.add(at + i);
+        }
+      }
       at += n;
     }
     return Architecture.of(widened.withStages(deep, spec.stagesAsStrings()), "scaled");
   }
 
-  /** The stage's blocks with {@code extra} copies; {@code outSizes[i]} is where block i's copies run. */
-  static List<BlockArgs> grow(List<BlockArgs> blocks, int[] outSizes, int extra) {
+  /**
+   * For each block of {@code scale(arch, s)}, in order, the index (in {@code arch}'s block order) of
+   * the block it is or copies: what {@code s3nas explain} traces a final block back to.
+   */
+  public static List<Integer> origins(Architecture arch, Scaling s) {
+    List<Integer> origins = new ArrayList<>();
+    scale(arch, s, origins);
+    return origins;
+  }
+
+  /** The stage's blocks, each followed by its {@code copies}. */
+  static List<BlockArgs> grow(List<BlockArgs> blocks, int[] copies) {
+    List<BlockArgs> out = new ArrayList<>();
+    for (int i = 0; i < blocks.size(); i++) {
+      out.add(blocks.get(i));
+      for (int c = 0; c < copies[i]; c++) {
+        out.add(blocks.get(i).asRepeatClone());
+      }
+    }
+    return out;
+  }
+
+  /**
+   * How many copies of each block {@code extra} gives: whole rounds of one per block, the rest one
+   * each to the blocks with the most parameters; {@code outSizes[i]} is where block i's copies run.
+   */
+  static int[] copies(List<BlockArgs> blocks, int[] outSizes, int extra) {
     int n = blocks.size();
     int[] copies = new int[n];
     Arrays.fill(copies, extra / n);
@@ -80,13 +115,6 @@ public final class CompoundScaler {
     for (int j = 0; j < extra % n; j++) {
       copies[order[j]]++;
     }
-    List<BlockArgs> out = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      out.add(blocks.get(i));
-      for (int c = 0; c < copies[i]; c++) {
-        out.add(blocks.get(i).asRepeatClone());
-      }
-    }
-    return out;
+    return copies;
   }
 }

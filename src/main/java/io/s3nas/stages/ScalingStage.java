@@ -35,8 +35,12 @@ public final class ScalingStage {
                         ScalingSearch.Grid grid, boolean measure) {}
 
   /** The choice, its estimate and (where measured) its measured latency in the table's units. */
+  /**
+   * @param origins for each block of the chosen network, the index of the base network's block it is or
+   *     copies ({@link io.s3nas.scaling.CompoundScaler#origins})
+   */
   public record Result(ScalingSearch.Result search, double estimatedMs, double measuredMs, double bandMs,
-                       String uncertaintySource) {
+                       String uncertaintySource, java.util.List<Integer> origins) {
     public Architecture architecture() {
       return search.architecture();
     }
@@ -66,7 +70,8 @@ public final class ScalingStage {
     }
     double est = new FixedLatency(sweep).totalMs(s.architecture());
     double band = Double.isNaN(s.bandMs()) ? u.bandMs(s.architecture(), est) : s.bandMs();
-    return new Result(s, est, s.measuredMs(), band, u.source());
+    return new Result(s, est, s.measuredMs(), band, u.source(),
+        io.s3nas.scaling.CompoundScaler.origins(r.base(), s.chosen().scaling()));
   }
 
   /**
@@ -117,6 +122,8 @@ public final class ScalingStage {
       return x;
     }).toList());
     o.put("block_strings", s.architecture().blockStrings());
+    // which base block each block is or copies: s3nas explain traces final blocks back through it
+    o.put("block_origins", r.origins());
     try {
       AtomicFiles.writeString(dir.resolve("scaling.json"), MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(o)
           + "\n");

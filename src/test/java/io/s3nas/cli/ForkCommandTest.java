@@ -89,6 +89,30 @@ class ForkCommandTest {
     double sourceCpu = s.get("cost").get("supernet").get("cpu_seconds").asDouble();
     assertTrue(forkCpu <= 0.6 * sourceCpu, "the fork's supernet cost " + forkCpu + " CPU s, the source's " + sourceCpu);
 
+    // explain --json: evidence for every block of the fork's network
+    CliTest.Result explained = CliTest.run("explain", "f1", "--json", "--data-dir", data);
+    assertEquals(0, explained.code(), explained.err());
+    JsonNode x = new ObjectMapper().readTree(explained.out());
+    int finalBlocks = 0;
+    for (JsonNode stage : f.get("block_strings")) {
+      finalBlocks += stage.size();
+    }
+    assertEquals(finalBlocks, x.get("blocks").size(), explained.out());
+    for (JsonNode b : x.get("blocks")) {
+      JsonNode sn = b.get("evidence").get("supernet");
+      assertTrue(sn != null && sn.get("alternatives").size() >= 2 && sn.has("last_flip_step")
+          && sn.get("branches_at_search_end").size() >= 1, b.toString());
+      int chosen = 0;
+      for (JsonNode a : sn.get("alternatives")) {
+        chosen += a.get("chosen").asBoolean() ? 1 : 0;
+      }
+      assertEquals(1, chosen, b.toString());
+      assertTrue(b.get("evidence").get("scaling").get("derived_block").isInt(), b.toString());
+    }
+    assertEquals("scaling", x.get("decisions").get(0).get("kind").asText());
+    assertTrue(x.get("sources").get("scaling.json").asText().startsWith("sha256:"), x.get("sources").toString());
+    assertEquals(2, CliTest.run("explain", "f1", "--block", "999", "--data-dir", data).code());
+
     // the source is only read
     assertEquals(sourceEvents.size(), events("src").size());
     assertTrue(java.util.Arrays.equals(sourceResult, Files.readAllBytes(tmp.resolve("runs/src/result.json"))));

@@ -53,6 +53,8 @@ class CompoundScalerTest {
     assertEquals("r1_k5_s11_e6_i24_o24_c0", b.get(2).toString());
     assertEquals("r1_k5_s11_e6_i24_o24_c0", b.get(3).toString());
     assertEquals("r1_k3_s11_e2_i24_o24_c0", b.get(4).toString());
+    // each scaled block names the base block it is or copies (explain traces final blocks through it)
+    assertEquals(List.of(0, 0, 1, 1, 2), CompoundScaler.origins(a, Scaling.of(1.0, 1.5, 1.0)));
     // d = 2.4: round(7.2) = 7 -> 4 extra: one round of copies (3), then the largest block
     assertEquals(7, CompoundScaler.scale(a, Scaling.of(1.0, 2.4, 1.0)).blocks().size());
     assertEquals(List.of(3, 4), List.of(CompoundScaler.scale(a, new Scaling(1, 1, List.of(3), 1, 8, 4)).blocks().size(),

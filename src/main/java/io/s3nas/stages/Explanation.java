@@ -1,0 +1,203 @@
+package io.s3nas.stages;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.s3nas.checkpoint.RunCheckpoints;
+import io.s3nas.checkpoint.TensorArchive;
+import io.s3nas.latency.NetworkLatency;
+import io.s3nas.search.BranchSuperkernel;
+import io.s3nas.search.SearchSettings;
+import io.s3nas.search.SinglePathSearch;
+import io.s3nas.search.SupernetDecisions;
+import io.s3nas.search.SupernetTrainer;
+import io.s3nas.space.Architecture;
+import io.s3nas.space.Branch;
+import io.s3nas.space.PlacedBlock;
+import io.s3nas.space.SearchSpace;
+import io.s3nas.space.SearchableBlock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Why a search's final network is what it is (docs/design.md, "Explain"): for every block of the
+ * final network, the supernet block it comes from (through scaling's copies and the derivation), that
+ * block's outcome against its alternatives and their latency on the platform, the step its decision
+ * last changed, and each branch's kernel rings and channel groups — norm against threshold at the end
+ * of the search; then scaling's and post-processing's decisions with their evidence. Built from the
+ * search's own files (its last supernet checkpoint, {@code scaling.json}, {@code postprocess.json})
+ * and the architectures the journal records.
+ */
+public final class Explanation {
+  private Explanation() {}
+
+  /**
+   * @param latency the platform's estimates for the supernet (the alternatives' latency)
+   * @param derived the architecture the supernet stage derived
+   * @param finalArch the network the search shipped
+   * @param supernet the supernet run's last checkpoint (null: not kept, no per-branch evidence)
+   * @param scaling {@code scaling.json} (null: absent); its {@code block_origins} map final blocks to derived ones
+   * @param postprocess {@code postprocess.json} (null: absent)
+   */
+  public record Inputs(SearchSpace space, NetworkLatency latency, SearchSettings settings, Architecture derived,
+                       Architecture finalArch, TensorArchive supernet, JsonNode scaling, JsonNode postprocess) {}
+
+  public static Map<String, Object> explain(Inputs in) {
+    int[] choice = in.space().choiceOf(in.derived());
+    List<Integer> kept = new ArrayList<>(); // derived block j is supernet block kept.get(j)
+    for (SearchableBlock b : in.space().blocks()) {
+      if (b.concrete(choice[b.index()]) != null) {
+        kept.add(b.index());
+      }
+    }
+    SupernetDecisions.Pass pass = null;
+    double[][] choiceLog = null;
+    if (in.supernet() != null) {
+      SupernetTrainer t = new SupernetTrainer(in.space(), in.latency(), in.settings(), 1);
+      t.restore(in.supernet());
+      pass = t.currentDecisions();
+      choiceLog = new double[in.space().blocks().size()][];
+      for (int b = 0; b < choiceLog.length; b++) {
+        choiceLog[b] = RunCheckpoints.column(in.supernet(), SinglePathSearch.choiceColumn(b),
+            RunCheckpoints.column(in.supernet(), "loss").length, -1);
+      }
+    }
+    List<Integer> origins = new ArrayList<>();
+    if (in.scaling() != null && in.scaling().has("block_origins")) {
+      in.scaling().get("block_origins").forEach(n -> origins.add(n.asInt()));
+    }
+    List<PlacedBlock> blocks = in.finalArch().layout().blocks();
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (int k = 0; k < blocks.size(); k++) {
+      PlacedBlock p = blocks.get(k);
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("block", k);
+      m.put("stage", p.stage());
+      m.put("block_string", p.args().toString());
+      Map<String, Object> ev = new LinkedHashMap<>();
+      Integer derivedIndex = origins.size() == blocks.size() ? origins.get(k)
+          : blocks.size() == kept.size() ? Integer.valueOf(k) : null;
+      if (derivedIndex != null) {
+        boolean copy = k > 0 && origins.size() == blocks.size() && origins.get(k - 1).equals(derivedIndex);
+        ev.put("scaling", Map.of("derived_block", derivedIndex, "copy", copy));
+        ev.put("supernet", supernetEvidence(in, kept.get(derivedIndex), choice, pass, choiceLog));
+      } else {
+        ev.put("scaling", Map.of("derived_block", "unknown: scaling.json has no block_origins (a search before they "
+            + "were recorded)"));
+      }
+      ev.put("post_processing", postprocessEvidence(in.postprocess(), p.stage()));
+      m.put("evidence", ev);
+      out.add(m);
+    }
+    List<Map<String, Object>> decisions = new ArrayList<>();
+    if (in.scaling() != null) {
+      Map<String, Object> d = new LinkedHashMap<>();
+      d.put("kind", "scaling");
+      for (String f : List.of("budget_ms", "limit_ms", "base_ms", "by", "width", "depth", "resolution", "img_size",
+          "estimated_latency_ms", "measured_latency_ms", "uncertainty_ms", "fitting", "macs", "params")) {
+        if (in.scaling().has(f)) {
+          d.put(f, json(in.scaling().get(f)));
+        }
+      }
+      decisions.add(d);
+    }
+    if (in.postprocess() != null && in.postprocess().has("decisions")) {
+      for (JsonNode x : in.postprocess().get("decisions")) {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("kind", "post_processing");
+        x.fields().forEachRemaining(e -> d.put(e.getKey(), json(e.getValue())));
+        decisions.add(d);
+      }
+    }
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("blocks", out);
+    r.put("decisions", decisions);
+    return r;
+  }
+
+  private static Map<String, Object> supernetEvidence(Inputs in, int b, int[] choice, SupernetDecisions.Pass pass,
+                                                      double[][] choiceLog) {
+    SearchableBlock sb = in.space().blocks().get(b);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("supernet_block", b);
+    m.put("outcome", sb.outcomes().get(choice[b]).label());
+    List<Map<String, Object>> alts = new ArrayList<>();
+    double[] ms = in.latency().outcomeMs(b);
+    for (int o = 0; o < sb.outcomes().size(); o++) {
+      Map<String, Object> a = new LinkedHashMap<>();
+      a.put("outcome", sb.outcomes().get(o).label());
+      a.put("latency_ms", ms[o]);
+      a.put("chosen", o == choice[b]);
+      alts.add(a);
+    }
+    m.put("alternatives", alts);
+    if (choiceLog != null) {
+      double[] c = choiceLog[b];
+      int last = c.length - 1;
+      int flip = 0;
+      for (int t = last; t > 0; t--) {
+        if (c[t] != c[t - 1] && c[t] >= 0 && c[t - 1] >= 0) {
+          flip = t + 1; // steps are counted from 1
+          break;
+        }
+      }
+      m.put("last_flip_step", flip);
+      m.put("steps", c.length);
+    }
+    if (pass != null) {
+      List<Map<String, Object>> branches = new ArrayList<>();
+      for (int i = 0; i < sb.branches().size(); i++) {
+        Branch br = sb.branches().get(i);
+        BranchSuperkernel.Forward f = pass.branches().get(b).get(i);
+        Map<String, Object> bm = new LinkedHashMap<>();
+        List<Map<String, Object>> rings = new ArrayList<>();
+        for (int j = 1; j < f.ringNorm().length; j++) { // ring 0 (the smallest kernel) is always in
+          rings.add(level("kernel", br.kernelOptions().get(j), f.ringNorm()[j], f.xk()[j]));
+        }
+        List<Map<String, Object>> groups = new ArrayList<>();
+        for (int j = 0; j < f.groupNorm().length; j++) {
+          groups.add(level("expansion", br.expansionOptions().get(j), f.groupNorm()[j], f.xc()[j]));
+        }
+        bm.put("kernel_rings", rings);
+        bm.put("channel_groups", groups);
+        branches.add(bm);
+      }
+      m.put("branches_at_search_end", branches);
+    }
+    return m;
+  }
+
+  private static Map<String, Object> level(String what, int option, double norm, double margin) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put(what, option);
+    m.put("norm", norm);
+    m.put("threshold", norm - margin);
+    m.put("kept", margin > 0);
+    return m;
+  }
+
+  private static List<Map<String, Object>> postprocessEvidence(JsonNode pp, int stage) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    if (pp == null || !pp.has("decisions")) {
+      return out;
+    }
+    for (JsonNode d : pp.get("decisions")) {
+      String change = d.path("change").asText();
+      if (change.endsWith("stage " + stage) || change.endsWith("global")) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("change", change);
+        m.put("verdict", d.path("verdict").asText());
+        m.put("reason", d.path("reason").asText());
+        if (d.has("gain_interval_points")) {
+          m.put("gain_interval_points", json(d.get("gain_interval_points")));
+        }
+        out.add(m);
+      }
+    }
+    return out;
+  }
+
+  private static Object json(JsonNode n) {
+    return new com.fasterxml.jackson.databind.ObjectMapper().convertValue(n, Object.class);
+  }
+}
