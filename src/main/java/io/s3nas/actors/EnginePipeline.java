@@ -53,6 +53,7 @@ import org.apache.pekko.pattern.StatusReply;
  */
 public final class EnginePipeline implements Pipeline {
   private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EnginePipeline.class);
   private final Path confDir;
   private final Path dataDir;
   private final Path runDir;
@@ -290,6 +291,25 @@ public final class EnginePipeline implements Pipeline {
           identity(s, stage), true, s.settings().checkpointKeep(), st.checkpointRef(), start);
     }
 
+    /**
+     * {@code explain.json}, the evidence behind each block (docs/design.md, "Explain"), which the report
+     * shows. It explains; it decides nothing: a failure is logged and the search still completes.
+     */
+    private void writeExplanation(SearchSpec s, Path dir) {
+      try {
+        CheckpointStore store = new CheckpointStore(dataDir.resolve("checkpoints"));
+        TensorArchive ck = store.latest(id + "-supernet").filter(store::contains)
+            .map(ref -> TensorArchive.fromBytes(store.get(ref), ref)).orElse(null);
+        SearchSpace space = SearchSpace.of(supernetSpec(s));
+        Map<String, Object> why = io.s3nas.stages.Explanation.ofRun(space, NetworkLatency.of(space, platform()),
+            io.s3nas.stages.SupernetStage.settings(s.settings(), s.batch(), st.targetMs(), s.seed()), dir, ck);
+        AtomicFiles.writeString(dir.resolve("explain.json"), MAPPER.writerWithDefaultPrettyPrinter()
+            .writeValueAsString(why) + "\n");
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("search {}: explain.json not written: {}", id, e.toString());
+      }
+    }
+
     /** A per-step log column of a stage's latest checkpoint (empty when there is none). */
     double[] logColumn(String run, String column) {
       CheckpointStore store = new CheckpointStore(dataDir.resolve("checkpoints"));
@@ -386,6 +406,7 @@ public final class EnginePipeline implements Pipeline {
       r.put("stage_seconds", seconds);
       // what each stage cost, from the journal's ledger (docs/design.md, "Cost ledger"), with this export
       r.put("cost", st.cost().json(Stage.EXPORT, (System.nanoTime() - t0) / 1e9, CostMeter.processCpuSeconds() - cpu0));
+      writeExplanation(s, dir);
       Map<String, List<List<String>>> archs = new LinkedHashMap<>();
       for (String[] f : new String[][] {{"derived (searched at the target)", "derived_model.json"},
           {"scaled to the budget", "scaled_model.json"}, {"final (post-processed)", "postprocessed_model.json"}}) {

@@ -1,6 +1,5 @@
 package io.s3nas.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.s3nas.actors.SearchSpec;
 import io.s3nas.actors.SearchSupervisor;
@@ -8,8 +7,6 @@ import io.s3nas.checkpoint.CheckpointStore;
 import io.s3nas.checkpoint.TensorArchive;
 import io.s3nas.common.InvalidInputException;
 import io.s3nas.latency.NetworkLatency;
-import io.s3nas.space.Architecture;
-import io.s3nas.space.ModelJson;
 import io.s3nas.space.SearchSpace;
 import io.s3nas.stages.Explanation;
 import io.s3nas.stages.SupernetStage;
@@ -55,8 +52,6 @@ public final class ExplainCommand implements Callable<Integer> {
     if (events.stream().noneMatch(SearchSupervisor.SearchCompleted.class::isInstance)) {
       throw new InvalidInputException("ID", null, "a completed search; '" + id + "' has not completed");
     }
-    String derivedJson = last(events, SearchSupervisor.ArchitectureDerived.class).map(e -> e.modelJson()).orElseThrow();
-    String finalJson = last(events, SearchSupervisor.PostProcessDecided.class).map(e -> e.modelJson()).orElseThrow();
     String table = last(events, SearchSupervisor.LatencyTableReady.class).map(e -> e.tableRef()).orElse(null);
     Path dir = Path.of(s.runDir() != null ? s.runDir() : "runs/search").resolve(id);
     CheckpointStore store = new CheckpointStore(journal.dir().resolve("checkpoints"));
@@ -64,10 +59,12 @@ public final class ExplainCommand implements Callable<Integer> {
     TensorArchive ck = ckRef.map(r -> TensorArchive.fromBytes(store.get(r), r)).orElse(null);
     SearchSpace space = SearchSpace.of(common.model(s.supernet(), "the search's supernet"));
     NetworkLatency latency = NetworkLatency.of(space, common.hardware().model(s.hardware()));
-    Map<String, Object> r = new LinkedHashMap<>(Explanation.explain(new Explanation.Inputs(space, latency,
-        SupernetStage.settings(s.settings(), s.batch(), 1, s.seed()), Architecture.of(ModelJson.parse(derivedJson,
-            "derived"), "derived"), Architecture.of(ModelJson.parse(finalJson, "final"), "final"), ck,
-        read(dir.resolve("scaling.json")), read(dir.resolve("postprocess.json")))));
+    if (!Files.exists(dir.resolve("postprocessed_model.json"))) {
+      throw new InvalidInputException(dir.toString(), null, "the run folder of '" + id + "' with its architectures; "
+          + "it is not there");
+    }
+    Map<String, Object> r = new LinkedHashMap<>(Explanation.ofRun(space, latency,
+        SupernetStage.settings(s.settings(), s.batch(), 1, s.seed()), dir, ck));
     Map<String, Object> sources = new LinkedHashMap<>();
     sources.put("search_id", id);
     sources.put("hardware", s.hardware());
@@ -133,9 +130,5 @@ public final class ExplainCommand implements Callable<Integer> {
       }
     }
     return Optional.ofNullable(found);
-  }
-
-  private static JsonNode read(Path p) throws java.io.IOException {
-    return Files.exists(p) ? JSON.readTree(p.toFile()) : null;
   }
 }

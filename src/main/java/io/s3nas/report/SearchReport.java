@@ -72,6 +72,7 @@ public final class SearchReport {
       h.append("<h2>Time per stage</h2><img src=\"report-stages.png\">");
     }
     h.append(costTable(in.result().get("cost")));
+    h.append(ExplainTable.html(dir.resolve("explain.json")));
     if (in.supernetLoss().length > 0) {
       Charts.lines(dir.resolve("report-supernet-loss.png"), "supernet training", "loss",
           Map.of("loss", in.supernetLoss()), Double.NaN, "");

@@ -1,6 +1,7 @@
 package io.s3nas.stages;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.s3nas.checkpoint.RunCheckpoints;
 import io.s3nas.checkpoint.TensorArchive;
 import io.s3nas.latency.NetworkLatency;
@@ -11,9 +12,13 @@ import io.s3nas.search.SupernetDecisions;
 import io.s3nas.search.SupernetTrainer;
 import io.s3nas.space.Architecture;
 import io.s3nas.space.Branch;
+import io.s3nas.space.ModelJson;
 import io.s3nas.space.PlacedBlock;
 import io.s3nas.space.SearchSpace;
 import io.s3nas.space.SearchableBlock;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,6 +46,21 @@ public final class Explanation {
    */
   public record Inputs(SearchSpace space, NetworkLatency latency, SearchSettings settings, Architecture derived,
                        Architecture finalArch, TensorArchive supernet, JsonNode scaling, JsonNode postprocess) {}
+
+  /**
+   * The explanation of the search whose run folder is {@code dir} ({@code derived_model.json},
+   * {@code postprocessed_model.json}, {@code scaling.json}, {@code postprocess.json}).
+   */
+  public static Map<String, Object> ofRun(SearchSpace space, NetworkLatency latency, SearchSettings settings, Path dir,
+                                          TensorArchive supernetCheckpoint) throws IOException {
+    ObjectMapper m = new ObjectMapper();
+    JsonNode scaling = Files.exists(dir.resolve("scaling.json")) ? m.readTree(dir.resolve("scaling.json").toFile()) : null;
+    JsonNode post = Files.exists(dir.resolve("postprocess.json")) ? m.readTree(dir.resolve("postprocess.json").toFile())
+        : null;
+    return explain(new Inputs(space, latency, settings, Architecture.of(ModelJson.read(dir.resolve("derived_model.json")),
+        "derived_model.json"), Architecture.of(ModelJson.read(dir.resolve("postprocessed_model.json")),
+        "postprocessed_model.json"), supernetCheckpoint, scaling, post));
+  }
 
   public static Map<String, Object> explain(Inputs in) {
     int[] choice = in.space().choiceOf(in.derived());

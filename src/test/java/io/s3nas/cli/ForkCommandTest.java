@@ -112,6 +112,10 @@ class ForkCommandTest {
     assertEquals("scaling", x.get("decisions").get(0).get("kind").asText());
     assertTrue(x.get("sources").get("scaling.json").asText().startsWith("sha256:"), x.get("sources").toString());
     assertEquals(2, CliTest.run("explain", "f1", "--block", "999", "--data-dir", data).code());
+    // the export wrote the same evidence for the report
+    JsonNode written = new ObjectMapper().readTree(tmp.resolve("runs/f1/explain.json").toFile());
+    assertEquals(x.get("blocks"), written.get("blocks"));
+    assertTrue(Files.readString(tmp.resolve("runs/f1/report.html")).contains("<h2>Why each block</h2>"));
 
     // the source is only read
     assertEquals(sourceEvents.size(), events("src").size());
