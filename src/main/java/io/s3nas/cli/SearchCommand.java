@@ -92,11 +92,7 @@ public final class SearchCommand implements Callable<Integer> {
           + "file as it is and serves its own HTTP)");
     }
     // everything a user gave is checked before the journal is touched
-    ModelSpec sup = common.model(s.supernet(), config + ": supernet");
-    common.hardware().platform(s.hardware());
-    checkTargetIsReachable(s, sup, config);
-    Datasets.load(config + ": dataset", s.dataset(), s.dataPath() == null ? null : Path.of(s.dataPath()), sup.imgSize(),
-        sup.imgChannels(), sup.numClasses(), s.supernet(), s.seed(), false);
+    checkRunnable(common, s, config);
     if (cluster != null) {
       spec.commandLine().getOut().println(ClusterSubmit.submit(cluster, searchId, config,
           journal.dir().resolve("http.token")));
@@ -106,13 +102,22 @@ public final class SearchCommand implements Callable<Integer> {
         false, null);
   }
 
+  /** The supernet, platform, target and dataset of a spec, checked before anything is persisted (exit 2). */
+  static void checkRunnable(CommonOptions common, SearchSpec s, Path config) {
+    ModelSpec sup = common.model(s.supernet(), config + ": supernet");
+    common.hardware().platform(s.hardware());
+    checkTargetIsReachable(common, s, sup, config);
+    Datasets.load(config + ": dataset", s.dataset(), s.dataPath() == null ? null : Path.of(s.dataPath()), sup.imgSize(),
+        sup.imgChannels(), sup.numClasses(), s.supernet(), s.seed(), false);
+  }
+
   /**
    * A target in ms below the supernet's fastest architecture is refused before the search is
    * persisted (its id would be spent on a search that cannot start). Table platforms answer at once;
    * a measured one only when this machine has profiled it already (its estimates then allow 10%
    * for what the predictor fills); otherwise the latency stage checks it.
    */
-  private void checkTargetIsReachable(SearchSpec s, ModelSpec sup, Path config) {
+  private static void checkTargetIsReachable(CommonOptions common, SearchSpec s, ModelSpec sup, Path config) {
     double target = s.searchTargetMs() > 0 ? s.searchTargetMs() : s.budgetMs();
     if (!(target > 0)) {
       return; // fractions of the range are reachable by construction

@@ -65,6 +65,22 @@ final class Charts {
     return true;
   }
 
+  /** A latency/top-1 front: one point per network, joined in latency order, with each budget as a dashed line. */
+  static void front(Path png, String title, double[] ms, double[] top1, double[] budgets) throws IOException {
+    System.setProperty("java.awt.headless", "true");
+    XYChart c = new XYChartBuilder().width(760).height(400).title(title).xAxisTitle("measured latency, ms")
+        .yAxisTitle("top-1").build();
+    c.addSeries("networks", ms, top1).setMarker(SeriesMarkers.CIRCLE);
+    double lo = java.util.Arrays.stream(top1).min().orElse(0);
+    double hi = java.util.Arrays.stream(top1).max().orElse(1);
+    for (double b : budgets) {
+      XYSeries r = c.addSeries("budget " + b + " ms", new double[] {b, b}, new double[] {lo, hi});
+      r.setMarker(SeriesMarkers.NONE);
+      r.setLineColor(java.awt.Color.LIGHT_GRAY);
+    }
+    BitmapEncoder.saveBitmap(c, png.toString().replaceFirst("\\.png$", ""), BitmapEncoder.BitmapFormat.PNG);
+  }
+
   static void bars(Path png, String title, String y, Map<String, Double> values) throws IOException {
     System.setProperty("java.awt.headless", "true");
     CategoryChart c = new CategoryChartBuilder().width(760).height(320).title(title).yAxisTitle(y).build();

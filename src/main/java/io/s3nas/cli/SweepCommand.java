@@ -1,0 +1,86 @@
+package io.s3nas.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.s3nas.actors.ForkOrigin;
+import io.s3nas.actors.Forks;
+import io.s3nas.actors.SearchSpec;
+import io.s3nas.actors.SearchSpecs;
+import io.s3nas.actors.SearchSupervisor;
+import io.s3nas.checkpoint.CheckpointStore;
+import io.s3nas.common.InvalidInputException;
+import io.s3nas.report.SweepReport;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code s3nas sweep --config F --budgets-ms 6,7.5,9,11}: one warm-up, a latency/top-1 front
+ * (docs/design.md, "Sweeps"). The config's search runs at the first budget; every other budget is a
+ * fork of it from its warm-up end ({@code s3nas fork}), run one after another in this process. Running
+ * it again continues where it stopped. Writes {@code <run-dir>/<id>-sweep/} ({@code sweep.json},
+ * {@code sweep.html}, {@code front.png}).
+ */
+@Command(name = "sweep", mixinStandardHelpOptions = true,
+    description = "One warm-up, one search per budget (forks of the first), and their latency/top-1 front.")
+public final class SweepCommand implements Callable<Integer> {
+  @Mixin CommonOptions common;
+  @Mixin JournalCommands.JournalOptions journal;
+  @Spec CommandSpec spec;
+  @Option(names = "--config", required = true, paramLabel = "FILE") Path config;
+  @Option(names = "--budgets-ms", required = true, split = ",", paramLabel = "B,B,...",
+      description = "The budgets, ms (two or more)") List<Double> budgets;
+  @Option(names = "--id", description = "Prefix of the searches' ids (default: the config file's name)") String id;
+  @Option(names = "--run-dir", paramLabel = "DIR", defaultValue = "runs/search") Path runDir;
+  @Option(names = "--checkpoint-every", defaultValue = "100") int checkpointEvery;
+
+  @Override
+  public Integer call() throws Exception {
+    String prefix = id != null ? id : config.getFileName().toString().replaceFirst("\\.conf$", "");
+    List<Double> bs = budgets.stream().distinct().sorted().toList();
+    if (bs.size() < 2 || bs.stream().anyMatch(b -> !(b > 0 && b <= 1e6))) {
+      throw new InvalidInputException("--budgets-ms", null, "two or more distinct positive budgets, got " + budgets);
+    }
+    if (checkpointEvery < 1) {
+      throw new InvalidInputException("--checkpoint-every", null, "a positive number of steps");
+    }
+    SearchSpec base = SearchSpecs.read(config).withRunDir(runDir);
+    List<String> ids = new ArrayList<>();
+    List<SearchSpec> specs = new ArrayList<>();
+    for (double b : bs) {
+      String sid = prefix + "-" + String.format(Locale.ROOT, "%s", b).replaceFirst("\\.0$", "") + "ms";
+      SearchCommand.checkId(sid);
+      SearchSpec s = Forks.spec(base, new Forks.Changes(b, null, null, null, null)).withRunDir(runDir);
+      SearchCommand.checkRunnable(common, s, config);
+      ids.add(sid);
+      specs.add(s);
+    }
+    // the first budget's search trains the warm-up every other budget forks
+    int rc = SearchCommand.run(ids.get(0), specs.get(0), journal.dir(), journal.journal(), common.confDir(), runDir,
+        checkpointEvery, null, spec, false, null);
+    if (rc != 0) {
+      return rc;
+    }
+    for (int i = 1; i < ids.size(); i++) {
+      String source = ids.get(0);
+      List<SearchSupervisor.Event> events = journal.withJournal(j -> j.events(source).toCompletableFuture().join());
+      ForkOrigin origin = Forks.origin(source, events, new CheckpointStore(journal.dir().resolve("checkpoints")));
+      rc = SearchCommand.run(ids.get(i), specs.get(i), journal.dir(), journal.journal(), common.confDir(), runDir,
+          checkpointEvery, null, spec, false, origin);
+      if (rc != 0) {
+        return rc;
+      }
+    }
+    Map<String, Object> out = SweepReport.write(runDir.resolve(prefix + "-sweep"),
+        ids.stream().map(runDir::resolve).toList());
+    spec.commandLine().getOut().println(new ObjectMapper().writeValueAsString(out));
+    return 0;
+  }
+}
