@@ -31,10 +31,14 @@ class SearchSupervisorTest {
   static final List<List<String>> ARCH = List.of(List.of("r1_k3_s11_e2_i16_o16_c0"));
 
   EventSourcedBehaviorTestKit<Command, Event, State> kit;
+  /** Each test its own search: an entity of an earlier test may still run its cost timer. */
+  static final java.util.concurrent.atomic.AtomicInteger IDS = new java.util.concurrent.atomic.AtomicInteger();
+  String id;
 
   @BeforeEach
   void fresh() {
-    kit = EventSourcedBehaviorTestKit.create(TESTKIT.system(), SearchSupervisor.create("s1"));
+    id = "s" + IDS.incrementAndGet();
+    kit = EventSourcedBehaviorTestKit.create(TESTKIT.system(), SearchSupervisor.create(id));
   }
 
   @AfterAll
@@ -66,11 +70,11 @@ class SearchSupervisorTest {
     assertTrue(c.wallSeconds() > 0 && c.cpuSeconds() >= 0);
     for (long step = 1; step <= 150; step++) { // live steps: the worker trained to 150 ...
       long st = step;
-      kit.runCommand(new SearchSupervisor.ReportLive(new LiveProgress("s1", Stage.SUPERNET, "warmup", st, 400, 2, 8)));
+      kit.runCommand(new SearchSupervisor.ReportLive(new LiveProgress(id, Stage.SUPERNET, "warmup", st, 400, 2, 8)));
     }
     ask(r -> new SearchSupervisor.SupernetProgressed(100, 400, "warmup", 2.1, 8.2, "ckpt-100", r)); // ... checkpoint 100
     kit.restart(); // the process dies: the stage resumes from the checkpoint at 100
-    kit.runCommand(new SearchSupervisor.ReportLive(new LiveProgress("s1", Stage.SUPERNET, "warmup", 200, 400, 2, 8)));
+    kit.runCommand(new SearchSupervisor.ReportLive(new LiveProgress(id, Stage.SUPERNET, "warmup", 200, 400, 2, 8)));
     ask(r -> new SearchSupervisor.SupernetProgressed(200, 400, "warmup", 2.0, 8.1, "ckpt-200", r));
     CostLedger.StageCost supernet = status().cost().stages().get("supernet");
     assertEquals(50, supernet.replayedSteps(), "steps 101-150 were trained twice");
@@ -152,7 +156,7 @@ class SearchSupervisorTest {
   @Test
   void everyMilestoneIsSnapshotted() {
     var snapshots = kit.snapshotTestKit().orElseThrow();
-    String pid = SearchSupervisor.persistenceId("s1");
+    String pid = SearchSupervisor.persistenceId(id);
     ask(r -> new SearchSupervisor.Submit(SPEC, r));
     ask(r -> new SearchSupervisor.LatencyReady("table-sha", 4.1, 12.3, 9.0, 6.5, 0.05, r));
     assertEquals(Stage.SUPERNET, snapshots.expectNextPersistedClass(pid, SearchSupervisor.Running.class).stage());
