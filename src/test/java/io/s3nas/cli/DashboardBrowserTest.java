@@ -80,9 +80,12 @@ class DashboardBrowserTest {
       assertTrue(row.contains(String.format(Locale.ROOT, "%.2f%%", 100 * top1)), "top-1 shown: " + row);
       assertTrue(row.contains(String.format(Locale.ROOT, "%.3f", latency)), "latency shown: " + row);
       assertTrue(row.contains("completed") && row.contains("files/report.html"), "state and report link: " + row);
+      assertTrue(dom.contains(String.format(Locale.ROOT, "<title>shown: %.3f ms, %.2f%%</title>", latency, 100 * top1)),
+          "the search is a point of the front");
       String report = render(base + "/api/searches/shown/files/report.html", tmp.resolve("report.png"));
       assertTrue(report.contains("id=\"verdict\"") && report.contains("Budget met"), "verdict panel");
       assertTrue(report.contains(String.format(Locale.ROOT, "%.2f%%", 100 * top1)), "the report's top-1");
+      assertTrue(report.contains("<h2>Cost</h2>") && report.contains("<h2>Why each block</h2>"), "cost and explanation");
       assertTrue(Files.size(tmp.resolve("dashboard.png")) > 10_000, "a screenshot was drawn");
       String keep = System.getProperty("s3nas.screenshots");
       if (keep != null) {
