@@ -49,7 +49,7 @@ public final class HeapAdvice {
     }
     Path confDir = option(args, "--conf-dir").map(Path::of).orElseGet(HeapAdvice::defaultConfDir);
     switch (args.get(0)) {
-      case "search" -> {
+      case "search", "sweep" -> { // a sweep runs the config's searches one after another
         String config = option(args, "--config").orElse(null);
         if (config == null) {
           return OptionalLong.empty();

@@ -32,6 +32,8 @@ class HeapAdviceTest {
     // fashion-full lets scaling grow without a cap: no bound is known, the launcher keeps its share
     assertTrue(HeapAdvice.activationBytes(List.of("search", "--config", "conf/searches/fashion-full.conf")).isEmpty());
     assertTrue(HeapAdvice.activationBytes(List.of("list")).isEmpty());
+    assertEquals(quick, HeapAdvice.activationBytes(List.of("sweep", "--config", "conf/searches/quickstart.conf",
+        "--budgets-ms", "2,3")), "a sweep runs the config's searches one after another");
   }
 
   @Test
