@@ -89,6 +89,7 @@ public final class ExplainCommand implements Callable<Integer> {
       spec.commandLine().getOut().println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(r));
     } else {
       spec.commandLine().getOut().print(text(r));
+      spec.commandLine().getOut().flush(); // print does not flush an autoflush writer
     }
     return 0;
   }

@@ -112,6 +112,9 @@ class ForkCommandTest {
     assertEquals("scaling", x.get("decisions").get(0).get("kind").asText());
     assertTrue(x.get("sources").get("scaling.json").asText().startsWith("sha256:"), x.get("sources").toString());
     assertEquals(2, CliTest.run("explain", "f1", "--block", "999", "--data-dir", data).code());
+    CliTest.Result text = CliTest.run("explain", "f1", "--block", "0", "--data-dir", data);
+    assertTrue(text.code() == 0 && text.out().startsWith("block 0 (stage 0)") && text.out().contains("supernet block"),
+        text.out() + text.err());
     // the export wrote the same evidence for the report
     JsonNode written = new ObjectMapper().readTree(tmp.resolve("runs/f1/explain.json").toFile());
     assertEquals(x.get("blocks"), written.get("blocks"));
