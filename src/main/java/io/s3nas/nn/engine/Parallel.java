@@ -72,6 +72,8 @@ public final class Parallel {
     Chunk body;
     int n;
     volatile Throwable failure;
+    /** Regions the caller is inside (guarded by this object's lock). */
+    private int depth;
 
     Signal(int threads) {
       this.threads = threads;
@@ -79,7 +81,34 @@ public final class Parallel {
     }
 
     /** One region: chunk 0 here, the others on the helpers; returns when all are done. */
-    synchronized void run(int count, Chunk chunk) {
+    void run(int count, Chunk chunk) {
+      // a region inside a region (the helpers are busy with the outer one): its chunks in turn, here;
+      // a helper must not wait for the lock the caller holds while it waits for the helper
+      if (Thread.currentThread() instanceof Helper) {
+        inTurn(count, chunk);
+        return;
+      }
+      synchronized (this) {
+        if (depth > 0) {
+          inTurn(count, chunk);
+          return;
+        }
+        depth++;
+        try {
+          runShared(count, chunk);
+        } finally {
+          depth--;
+        }
+      }
+    }
+
+    private void inTurn(int count, Chunk chunk) {
+      for (int c = 0; c < threads; c++) {
+        chunk.run(c, (int) ((long) count * c / threads), (int) ((long) count * (c + 1) / threads));
+      }
+    }
+
+    private void runShared(int count, Chunk chunk) {
       body = chunk;
       n = count;
       failure = null;
