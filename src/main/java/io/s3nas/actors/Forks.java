@@ -37,9 +37,11 @@ public final class Forks {
         .orElseThrow(() -> new InvalidInputException("SOURCE", null, "a search past its warm-up: '" + sourceId
             + "' has no checkpoint at the end of its warm-up (still warming up, or run before forks existed)"));
     long seq = 0;
+    long step = 0;
     for (int i = 0; i < events.size(); i++) {
       if (events.get(i) instanceof SearchSupervisor.SupernetProgress p && ref.equals(p.checkpointRef())) {
         seq = i + 1;
+        step = p.step();
         break;
       }
     }
@@ -51,7 +53,7 @@ public final class Forks {
       throw new InvalidInputException(store.dir().resolve(ref + ".ckpt").toString(), null,
           "the warm-up checkpoint of '" + sourceId + "'; it is gone");
     }
-    return new ForkOrigin(sourceId, seq, ref, sub.spec());
+    return new ForkOrigin(sourceId, seq, ref, sub.spec(), step);
   }
 
   /** The source's submission: its spec, and its own origin when it is a fork. */

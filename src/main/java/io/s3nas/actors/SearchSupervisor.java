@@ -323,7 +323,9 @@ public final class SearchSupervisor
   private void followCost(State s) {
     if (s instanceof Running r && !r.paused()) {
       if (!meter.measures(r.stage())) {
-        meter.start(r.stage(), r.step());
+        // a fork's supernet, before its own first checkpoint, resumes at its source's warm-up end
+        boolean forkStart = r.stage() == Stage.SUPERNET && r.step() == 0 && r.forkedFrom() != null;
+        meter.start(r.stage(), forkStart ? r.forkedFrom().step() : r.step());
       }
       if (!timers.isTimerActive(COST_TIMER)) {
         timers.startTimerWithFixedDelay(COST_TIMER, new RecordCost(),
