@@ -54,7 +54,8 @@ public final class Metrics {
       for (SearchSupervisor.Status s : statuses) {
         for (Map.Entry<String, io.s3nas.actors.CostLedger.StageCost> e : new TreeMap<>(s.cost().stages()).entrySet()) {
           io.s3nas.actors.CostLedger.StageCost c = e.getValue();
-          double v = k == 0 ? c.cpuSeconds() : k == 1 ? c.wallSeconds() : c.replayedSteps();
+          // milliseconds are the ledger's resolution (no 135.51999999999998)
+          double v = k == 2 ? c.replayedSteps() : Math.round((k == 0 ? c.cpuSeconds() : c.wallSeconds()) * 1000) / 1000.0;
           sb.append(series[k][0]).append("{search_id=\"").append(escape(s.searchId())).append("\",stage=\"")
               .append(escape(e.getKey())).append("\"} ").append(number(v)).append('\n');
         }
