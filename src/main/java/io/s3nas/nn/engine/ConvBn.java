@@ -21,6 +21,8 @@ final class ConvBn {
   final BnLayer bn;
   private final boolean inputGrad;
   private final boolean pointwise;
+  /** The input gradient goes to a scratch buffer every such layer shares (see {@link #shareInputGradient}). */
+  private boolean sharedDx;
   private float[] x;
   private float[] used;
   private float[] col;
@@ -44,6 +46,16 @@ final class ConvBn {
     this.bn = new BnLayer(name + ".bn", cout, act, eps, threads);
   }
 
+  /**
+   * The input gradient this layer's backward returns goes to one scratch buffer all such layers share
+   * instead of a buffer of its own: for a layer whose caller consumes that gradient before any other
+   * such layer's backward runs (a block's projection). Call before the first forward.
+   */
+  ConvBn shareInputGradient() {
+    sharedDx = true;
+    return this;
+  }
+
   List<Param> params() {
     return List.of(weight, bn.gamma, bn.beta);
   }
@@ -63,7 +75,7 @@ final class ConvBn {
       col = pointwise ? null : new float[pOut * k * k * cin];
       z = new float[pOut * cout];
       y = new float[pOut * cout];
-      dx = inputGrad ? new float[n * size * size * cin] : null;
+      dx = inputGrad && !sharedDx ? new float[n * size * size * cin] : null;
     }
     this.x = input;
     this.used = weights;
@@ -76,7 +88,10 @@ final class ConvBn {
   void footprint(int n, TrainingFootprint f) {
     long pOut = (long) n * outSize * outSize;
     long kc = (long) k * k * cin;
-    f.own((pointwise ? 0 : pOut * kc) + 2 * pOut * cout + (inputGrad ? (long) n * size * size * cin : 0));
+    f.own((pointwise ? 0 : pOut * kc) + 2 * pOut * cout + (inputGrad && !sharedDx ? (long) n * size * size * cin : 0));
+    if (inputGrad && sharedDx) {
+      f.scratch(SHARED_DX, (long) n * size * size * cin);
+    }
     bn.footprint(pOut, f);
     f.scratch("conv.dz", pOut * cout);
     if (inputGrad && !pointwise) {
@@ -97,15 +112,18 @@ final class ConvBn {
       return null;
     }
     float[] wT = Gemm.transpose(used, kc, cout);
+    float[] out = sharedDx ? s.take(SHARED_DX, batch * size * size * cin) : dx;
     if (pointwise) {
-      Gemm.backwardInput(par, dz, pOut, cout, wT, cin, dx);
-      return dx;
+      Gemm.backwardInput(par, dz, pOut, cout, wT, cin, out);
+      return out;
     }
     float[] dcol = s.take("conv.dcol", pOut * kc);
     Gemm.backwardInput(par, dz, pOut, cout, wT, kc, dcol);
-    col2im(par, dcol, batch);
-    return dx;
+    col2im(par, dcol, batch, out);
+    return out;
   }
+
+  private static final String SHARED_DX = "conv.shared-dx";
 
   private float[] im2col(Parallel par, float[] in, int n) {
     int kc = k * k * cin;
@@ -135,7 +153,7 @@ final class ConvBn {
   }
 
   /** The adjoint of im2col; threads own whole images, so their scatter-adds never overlap. */
-  private void col2im(Parallel par, float[] dcol, int n) {
+  private void col2im(Parallel par, float[] dcol, int n, float[] dx) {
     int kc = k * k * cin;
     int pad = Depthwise.padBefore(size, k, stride);
     java.util.Arrays.fill(dx, 0, n * size * size * cin, 0f);

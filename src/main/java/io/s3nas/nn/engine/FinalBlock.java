@@ -69,7 +69,9 @@ final class FinalBlock {
     }
     se = b.hasSe() ? new SqueezeExcite(name + ".se", expanded, Complexity.seReducedFilters(b), outSize * outSize,
         seInner, seGate, init) : null;
-    project = new ConvBn(name + ".project", expanded, b.outputFilters(), 1, 1, outSize, null, true, init, eps, threads);
+    // the projection's input gradient is consumed inside this block's backward: one buffer for all blocks
+    project = new ConvBn(name + ".project", expanded, b.outputFilters(), 1, 1, outSize, null, true, init, eps, threads)
+        .shareInputGradient();
   }
 
   List<Param> params() {
@@ -149,7 +151,7 @@ final class FinalBlock {
     }
     if (!args.type().fused()) {
       f.scratch("final.dd", pOut * expanded);
-      f.scratch(key + ".dh", pIn * expanded);
+      f.scratch(front == null ? key + ".dh" : "final.dh", pIn * expanded);
     }
   }
 
@@ -178,7 +180,8 @@ final class FinalBlock {
       int pOut = n * outSize * outSize;
       float[] dd = s.take("final.dd", pOut * expanded); // used inside this backward only
       dwBn.backward(par, d, pOut, dh, dd);
-      float[] dIn = s.take(key + ".dh", pIn * expanded);
+      // returned as this block's input gradient without a front conv; else consumed by it: shared
+      float[] dIn = s.take(front == null ? key + ".dh" : "final.dh", pIn * expanded);
       java.util.Arrays.fill(dIn, 0, pIn * expanded, 0f);
       for (int b = 0; b < kernels.length; b++) {
         Param w = depthwise.get(b);
