@@ -35,7 +35,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -295,11 +294,8 @@ public final class EnginePipeline implements Pipeline {
      * {@code explain.json}, the evidence behind each block (docs/design.md, "Explain"), which the report
      * shows. It explains; it decides nothing: a failure is logged and the search still completes.
      */
-    private void writeExplanation(SearchSpec s, Path dir) {
+    private void writeExplanation(SearchSpec s, Path dir, TensorArchive ck) {
       try {
-        CheckpointStore store = new CheckpointStore(dataDir.resolve("checkpoints"));
-        TensorArchive ck = store.latest(id + "-supernet").filter(store::contains)
-            .map(ref -> TensorArchive.fromBytes(store.get(ref), ref)).orElse(null);
         SearchSpace space = SearchSpace.of(supernetSpec(s));
         Map<String, Object> why = io.s3nas.stages.Explanation.ofRun(space, NetworkLatency.of(space, platform()),
             io.s3nas.stages.SupernetStage.settings(s.settings(), s.batch(), st.targetMs(), s.seed()), dir, ck);
@@ -310,23 +306,14 @@ public final class EnginePipeline implements Pipeline {
       }
     }
 
-    /** A per-step log column of a stage's latest checkpoint (empty when there is none). */
-    double[] logColumn(String run, String column) {
-      CheckpointStore store = new CheckpointStore(dataDir.resolve("checkpoints"));
-      return store.latest(run).map(ref -> TensorArchive.fromBytes(store.get(ref), ref))
-          .filter(a -> a.doubles().containsKey("log:" + column))
-          .map(a -> RunCheckpoints.column(a, column)).orElse(new double[0]);
+    /** A per-step log column of a run's last checkpoint (empty when there is none, or it lacks the column). */
+    static double[] logColumn(TensorArchive a, String column) {
+      return a != null && a.doubles().containsKey("log:" + column) ? RunCheckpoints.column(a, column) : new double[0];
     }
 
-    /** The supernet's per-step block decisions from its latest checkpoint, with each outcome's latency. */
-    DecisionTrace decisions(SearchSpec s) {
-      CheckpointStore store = new CheckpointStore(dataDir.resolve("checkpoints"));
-      Optional<String> ref = store.latest(id + "-supernet");
-      if (ref.isEmpty()) {
-        return DecisionTrace.EMPTY;
-      }
-      TensorArchive a = TensorArchive.fromBytes(store.get(ref.get()), ref.get());
-      if (!a.doubles().containsKey("log:phase")) {
+    /** The supernet's per-step block decisions from its last checkpoint {@code a}, with each outcome's latency. */
+    DecisionTrace decisions(SearchSpec s, TensorArchive a) {
+      if (a == null || !a.doubles().containsKey("log:phase")) {
         return DecisionTrace.EMPTY; // a checkpoint from before decisions were logged
       }
       SearchSpace space = SearchSpace.of(supernetSpec(s));
@@ -406,7 +393,11 @@ public final class EnginePipeline implements Pipeline {
       r.put("stage_seconds", seconds);
       // what each stage cost, from the journal's ledger (docs/design.md, "Cost ledger"), with this export
       r.put("cost", st.cost().json(Stage.EXPORT, (System.nanoTime() - t0) / 1e9, CostMeter.processCpuSeconds() - cpu0));
-      writeExplanation(s, dir);
+      // each run's last checkpoint read once: the report's curves, the decision trace and the explanation
+      CheckpointStore store = new CheckpointStore(dataDir.resolve("checkpoints"));
+      TensorArchive supernet = store.latestArchive(id + "-supernet").orElse(null);
+      TensorArchive fin = store.latestArchive(id + "-final").orElse(null);
+      writeExplanation(s, dir, supernet);
       Map<String, List<List<String>>> archs = new LinkedHashMap<>();
       for (String[] f : new String[][] {{"derived (searched at the target)", "derived_model.json"},
           {"scaled to the budget", "scaled_model.json"}, {"final (post-processed)", "postprocessed_model.json"}}) {
@@ -415,9 +406,8 @@ public final class EnginePipeline implements Pipeline {
         }
       }
       SearchReport.write(dir, new SearchReport.Input(r, seconds, st.targetMs(), st.budgetMs(),
-          logColumn(id + "-supernet", "loss"), logColumn(id + "-supernet", "ms"),
-          logColumn(id + "-supernet", "val_top1"), decisions(s), logColumn(id + "-final", "loss"),
-          logColumn(id + "-final", "eval_top1"),
+          logColumn(supernet, "loss"), logColumn(supernet, "ms"), logColumn(supernet, "val_top1"),
+          decisions(s, supernet), logColumn(fin, "loss"), logColumn(fin, "eval_top1"),
           archs, List.of("candidates.png", "scaling.json", "postprocess.json")));
       String json = MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(r);
       AtomicFiles.writeString(dir.resolve("result.json"), json + "\n");

@@ -128,6 +128,11 @@ public final class CheckpointStore {
     return history(run).stream().findFirst();
   }
 
+  /** The newest checkpoint a run recorded, read (empty when the run has none or its file is gone). */
+  public Optional<TensorArchive> latestArchive(String run) {
+    return latest(run).filter(this::contains).map(ref -> TensorArchive.fromBytes(get(ref), ref));
+  }
+
   private void writeAtomically(Path file, byte[] data) {
     try {
       AtomicFiles.write(file, data);

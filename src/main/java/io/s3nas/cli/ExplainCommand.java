@@ -56,7 +56,7 @@ public final class ExplainCommand implements Callable<Integer> {
     Path dir = Path.of(s.runDir() != null ? s.runDir() : "runs/search").resolve(id);
     CheckpointStore store = new CheckpointStore(journal.dir().resolve("checkpoints"));
     Optional<String> ckRef = store.latest(id + "-supernet").filter(store::contains);
-    TensorArchive ck = ckRef.map(r -> TensorArchive.fromBytes(store.get(r), r)).orElse(null);
+    TensorArchive ck = store.latestArchive(id + "-supernet").orElse(null);
     SearchSpace space = SearchSpace.of(common.model(s.supernet(), "the search's supernet"));
     NetworkLatency latency = NetworkLatency.of(space, common.hardware().model(s.hardware()));
     if (!Files.exists(dir.resolve("postprocessed_model.json"))) {

@@ -14,17 +14,12 @@ import java.util.OptionalLong;
 
 /**
  * The Java heap, in MiB, that {@code scripts/s3nas} gives a training command, from what its training
- * keeps ({@link TrainingMemory}): {@value #BASE_MIB} MiB for everything else a process holds (the
- * dataset, the actor system and journal, ND4J's and ONNX Runtime's Java side) plus
- * {@value #MARGIN} × the activations. Prints nothing when the need is not known before the run (a
+ * keeps ({@link TrainingMemory#heapMib}). Prints nothing when the need is not known before the run (a
  * search whose scaling is not capped, other commands, input the command itself will refuse): the
  * launcher then keeps its share of the machine. Run by the launcher only, with the command's own
  * arguments.
  */
 public final class HeapAdvice {
-  static final long BASE_MIB = 512;
-  static final double MARGIN = 1.3;
-
   private HeapAdvice() {}
 
   public static void main(String[] args) {
@@ -35,12 +30,8 @@ public final class HeapAdvice {
       return; // the command reports its own input errors, with exit 2
     }
     if (bytes.isPresent()) {
-      System.out.println(mib(bytes.getAsLong()));
+      System.out.println(TrainingMemory.heapMib(bytes.getAsLong()));
     }
-  }
-
-  static long mib(long activationBytes) {
-    return BASE_MIB + (long) Math.ceil(MARGIN * activationBytes / (1 << 20));
   }
 
   static OptionalLong activationBytes(List<String> args) {

@@ -34,6 +34,8 @@ import java.util.Map;
  * and the architectures the journal records.
  */
 public final class Explanation {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   private Explanation() {}
 
   /**
@@ -53,10 +55,10 @@ public final class Explanation {
    */
   public static Map<String, Object> ofRun(SearchSpace space, NetworkLatency latency, SearchSettings settings, Path dir,
                                           TensorArchive supernetCheckpoint) throws IOException {
-    ObjectMapper m = new ObjectMapper();
-    JsonNode scaling = Files.exists(dir.resolve("scaling.json")) ? m.readTree(dir.resolve("scaling.json").toFile()) : null;
-    JsonNode post = Files.exists(dir.resolve("postprocess.json")) ? m.readTree(dir.resolve("postprocess.json").toFile())
+    JsonNode scaling = Files.exists(dir.resolve("scaling.json")) ? JSON.readTree(dir.resolve("scaling.json").toFile())
         : null;
+    JsonNode post = Files.exists(dir.resolve("postprocess.json")) ? JSON.readTree(dir.resolve("postprocess.json")
+        .toFile()) : null;
     return explain(new Inputs(space, latency, settings, Architecture.of(ModelJson.read(dir.resolve("derived_model.json")),
         "derived_model.json"), Architecture.of(ModelJson.read(dir.resolve("postprocessed_model.json")),
         "postprocessed_model.json"), supernetCheckpoint, scaling, post));
@@ -218,6 +220,6 @@ public final class Explanation {
   }
 
   private static Object json(JsonNode n) {
-    return new com.fasterxml.jackson.databind.ObjectMapper().convertValue(n, Object.class);
+    return JSON.convertValue(n, Object.class);
   }
 }

@@ -16,7 +16,20 @@ import java.util.OptionalLong;
  * TrainingFootprintTest holds to what a step really keeps.
  */
 public final class TrainingMemory {
+  /**
+   * MiB of Java heap for everything a process holds besides training activations: the dataset, the
+   * actor system and journal, ND4J's and ONNX Runtime's Java side.
+   */
+  public static final long BASE_HEAP_MIB = 512;
+  /** Headroom over the activations: transient garbage between collections, G1's humongous rounding. */
+  public static final double HEAP_MARGIN = 1.3;
+
   private TrainingMemory() {}
+
+  /** The Java heap, MiB, for a run whose training keeps {@code activationBytes}. */
+  public static long heapMib(long activationBytes) {
+    return BASE_HEAP_MIB + (long) Math.ceil(HEAP_MARGIN * activationBytes / (1 << 20));
+  }
 
   /** Training the supernet at this batch size. */
   public static long supernet(SearchSpace space, int batch) {

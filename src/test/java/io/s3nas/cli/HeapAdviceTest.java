@@ -22,8 +22,8 @@ class HeapAdviceTest {
     SearchSpace fashion = SearchSpace.of(ModelJson.read(Path.of("conf/supernets/fashion_mixconv_2_3_4_3_4.json")));
     assertTrue(quick.isPresent());
     assertTrue(quick.getAsLong() >= TrainingMemory.supernet(fashion, 64), "at least the supernet at the config's batch");
-    long mib = HeapAdvice.mib(quick.getAsLong());
-    assertTrue(mib > HeapAdvice.BASE_MIB && mib < 8192, "a heap below the old fixed 8 GB: " + mib);
+    long mib = TrainingMemory.heapMib(quick.getAsLong());
+    assertTrue(mib > TrainingMemory.BASE_HEAP_MIB && mib < 8192, "a heap below the old fixed 8 GB: " + mib);
     // the same search at twice the batch needs about twice the activations
     Path doubled = dir.resolve("doubled.conf");
     Files.writeString(doubled, Files.readString(Path.of("conf/searches/quickstart.conf")).replace("batch = 64", "batch = 128"));
