@@ -114,6 +114,10 @@ public final class EnginePipeline implements Pipeline {
     ActorRef<?> child;
     switch (st.stage()) {
       case SUPERNET -> {
+        if (st.forkedFrom() != null && st.forkedFrom().derived()) {
+          // a fork of the source's derived architecture trains no supernet: it takes that architecture
+          return Pipeline.startJob(c -> stages.sourceDerivation(), st.stage(), context, minBackoff);
+        }
         ActorRef<SupernetTrainer.Reply> to = context.messageAdapter(SupernetTrainer.Reply.class, r -> supernet(id, r,
             noReply));
         ActorRef<SupernetTrainer.Command> a = context.spawn(SupernetTrainer.create(est, minBackoff, MAX_RESTARTS), name);
@@ -291,6 +295,19 @@ public final class EnginePipeline implements Pipeline {
     }
 
     /**
+     * A fork at its source's derived architecture ({@link ForkOrigin#derived()}): that architecture,
+     * written where the supernet stage writes it, with its estimate on this search's platform.
+     */
+    SearchSupervisor.Command sourceDerivation() {
+      ForkOrigin o = st.forkedFrom();
+      Architecture a = Architecture.of(ModelJson.parse(o.derivedModelJson(), "the derived architecture of "
+          + o.searchId()), "derived architecture");
+      ModelJson.write(a.spec(), out(id).resolve("derived_model.json"));
+      double est = new io.s3nas.latency.FixedLatency(platform().estimatingView()).totalMs(a);
+      return new SearchSupervisor.Derived(a.blockStrings(), o.derivedModelJson(), est, noReply);
+    }
+
+    /**
      * {@code explain.json}, the evidence behind each block (docs/design.md, "Explain"), which the report
      * shows. It explains; it decides nothing: a failure is logged and the search still completes.
      */
@@ -349,7 +366,8 @@ public final class EnginePipeline implements Pipeline {
       Path dir = out(id);
       TrainedModel m = ModelFile.read(dir.resolve("model.s3model"));
       LatencyModel platform = platform();
-      ExportStage.LatencyVerdict v = ExportStage.latency(m.architecture(), platform, st.budgetMs());
+      ExportStage.LatencyVerdict v = ExportStage.latency(m.architecture(), platform, st.budgetMs(),
+          s.settings().measurement().gate(platform), s.settings().budgetMargin());
       if (!v.withinBudget()) {
         // never ship a network measured over its budget
         throw new InvalidInputException("budget-margin", null, String.format(java.util.Locale.ROOT, "a network "
@@ -371,9 +389,12 @@ public final class EnginePipeline implements Pipeline {
         f.put("search_id", st.forkedFrom().searchId());
         f.put("event_seq", st.forkedFrom().eventSeq());
         f.put("checkpoint", st.forkedFrom().checkpointRef());
+        f.put("at", st.forkedFrom().derived() ? "derived" : "warmup-end");
         r.put("forked_from", f);
       }
       r.putAll(v.fields());
+      // the networks measured whole, against a measure-everything policy (docs/latency.md)
+      r.put("latency_measurements", ExportStage.measurements(dir, v));
       r.put("onnx_max_abs_difference", onnx.maxAbsDifference());
       r.put("top1", m.info().get("test_top1"));
       r.put("block_strings", m.architecture().blockStrings());
@@ -395,7 +416,7 @@ public final class EnginePipeline implements Pipeline {
       r.put("cost", st.cost().json(Stage.EXPORT, (System.nanoTime() - t0) / 1e9, CostMeter.processCpuSeconds() - cpu0));
       // each run's last checkpoint read once: the report's curves, the decision trace and the explanation
       CheckpointStore store = new CheckpointStore(dataDir.resolve("checkpoints"));
-      TensorArchive supernet = store.latestArchive(id + "-supernet").orElse(null);
+      TensorArchive supernet = store.latestArchive(ForkOrigin.supernetRun(id, st.forkedFrom())).orElse(null);
       TensorArchive fin = store.latestArchive(id + "-final").orElse(null);
       writeExplanation(s, dir, supernet);
       Map<String, List<List<String>>> archs = new LinkedHashMap<>();

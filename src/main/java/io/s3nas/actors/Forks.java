@@ -14,14 +14,101 @@ import java.util.List;
 public final class Forks {
   private Forks() {}
 
+  /** Where in the source a fork starts. */
+  public enum At {
+    /** The end of the source's warm-up: the fork trains its own search phase. */
+    WARMUP_END,
+    /** The source's derived architecture: the fork trains no supernet, it scales that architecture to its budget. */
+    DERIVED;
+
+    /** {@code warmup-end} or {@code derived}, as {@code --at} and the HTTP API spell it. */
+    public static At parse(String option, String v) {
+      return switch (v == null ? "warmup-end" : v) {
+        case "warmup-end" -> WARMUP_END;
+        case "derived" -> DERIVED;
+        default -> throw new InvalidInputException(option, null, "warmup-end or derived (later checkpoints of the "
+            + "search phase hold thresholds trained for the source's own target), got '" + v + "'");
+      };
+    }
+  }
+
   /**
    * What a fork may change: the budget and the search target (in ms or as positions in the
-   * supernet's latency range) and the platform; null keeps the source's.
+   * supernet's latency range) and the platform; null keeps the source's. {@code at}: where it starts.
    */
-  public record Changes(Double budgetMs, Double budgetFraction, Double targetMs, Double targetFraction, String hardware) {
+  public record Changes(Double budgetMs, Double budgetFraction, Double targetMs, Double targetFraction, String hardware,
+                        At at) {
+    public Changes(Double budgetMs, Double budgetFraction, Double targetMs, Double targetFraction, String hardware) {
+      this(budgetMs, budgetFraction, targetMs, targetFraction, hardware, At.WARMUP_END);
+    }
+
+    public Changes {
+      at = at == null ? At.WARMUP_END : at;
+    }
+
     boolean none() {
       return budgetMs == null && budgetFraction == null && targetMs == null && targetFraction == null && hardware == null;
     }
+  }
+
+  /** A fork ready to submit: where it starts, and its spec. */
+  public record Plan(ForkOrigin origin, SearchSpec spec) {}
+
+  /**
+   * The fork of {@code sourceId} that {@code changes} asks for, from the source's journal
+   * ({@code events}) and the checkpoints under {@code dataDir}: the one place the CLI, the sweep
+   * and the HTTP API find where a fork starts.
+   */
+  public static Plan plan(String sourceId, List<SearchSupervisor.Event> events, java.nio.file.Path dataDir,
+                          Changes changes) {
+    CheckpointStore store = new CheckpointStore(dataDir.resolve("checkpoints"));
+    SearchSpec source = submission(sourceId, events).spec();
+    if (changes.at() == At.WARMUP_END) {
+      return new Plan(origin(sourceId, events, store), spec(source, changes));
+    }
+    if (changes.hardware() != null || changes.targetMs() != null || changes.targetFraction() != null) {
+      throw new InvalidInputException("--at", null, "only a new budget with --at derived (the architecture was "
+          + "searched for the source's target on its platform); fork at warmup-end to search again");
+    }
+    if (changes.budgetMs() == null && changes.budgetFraction() == null) {
+      throw new InvalidInputException("--budget-ms", null, "a new budget to scale the source's architecture to");
+    }
+    ForkOrigin origin = derivedOrigin(sourceId, events);
+    // the target the architecture was searched at, in ms: the fork keeps it (its reports say so)
+    double target = events.stream().filter(SearchSupervisor.LatencyTableReady.class::isInstance)
+        .map(SearchSupervisor.LatencyTableReady.class::cast).mapToDouble(SearchSupervisor.LatencyTableReady::targetMs)
+        .filter(t -> t > 0).findFirst().orElse(origin.sourceSpec().searchTargetMs());
+    if (changes.budgetMs() != null && target > changes.budgetMs()) {
+      throw new InvalidInputException("--budget-ms", null, String.format(java.util.Locale.ROOT, "a budget at least the "
+          + "%.4f ms the source's architecture was searched at, for --at derived; fork at warmup-end to search for a "
+          + "lower one", target));
+    }
+    SearchSpec spec = spec(source, new Changes(changes.budgetMs(), changes.budgetFraction(), target > 0 ? target : null,
+        null, null));
+    return new Plan(origin, spec);
+  }
+
+  /**
+   * The derived architecture of {@code sourceId} and the journal event that recorded it; a fork of
+   * such a fork starts where its source did.
+   */
+  static ForkOrigin derivedOrigin(String sourceId, List<SearchSupervisor.Event> events) {
+    SearchSupervisor.SearchSubmitted sub = submission(sourceId, events);
+    if (sub.forkedFrom() != null && sub.forkedFrom().derived()) {
+      return sub.forkedFrom();
+    }
+    String lastCheckpoint = null;
+    long lastStep = 0;
+    for (int i = 0; i < events.size(); i++) {
+      if (events.get(i) instanceof SearchSupervisor.SupernetProgress p) {
+        lastCheckpoint = p.checkpointRef();
+        lastStep = p.step();
+      } else if (events.get(i) instanceof SearchSupervisor.ArchitectureDerived d) {
+        return new ForkOrigin(sourceId, i + 1, lastCheckpoint, sub.spec(), lastStep, d.modelJson());
+      }
+    }
+    throw new InvalidInputException("SOURCE", null, "a search past its supernet stage for --at derived: '" + sourceId
+        + "' has not derived an architecture yet");
   }
 
   /**
@@ -30,6 +117,10 @@ public final class Forks {
    */
   public static ForkOrigin origin(String sourceId, List<SearchSupervisor.Event> events, CheckpointStore store) {
     SearchSupervisor.SearchSubmitted sub = submission(sourceId, events);
+    if (sub.forkedFrom() != null && sub.forkedFrom().derived()) {
+      throw new InvalidInputException("SOURCE", null, "a search that trained a supernet: '" + sourceId + "' scaled the "
+          + "architecture of '" + sub.forkedFrom().searchId() + "' (fork that one at warmup-end)");
+    }
     if (sub.forkedFrom() != null) {
       return sub.forkedFrom();
     }

@@ -57,7 +57,7 @@ public final class PostProcessor {
               new DecisionRule(p.minGainPoints(), p.pointsPerPercent()), p.probeMinTop1(), p.rmseRelative(),
               d.train(), d.probe(), d.norm(), Datasets.augmentation(s.dataset()), FinalTrainingStage.settings(p,
                   PhaseLength.finalEpochs(s.finalEpochs(), d.train().size(), s.batch()), s.batch(), s.seed()),
-              p.probeBaseShare(), p.probeArmShare()), EstimatorClient.platform(estimator,
+              p.probeBaseShare(), p.probeArmShare(), p.measurement()), EstimatorClient.platform(estimator,
                   ctx.getSystem().scheduler()), q.checkpoints(), x -> {
                     if (cancelled.get()) {
                       throw new CancellationException();

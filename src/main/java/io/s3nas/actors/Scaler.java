@@ -42,7 +42,7 @@ public final class Scaler {
           PipelineSettings p = q.settings();
           ScalingStage.Result r = ScalingStage.run(new ScalingStage.Request(q.derived(), q.budgetMs(),
               p.budgetMargin(), ScalingSearch.Size.MACS, ScalingStage.standardGrid(q.derived(), p.scalingStageExtra(),
-                  p.scalingMaxMacs()), true), EstimatorClient.platform(estimator, ctx.getSystem().scheduler()));
+                  p.scalingMaxMacs()), true, p.measurement()), EstimatorClient.platform(estimator, ctx.getSystem().scheduler()));
           Files.createDirectories(q.outDir());
           ScalingStage.write(r, q.hardware(), q.outDir());
           CandidatePlot.write(q.outDir().resolve("candidates.png"), r.search());

@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
 import io.s3nas.common.InvalidInputException;
+import io.s3nas.latency.MeasurementPolicy;
 import io.s3nas.stages.PhaseLength;
 import io.s3nas.stages.PipelineSettings;
 import io.s3nas.stages.PostprocessChanges;
@@ -68,6 +69,9 @@ public final class SearchSpecs {
     KEYS.put("rmse-relative", d.rmseRelative());
     KEYS.put("onnx-tolerance", d.onnxTolerance());
     KEYS.put("checkpoint-keep", (long) d.checkpointKeep());
+    KEYS.put("latency-measurement", d.measurement().mode().name().toLowerCase(java.util.Locale.ROOT));
+    KEYS.put("gate-allowance", d.measurement().allowance());
+    KEYS.put("gate-final-check", d.measurement().gateFinalCheck());
     KEYS.put("max-cpu-hours", CostLimits.defaults().maxCpuHours());
     KEYS.put("cost-record-seconds", CostLimits.defaults().recordSeconds());
   }
@@ -184,7 +188,9 @@ public final class SearchSpecs {
         r.num("points-per-percent", x -> x >= 0 && x <= 100, "points per percent in [0, 100]"),
         r.num("rmse-relative", x -> x >= 0 && x <= 1, "a share in [0, 1]"),
         r.num("onnx-tolerance", x -> x > 0 && x < 1, "a positive tolerance below 1"),
-        (int) r.integer("checkpoint-keep", 1, 1000));
+        (int) r.integer("checkpoint-keep", 1, 1000),
+        new MeasurementPolicy(r.measurementMode(), r.num("gate-allowance", x -> x >= 0 && x < 1,
+            "a relative error in [0, 1)"), r.bool("gate-final-check")));
     return new SearchSpec(c.getString("supernet"), r.str("dataset"), emptyToNull(r.str("data")),
         c.getString("hardware"), budgetMs, targetMs,
         r.epochs("warmup-epochs", x -> x >= 0 && x <= 1e5, "auto or epochs in [0, 100000]"),
@@ -234,6 +240,15 @@ public final class SearchSpecs {
         return PhaseLength.AUTO;
       }
       return num(key, ok, expectation);
+    }
+
+    MeasurementPolicy.Mode measurementMode() {
+      String v = str("latency-measurement");
+      try {
+        return MeasurementPolicy.mode(v);
+      } catch (IllegalArgumentException e) {
+        throw new InvalidInputException(src, "latency-measurement", "all or gated, got '" + v + "'");
+      }
     }
 
     boolean bool(String key) {

@@ -58,7 +58,8 @@ import org.apache.pekko.pattern.StatusReply;
  *                                         202; 400: a bad id or config; 409: the id is taken)
  * POST /api/searches/ID/resume            continues a paused search (cluster nodes only)
  * POST /api/searches/ID/fork?id=NEW&amp;budget_ms=B[&amp;search_target_ms=T][&amp;budget_fraction=F]
- *      [&amp;search_target_fraction=F][&amp;hardware=H]    a fork of ID from its warm-up end (cluster nodes only;
+ *      [&amp;search_target_fraction=F][&amp;hardware=H][&amp;at=warmup-end|derived]
+ *                                         a fork of ID from its warm-up end, or of its derived architecture (cluster nodes only;
  *                                         202; 400: not forkable or bad changes; 409: the new id is taken)
  * GET  /api/cluster                      on a cluster node: the members, their roles, which node runs which search
  * GET  /metrics                           Prometheus text format
@@ -233,7 +234,8 @@ public final class SearchRoutes {
     try {
       io.s3nas.actors.SearchSpecs.checkId(id, "the id parameter");
       changes = new io.s3nas.actors.Forks.Changes(number(p, "budget_ms"), number(p, "budget_fraction"),
-          number(p, "search_target_ms"), number(p, "search_target_fraction"), p.get("hardware"));
+          number(p, "search_target_ms"), number(p, "search_target_fraction"), p.get("hardware"),
+          io.s3nas.actors.Forks.At.parse("the at parameter", p.get("at")));
     } catch (io.s3nas.common.InvalidInputException e) {
       return json(StatusCodes.BAD_REQUEST, Map.of("error", e.getMessage()));
     }

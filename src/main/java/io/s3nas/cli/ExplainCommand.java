@@ -46,17 +46,20 @@ public final class ExplainCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     SearchCommand.checkId(id);
     List<SearchSupervisor.Event> events = journal.withJournal(j -> j.events(id).toCompletableFuture().join());
-    SearchSpec s = events.stream().filter(SearchSupervisor.SearchSubmitted.class::isInstance)
-        .map(e -> ((SearchSupervisor.SearchSubmitted) e).spec()).findFirst()
+    SearchSupervisor.SearchSubmitted sub = events.stream().filter(SearchSupervisor.SearchSubmitted.class::isInstance)
+        .map(SearchSupervisor.SearchSubmitted.class::cast).findFirst()
         .orElseThrow(() -> new InvalidInputException("ID", null, "a search in the journal; there is no '" + id + "'"));
+    SearchSpec s = sub.spec();
     if (events.stream().noneMatch(SearchSupervisor.SearchCompleted.class::isInstance)) {
       throw new InvalidInputException("ID", null, "a completed search; '" + id + "' has not completed");
     }
     String table = last(events, SearchSupervisor.LatencyTableReady.class).map(e -> e.tableRef()).orElse(null);
     Path dir = Path.of(s.runDir() != null ? s.runDir() : "runs/search").resolve(id);
     CheckpointStore store = new CheckpointStore(journal.dir().resolve("checkpoints"));
-    Optional<String> ckRef = store.latest(id + "-supernet").filter(store::contains);
-    TensorArchive ck = store.latestArchive(id + "-supernet").orElse(null);
+    // a fork at a derived architecture explains with the supernet that derived it
+    String supernetRun = io.s3nas.actors.ForkOrigin.supernetRun(id, sub.forkedFrom());
+    Optional<String> ckRef = store.latest(supernetRun).filter(store::contains);
+    TensorArchive ck = store.latestArchive(supernetRun).orElse(null);
     SearchSpace space = SearchSpace.of(common.model(s.supernet(), "the search's supernet"));
     NetworkLatency latency = NetworkLatency.of(space, common.hardware().model(s.hardware()));
     if (!Files.exists(dir.resolve("postprocessed_model.json"))) {

@@ -1,10 +1,8 @@
 package io.s3nas.cli;
 
-import io.s3nas.actors.ForkOrigin;
 import io.s3nas.actors.Forks;
 import io.s3nas.actors.SearchSpec;
 import io.s3nas.actors.SearchSupervisor;
-import io.s3nas.checkpoint.CheckpointStore;
 import io.s3nas.common.InvalidInputException;
 import java.nio.file.Path;
 import java.util.List;
@@ -36,7 +34,8 @@ public final class ForkCommand implements Callable<Integer> {
   @Option(names = "--search-target-fraction") Double targetFraction;
   @Option(names = "--hardware", description = "Another platform (its latency table is profiled or loaded first)") String hardware;
   @Option(names = "--at", defaultValue = "warmup-end",
-      description = "Where the fork starts: warmup-end (the only point: later checkpoints hold thresholds trained for the source's target)")
+      description = "Where the fork starts: warmup-end (it searches again for its own target) or derived (it "
+          + "scales the source's derived architecture to its budget, no supernet training)")
   String at;
   @Option(names = "--run-dir", paramLabel = "DIR", defaultValue = "runs/search") Path runDir;
   @Option(names = "--checkpoint-every", defaultValue = "100") int checkpointEvery;
@@ -47,10 +46,7 @@ public final class ForkCommand implements Callable<Integer> {
     SearchCommand.checkId(id);
     io.s3nas.actors.SearchSpecs.checkId(source, "SOURCE");
     SearchCommand.checkHttpPort(httpPort);
-    if (!"warmup-end".equals(at)) {
-      throw new InvalidInputException("--at", null, "warmup-end (later checkpoints hold thresholds trained for the "
-          + "source's own target), got '" + at + "'");
-    }
+    Forks.At where = Forks.At.parse("--at", at);
     if (source.equals(id)) {
       throw new InvalidInputException("--id", null, "a new id; the source is never changed");
     }
@@ -58,11 +54,11 @@ public final class ForkCommand implements Callable<Integer> {
       throw new InvalidInputException("--checkpoint-every", null, "a positive number of steps");
     }
     List<SearchSupervisor.Event> events = journal.withJournal(j -> j.events(source).toCompletableFuture().join());
-    ForkOrigin origin = Forks.origin(source, events, new CheckpointStore(journal.dir().resolve("checkpoints")));
-    SearchSpec s = Forks.spec(Forks.submission(source, events).spec(),
-        new Forks.Changes(budgetMs, budgetFraction, targetMs, targetFraction, hardware)).withRunDir(runDir);
+    Forks.Plan plan = Forks.plan(source, events, journal.dir(), new Forks.Changes(budgetMs, budgetFraction, targetMs,
+        targetFraction, hardware, where));
+    SearchSpec s = plan.spec().withRunDir(runDir);
     common.hardware().platform(s.hardware());
     return SearchCommand.run(id, s, journal.dir(), journal.journal(), common.confDir(), runDir, checkpointEvery,
-        httpPort, spec, false, origin);
+        httpPort, spec, false, plan.origin());
   }
 }

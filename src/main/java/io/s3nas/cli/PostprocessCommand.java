@@ -90,6 +90,7 @@ public final class PostprocessCommand implements Callable<Integer> {
       description = "rmSE removes SE below this share of the median block's excitation std (default ${DEFAULT-VALUE})")
   double rmSeRelative;
   @Option(names = "--out", defaultValue = "runs/postprocess", paramLabel = "DIR") Path out;
+  @picocli.CommandLine.Mixin MeasurementOptions measurement;
   @Option(names = "--json") boolean json;
 
   @Override
@@ -104,6 +105,7 @@ public final class PostprocessCommand implements Callable<Integer> {
           + "0 <= --min-top1 <= 1, 0 <= --margin < 0.5, --lr > 0, 0 <= --dropout, --drop-connect < 1, non-negative "
           + "rule settings");
     }
+    io.s3nas.latency.MeasurementPolicy policy = measurement.policy();
     for (String c : changes) {
       if (!PostprocessChanges.valid(c)) {
         throw new InvalidInputException("--changes", null, PostprocessChanges.FORMS + ", got '" + c + "'");
@@ -133,7 +135,7 @@ public final class PostprocessCommand implements Callable<Integer> {
     try (ProgressBar bar = LatencyCommand.bar("probes", 1)) {
       r = PostprocessStage.run(new PostprocessStage.Request(base, changes, seRatio, budgetMs, margin,
           new DecisionRule(minGain, pointsPerPercent), minTop1, rmSeRelative, d.train(), d.probe(), d.norm(),
-          Datasets.augmentation(datasets.dataset), settings, baseShare, armShare), platform, null, p -> {
+          Datasets.augmentation(datasets.dataset), settings, baseShare, armShare, policy), platform, null, p -> {
             bar.maxHint(p.total());
             bar.stepTo(p.step());
           });

@@ -63,6 +63,7 @@ public final class ScaleCommand implements Callable<Integer> {
       description = "On a measurable platform, the share of the budget a measured choice leaves free for "
           + "measurement noise (default ${DEFAULT-VALUE})")
   double margin;
+  @picocli.CommandLine.Mixin MeasurementOptions measurement;
   @Option(names = "--out", defaultValue = "runs/scale", paramLabel = "DIR") Path out;
   @Option(names = "--json") boolean json;
 
@@ -95,9 +96,10 @@ public final class ScaleCommand implements Callable<Integer> {
           + "these options give %,d (lower --stage-extra or coarsen --widths/--resolutions)", MAX_CANDIDATES,
           grid.size()));
     }
+    io.s3nas.latency.MeasurementPolicy policy = measurement.policy();
     LatencyModel model = common.hardware().model(hardware);
-    ScalingStage.Result r = ScalingStage.run(new ScalingStage.Request(base, budgetMs, margin, size, grid, !noMeasure),
-        model);
+    ScalingStage.Result r = ScalingStage.run(new ScalingStage.Request(base, budgetMs, margin, size, grid, !noMeasure,
+        policy), model);
     Files.createDirectories(out);
     Map<String, Object> o = new LinkedHashMap<>();
     o.put("arch", arch);
@@ -113,10 +115,17 @@ public final class ScaleCommand implements Callable<Integer> {
               + "estimated (± %.4f ms; base %.4f ms), %,d MACs, %,d params%n",
           sr.candidates().size(), sr.seconds(), c.scaling().width(), o.get("depth"), c.scaling().resolution(),
           c.imgSize(), c.imgSize(), c.blocks(), r.estimatedMs(), r.bandMs(), sr.baseMs(), c.macs(), c.params());
-      if (r.measured()) {
-        pw.printf(Locale.ROOT, "on %s, %d network(s) measured whole in %.1f s; the chosen one measures %.4f ms, %.1f%% "
-                + "of the %.4f ms budget (the choice had to fit %.4f ms)%n", hardware, sr.measurements().size(),
-            sr.checkSeconds(), r.measuredMs(), 100 * r.measuredMs() / budgetMs, budgetMs, sr.limitMs());
+      if (!sr.measurements().isEmpty()) {
+        pw.printf(Locale.ROOT, "on %s, %d of %d network(s) measured whole in %.1f s (the rest trusted on their "
+            + "estimates: --latency-measurement %s); ", hardware, sr.count().measured(), sr.count().measureAll(),
+            sr.checkSeconds(), measurement.mode);
+        if (r.measured()) {
+          pw.printf(Locale.ROOT, "the chosen one measures %.4f ms, %.1f%% of the %.4f ms budget (the choice had to "
+              + "fit %.4f ms)%n", r.measuredMs(), 100 * r.measuredMs() / budgetMs, budgetMs, sr.limitMs());
+        } else {
+          pw.printf(Locale.ROOT, "the chosen one was %s%n", r.gate().describe(
+              io.s3nas.latency.MeasurementGate.Call.TRUSTED_WITHIN, r.estimatedMs(), sr.limitMs()));
+        }
       }
       pw.println("written: " + out.resolve("scaled_model.json") + ", " + out.resolve("candidates.csv") + ", "
           + out.resolve("candidates.png") + ", " + out.resolve("scaling.json"));

@@ -1,12 +1,10 @@
 package io.s3nas.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.s3nas.actors.ForkOrigin;
 import io.s3nas.actors.Forks;
 import io.s3nas.actors.SearchSpec;
 import io.s3nas.actors.SearchSpecs;
 import io.s3nas.actors.SearchSupervisor;
-import io.s3nas.checkpoint.CheckpointStore;
 import io.s3nas.common.InvalidInputException;
 import io.s3nas.report.SweepReport;
 import java.nio.file.Path;
@@ -24,8 +22,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code s3nas sweep --config F --budgets-ms 6,7.5,9,11}: one warm-up, a latency/top-1 front
  * (docs/design.md, "Sweeps"). The config's search runs at the first budget; every other budget is a
- * fork of it from its warm-up end ({@code s3nas fork}), run one after another in this process. Running
- * it again continues where it stopped. Writes {@code <run-dir>/<id>-sweep/} ({@code sweep.json},
+ * fork of it ({@code s3nas fork}) from its warm-up end, or with {@code --at derived} from its derived
+ * architecture, run one after another in this process. Running it again continues where it stopped. Writes {@code <run-dir>/<id>-sweep/} ({@code sweep.json},
  * {@code sweep.html}, {@code front.png}).
  */
 @Command(name = "sweep", mixinStandardHelpOptions = true,
@@ -40,6 +38,10 @@ public final class SweepCommand implements Callable<Integer> {
   @Option(names = "--id", description = "Prefix of the searches' ids (default: the config file's name)") String id;
   @Option(names = "--run-dir", paramLabel = "DIR", defaultValue = "runs/search") Path runDir;
   @Option(names = "--checkpoint-every", defaultValue = "100") int checkpointEvery;
+  @Option(names = "--at", defaultValue = "warmup-end", paramLabel = "warmup-end|derived",
+      description = "What the budgets share: the first search's warm-up (each searches again at its own target; "
+          + "default) or its derived architecture (each scales it to its budget, no supernet training)")
+  String at;
 
   @Override
   public Integer call() throws Exception {
@@ -51,6 +53,7 @@ public final class SweepCommand implements Callable<Integer> {
     if (checkpointEvery < 1) {
       throw new InvalidInputException("--checkpoint-every", null, "a positive number of steps");
     }
+    Forks.At where = Forks.At.parse("--at", at);
     SearchSpec base = SearchSpecs.read(config).withRunDir(runDir);
     List<String> ids = new ArrayList<>();
     List<SearchSpec> specs = new ArrayList<>();
@@ -71,9 +74,12 @@ public final class SweepCommand implements Callable<Integer> {
     for (int i = 1; i < ids.size(); i++) {
       String source = ids.get(0);
       List<SearchSupervisor.Event> events = journal.withJournal(j -> j.events(source).toCompletableFuture().join());
-      ForkOrigin origin = Forks.origin(source, events, new CheckpointStore(journal.dir().resolve("checkpoints")));
-      rc = SearchCommand.run(ids.get(i), specs.get(i), journal.dir(), journal.journal(), common.confDir(), runDir,
-          checkpointEvery, null, spec, false, origin);
+      // a warm-up fork searches at the target the config gives its budget; a derived one keeps the first's
+      Forks.Plan plan = Forks.plan(source, events, journal.dir(), new Forks.Changes(specs.get(i).budgetMs(), null, null,
+          null, null, where));
+      SearchSpec own = where == Forks.At.DERIVED ? plan.spec().withRunDir(runDir) : specs.get(i);
+      rc = SearchCommand.run(ids.get(i), own, journal.dir(), journal.journal(), common.confDir(), runDir,
+          checkpointEvery, null, spec, false, plan.origin());
       if (rc != 0) {
         return rc;
       }

@@ -99,12 +99,10 @@ public final class ShardedSearches implements SearchGateway {
   @Override
   public CompletionStage<StatusReply<Done>> fork(String id, String sourceId, io.s3nas.actors.Forks.Changes changes) {
     return new io.s3nas.actors.SearchJournal(system).events(sourceId).thenCompose(events -> {
-      io.s3nas.actors.ForkOrigin origin = io.s3nas.actors.Forks.origin(sourceId, events,
-          new io.s3nas.checkpoint.CheckpointStore(settings.dataDir().resolve("checkpoints")));
-      SearchSpec spec = io.s3nas.actors.Forks.spec(io.s3nas.actors.Forks.submission(sourceId, events).spec(), changes)
-          .withRunDir(settings.runDir().toAbsolutePath());
+      io.s3nas.actors.Forks.Plan plan = io.s3nas.actors.Forks.plan(sourceId, events, settings.dataDir(), changes);
+      SearchSpec spec = plan.spec().withRunDir(settings.runDir().toAbsolutePath());
       io.s3nas.platform.HardwareRegistry.load(settings.confDir().resolve("hardware")).platform(spec.hardware());
-      return entity(id).ask(r -> new SearchSupervisor.Fork(spec, origin, r), ASK);
+      return entity(id).ask(r -> new SearchSupervisor.Fork(spec, plan.origin(), r), ASK);
     });
   }
 

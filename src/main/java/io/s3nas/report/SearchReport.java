@@ -49,6 +49,28 @@ public final class SearchReport {
         + "process, when it ran other searches at the same time).</p>").toString();
   }
 
+  /**
+   * result.json's {@code latency_measurements}: per stage the networks measured whole against those a
+   * measure-everything policy would have measured (docs/latency.md, "Measurement only where it matters").
+   */
+  @SuppressWarnings("unchecked")
+  static String measurementTable(Object counts) {
+    if (!(counts instanceof Map<?, ?> m) || m.isEmpty()) {
+      return "";
+    }
+    StringBuilder h = new StringBuilder("<h2>Latency measurements</h2><table id=\"measurements\"><tr><th>stage</th>"
+        + "<th>networks measured</th><th>measure-everything policy</th></tr>");
+    for (Map.Entry<String, Object> e : ((Map<String, Object>) m).entrySet()) {
+      if (e.getValue() instanceof Map<?, ?> c) {
+        h.append("<tr><td>").append(esc(e.getKey().replace('_', ' '))).append("</td><td>").append(c.get("measured"))
+            .append("</td><td>").append(c.get("measure_all")).append("</td></tr>");
+      }
+    }
+    return h.append("</table><p>Policy: ").append(esc(String.valueOf(m.get("policy")))).append(". Gated, a network "
+        + "is measured only when its estimate's interval straddles the limit it must fit; the others are trusted "
+        + "on the estimate.</p>").toString();
+  }
+
   public static Path write(Path dir, Input in) throws IOException {
     Files.createDirectories(dir);
     StringBuilder h = new StringBuilder("<!doctype html><html><head><meta charset=\"utf-8\"><title>s3nas search ")
@@ -61,7 +83,8 @@ public final class SearchReport {
     h.append(Verdict.html(in.result(), in.stageSeconds(), in.architectures(), dir));
     h.append("<details><summary>Every field of result.json</summary><table>");
     for (Map.Entry<String, Object> e : in.result().entrySet()) {
-      if (!e.getKey().equals("block_strings") && !e.getKey().equals("stage_seconds") && !e.getKey().equals("cost")) {
+      if (!e.getKey().equals("block_strings") && !e.getKey().equals("stage_seconds") && !e.getKey().equals("cost")
+          && !e.getKey().equals("latency_measurements")) {
         h.append("<tr><th>").append(esc(e.getKey())).append("</th><td>").append(esc(String.valueOf(e.getValue())))
             .append("</td></tr>");
       }
@@ -72,6 +95,7 @@ public final class SearchReport {
       h.append("<h2>Time per stage</h2><img src=\"report-stages.png\">");
     }
     h.append(costTable(in.result().get("cost")));
+    h.append(measurementTable(in.result().get("latency_measurements")));
     h.append(ExplainTable.html(dir.resolve("explain.json")));
     if (in.supernetLoss().length > 0) {
       Charts.lines(dir.resolve("report-supernet-loss.png"), "supernet training", "loss",

@@ -3,6 +3,7 @@ package io.s3nas.scaling;
 import io.s3nas.common.InvalidInputException;
 import io.s3nas.latency.FixedLatency;
 import io.s3nas.latency.LatencyModel;
+import io.s3nas.latency.MeasurementGate;
 import io.s3nas.space.Architecture;
 import io.s3nas.space.Cost;
 import java.util.ArrayList;
@@ -131,18 +132,27 @@ public final class ScalingSearch {
     double[] measure(List<Architecture> archs);
   }
 
-  /** A candidate the check measured: its sweep estimate and its measured latency. */
-  public record Measurement(Scaling scaling, double estimatedMs, double measuredMs, int round) {}
+  /**
+   * A candidate the check settled: its sweep estimate and its measured latency, or (gated, {@code call}
+   * not {@code MEASURE}) NaN where the gate trusted the estimate.
+   */
+  public record Measurement(Scaling scaling, double estimatedMs, double measuredMs, int round,
+                            MeasurementGate.Call call) {
+    public boolean trusted() {
+      return call != MeasurementGate.Call.MEASURE;
+    }
+  }
 
   /**
    * The choice and the evidence. {@code measuredMs} is the chosen network's measurement (NaN when the
-   * platform cannot be measured); {@code bandMs} the uncertainty of its estimate (NaN when unknown);
-   * {@code limitMs} what the choice had to fit: the budget less its margin where measured, the
-   * budget less the band where estimated.
+   * platform cannot be measured, or the gate trusted its estimate); {@code bandMs} the uncertainty of
+   * its estimate (NaN when unknown); {@code limitMs} what the choice had to fit: the budget less its
+   * margin where measured, the budget less the band where estimated; {@code count} the networks
+   * measured against those the measure-everything policy would have measured at the same decisions.
    */
   public record Result(Candidate chosen, Architecture architecture, double baseMs, double budgetMs, Size by,
                        List<Candidate> candidates, double seconds, double measuredMs, List<Measurement> measurements,
-                       double checkSeconds, double bandMs, double limitMs) {
+                       double checkSeconds, double bandMs, double limitMs, MeasurementGate.Count count) {
     public Result {
       measurements = List.copyOf(measurements);
     }
@@ -175,6 +185,20 @@ public final class ScalingSearch {
   public static Result run(Architecture base, LatencyModel model, Checker check, double margin,
                            java.util.function.ToDoubleBiFunction<Architecture, Double> band, double budgetMs, Size by,
                            Grid grid) {
+    return run(base, model, check, margin, band, budgetMs, by, grid, MeasurementGate.all());
+  }
+
+  /**
+   * As above, with the {@code gate} deciding which of each round's candidates are measured
+   * (docs/latency.md, "Measurement only where it matters"): one whose estimate ± the gate's band
+   * lies within the limit is trusted to fit, one wholly above it trusted not to, and only the
+   * others are measured; the estimates the gate judges are corrected by the round's correction (the
+   * measurements so far). Trusted candidates take part in the choice but not in the correction,
+   * which only measurements can make.
+   */
+  public static Result run(Architecture base, LatencyModel model, Checker check, double margin,
+                           java.util.function.ToDoubleBiFunction<Architecture, Double> band, double budgetMs, Size by,
+                           Grid grid, MeasurementGate gate) {
     long t0 = System.nanoTime();
     double baseMs = new FixedLatency(model).totalMs(base);
     List<Candidate> all = price(base, model, budgetMs, grid);
@@ -201,11 +225,13 @@ public final class ScalingSearch {
     long t1 = System.nanoTime();
     double limit = budgetMs * (1 - margin);
     List<Measurement> measured = new ArrayList<>();
-    Map<Scaling, Double> byScaling = new HashMap<>();
+    Map<Scaling, Double> byScaling = new HashMap<>(); // settled: measured ms, or NaN where trusted
     Candidate accepted = null;
     double acceptedMs = Double.NaN;
     double correction = 1;
     boolean shrinking = false;
+    int made = 0;
+    int wouldMake = 0;
     Candidate baseCandidate = price(base, model, budgetMs, new Grid(List.of(1.0), List.of(1.0), List.of(1.0), List.of(),
         grid.filtersDivisor())).get(0);
     for (int round = 1; round <= MAX_ROUNDS; round++) {
@@ -221,25 +247,48 @@ public final class ScalingSearch {
       if (pick.isEmpty()) {
         break;
       }
-      double[] ms = check.measure(pick.stream().map(x -> CompoundScaler.scale(base, x.scaling())).toList());
-      double worstOver = 0;
-      List<Double> ratios = new ArrayList<>();
+      // the gate judges each estimate as corrected by this check's measurements so far: a base measured
+      // 15% above its estimate makes every candidate's estimate 15% low too
+      List<MeasurementGate.Call> calls = pick.stream().map(x -> gate.decide(x.latencyMs() * c, limit)).toList();
+      List<Candidate> toMeasure = new ArrayList<>();
       for (int i = 0; i < pick.size(); i++) {
-        Candidate x = pick.get(i);
-        measured.add(new Measurement(x.scaling(), x.latencyMs(), ms[i], round));
-        byScaling.put(x.scaling(), ms[i]);
-        ratios.add(ms[i] / x.latencyMs());
-        if (ms[i] <= limit && (accepted == null || order.compare(x, accepted) > 0)) {
-          accepted = x;
-          acceptedMs = ms[i];
-        } else if (ms[i] > limit) {
-          worstOver = Math.max(worstOver, ms[i] / x.latencyMs());
+        if (calls.get(i) == MeasurementGate.Call.MEASURE) {
+          toMeasure.add(pick.get(i));
         }
       }
-      if (round == 1 && !shrinking && byScaling.get(baseCandidate.scaling()) > limit) {
+      double[] ms = toMeasure.isEmpty() ? new double[0]
+          : check.measure(toMeasure.stream().map(x -> CompoundScaler.scale(base, x.scaling())).toList());
+      made += toMeasure.size();
+      wouldMake += pick.size();
+      double worstOver = 0;
+      List<Double> ratios = new ArrayList<>();
+      boolean baseOver = false;
+      for (int i = 0, j = 0; i < pick.size(); i++) {
+        Candidate x = pick.get(i);
+        MeasurementGate.Call call = calls.get(i);
+        double m = call == MeasurementGate.Call.MEASURE ? ms[j++] : Double.NaN;
+        measured.add(new Measurement(x.scaling(), x.latencyMs(), m, round, call));
+        byScaling.put(x.scaling(), m);
+        boolean fits = call == MeasurementGate.Call.MEASURE ? m <= limit : call == MeasurementGate.Call.TRUSTED_WITHIN;
+        if (call == MeasurementGate.Call.MEASURE) {
+          ratios.add(m / x.latencyMs());
+        }
+        if (fits && (accepted == null || order.compare(x, accepted) > 0)) {
+          accepted = x;
+          acceptedMs = m;
+        } else if (!fits && call == MeasurementGate.Call.MEASURE) {
+          worstOver = Math.max(worstOver, m / x.latencyMs());
+        }
+        if (x.scaling().equals(baseCandidate.scaling())) {
+          baseOver = !fits;
+        }
+      }
+      if (round == 1 && !shrinking && baseOver) {
         // the network as searched is over: shrink it instead (w, r below 1), estimates corrected
+        // by its measurement (a base trusted over leaves them as they are)
         shrinking = true;
-        correction = byScaling.get(baseCandidate.scaling()) / baseCandidate.latencyMs();
+        double settled = byScaling.get(baseCandidate.scaling());
+        correction = Double.isNaN(settled) ? 1 : settled / baseCandidate.latencyMs();
         accepted = null;
         all = price(base, model, budgetMs, Grid.shrinking(grid.filtersDivisor()));
         continue;
@@ -247,20 +296,27 @@ public final class ScalingSearch {
       if (accepted != null && acceptedMs >= 0.97 * limit) {
         break;
       }
-      ratios.sort(Double::compare);
-      correction = worstOver > 0 ? Math.max(correction, worstOver) : ratios.get(ratios.size() / 2);
+      if (!ratios.isEmpty()) {
+        ratios.sort(Double::compare);
+        correction = worstOver > 0 ? Math.max(correction, worstOver) : ratios.get(ratios.size() / 2);
+      }
     }
     if (accepted == null) {
       Double baseMeasured = byScaling.get(baseCandidate.scaling());
-      double least = measured.stream().mapToDouble(Measurement::measuredMs).min().orElse(Double.NaN);
+      String baseText = baseMeasured == null || Double.isNaN(baseMeasured)
+          ? String.format(java.util.Locale.ROOT, "is estimated at %.4f ms", baseCandidate.latencyMs())
+          : String.format(java.util.Locale.ROOT, "measures %.4f ms", baseMeasured);
+      double least = measured.stream().filter(x -> !x.trusted()).mapToDouble(Measurement::measuredMs).min()
+          .orElse(Double.NaN);
       throw new InvalidInputException("budget-ms", null, String.format(java.util.Locale.ROOT, "a budget this machine "
-          + "can meet: the network measures %.4f ms%s, above the %.4f ms it must fit (the %.4f ms budget less its "
-          + "%.0f%% margin); search at a lower target or give a larger budget", baseMeasured == null ? Double.NaN
-              : baseMeasured, shrinking ? String.format(java.util.Locale.ROOT, " and %.4f ms at best shrunk (w and r "
-                  + "down to 0.5)", least) : "", limit, budgetMs, 100 * margin));
+          + "can meet: the network %s%s, above the %.4f ms it must fit (the %.4f ms budget less its "
+          + "%.0f%% margin); search at a lower target or give a larger budget", baseText, shrinking && !Double.isNaN(least)
+              ? String.format(java.util.Locale.ROOT, " and %.4f ms at best shrunk (w and r down to 0.5)", least) : "",
+          limit, budgetMs, 100 * margin));
     }
     return new Result(accepted, CompoundScaler.scale(base, accepted.scaling()), baseMs, budgetMs, by, all,
-        sweepSeconds, acceptedMs, measured, (System.nanoTime() - t1) / 1e9, Double.NaN, limit);
+        sweepSeconds, acceptedMs, measured, (System.nanoTime() - t1) / 1e9, Double.NaN, limit,
+        new MeasurementGate.Count(made, wouldMake));
   }
 
   /** The largest candidate whose estimate plus band fits, or null. */
@@ -273,7 +329,7 @@ public final class ScalingSearch {
       double b = band == null ? 0 : band.applyAsDouble(a, c.latencyMs());
       if (Double.isNaN(b) || c.latencyMs() + b <= budgetMs) {
         return new Result(c, a, baseMs, budgetMs, by, all, (System.nanoTime() - t0) / 1e9, Double.NaN, List.of(), 0, b,
-            Double.isNaN(b) ? budgetMs : budgetMs - b);
+            Double.isNaN(b) ? budgetMs : budgetMs - b, MeasurementGate.Count.NONE);
       }
     }
     return null;

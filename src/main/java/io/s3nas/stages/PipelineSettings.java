@@ -1,5 +1,6 @@
 package io.s3nas.stages;
 
+import io.s3nas.latency.MeasurementPolicy;
 import java.util.List;
 
 /**
@@ -53,6 +54,9 @@ import java.util.List;
  * @param checkpointKeep checkpoints kept per stage run, the newest and those to fall back to when it
  *     is damaged ({@code checkpoint-keep}, 3); a stage's last checkpoint and post-processing's warm
  *     start, which the journal names, are never pruned (0 in events written before the key: 3)
+ * @param measurement which candidates are measured whole on a measurable platform
+ *     ({@code latency-measurement}, gated; {@code gate-allowance}, 0.10; {@code gate-final-check},
+ *     false: {@link MeasurementPolicy}); events written before the keys measured everything
  */
 public record PipelineSettings(int threads, double validationShare, double searchLearningRate,
                                double thresholdLrScale, double searchStartMargin, boolean deriveWithinTarget,
@@ -63,7 +67,7 @@ public record PipelineSettings(int threads, double validationShare, double searc
                                double seRatio,
                                int probeImages, double probeBaseShare, double probeArmShare, double probeMinTop1,
                                double minGainPoints, double pointsPerPercent, double rmseRelative,
-                               double onnxTolerance, int checkpointKeep) {
+                               double onnxTolerance, int checkpointKeep, MeasurementPolicy measurement) {
   /** Checkpoints kept per stage run unless a config says otherwise. */
   public static final int CHECKPOINT_KEEP = io.s3nas.checkpoint.RunCheckpoints.KEEP;
 
@@ -72,6 +76,18 @@ public record PipelineSettings(int threads, double validationShare, double searc
     if (checkpointKeep <= 0) {
       checkpointKeep = CHECKPOINT_KEEP; // settings persisted before the key existed
     }
+    if (measurement == null) {
+      measurement = MeasurementPolicy.ALL; // what searches persisted before the keys existed did
+    }
+  }
+
+  /** These settings measuring by {@code policy}. */
+  public PipelineSettings withMeasurement(MeasurementPolicy policy) {
+    return new PipelineSettings(threads, validationShare, searchLearningRate, thresholdLrScale, searchStartMargin,
+        deriveWithinTarget, latencyLambda, latencyMultiplier, finalLearningRate, finalDropout, finalDropConnect,
+        budgetMargin, calibrationNetworks, calibrationHeldOut, scalingStageExtra, scalingMaxMacs, postprocessChanges,
+        seRatio, probeImages, probeBaseShare, probeArmShare, probeMinTop1, minGainPoints, pointsPerPercent, rmseRelative,
+        onnxTolerance, checkpointKeep, policy);
   }
 
   /** This machine's cores, the default of {@code threads}. */
@@ -81,6 +97,7 @@ public record PipelineSettings(int threads, double validationShare, double searc
 
   public static PipelineSettings defaults() {
     return new PipelineSettings(machineThreads(), 0.1, 0, 1, 1, true, 150, 10, 0, 0.2, 0.2, 0.03, 12, 8, 1, 0,
-        List.of("se-last", "hswish"), 0.25, 5000, 0.4, 0.1, 0, 0.2, 0.1, 0.25, 1e-4, CHECKPOINT_KEEP);
+        List.of("se-last", "hswish"), 0.25, 5000, 0.4, 0.1, 0, 0.2, 0.1, 0.25, 1e-4, CHECKPOINT_KEEP,
+        MeasurementPolicy.defaults());
   }
 }

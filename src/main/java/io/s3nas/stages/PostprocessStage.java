@@ -10,6 +10,8 @@ import io.s3nas.data.Normalization;
 import io.s3nas.latency.LatencyModel;
 import io.s3nas.latency.LatencyUncertainty;
 import io.s3nas.latency.MeasurableLatencyModel;
+import io.s3nas.latency.MeasurementGate;
+import io.s3nas.latency.MeasurementPolicy;
 import io.s3nas.postprocess.Change;
 import io.s3nas.postprocess.DecisionRule;
 import io.s3nas.postprocess.LatencyCost;
@@ -47,11 +49,12 @@ public final class PostprocessStage {
    * @param probe the held-out images every arm is evaluated on
    * @param training the final training's whole recipe (its schedule is what the shares divide)
    * @param minTop1 the base's held-out top-1 below which nothing is decided (0: halfway from chance)
+   * @param policy which networks a measurable platform measures ({@link MeasurementPolicy})
    */
   public record Request(Architecture base, List<String> changes, double seRatio, double budgetMs, double margin,
                         DecisionRule rule, double minTop1, double rmseRelative, Dataset train, Dataset probe,
                         Normalization norm, Augmentation aug, TrainingSettings training, double baseShare,
-                        double armShare) {}
+                        double armShare, MeasurementPolicy policy) {}
 
   /** Progress: steps done and total over the base training and every arm. */
   public record Progress(long step, long total, double loss) {}
@@ -59,9 +62,11 @@ public final class PostprocessStage {
   /**
    * @param warmStart the base's trained state (with its log), where final training continues
    * @param baseSteps the schedule's steps the base trained; {@code armSteps} each arm trained after
+   * @param gate the gate that decided which networks were measured; {@code measurements} how many were
    */
   public record Result(PostProcessor.Result decisions, TensorArchive warmStart, long baseSteps, long armSteps,
-                       String uncertaintySource, double seconds) {
+                       String uncertaintySource, double seconds, MeasurementGate gate,
+                       MeasurementGate.Count measurements) {
     public Architecture architecture() {
       return decisions.result();
     }
@@ -85,8 +90,9 @@ public final class PostprocessStage {
     double minTop1 = r.minTop1() > 0 ? r.minTop1() : chance + 0.5 * (1 - chance);
     boolean measured = model instanceof MeasurableLatencyModel;
     LatencyUncertainty u = new LatencyUncertainty(model);
-    LatencyCost cost = new LatencyCost(model);
     double limit = measured ? r.budgetMs() * (1 - r.margin()) : r.budgetMs();
+    MeasurementGate gate = r.policy().gate(model);
+    LatencyCost cost = new LatencyCost(model, gate, limit);
     PostProcessor.Result d = PostProcessor.run(r.base(), changes, cost, r.budgetMs(), limit, r.rule(), minTop1, a -> {
       long from = done[0];
       FinalTraining.Result arm = FinalTraining.run(a, r.train(), null, r.norm(), r.aug(), r.training(), null,
@@ -95,7 +101,7 @@ public final class PostprocessStage {
       done[0] += armSteps;
       return new PostProcessor.Probe(arm.trainer().correctness(r.probe(), r.norm()), arm.model());
     }, r.probe(), r.rmseRelative());
-    return new Result(d, warm, baseSteps, armSteps, u.source(), (System.nanoTime() - t0) / 1e9);
+    return new Result(d, warm, baseSteps, armSteps, u.source(), (System.nanoTime() - t0) / 1e9, gate, cost.count());
   }
 
   /**
@@ -142,6 +148,8 @@ public final class PostprocessStage {
     o.put("final_uncertainty_ms", d.finalCost().uncertaintyMs());
     o.put("latency_method", d.finalCost().method());
     o.put("uncertainty_source", r.uncertaintySource());
+    // which networks the gate measured, and how many a measure-everything policy would have
+    o.put("measurement_gate", r.gate().json(r.measurements()));
     o.put("block_strings", d.result().blockStrings());
     try {
       AtomicFiles.writeString(dir.resolve("postprocess.json"),

@@ -6,6 +6,8 @@ import io.s3nas.latency.FixedLatency;
 import io.s3nas.latency.LatencyModel;
 import io.s3nas.latency.LatencyUncertainty;
 import io.s3nas.latency.MeasurableLatencyModel;
+import io.s3nas.latency.MeasurementGate;
+import io.s3nas.latency.MeasurementPolicy;
 import io.s3nas.scaling.ScalingSearch;
 import io.s3nas.space.Architecture;
 import io.s3nas.space.ModelJson;
@@ -30,17 +32,19 @@ public final class ScalingStage {
 
   /**
    * @param measure whether a measurable platform's choice is measured (false: estimates only)
+   * @param policy which candidates are measured when it is ({@link MeasurementPolicy})
    */
   public record Request(Architecture base, double budgetMs, double margin, ScalingSearch.Size by,
-                        ScalingSearch.Grid grid, boolean measure) {}
+                        ScalingSearch.Grid grid, boolean measure, MeasurementPolicy policy) {}
 
   /** The choice, its estimate and (where measured) its measured latency in the table's units. */
   /**
    * @param origins for each block of the chosen network, the index of the base network's block it is or
    *     copies ({@link io.s3nas.scaling.CompoundScaler#origins})
+   * @param gate the gate that decided which candidates were measured
    */
   public record Result(ScalingSearch.Result search, double estimatedMs, double measuredMs, double bandMs,
-                       String uncertaintySource, java.util.List<Integer> origins) {
+                       String uncertaintySource, java.util.List<Integer> origins, MeasurementGate gate) {
     public Architecture architecture() {
       return search.architecture();
     }
@@ -61,9 +65,10 @@ public final class ScalingStage {
     LatencyModel sweep = model.estimatingView();
     LatencyUncertainty u = new LatencyUncertainty(model);
     ScalingSearch.Result s;
+    MeasurementGate gate = r.policy().gate(model);
     if (r.measure() && model instanceof MeasurableLatencyModel m) {
       s = ScalingSearch.run(r.base(), sweep, archs -> m.measureNetworks(archs).inTableUnits(), r.margin(), null,
-          r.budgetMs(), r.by(), r.grid());
+          r.budgetMs(), r.by(), r.grid(), gate);
     } else {
       s = ScalingSearch.run(r.base(), sweep, null, 0, model instanceof MeasurableLatencyModel ? null : u::bandMs,
           r.budgetMs(), r.by(), r.grid());
@@ -71,7 +76,7 @@ public final class ScalingStage {
     double est = new FixedLatency(sweep).totalMs(s.architecture());
     double band = Double.isNaN(s.bandMs()) ? u.bandMs(s.architecture(), est) : s.bandMs();
     return new Result(s, est, s.measuredMs(), band, u.source(),
-        io.s3nas.scaling.CompoundScaler.origins(r.base(), s.chosen().scaling()));
+        io.s3nas.scaling.CompoundScaler.origins(r.base(), s.chosen().scaling()), gate);
   }
 
   /**
@@ -118,9 +123,14 @@ public final class ScalingStage {
       x.put("depth", m.scaling().depthList() == null ? m.scaling().depth() : m.scaling().depthList());
       x.put("resolution", m.scaling().resolution());
       x.put("estimated_ms", m.estimatedMs());
-      x.put("measured_ms", m.measuredMs());
+      x.put("measured_ms", m.trusted() ? null : m.measuredMs());
+      if (m.trusted()) {
+        x.put("trusted", r.gate().describe(m.call(), m.estimatedMs(), s.limitMs()));
+      }
       return x;
     }).toList());
+    // which candidates the gate measured, and how many a measure-everything policy would have
+    o.put("measurement_gate", r.gate().json(s.count()));
     o.put("block_strings", s.architecture().blockStrings());
     // which base block each block is or copies: s3nas explain traces final blocks back through it
     o.put("block_origins", r.origins());

@@ -143,7 +143,9 @@ class StageActorsTest {
     ActorRef<Scaler.Command> scaler = KIT.spawn(Scaler.create(estimator(model, asked), Duration.ofMillis(50), 2));
     TestProbe<Scaler.Reply> probe = KIT.createTestProbe();
     Path out = tmp.resolve("run");
-    scaler.tell(new Scaler.Scale(derived, budget, spec.settings(), "sim", out, probe.getRef()));
+    // every candidate measured (the gate's own behaviour: ScalingSearchTest, MeasuredBudgetTest)
+    scaler.tell(new Scaler.Scale(derived, budget, spec.settings().withMeasurement(
+        io.s3nas.latency.MeasurementPolicy.ALL), "sim", out, probe.getRef()));
 
     Scaler.Scaled s = (Scaler.Scaled) until(probe, Scaler.Scaled.class).get(0);
     assertTrue(s.result().measured(), "the choice measured whole on the device");

@@ -362,6 +362,24 @@ class ClusterFailoverTest {
       JsonNode result = JSON.readTree(Files.readString(tmp.resolve("runs-b/pair-fork/result.json")));
       assertEquals(ids.get(0), result.get("forked_from").get("search_id").asText(), result.toString());
       assertTrue(result.get("estimated_latency_ms").asDouble() <= budget, result.toString());
+      // and one at the first search's derived architecture: scaled to the source's own budget, no supernet
+      assertEquals(400, fork(nodes.get(1), token, ids.get(0), "?id=pair-derived&budget_ms=" + budget + "&at=later")
+          .statusCode(), "an unknown fork point");
+      double own = TinySearch.budgetMs(tmp);
+      HttpResponse<String> derived = fork(nodes.get(1), token, ids.get(0), "?id=pair-derived&budget_ms=" + own
+          + "&at=derived");
+      assertEquals(202, derived.statusCode(), derived.body());
+      JsonNode d = null;
+      long derivedDeadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+      while (System.nanoTime() < derivedDeadline && (d == null || !"completed".equals(d.path("state").asText()))) {
+        Thread.sleep(200);
+        d = status(nodes.get(2).httpPort(), "pair-derived");
+      }
+      assertEquals("completed", d.path("state").asText(), d + logs(nodes));
+      JsonNode dr = JSON.readTree(Files.readString(tmp.resolve("runs-b/pair-derived/result.json")));
+      assertEquals("derived", dr.get("forked_from").get("at").asText(), dr.toString());
+      assertEquals(Files.readString(tmp.resolve("runs-b/" + ids.get(0) + "/derived_model.json")),
+          Files.readString(tmp.resolve("runs-b/pair-derived/derived_model.json")));
     } finally {
       for (Node n : nodes) {
         n.process().destroyForcibly();

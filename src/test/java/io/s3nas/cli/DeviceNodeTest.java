@@ -120,6 +120,27 @@ class DeviceNodeTest {
       assertTrue(result.path("measured_latency_ms").asDouble() > 0, result.toString());
       assertTrue(result.path("within_budget").asBoolean(), result.toString());
       assertTrue(result.path("estimate_uncertainty_ms").isNumber(), "the device's calibration gives the band: " + result);
+      // the gate's counts: the shipped network measured (gate-final-check is off), each stage's count the
+      // networks its file says were measured, the total their sum
+      JsonNode counts = result.path("latency_measurements");
+      assertEquals("gated", counts.path("policy").asText(), counts.toString());
+      assertEquals(1, counts.path("final_check").path("measured").asInt(), counts.toString());
+      JsonNode scaling = ClusterFailoverTest.JSON.readTree(tmp.resolve("runs-b/edge/scaling.json").toFile());
+      int measuredInFile = 0;
+      for (JsonNode m : scaling.path("measurements")) {
+        measuredInFile += m.path("measured_ms").isNull() ? 0 : 1;
+        assertTrue(m.path("measured_ms").isNumber() || m.path("trusted").asText().startsWith("trusted"), m.toString());
+      }
+      assertEquals(measuredInFile, counts.path("scaling").path("measured").asInt(), counts.toString());
+      assertEquals(scaling.path("measurements").size(), counts.path("scaling").path("measure_all").asInt());
+      int measured = 0;
+      int all = 0;
+      for (String stage : List.of("scaling", "post_processing", "final_check")) {
+        measured += counts.path(stage).path("measured").asInt();
+        all += counts.path(stage).path("measure_all").asInt();
+      }
+      assertEquals(measured, counts.path("total").path("measured").asInt());
+      assertEquals(all, counts.path("total").path("measure_all").asInt());
 
       // the dashboard of any node shows the members and their roles (where Chromium is installed)
       if (Files.isExecutable(DashboardBrowserTest.CHROMIUM)) {

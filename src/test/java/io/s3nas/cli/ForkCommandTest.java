@@ -132,6 +132,45 @@ class ForkCommandTest {
         "--run-dir", runs, "--checkpoint-every", "7");
     assertEquals(0, again.code(), again.err());
     assertEquals(pinned, ((SearchSupervisor.SearchSubmitted) events("f2").get(0)).forkedFrom().checkpointRef());
+
+    // --at derived: the source's derived architecture scaled to a new budget, no supernet trained
+    String b = String.format(Locale.ROOT, "%.6f", budget);
+    assertEquals(2, CliTest.run("fork", "src", "--id", "d0", "--budget-ms", b, "--at", "derived", "--search-target-ms",
+        String.format(Locale.ROOT, "%.6f", target), "--data-dir", data).code(), "derived keeps the source's target");
+    CliTest.Result low = CliTest.run("fork", "src", "--id", "d0", "--budget-ms", "0.000001", "--at", "derived",
+        "--data-dir", data);
+    assertTrue(low.code() == 2 && low.err().contains("searched at"), low.err());
+    CliTest.Result derived = CliTest.run("fork", "src", "--id", "d1", "--budget-ms", b, "--at", "derived", "--data-dir",
+        data, "--run-dir", runs);
+    assertEquals(0, derived.code(), derived.err());
+    List<SearchSupervisor.Event> dEvents = events("d1");
+    SearchSupervisor.SearchSubmitted dSub = (SearchSupervisor.SearchSubmitted) dEvents.get(0);
+    assertTrue(dSub.forkedFrom().derived());
+    SearchSupervisor.ArchitectureDerived srcDerived =
+        (SearchSupervisor.ArchitectureDerived) sourceEvents.get((int) dSub.forkedFrom().eventSeq() - 1);
+    assertTrue(dEvents.stream().noneMatch(SearchSupervisor.SupernetProgress.class::isInstance), "no supernet training");
+    assertEquals(srcDerived.modelJson(), dEvents.stream().filter(SearchSupervisor.ArchitectureDerived.class::isInstance)
+        .map(SearchSupervisor.ArchitectureDerived.class::cast).findFirst().orElseThrow().modelJson());
+    assertTrue(new CheckpointStore(tmp.resolve("d/checkpoints")).latestArchive("d1-supernet").isEmpty());
+    assertTrue(java.util.Arrays.equals(Files.readAllBytes(tmp.resolve("runs/src/derived_model.json")),
+        Files.readAllBytes(tmp.resolve("runs/d1/derived_model.json"))), "the source's derived architecture");
+    JsonNode d = new ObjectMapper().readTree(tmp.resolve("runs/d1/result.json").toFile());
+    assertEquals("derived", d.get("forked_from").get("at").asText());
+    assertTrue(d.get("within_budget").asBoolean() && d.get("estimated_latency_ms").asDouble() <= budget, d.toString());
+    assertTrue(d.get("cost").get("supernet").get("cpu_seconds").asDouble()
+        < 0.2 * s.get("cost").get("supernet").get("cpu_seconds").asDouble(), d.get("cost").toString());
+    // the evidence of the supernet that derived it
+    CliTest.Result dx = CliTest.run("explain", "d1", "--json", "--data-dir", data);
+    assertEquals(0, dx.code(), dx.err());
+    int dBlocks = 0;
+    for (JsonNode stage : d.get("block_strings")) {
+      dBlocks += stage.size();
+    }
+    assertEquals(dBlocks, new ObjectMapper().readTree(dx.out()).get("blocks").size());
+    // a derived fork trained no supernet to fork at its warm-up end
+    CliTest.Result noWarmup = CliTest.run("fork", "d1", "--id", "d2", "--budget-ms", b, "--data-dir", data);
+    assertTrue(noWarmup.code() == 2 && noWarmup.err().contains("'src'"), noWarmup.err());
+    assertEquals(sourceEvents.size(), events("src").size());
   }
 
   private List<SearchSupervisor.Event> events(String id) throws Exception {

@@ -60,6 +60,11 @@ class SearchReportTest {
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("search_id", "r1");
     result.put("cost", Map.of("supernet", Map.of("wall_seconds", 96.5, "cpu_seconds", 181.25, "replayed_steps", 37L)));
+    Map<String, Object> counts = new LinkedHashMap<>();
+    counts.put("policy", "gated");
+    counts.put("scaling", Map.of("measured", 3, "measure_all", 4));
+    counts.put("total", Map.of("measured", 4, "measure_all", 9));
+    result.put("latency_measurements", counts);
     SearchReport.write(tmp, new SearchReport.Input(result, Map.of(), 5, 9, new double[] {1, 0.5},
         new double[] {9, 8}, new double[] {Double.NaN, 0.61}, TRACE, new double[] {2, 1.5},
         new double[] {Double.NaN, Double.NaN}, Map.of(), List.of()));
@@ -70,6 +75,8 @@ class SearchReportTest {
     assertTrue(!html.contains("report-final-eval.png"), "no curve without an evaluation");
     assertTrue(html.contains("<h2>Cost</h2>") && html.contains("<td>supernet</td><td>96.5</td><td>181.3</td><td>37</td>"),
         "the cost ledger as a table");
+    assertTrue(html.contains("<td>scaling</td><td>3</td><td>4</td>") && html.contains("<td>total</td><td>4</td><td>9</td>")
+        && html.contains("Policy: gated"), "measurements made against the measure-everything policy's");
   }
 
   static int count(String s, String what) {

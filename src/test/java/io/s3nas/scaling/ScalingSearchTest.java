@@ -183,4 +183,91 @@ class ScalingSearchTest {
         baseMs * 0.05, ScalingSearch.Size.MACS, ScalingSearch.Grid.standard()));
     assertTrue(e.getMessage().contains("budget-ms") && e.getMessage().contains("lower target"), e.getMessage());
   }
+
+  static final io.s3nas.latency.MeasurementPolicy GATED = new io.s3nas.latency.MeasurementPolicy(
+      io.s3nas.latency.MeasurementPolicy.Mode.GATED, 0.05, false);
+
+  @Test
+  void theGateMeasuresOnlyCandidatesWhoseIntervalStraddlesTheLimit() {
+    Architecture base = base(1);
+    double budget = new FixedLatency(MIDAP).totalMs(base) * 2;
+    ScalingSearch.Grid grid = new ScalingSearch.Grid(ScalingSearch.Grid.steps(1, 1.6, 0.1),
+        ScalingSearch.Grid.steps(1, 2, 0.25), ScalingSearch.Grid.steps(1, 1.5, 0.1), List.of(), 8);
+    // the machine measures 2% above the table: inside the gate's 3% + 5% band
+    List<Integer> allRounds = new java.util.ArrayList<>();
+    ScalingSearch.Result all = ScalingSearch.run(base, MIDAP, measuring(1.02, allRounds), 0.03, null, budget,
+        ScalingSearch.Size.MACS, grid);
+    List<List<Architecture>> gatedCalls = new java.util.ArrayList<>();
+    FixedLatency truth = new FixedLatency(MIDAP);
+    io.s3nas.latency.MeasurementGate gate = io.s3nas.latency.MeasurementGate.withBand(GATED, 0.03);
+    ScalingSearch.Result gated = ScalingSearch.run(base, MIDAP, archs -> {
+      gatedCalls.add(archs);
+      return archs.stream().mapToDouble(a -> truth.totalMs(a) * 1.02).toArray();
+    }, 0.03, null, budget, ScalingSearch.Size.MACS, grid, gate);
+    double limit = 0.97 * budget;
+    int made = 0;
+    for (List<Architecture> call : gatedCalls) {
+      for (Architecture a : call) {
+        double est = truth.totalMs(a);
+        assertTrue(est + 0.08 * est > limit && est - 0.08 * est <= limit, "only a straddling candidate is measured: "
+            + est + " against " + limit);
+        made++;
+      }
+    }
+    assertEquals(made, gated.count().measured());
+    assertEquals(all.measurements().size(), all.count().measured(), "the measure-everything policy measures each");
+    assertEquals(all.count().measured(), all.count().measureAll());
+    assertTrue(gated.count().measured() < gated.count().measureAll(), "the base, far below the limit, is trusted: "
+        + gated.count());
+    assertTrue(gated.measurements().stream().anyMatch(m -> m.trusted() && m.scaling().width() == 1
+        && m.scaling().resolution() == 1 && Double.isNaN(m.measuredMs())), "the base trusted unmeasured");
+    assertEquals(all.chosen(), gated.chosen(), "the same choice, with fewer measurements");
+    assertTrue(gated.measuredMs() <= limit);
+  }
+
+  @Test
+  void aTrustedChoiceKeepsTheUpperEdgeOfTheGatesBandWithinTheLimit() {
+    Architecture base = base(1);
+    FixedLatency truth = new FixedLatency(MIDAP);
+    double budget = truth.totalMs(base) * 1.2;
+    // two candidates: the base, whose estimate + 8% lies within the limit, and one 1.5x wider, over it
+    ScalingSearch.Grid grid = new ScalingSearch.Grid(List.of(1.0, 1.5), List.of(1.0), List.of(1.0), List.of(), 8);
+    assertTrue(truth.totalMs(CompoundScaler.scale(base, Scaling.of(1.5, 1, 1))) * 0.92 > 0.97 * budget);
+    List<Integer> rounds = new java.util.ArrayList<>();
+    ScalingSearch.Result r = ScalingSearch.run(base, MIDAP, measuring(1.0, rounds), 0.03, null, budget,
+        ScalingSearch.Size.MACS, grid, io.s3nas.latency.MeasurementGate.withBand(GATED, 0.03));
+    assertTrue(rounds.isEmpty(), "nothing straddles: nothing measured " + rounds);
+    assertEquals(1.0, r.chosen().scaling().width());
+    assertTrue(Double.isNaN(r.measuredMs()), "the choice rests on its estimate");
+    assertTrue(r.chosen().latencyMs() * 1.08 <= 0.97 * budget);
+    assertEquals(new io.s3nas.latency.MeasurementGate.Count(0, 1), r.count());
+    // a gate without a known band measures everything
+    List<Integer> unknown = new java.util.ArrayList<>();
+    ScalingSearch.Result u = ScalingSearch.run(base, MIDAP, measuring(1.0, unknown), 0.03, null, budget,
+        ScalingSearch.Size.MACS, grid, io.s3nas.latency.MeasurementGate.withBand(GATED, Double.NaN));
+    assertEquals(u.count().measureAll(), u.count().measured());
+    assertTrue(u.count().measured() > 0);
+  }
+
+  @Test
+  void theGateJudgesEstimatesCorrectedByWhatTheCheckMeasured() {
+    Architecture base = base(1);
+    double b = new FixedLatency(MIDAP).totalMs(base);
+    // the machine runs 15% above the table; the base straddles the limit, is measured over it, and
+    // the network is shrunk: the shrunk candidates' estimates are 15% low too
+    double budget = b / 0.97;
+    List<Integer> rounds = new java.util.ArrayList<>();
+    ScalingSearch.Result r = ScalingSearch.run(base, MIDAP, measuring(1.15, rounds), 0.03, null, budget,
+        ScalingSearch.Size.MACS, ScalingSearch.Grid.standard(), io.s3nas.latency.MeasurementGate.withBand(GATED, 0.03));
+    double limit = 0.97 * budget;
+    assertTrue(r.chosen().scaling().width() < 1 || r.chosen().scaling().resolution() < 1, "shrunk: " + r.chosen());
+    for (ScalingSearch.Measurement m : r.measurements()) {
+      if (m.call() == io.s3nas.latency.MeasurementGate.Call.TRUSTED_WITHIN) {
+        assertTrue(m.estimatedMs() * 1.15 * 1.08 <= limit + 1e-12, "trusted only when the corrected estimate and its "
+            + "band fit: " + m);
+      }
+    }
+    assertTrue(1.15 * r.chosen().latencyMs() <= limit, "the choice fits on the machine: " + r.chosen());
+    assertTrue(r.count().measured() >= 2, "the shrunk candidates near the limit were measured: " + r.count());
+  }
 }
