@@ -23,7 +23,9 @@ import picocli.CommandLine.Spec;
  * {@code s3nas sweep --config F --budgets-ms 6,7.5,9,11}: one warm-up, a latency/top-1 front
  * (docs/design.md, "Sweeps"). The config's search runs at the first budget; every other budget is a
  * fork of it ({@code s3nas fork}) from its warm-up end, or with {@code --at derived} from its derived
- * architecture, run one after another in this process. Running it again continues where it stopped. Writes {@code <run-dir>/<id>-sweep/} ({@code sweep.json},
+ * architecture, run one after another in this process, or with {@code --cluster} submitted to a
+ * cluster, which runs the forks in parallel ({@link ClusterSweep}). Running it again continues where
+ * it stopped. Writes {@code <run-dir>/<id>-sweep/} ({@code sweep.json},
  * {@code sweep.html}, {@code front.png}).
  */
 @Command(name = "sweep", mixinStandardHelpOptions = true,
@@ -42,6 +44,10 @@ public final class SweepCommand implements Callable<Integer> {
       description = "What the budgets share: the first search's warm-up (each searches again at its own target; "
           + "default) or its derived architecture (each scales it to its budget, no supernet training)")
   String at;
+  @Option(names = "--cluster", paramLabel = "URL",
+      description = "Run the searches on a cluster (a node's http://HOST:PORT; the token from --data-dir's "
+          + "http.token): the forks in parallel on its workers")
+  String cluster;
 
   @Override
   public Integer call() throws Exception {
@@ -64,6 +70,20 @@ public final class SweepCommand implements Callable<Integer> {
       SearchCommand.checkRunnable(common, s, config);
       ids.add(sid);
       specs.add(s);
+    }
+    if (cluster != null) {
+      ClusterClient c = ClusterClient.of(cluster, journal.dir().resolve("http.token"));
+      List<Path> runs;
+      try {
+        runs = ClusterSweep.run(c, ids, specs, java.nio.file.Files.readString(config), where,
+            spec.commandLine().getOut());
+      } catch (ClusterSweep.SweepFailed e) {
+        spec.commandLine().getErr().println("s3nas sweep: " + e.getMessage());
+        return 1;
+      }
+      Map<String, Object> out = SweepReport.write(runs.get(0).getParent().resolve(prefix + "-sweep"), runs);
+      spec.commandLine().getOut().println(new ObjectMapper().writeValueAsString(out));
+      return 0;
     }
     // the first budget's search trains the warm-up every other budget forks
     int rc = SearchCommand.run(ids.get(0), specs.get(0), journal.dir(), journal.journal(), common.confDir(), runDir,
