@@ -14,20 +14,45 @@ import java.util.List;
 public final class Forks {
   private Forks() {}
 
-  /** Where in the source a fork starts. */
-  public enum At {
-    /** The end of the source's warm-up: the fork trains its own search phase. */
-    WARMUP_END,
-    /** The source's derived architecture: the fork trains no supernet, it scales that architecture to its budget. */
-    DERIVED;
+  /**
+   * Where in the source a fork starts: the end of its warm-up (the fork trains its own search phase),
+   * a later supernet checkpoint (the event that recorded it: the fork continues the search phase from
+   * there, with thresholds already pulled towards the source's target), or its derived architecture
+   * (no supernet training: the fork scales that architecture to its budget).
+   */
+  public record At(Kind kind, long eventSeq) {
+    public enum Kind { WARMUP_END, EVENT, DERIVED }
 
-    /** {@code warmup-end} or {@code derived}, as {@code --at} and the HTTP API spell it. */
+    public static final At WARMUP_END = new At(Kind.WARMUP_END, 0);
+    public static final At DERIVED = new At(Kind.DERIVED, 0);
+
+    /** {@code warmup-end}, {@code derived} or an event sequence number, as {@code --at} and the HTTP API spell it. */
     public static At parse(String option, String v) {
-      return switch (v == null ? "warmup-end" : v) {
-        case "warmup-end" -> WARMUP_END;
-        case "derived" -> DERIVED;
-        default -> throw new InvalidInputException(option, null, "warmup-end or derived (later checkpoints of the "
-            + "search phase hold thresholds trained for the source's own target), got '" + v + "'");
+      String s = v == null ? "warmup-end" : v.strip();
+      if (s.equals("warmup-end")) {
+        return WARMUP_END;
+      }
+      if (s.equals("derived")) {
+        return DERIVED;
+      }
+      try {
+        long seq = Long.parseLong(s);
+        if (seq >= 1) {
+          return new At(Kind.EVENT, seq);
+        }
+      } catch (NumberFormatException e) {
+        // refused below
+      }
+      throw new InvalidInputException(option, null, "warmup-end, derived, or the sequence number (from 1) of an "
+          + "event of the source that recorded a supernet checkpoint, got '" + v + "'");
+    }
+
+    /** As {@link #parse} reads it. */
+    public String spelling() {
+      return switch (kind) {
+        case WARMUP_END -> "warmup-end";
+        case DERIVED -> "derived";
+        case EVENT -> Long.toString(eventSeq);
       };
     }
   }
@@ -63,8 +88,11 @@ public final class Forks {
                           Changes changes) {
     CheckpointStore store = new CheckpointStore(dataDir.resolve("checkpoints"));
     SearchSpec source = submission(sourceId, events).spec();
-    if (changes.at() == At.WARMUP_END) {
+    if (changes.at().kind() == At.Kind.WARMUP_END) {
       return new Plan(origin(sourceId, events, store), spec(source, changes));
+    }
+    if (changes.at().kind() == At.Kind.EVENT) {
+      return new Plan(eventOrigin(sourceId, events, store, changes.at().eventSeq()), spec(source, changes));
     }
     if (changes.hardware() != null || changes.targetMs() != null || changes.targetFraction() != null) {
       throw new InvalidInputException("--at", null, "only a new budget with --at derived (the architecture was "
@@ -86,6 +114,26 @@ public final class Forks {
     SearchSpec spec = spec(source, new Changes(changes.budgetMs(), changes.budgetFraction(), target > 0 ? target : null,
         null, null));
     return new Plan(origin, spec);
+  }
+
+  /** The supernet checkpoint that event {@code seq} of {@code sourceId} recorded. */
+  static ForkOrigin eventOrigin(String sourceId, List<SearchSupervisor.Event> events, CheckpointStore store, long seq) {
+    SearchSupervisor.SearchSubmitted sub = submission(sourceId, events);
+    if (sub.forkedFrom() != null && sub.forkedFrom().derived()) {
+      throw new InvalidInputException("SOURCE", null, "a search that trained a supernet: '" + sourceId + "' scaled the "
+          + "architecture of '" + sub.forkedFrom().searchId() + "'");
+    }
+    SearchSupervisor.Event e = seq <= events.size() ? events.get((int) seq - 1) : null;
+    if (!(e instanceof SearchSupervisor.SupernetProgress p) || p.checkpointRef() == null) {
+      throw new InvalidInputException("--at", null, "an event of '" + sourceId + "' that recorded a supernet checkpoint "
+          + "(SupernetProgress); event " + seq + " is " + (e == null ? "not in its journal (" + events.size()
+              + " events)" : e.getClass().getSimpleName()));
+    }
+    if (!store.contains(p.checkpointRef())) {
+      throw new InvalidInputException("--at", null, "a checkpoint still kept; event " + seq + "'s was pruned "
+          + "(checkpoint-keep keeps the newest few, and the warm-up end: --at warmup-end)");
+    }
+    return new ForkOrigin(sourceId, seq, p.checkpointRef(), sub.spec(), p.step());
   }
 
   /**

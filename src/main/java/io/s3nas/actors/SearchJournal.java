@@ -66,17 +66,21 @@ public final class SearchJournal {
         .map(e -> ((SearchSupervisor.SearchSubmitted) e).spec()).findFirst());
   }
 
+  /** An event with its sequence number in the search's journal (from 1: what {@code fork --at} names). */
+  public record Numbered(long seq, SearchSupervisor.Event event) {}
+
   /** Every event of a search as it is persisted (history first), until the search ends. */
-  public CompletionStage<Done> follow(String searchId, Consumer<SearchSupervisor.Event> onEvent) {
+  public CompletionStage<Done> follow(String searchId, Consumer<Numbered> onEvent) {
     return eventStream(searchId).runForeach(onEvent::accept, system);
   }
 
-  /** The events {@link #follow} hands over, as a stream (the HTTP event stream serves it). */
-  public Source<SearchSupervisor.Event, NotUsed> eventStream(String searchId) {
+  /** The events {@link #follow} hands over, numbered, as a stream (the HTTP event stream serves it). */
+  public Source<Numbered, NotUsed> eventStream(String searchId) {
     return journal.eventsByPersistenceId(SearchSupervisor.persistenceId(searchId), 0, Long.MAX_VALUE)
-        .map(env -> (SearchSupervisor.Event) env.event())
-        .takeWhile(e -> !(e instanceof SearchSupervisor.SearchCompleted || e instanceof SearchSupervisor.SearchFailed
-            || e instanceof SearchSupervisor.SearchCancelled), true);
+        .map(env -> new Numbered(env.sequenceNr(), (SearchSupervisor.Event) env.event()))
+        .takeWhile(n -> !(n.event() instanceof SearchSupervisor.SearchCompleted
+            || n.event() instanceof SearchSupervisor.SearchFailed
+            || n.event() instanceof SearchSupervisor.SearchCancelled), true);
   }
 
   /** A search's state folded so far and the last event folded into it. */

@@ -152,7 +152,9 @@ public final class SearchRoutes {
 
   private Route events(String id) {
     return completeOK(journal.eventStream(id)
-            .map(e -> ServerSentEvent.create(write(e), e.getClass().getSimpleName()))
+            // the SSE id is the event's sequence number in the journal (fork --at takes it)
+            .map(n -> ServerSentEvent.create(write(n.event()), n.event().getClass().getSimpleName(),
+                Long.toString(n.seq())))
             .keepAlive(KEEP_ALIVE, ServerSentEvent::heartbeat),
         EventStreamMarshalling.toEventStream());
   }

@@ -48,7 +48,7 @@ final class ClusterSweep {
       for (String id : List.copyOf(pending)) {
         SearchSpec s = specs.get(ids.indexOf(id));
         String q = String.format(Locale.ROOT, "api/searches/%s/fork?id=%s&budget_ms=%s&at=%s", first, id, s.budgetMs(),
-            at == Forks.At.DERIVED ? "derived" : "warmup-end");
+            at.spelling());
         if (at == Forks.At.WARMUP_END && s.searchTargetMs() > 0) {
           q += String.format(Locale.ROOT, "&search_target_ms=%s", s.searchTargetMs());
         }

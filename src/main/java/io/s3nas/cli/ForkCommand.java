@@ -34,8 +34,9 @@ public final class ForkCommand implements Callable<Integer> {
   @Option(names = "--search-target-fraction") Double targetFraction;
   @Option(names = "--hardware", description = "Another platform (its latency table is profiled or loaded first)") String hardware;
   @Option(names = "--at", defaultValue = "warmup-end",
-      description = "Where the fork starts: warmup-end (it searches again for its own target) or derived (it "
-          + "scales the source's derived architecture to its budget, no supernet training)")
+      description = "Where the fork starts: warmup-end (it searches again for its own target), the sequence number "
+          + "of a source event that recorded a supernet checkpoint (the search phase continues from there), or "
+          + "derived (it scales the source's derived architecture to its budget, no supernet training)")
   String at;
   @Option(names = "--run-dir", paramLabel = "DIR", defaultValue = "runs/search") Path runDir;
   @Option(names = "--checkpoint-every", defaultValue = "100") int checkpointEvery;

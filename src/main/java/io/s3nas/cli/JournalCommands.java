@@ -125,11 +125,12 @@ public final class JournalCommands {
     @Override
     public Integer call() throws Exception {
       PrintWriter pw = spec.commandLine().getOut();
-      journal.withJournal(j -> j.follow(id, e -> {
+      journal.withJournal(j -> j.follow(id, n -> {
         try {
-          pw.println(e.getClass().getSimpleName() + " " + MAPPER.writeValueAsString(e));
+          // numbered as in the journal: fork --at takes a SupernetProgress's number
+          pw.println(n.seq() + " " + n.event().getClass().getSimpleName() + " " + MAPPER.writeValueAsString(n.event()));
         } catch (Exception ex) {
-          pw.println(e);
+          pw.println(n.seq() + " " + n.event());
         }
         pw.flush();
       }).toCompletableFuture().join());

@@ -60,6 +60,10 @@ public final class SweepCommand implements Callable<Integer> {
       throw new InvalidInputException("--checkpoint-every", null, "a positive number of steps");
     }
     Forks.At where = Forks.At.parse("--at", at);
+    if (where.kind() == Forks.At.Kind.EVENT) {
+      throw new InvalidInputException("--at", null, "warmup-end or derived (the sweep's first search has no events "
+          + "yet), got '" + at + "'");
+    }
     SearchSpec base = SearchSpecs.read(config).withRunDir(runDir);
     List<String> ids = new ArrayList<>();
     List<SearchSpec> specs = new ArrayList<>();

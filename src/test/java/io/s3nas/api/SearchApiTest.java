@@ -125,13 +125,16 @@ class SearchApiTest {
     assertEquals(200, r.statusCode());
     assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));
     Iterator<String> lines = r.body().iterator();
-    assertEquals("SearchSubmitted", nextEvent(lines).type());
+    Sse submitted = nextEvent(lines);
+    assertEquals("SearchSubmitted", submitted.type());
+    assertEquals("1", submitted.id(), "each event carries its journal sequence number (fork --at takes it)");
     // a running search writes its stage's cost before each event (the dashboard sums them)
     assertEquals("CostIncurred", nextEvent(lines).type());
     assertEquals("LatencyTableReady", nextEvent(lines).type());
     assertEquals("CostIncurred", nextEvent(lines).type());
     Sse progress = nextEvent(lines);
     assertEquals("SupernetProgress", progress.type());
+    assertEquals("5", progress.id());
     assertEquals(50, JSON.readTree(progress.data()).get("step").asInt());
 
     TestProbe<StatusReply<Done>> ack = kit.createTestProbe();
@@ -192,17 +195,22 @@ class SearchApiTest {
     assertTrue(none.body().contains("--http-port"), none.body());
   }
 
-  record Sse(String type, String data) {}
+  record Sse(String type, String data, String id) {
+    Sse(String type, String data) {
+      this(type, data, null);
+    }
+  }
 
   /** The next event: field lines ("name:value", one optional space after the colon) up to a blank line. */
   static Sse nextEvent(Iterator<String> lines) {
     String type = null;
+    String id = null;
     StringBuilder data = new StringBuilder();
     while (lines.hasNext()) {
       String l = lines.next();
       if (l.isEmpty()) {
         if (type != null) {
-          return new Sse(type, data.toString());
+          return new Sse(type, data.toString(), id);
         }
         data.setLength(0); // a heartbeat or a comment
         continue;
@@ -213,6 +221,8 @@ class SearchApiTest {
       value = value.startsWith(" ") ? value.substring(1) : value;
       if (name.equals("event")) {
         type = value;
+      } else if (name.equals("id")) {
+        id = value;
       } else if (name.equals("data")) {
         data.append(data.length() > 0 ? "\n" : "").append(value);
       }

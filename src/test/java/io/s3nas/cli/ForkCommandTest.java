@@ -54,7 +54,11 @@ class ForkCommandTest {
     CliTest.Result none = CliTest.run("fork", "nope", "--id", "f0", "--budget-ms", "1", "--data-dir", data);
     assertEquals(2, none.code());
     assertTrue(none.err().contains("'nope'"), none.err());
-    assertEquals(2, CliTest.run("fork", "src", "--id", "f0", "--budget-ms", "1", "--at", "12", "--data-dir", data).code());
+    assertEquals(2, CliTest.run("fork", "src", "--id", "f0", "--budget-ms", "1", "--at", "later", "--data-dir", data)
+        .code());
+    CliTest.Result notACheckpoint = CliTest.run("fork", "src", "--id", "f0", "--budget-ms", "1", "--at", "1",
+        "--data-dir", data);
+    assertTrue(notACheckpoint.code() == 2 && notACheckpoint.err().contains("SearchSubmitted"), notACheckpoint.err());
 
     NetworkLatency nl = NetworkLatency.of(SearchSpace.of(ModelJson.read(tmp.resolve("tiny.json"))),
         HardwareRegistry.load(Path.of("conf/hardware")).model("custom"));
@@ -132,6 +136,27 @@ class ForkCommandTest {
         "--run-dir", runs, "--checkpoint-every", "7");
     assertEquals(0, again.code(), again.err());
     assertEquals(pinned, ((SearchSupervisor.SearchSubmitted) events("f2").get(0)).forkedFrom().checkpointRef());
+
+    // --at EVENT-SEQ: from a search-phase checkpoint the source still keeps, the search phase continues
+    int seq = 0;
+    for (int i = sourceEvents.size() - 1; i >= 0 && seq == 0; i--) {
+      if (sourceEvents.get(i) instanceof SearchSupervisor.SupernetProgress p && "search".equals(p.phase())
+          && new CheckpointStore(tmp.resolve("d/checkpoints")).contains(p.checkpointRef())) {
+        seq = i + 1;
+      }
+    }
+    assertTrue(seq > 0, "a kept search-phase checkpoint");
+    long atStep = ((SearchSupervisor.SupernetProgress) sourceEvents.get(seq - 1)).step();
+    CliTest.Result fromEvent = CliTest.run("fork", "src", "--id", "e1", "--budget-ms", String.format(Locale.ROOT,
+        "%.6f", budget), "--search-target-ms", String.format(Locale.ROOT, "%.6f", target), "--at", String.valueOf(seq),
+        "--data-dir", data, "--run-dir", runs, "--checkpoint-every", "7");
+    assertEquals(0, fromEvent.code(), fromEvent.err());
+    SearchSupervisor.SearchSubmitted eSub = (SearchSupervisor.SearchSubmitted) events("e1").get(0);
+    assertEquals(seq, eSub.forkedFrom().eventSeq());
+    assertTrue(events("e1").stream().filter(SearchSupervisor.SupernetProgress.class::isInstance)
+        .map(SearchSupervisor.SupernetProgress.class::cast).allMatch(p -> p.step() > atStep), "from that step on");
+    assertTrue(new ObjectMapper().readTree(tmp.resolve("runs/e1/result.json").toFile()).get("within_budget")
+        .asBoolean());
 
     // --at derived: the source's derived architecture scaled to a new budget, no supernet trained
     String b = String.format(Locale.ROOT, "%.6f", budget);

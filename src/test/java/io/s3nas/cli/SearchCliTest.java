@@ -90,7 +90,8 @@ class SearchCliTest {
     CliTest.Result watch = CliTest.run("watch", "tiny-search", "--data-dir", state);
     assertEquals(0, watch.code(), watch.err());
     String[] lines = watch.out().strip().split("\n");
-    assertTrue(lines[0].startsWith("SearchSubmitted") && lines[lines.length - 1].startsWith("SearchCompleted"), watch.out());
+    assertTrue(lines[0].startsWith("1 SearchSubmitted") && lines[lines.length - 1].startsWith(lines.length
+        + " SearchCompleted"), "numbered from 1, as fork --at takes them: " + watch.out());
     for (String stage : new String[] {"LatencyTableReady", "SupernetProgress", "ArchitectureDerived", "ScalingChosen",
         "PostProcessDecided", "FinalTrainingProgress"}) {
       assertTrue(watch.out().contains(stage), stage);
