@@ -64,6 +64,20 @@ public final class EnginePipeline implements Pipeline {
   /** Builds a platform's latency model by name (blocks; called on the estimator's blocking thread). */
   private final java.util.function.Function<String, LatencyModel> platforms;
 
+  /**
+   * What a stage's checkpoints must have been written by: the spec and the stage. Which candidates
+   * are measured changes no trained state, so the measurement policy is left out: a search
+   * checkpointed before its keys existed resumes from its checkpoints.
+   */
+  static ObjectNode checkpointIdentity(SearchSpec s, String stage) {
+    ObjectNode n = MAPPER.valueToTree(s);
+    if (n.get("settings") instanceof ObjectNode settings) {
+      settings.remove("measurement");
+    }
+    n.put("stage", stage);
+    return n;
+  }
+
   /** A search whose platforms are those of {@code confDir/hardware}, timed on this machine. */
   public EnginePipeline(Path confDir, Path dataDir, Path runDir, int checkpointEvery,
                         ActorContext<SearchSupervisor.Command> ctx) {
@@ -279,9 +293,7 @@ public final class EnginePipeline implements Pipeline {
     }
 
     private ObjectNode identity(SearchSpec s, String stage) {
-      ObjectNode n = MAPPER.valueToTree(s);
-      n.put("stage", stage);
-      return n;
+      return checkpointIdentity(s, stage);
     }
 
     RunCheckpoints checkpoints(String id, String stage, SearchSpec s) {

@@ -93,6 +93,22 @@ class EventSchemaTest {
   }
 
   @Test
+  void aSpecPersistedBeforeTheMeasurementKeysMeasuresEverythingAndKeepsItsCheckpoints() throws Exception {
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    SearchSpec today = SearchSpecs.parse("supernet = s\nhardware = cpu-nd4j\nbudget-ms = 9\n", "t");
+    com.fasterxml.jackson.databind.node.ObjectNode old = json.valueToTree(today);
+    ((com.fasterxml.jackson.databind.node.ObjectNode) old.get("settings")).remove("measurement");
+    SearchSpec before = json.treeToValue(old, SearchSpec.class);
+    assertEquals(io.s3nas.latency.MeasurementPolicy.ALL, before.settings().measurement(), "what it ran with");
+    assertEquals(io.s3nas.latency.MeasurementPolicy.defaults(), today.settings().measurement());
+    assertEquals(EnginePipeline.checkpointIdentity(before, "supernet"), EnginePipeline.checkpointIdentity(today,
+        "supernet"), "the policy trains nothing: the checkpoints of either are the other's");
+    com.fasterxml.jackson.databind.node.ObjectNode id = EnginePipeline.checkpointIdentity(today, "x");
+    id.remove("stage");
+    assertEquals(old, id, "the identity a checkpoint written before the keys carries");
+  }
+
+  @Test
   void todaysEventsCarryTheirVersion() {
     SearchSupervisor.LatencyTableReady e = new SearchSupervisor.LatencyTableReady("t", 1, 2, 3, 1.5, 1.2, 0.1);
     Serializer s = serialization.findSerializerFor(e);

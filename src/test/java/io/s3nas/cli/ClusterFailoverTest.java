@@ -66,6 +66,17 @@ class ClusterFailoverTest {
     return m.group(1);
   }
 
+  /** Search {@code id}'s status as {@code n} reports it once completed, or after three minutes. */
+  static JsonNode awaitCompleted(Node n, String id) throws InterruptedException {
+    JsonNode s = null;
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+    while (System.nanoTime() < deadline && (s == null || !"completed".equals(s.path("state").asText()))) {
+      Thread.sleep(200);
+      s = status(n.httpPort(), id);
+    }
+    return s == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : s;
+  }
+
   static boolean hosts(Node n, String id) throws java.io.IOException {
     return Files.exists(n.log()) && Files.readString(n.log()).contains("search " + id + " recovered");
   }
@@ -352,12 +363,7 @@ class ClusterFailoverTest {
       assertEquals(202, forked.statusCode(), forked.body());
       assertEquals(409, fork(nodes.get(1), token, ids.get(0), "?id=pair-fork&budget_ms=" + budget).statusCode(),
           "the fork's id is taken");
-      JsonNode f = null;
-      long forkDeadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-      while (System.nanoTime() < forkDeadline && (f == null || !"completed".equals(f.path("state").asText()))) {
-        Thread.sleep(200);
-        f = status(nodes.get(0).httpPort(), "pair-fork");
-      }
+      JsonNode f = awaitCompleted(nodes.get(0), "pair-fork");
       assertEquals("completed", f.path("state").asText(), f + logs(nodes));
       JsonNode result = JSON.readTree(Files.readString(tmp.resolve("runs-b/pair-fork/result.json")));
       assertEquals(ids.get(0), result.get("forked_from").get("search_id").asText(), result.toString());
@@ -369,12 +375,7 @@ class ClusterFailoverTest {
       HttpResponse<String> derived = fork(nodes.get(1), token, ids.get(0), "?id=pair-derived&budget_ms=" + own
           + "&at=derived");
       assertEquals(202, derived.statusCode(), derived.body());
-      JsonNode d = null;
-      long derivedDeadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-      while (System.nanoTime() < derivedDeadline && (d == null || !"completed".equals(d.path("state").asText()))) {
-        Thread.sleep(200);
-        d = status(nodes.get(2).httpPort(), "pair-derived");
-      }
+      JsonNode d = awaitCompleted(nodes.get(2), "pair-derived");
       assertEquals("completed", d.path("state").asText(), d + logs(nodes));
       JsonNode dr = JSON.readTree(Files.readString(tmp.resolve("runs-b/pair-derived/result.json")));
       assertEquals("derived", dr.get("forked_from").get("at").asText(), dr.toString());
