@@ -72,7 +72,8 @@ class ClusterSweepTest {
         assertEquals(i == 0 ? "null" : ids.get(0), String.valueOf(n.get("forked_from").isNull() ? "null"
             : n.get("forked_from").asText()));
       }
-      assertTrue(sweep.get("cost").get("ratio").asDouble() < 1, sweep.get("cost").toString());
+      // (no cost ratio here: a node's CPU seconds are its process's, shared by the searches it runs at once,
+      // and tiny runs are overhead; SweepCommandTest checks the sweep's accounting on one machine)
       assertTrue(tmp.resolve("runs-b/sw-sweep/front.png").toFile().length() > 0);
 
       // run again: everything is found submitted and completed
