@@ -67,7 +67,8 @@ public final class ScalingStage {
     ScalingSearch.Result s;
     MeasurementGate gate = r.policy().gate(model);
     if (r.measure() && model instanceof MeasurableLatencyModel m) {
-      s = ScalingSearch.run(r.base(), sweep, archs -> m.measureNetworks(archs).inTableUnits(), r.margin(), null,
+      // measurements decide, with the estimate's band as a second opinion (ScalingSearch.run)
+      s = ScalingSearch.run(r.base(), sweep, archs -> m.measureNetworks(archs).inTableUnits(), r.margin(), u::bandMs,
           r.budgetMs(), r.by(), r.grid(), gate);
     } else {
       s = ScalingSearch.run(r.base(), sweep, null, 0, model instanceof MeasurableLatencyModel ? null : u::bandMs,

@@ -270,4 +270,21 @@ class ScalingSearchTest {
     assertTrue(1.15 * r.chosen().latencyMs() <= limit, "the choice fits on the machine: " + r.chosen());
     assertTrue(r.count().measured() >= 2, "the shrunk candidates near the limit were measured: " + r.count());
   }
+
+  @Test
+  void aMeasurementFarBelowItsEstimateDoesNotAloneLetANetworkIn() {
+    Architecture base = base(1);
+    double budget = new FixedLatency(MIDAP).totalMs(base) * 2;
+    double limit = 0.97 * budget;
+    // a measurement session running 10% below estimates that claim to be good to 3%
+    ScalingSearch.Result alone = ScalingSearch.run(base, MIDAP, measuring(0.9, new java.util.ArrayList<>()), 0.03, null,
+        budget, ScalingSearch.Size.MACS, ScalingSearch.Grid.standard());
+    ScalingSearch.Result both = ScalingSearch.run(base, MIDAP, measuring(0.9, new java.util.ArrayList<>()), 0.03,
+        (a, est) -> 0.03 * est, budget, ScalingSearch.Size.MACS, ScalingSearch.Grid.standard());
+    assertTrue(alone.chosen().latencyMs() * 0.97 > limit, "the measurement alone takes a network the estimate "
+        + "says is over: " + alone.chosen());
+    assertTrue(both.chosen().latencyMs() * 0.97 <= limit, "both opinions must say it fits: " + both.chosen());
+    assertTrue(both.measuredMs() <= limit);
+    assertTrue(both.chosen().latencyMs() >= 0.9 * limit, "and it still uses the budget: " + both.chosen());
+  }
 }
