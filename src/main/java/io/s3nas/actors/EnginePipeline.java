@@ -378,8 +378,12 @@ public final class EnginePipeline implements Pipeline {
       Path dir = out(id);
       TrainedModel m = ModelFile.read(dir.resolve("model.s3model"));
       LatencyModel platform = platform();
+      // the derived network is what the calibration's networks are like (the gate's reference)
+      Path derivedFile = dir.resolve("derived_model.json");
+      Architecture derived = Files.exists(derivedFile) ? Architecture.of(ModelJson.read(derivedFile),
+          "derived_model.json") : null;
       ExportStage.LatencyVerdict v = ExportStage.latency(m.architecture(), platform, st.budgetMs(),
-          s.settings().measurement().gate(platform), s.settings().budgetMargin());
+          s.settings().measurement().gate(platform), s.settings().budgetMargin(), derived);
       if (!v.withinBudget()) {
         // never ship a network measured over its budget
         throw new InvalidInputException("budget-margin", null, String.format(java.util.Locale.ROOT, "a network "

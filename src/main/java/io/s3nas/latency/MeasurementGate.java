@@ -80,6 +80,30 @@ public final class MeasurementGate {
     return estimateMs - b > limitMs ? Call.TRUSTED_OVER : Call.MEASURE;
   }
 
+  /**
+   * Whether the calibration's band speaks for {@code a}: its held-out networks are networks like
+   * {@code reference} (the supernet's outcomes, scaled), so a network with an activation or SE
+   * blocks {@code reference} lacks — what post-processing adds — is outside it, and the gate
+   * measures it whatever its estimate says (h-swish measured +18% on this CPU where its estimate
+   * said +0%, docs/latency.md).
+   */
+  public static boolean covered(io.s3nas.space.Architecture reference, io.s3nas.space.Architecture a) {
+    return reference != null && kinds(reference).containsAll(kinds(a));
+  }
+
+  private static java.util.Set<String> kinds(io.s3nas.space.Architecture a) {
+    java.util.Set<String> k = new java.util.HashSet<>();
+    io.s3nas.space.Activation global = a.spec().activationOrDefault();
+    k.add(global.name());
+    for (io.s3nas.space.BlockArgs b : a.blocks()) {
+      k.add((b.activation() != null ? b.activation() : global).name());
+      if (b.hasSe()) {
+        k.add("SE/" + a.spec().seInnerOrDefault() + "/" + a.spec().seGatingOrDefault());
+      }
+    }
+    return k;
+  }
+
   /** The gate's band around an estimate (NaN when unknown). */
   public double bandMs(double estimateMs) {
     return relativeBand * estimateMs;

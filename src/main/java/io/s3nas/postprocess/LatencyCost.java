@@ -21,7 +21,8 @@ import java.util.Map;
  *
  * <p>With a gating {@link MeasurementGate} a measurable platform measures only a candidate whose
  * estimate's interval straddles the limit, and each network once (docs/latency.md, "Measurement
- * only where it matters"); the others keep their estimates with the gate's band. The estimates the
+ * only where it matters"); the others keep their estimates with the gate's band, unless they hold
+ * what the base lacks (SE, another activation: {@link MeasurementGate#covered}). The estimates the
  * gate judges are corrected by the median measured / estimated ratio of the networks this stage
  * has measured, so a bias one measurement revealed is not trusted away. {@link #count()}
  * says how many networks were measured against the two per comparison the measure-everything
@@ -64,6 +65,17 @@ public final class LatencyCost {
     return fixed.totalMs(a);
   }
 
+  /**
+   * Whether {@code a}'s estimate does not contradict a measurement within {@code limitMs}: the lower
+   * edge of its band lies within the limit too (docs/latency.md, "Two opinions"; true where the band
+   * is unknown).
+   */
+  public boolean estimateAgrees(Architecture a, double limitMs) {
+    double est = fixed.totalMs(a);
+    double band = uncertainty.bandMs(a, est);
+    return Double.isNaN(band) || est - band <= limitMs;
+  }
+
   /** Networks measured so far, and those the measure-everything policy would have measured. */
   public MeasurementGate.Count count() {
     return count;
@@ -97,7 +109,9 @@ public final class LatencyCost {
       // estimates corrected by what this stage measured so far (its networks' measured / estimated)
       double k = correction();
       double c = k * fixed.totalMs(candidate);
-      MeasurementGate.Call call = gate.decide(c, limitMs);
+      // a change adds what the calibration never timed (SE, another activation): measured, not trusted
+      MeasurementGate.Call call = MeasurementGate.covered(base, candidate) ? gate.decide(c, limitMs)
+          : MeasurementGate.Call.MEASURE;
       if (call != MeasurementGate.Call.MEASURE) {
         count = count.plus(0, 2);
         return new Value(measured.getOrDefault(base.spec(), k * fixed.totalMs(base)), c, gate.bandMs(c),

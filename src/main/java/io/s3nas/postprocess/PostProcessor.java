@@ -114,14 +114,18 @@ public final class PostProcessor {
     for (Decision d : order) {
       Architecture next = d.change().apply(result);
       LatencyCost.Value v = cost.of(base, next);
-      if (v.candidateMs() + v.uncertaintyMs() <= limitMs) {
+      boolean agrees = cost.estimateAgrees(next, limitMs);
+      if (v.candidateMs() + v.uncertaintyMs() <= limitMs && agrees) {
         result = next;
         finalCost = v;
         verdicts.put(d.change(), d);
       } else {
         verdicts.put(d.change(), new Decision(d.change(), d.cost(), d.baseTop1(), d.top1(), d.gain(),
-            d.latencyPercent(), Verdict.OVER_BUDGET, String.format(Locale.ROOT, "pays, but the network would be "
-                + "%.4f ms (± %.4f), over the %.4f ms it must fit", v.candidateMs(), v.uncertaintyMs(), limitMs)));
+            d.latencyPercent(), Verdict.OVER_BUDGET, agrees ? String.format(Locale.ROOT, "pays, but the network would "
+                + "be %.4f ms (± %.4f), over the %.4f ms it must fit", v.candidateMs(), v.uncertaintyMs(), limitMs)
+                : String.format(Locale.ROOT, "pays, but the network's estimate, %.4f ms less its band, is over the "
+                    + "%.4f ms it must fit, whatever one measurement said (%.4f ms)", cost.estimateMs(next), limitMs,
+                    v.candidateMs())));
       }
     }
     List<Decision> recorded = decisions.stream().map(d -> verdicts.getOrDefault(d.change(), d)).toList();

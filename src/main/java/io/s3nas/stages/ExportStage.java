@@ -108,17 +108,18 @@ public final class ExportStage {
 
   /** The final network's latency against the budget on {@code model}'s platform, always measured where it can be. */
   public static LatencyVerdict latency(Architecture a, LatencyModel model, double budgetMs) {
-    return latency(a, model, budgetMs, MeasurementGate.all(), 0);
+    return latency(a, model, budgetMs, MeasurementGate.all(), 0, null);
   }
 
   /**
    * As above; where the policy gates the final check ({@code gate-final-check}), a network whose
-   * estimate ± the gate's band lies within the budget less {@code margin} of it is trusted
-   * unmeasured. Otherwise it is measured: a trusted network is never shipped on an estimate that
-   * straddles its budget.
+   * estimate ± the gate's band lies within the budget less {@code margin} of it, and which holds
+   * nothing the calibration's networks lacked ({@code reference}, the derived network:
+   * {@link MeasurementGate#covered}), is trusted unmeasured. Otherwise it is measured: a trusted
+   * network is never shipped on an estimate that straddles its budget.
    */
   public static LatencyVerdict latency(Architecture a, LatencyModel model, double budgetMs, MeasurementGate gate,
-                                       double margin) {
+                                       double margin, Architecture reference) {
     double est = new FixedLatency(model.estimatingView()).totalMs(a);
     LatencyUncertainty u = new LatencyUncertainty(model);
     double band = u.bandMs(a, est);
@@ -128,7 +129,8 @@ public final class ExportStage {
           new double[0], within, null, MeasurementGate.Count.NONE);
     }
     double limit = budgetMs * (1 - margin);
-    if (gate.policy().gateFinalCheck() && gate.decide(est, limit) == MeasurementGate.Call.TRUSTED_WITHIN) {
+    if (gate.policy().gateFinalCheck() && MeasurementGate.covered(reference, a)
+        && gate.decide(est, limit) == MeasurementGate.Call.TRUSTED_WITHIN) {
       return new LatencyVerdict(budgetMs, est, band, u.source(), Double.NaN, new double[0], new double[0],
           new double[0], true, gate.describe(MeasurementGate.Call.TRUSTED_WITHIN, est, limit),
           new MeasurementGate.Count(0, 1));

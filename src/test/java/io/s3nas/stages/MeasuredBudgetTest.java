@@ -106,6 +106,18 @@ class MeasuredBudgetTest {
     assertEquals(relative * est, v.uncertaintyMs(), 1e-9);
     assertTrue(v.method().startsWith("trusted within"), v.method());
     assertEquals(new io.s3nas.latency.MeasurementGate.Count(0, 2), clear.count());
+    // a change adds what the calibration never timed: SE is measured however clear its estimate
+    Architecture withSe = io.s3nas.postprocess.Change.se(0, 0.25).apply(wider);
+    io.s3nas.postprocess.LatencyCost seCost = new io.s3nas.postprocess.LatencyCost(m, gate, 3 * est);
+    assertTrue(seCost.of(wider, withSe).method().startsWith("measured"));
+    assertEquals(2, seCost.count().measured());
+    assertFalse(io.s3nas.latency.MeasurementGate.covered(wider, withSe));
+    ExportStage.LatencyVerdict shippedWithSe = ExportStage.latency(withSe, m, 3 * est, gate, 0.03, base);
+    assertEquals(1, shippedWithSe.measurementsMs().length, "the final check too measures what the base lacked");
+    // two opinions: a limit below the estimate's lower band edge is one no measurement can clear
+    assertTrue(clear.estimateAgrees(wider, est));
+    assertTrue(clear.estimateAgrees(wider, est * (1 - band) * 1.001));
+    assertFalse(clear.estimateAgrees(wider, est * (1 - band) * 0.999));
     // wholly above the limit: trusted over, nothing measured
     io.s3nas.postprocess.LatencyCost above = new io.s3nas.postprocess.LatencyCost(m, gate, 0.5 * est);
     assertTrue(above.of(base, wider).method().startsWith("trusted over"));
@@ -135,17 +147,17 @@ class MeasuredBudgetTest {
     assertEquals(new io.s3nas.latency.MeasurementGate.Count(2, 2), everything.count());
 
     // the final check: trusted when clear of the budget less its margin, measured when it straddles
-    ExportStage.LatencyVerdict trusted = ExportStage.latency(wider, m, 3 * est, gate, 0.03);
+    ExportStage.LatencyVerdict trusted = ExportStage.latency(wider, m, 3 * est, gate, 0.03, base);
     assertTrue(trusted.withinBudget());
     assertEquals(0, trusted.measurementsMs().length);
     assertTrue(trusted.trusted() != null && trusted.fields().get("latency_trusted") != null, trusted.fields().toString());
     assertEquals(new io.s3nas.latency.MeasurementGate.Count(0, 1), trusted.count());
-    ExportStage.LatencyVerdict measured = ExportStage.latency(wider, m, 1.02 * est, gate, 0.03);
+    ExportStage.LatencyVerdict measured = ExportStage.latency(wider, m, 1.02 * est, gate, 0.03, base);
     assertTrue(measured.measurementsMs().length >= 1, "straddling: measured");
     assertEquals(null, measured.trusted());
     // without gate-final-check the shipped network is measured however clear it is
     ExportStage.LatencyVerdict always = ExportStage.latency(wider, m, 3 * est, new io.s3nas.latency.MeasurementPolicy(
-        io.s3nas.latency.MeasurementPolicy.Mode.GATED, 0.05, false).gate(m), 0.03);
+        io.s3nas.latency.MeasurementPolicy.Mode.GATED, 0.05, false).gate(m), 0.03, base);
     assertEquals(1, always.measurementsMs().length);
   }
 }
