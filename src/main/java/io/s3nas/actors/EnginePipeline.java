@@ -284,6 +284,14 @@ public final class EnginePipeline implements Pipeline {
     SearchSupervisor.Command latency() {
       SearchSpec s = st.spec();
       PipelineSettings p = s.settings();
+      // the spec the search runs with, beside its outputs: what a reader of the run folder (and the
+      // launcher sizing a fork's heap, io.s3nas.cli.HeapAdvice) needs without the journal
+      try {
+        AtomicFiles.writeString(out(id).resolve("spec.json"), MAPPER.writerWithDefaultPrettyPrinter()
+            .writeValueAsString(s) + "\n");
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
       LatencyStage.Result r = LatencyStage.run(new LatencyStage.Request(SearchSpace.of(supernetSpec(s)), s.budgetMs(),
           s.budgetFraction(), s.searchTargetMs(), s.searchTargetFraction(), p.calibrationNetworks(),
           p.calibrationHeldOut(), s.seed()), platform());

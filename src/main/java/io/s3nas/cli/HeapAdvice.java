@@ -49,6 +49,19 @@ public final class HeapAdvice {
         SearchSpace space = SearchSpace.of(model(spec.supernet(), confDir));
         return TrainingMemory.search(space, spec.batch(), spec.settings().scalingMaxMacs(), spec.settings().seRatio());
       }
+      case "fork" -> { // a fork trains what its source's spec says: its run folder holds that spec
+        Path runDir = Path.of(option(args, "--run-dir").orElse("runs/search"));
+        String id = option(args, "--id").orElse(null);
+        for (String a : args.subList(1, args.size())) {
+          Path spec = runDir.resolve(a).resolve("spec.json");
+          if (!a.startsWith("-") && !a.equals(id) && !a.contains("/") && Files.isRegularFile(spec)) {
+            SearchSpec s = readSpec(spec);
+            SearchSpace space = SearchSpace.of(model(s.supernet(), confDir));
+            return TrainingMemory.search(space, s.batch(), s.settings().scalingMaxMacs(), s.settings().seRatio());
+          }
+        }
+        return OptionalLong.empty();
+      }
       case "supernet-search" -> {
         SearchSpace space = SearchSpace.of(model(option(args, "--supernet").orElseThrow(), confDir));
         return OptionalLong.of(TrainingMemory.supernet(space, batch(args)));
@@ -60,6 +73,14 @@ public final class HeapAdvice {
       default -> {
         return OptionalLong.empty();
       }
+    }
+  }
+
+  private static SearchSpec readSpec(Path file) {
+    try {
+      return new com.fasterxml.jackson.databind.ObjectMapper().readValue(file.toFile(), SearchSpec.class);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 

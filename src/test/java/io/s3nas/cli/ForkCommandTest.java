@@ -45,6 +45,9 @@ class ForkCommandTest {
         "--checkpoint-every", "7");
     assertEquals(0, src.code(), src.err());
     byte[] sourceResult = Files.readAllBytes(tmp.resolve("runs/src/result.json"));
+    // the spec beside the outputs (what the launcher sizes a fork's heap from)
+    assertEquals(ModelJson.read(tmp.resolve("tiny.json")), ModelJson.read(Path.of(new ObjectMapper().readTree(
+        tmp.resolve("runs/src/spec.json").toFile()).get("supernet").asText())));
     List<SearchSupervisor.Event> sourceEvents = events("src");
     String pinned = RunCheckpoints.pinned(new CheckpointStore(tmp.resolve("d/checkpoints")), "src-supernet",
         SinglePathSearch.WARMUP_END).orElseThrow();

@@ -34,6 +34,14 @@ class HeapAdviceTest {
     assertTrue(HeapAdvice.activationBytes(List.of("list")).isEmpty());
     assertEquals(quick, HeapAdvice.activationBytes(List.of("sweep", "--config", "conf/searches/quickstart.conf",
         "--budgets-ms", "2,3")), "a sweep runs the config's searches one after another");
+    // a fork trains what its source's spec says, which the source's run folder holds (spec.json)
+    Path run = Files.createDirectories(dir.resolve("runs/quick"));
+    Files.writeString(run.resolve("spec.json"), new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(
+        io.s3nas.actors.SearchSpecs.read(Path.of("conf/searches/quickstart.conf"))));
+    assertEquals(quick, HeapAdvice.activationBytes(List.of("fork", "quick", "--id", "q2", "--budget-ms", "3",
+        "--run-dir", dir.resolve("runs").toString())));
+    assertTrue(HeapAdvice.activationBytes(List.of("fork", "--id", "q2", "other", "--run-dir",
+        dir.resolve("runs").toString())).isEmpty(), "a source without spec.json: the launcher keeps its share");
   }
 
   @Test
