@@ -1,8 +1,13 @@
 package io.s3nas.latency;
 
+import io.s3nas.space.Activation;
+import io.s3nas.space.Architecture;
+import io.s3nas.space.BlockArgs;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Decides, for one network a stage must settle against a limit, whether to measure it
@@ -87,15 +92,15 @@ public final class MeasurementGate {
    * measures it whatever its estimate says (h-swish measured +18% on this CPU where its estimate
    * said +0%, docs/latency.md).
    */
-  public static boolean covered(io.s3nas.space.Architecture reference, io.s3nas.space.Architecture a) {
+  public static boolean covered(Architecture reference, Architecture a) {
     return reference != null && kinds(reference).containsAll(kinds(a));
   }
 
-  private static java.util.Set<String> kinds(io.s3nas.space.Architecture a) {
-    java.util.Set<String> k = new java.util.HashSet<>();
-    io.s3nas.space.Activation global = a.spec().activationOrDefault();
+  private static Set<String> kinds(Architecture a) {
+    Set<String> k = new HashSet<>();
+    Activation global = a.spec().activationOrDefault();
     k.add(global.name());
-    for (io.s3nas.space.BlockArgs b : a.blocks()) {
+    for (BlockArgs b : a.blocks()) {
       k.add((b.activation() != null ? b.activation() : global).name());
       if (b.hasSe()) {
         k.add("SE/" + a.spec().seInnerOrDefault() + "/" + a.spec().seGatingOrDefault());
