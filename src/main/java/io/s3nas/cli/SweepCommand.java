@@ -77,17 +77,14 @@ public final class SweepCommand implements Callable<Integer> {
     }
     if (cluster != null) {
       ClusterClient c = ClusterClient.of(cluster, journal.dir().resolve("http.token"));
-      List<Path> runs;
       try {
-        runs = ClusterSweep.run(c, ids, specs, java.nio.file.Files.readString(config), where,
-            spec.commandLine().getOut());
+        // the cluster's run folder, where its nodes wrote the searches, holds the sweep's too
+        return front(prefix, ClusterSweep.run(c, ids, specs, java.nio.file.Files.readString(config), where,
+            spec.commandLine().getOut()));
       } catch (ClusterSweep.SweepFailed e) {
         spec.commandLine().getErr().println("s3nas sweep: " + e.getMessage());
         return 1;
       }
-      Map<String, Object> out = SweepReport.write(runs.get(0).getParent().resolve(prefix + "-sweep"), runs);
-      spec.commandLine().getOut().println(new ObjectMapper().writeValueAsString(out));
-      return 0;
     }
     // the first budget's search trains the warm-up every other budget forks
     int rc = SearchCommand.run(ids.get(0), specs.get(0), journal.dir(), journal.journal(), common.confDir(), runDir,
@@ -108,8 +105,12 @@ public final class SweepCommand implements Callable<Integer> {
         return rc;
       }
     }
-    Map<String, Object> out = SweepReport.write(runDir.resolve(prefix + "-sweep"),
-        ids.stream().map(runDir::resolve).toList());
+    return front(prefix, ids.stream().map(runDir::resolve).toList());
+  }
+
+  /** Writes the sweep folder beside the searches' run folders ({@code runs}, the first's first) and prints it. */
+  private int front(String prefix, List<Path> runs) throws java.io.IOException {
+    Map<String, Object> out = SweepReport.write(runs.get(0).getParent().resolve(prefix + "-sweep"), runs);
     spec.commandLine().getOut().println(new ObjectMapper().writeValueAsString(out));
     return 0;
   }

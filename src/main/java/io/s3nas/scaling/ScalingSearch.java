@@ -332,8 +332,8 @@ public final class ScalingSearch {
    */
   private static boolean estimateAgrees(Architecture base, Candidate x,
                                         java.util.function.ToDoubleBiFunction<Architecture, Double> band, double limit) {
-    if (band == null) {
-      return true;
+    if (band == null || x.latencyMs() <= limit) {
+      return true; // (a band is never negative: only an estimate above the limit can disagree)
     }
     double b = band.applyAsDouble(CompoundScaler.scale(base, x.scaling()), x.latencyMs());
     return Double.isNaN(b) || x.latencyMs() - b <= limit;
