@@ -30,6 +30,19 @@ final class ExplainTable {
         + "alternatives with their latency on the platform, and the step the decision last changed.</p><table id=\"explain\">"
         + "<tr><th>block</th><th>stage</th><th>block string</th><th>from</th><th>alternatives, ms</th>"
         + "<th>last changed</th></tr>");
+    for (JsonNode d : x.path("decisions")) {
+      if (d.path("kind").asText().equals("derivation")) {
+        StringBuilder filled = new StringBuilder();
+        for (JsonNode f : d.path("filled")) {
+          filled.append(filled.length() == 0 ? "" : ", ").append("block ").append(f.path("supernet_block").asInt())
+              .append(' ').append(SearchReport.esc(f.path("from").asText())).append(" → ")
+              .append(SearchReport.esc(f.path("to").asText()));
+        }
+        h.insert(h.indexOf("<table"), "<p id=\"derivation\">Derived from the decisions of step "
+            + d.path("step").asLong() + " of " + d.path("steps").asInt() + " (" + SearchReport.esc(d.path("rule").asText())
+            + ")" + (filled.length() > 0 ? "; the slack below the target filled: " + filled : "") + ".</p>");
+      }
+    }
     for (JsonNode b : x.path("blocks")) {
       JsonNode ev = b.path("evidence");
       JsonNode sn = ev.path("supernet");

@@ -68,7 +68,9 @@ public final class SinglePathSearch {
     SupernetTrainer trainer = new SupernetTrainer(space, latency, settings, stream.stepsPerEpoch());
     List<Log> log = new ArrayList<>();
     long total = (long) warmupSteps + searchSteps;
-    long start = ck != null ? resume(ck, trainer, log, warmupSteps) : 0;
+    Derivation.Tracker tracker = new Derivation.Tracker(latency, settings.targetMs());
+    long start = ck != null ? resume(ck, trainer, log, warmupSteps, tracker) : 0;
+    Derivation derivation = null;
     for (long step = start; step < total; step++) {
       SupernetTrainer.Phase phase = step < warmupSteps ? SupernetTrainer.Phase.WARMUP : SupernetTrainer.Phase.SEARCH;
       if (step == warmupSteps) {
@@ -86,15 +88,23 @@ public final class SinglePathSearch {
       Batch b = stream.batch(epoch, (int) (step % stream.stepsPerEpoch()));
       SupernetTrainer.Step s = trainer.train(b.nhwc(), b.labels(), phase);
       boolean eval = validation != null && validation.size() > 0 && ck != null && ck.due(step + 1, total);
-      Log l = new Log(step, phase, s.loss(), s.crossEntropy(), s.expectedLatencyMs(),
-          trainer.decisions().derive(trainer.currentDecisions()), eval ? accuracy(trainer,
+      SupernetDecisions.Pass pass = trainer.currentDecisions();
+      int[] choice = trainer.decisions().derive(pass);
+      if (phase == SupernetTrainer.Phase.SEARCH) {
+        tracker.observe(step, choice, pass);
+      }
+      Log l = new Log(step, phase, s.loss(), s.crossEntropy(), s.expectedLatencyMs(), choice, eval ? accuracy(trainer,
               validation.head(Math.min(EVAL_IMAGES, validation.size())), norm, settings.batch()) : Double.NaN,
           s.thresholdCe(), s.thresholdLatency());
       log.add(l);
       String ref = null;
       boolean warmupEnd = step + 1 == warmupSteps && searchSteps > 0;
       if (ck != null && (ck.due(step + 1, total) || warmupEnd)) {
-        ref = save(ck, trainer, log);
+        // the last checkpoint also records the derivation, so explain shows the norms it read
+        if (step + 1 == total) {
+          derivation = derive(trainer, log, latency, settings, tracker);
+        }
+        ref = save(ck, trainer, log, tracker, derivation);
         if (warmupEnd) {
           ck.pin(WARMUP_END, ref);
         }
@@ -104,12 +114,7 @@ public final class SinglePathSearch {
       }
       progress.accept(new Progress(step + 1, total, l, ref));
     }
-    SupernetDecisions.Pass finalPass = trainer.currentDecisions();
-    int[] choice = trainer.decisions().derive(finalPass);
-    if (settings.deriveWithinTarget()) {
-      choice = fill(withinTarget(log, latency, settings.targetMs(), choice), trainer.softOutcomeProbabilities(), latency,
-          settings.targetMs());
-    }
+    int[] choice = (derivation != null ? derivation : derive(trainer, log, latency, settings, tracker)).derived();
     Architecture arch = space.architecture(choice);
     double top1 = validation == null || validation.size() == 0 ? Double.NaN : accuracy(trainer, validation, norm, settings.batch());
     return new Result(arch, choice, latency.estimate(choice), settings.targetMs(), top1, log);
@@ -140,18 +145,44 @@ public final class SinglePathSearch {
   static final double TARGET_TOLERANCE = 0.02;
 
   /**
+   * The architecture the search derives after its last step, and how (docs/method.md §5.2): the last
+   * step's decisions, or with {@code derive-within-target} the step {@link #withinTarget} picks, then
+   * the slack below the target {@link #fill filled}.
+   */
+  static Derivation derive(SupernetTrainer trainer, List<Log> log, NetworkLatency latency, SearchSettings settings,
+                           Derivation.Tracker tracker) {
+    SupernetDecisions.Pass finalPass = trainer.currentDecisions();
+    int[] last = trainer.decisions().derive(finalPass);
+    long lastStep = trainer.stepsDone() - 1;
+    Pick pick = settings.deriveWithinTarget() ? withinTarget(log, latency, settings.targetMs(), last, lastStep)
+        : new Pick(lastStep, Derivation.LAST, last);
+    int[] derived = settings.deriveWithinTarget() ? fill(pick.choice(), trainer.softOutcomeProbabilities(), latency,
+        settings.targetMs()) : pick.choice();
+    Derivation.Snapshot s = pick.step() == lastStep ? Derivation.flatten(lastStep, finalPass)
+        : tracker.at(pick.step()).orElse(null);
+    int n = Derivation.flatten(lastStep, finalPass).norms().length;
+    double[] nan = new double[n];
+    java.util.Arrays.fill(nan, Double.NaN);
+    return new Derivation(pick.step() + 1, pick.rule(), s != null ? s.norms() : nan, s != null ? s.margins() : nan,
+        pick.choice(), derived);
+  }
+
+  /** The step (from 0) whose decisions a derivation reads, why, and the decisions. */
+  record Pick(long step, String rule, int[] choice) {}
+
+  /**
    * The decisions to derive when the search should hand back a network that meets its target: the
    * last step's when they are within [1 − {@value #TARGET_TOLERANCE}, 1] × the target; else the
    * latest search step's that are; else the latest within the target; else the last step's. A search
    * near its target flips a few decisions back and forth across it from step to step; the last one
    * on the target side is as late a view of the accuracy terms as exists.
    */
-  static int[] withinTarget(List<Log> log, NetworkLatency latency, double target, int[] last) {
+  static Pick withinTarget(List<Log> log, NetworkLatency latency, double target, int[] last, long lastStep) {
     double lastMs = latency.estimate(last);
     if (lastMs <= target && lastMs >= (1 - TARGET_TOLERANCE) * target) {
-      return last;
+      return new Pick(lastStep, Derivation.LAST, last);
     }
-    int[] below = lastMs <= target ? last : null;
+    Pick below = lastMs <= target ? new Pick(lastStep, Derivation.BELOW, last) : null;
     for (int i = log.size() - 1; i >= 0 && log.get(i).phase() == SupernetTrainer.Phase.SEARCH; i--) {
       int[] c = log.get(i).choice();
       if (c.length == 0 || c[0] < 0) {
@@ -159,13 +190,13 @@ public final class SinglePathSearch {
       }
       double ms = latency.estimate(c);
       if (ms <= target && ms >= (1 - TARGET_TOLERANCE) * target) {
-        return c;
+        return new Pick(log.get(i).step(), Derivation.IN_BAND, c);
       }
       if (ms <= target && below == null) {
-        below = c;
+        below = new Pick(log.get(i).step(), Derivation.BELOW, c);
       }
     }
-    return below != null ? below : last;
+    return below != null ? below : new Pick(lastStep, Derivation.NONE_WITHIN, last);
   }
 
   /**
@@ -200,8 +231,13 @@ public final class SinglePathSearch {
     }
   }
 
-  private static String save(RunCheckpoints ck, SupernetTrainer trainer, List<Log> log) {
+  private static String save(RunCheckpoints ck, SupernetTrainer trainer, List<Log> log, Derivation.Tracker tracker,
+                             Derivation derivation) {
     Map<String, double[]> cols = new LinkedHashMap<>();
+    tracker.save(cols);
+    if (derivation != null) {
+      derivation.save(cols);
+    }
     cols.put("loss", log.stream().mapToDouble(Log::loss).toArray());
     cols.put("ce", log.stream().mapToDouble(Log::crossEntropy).toArray());
     cols.put("ms", log.stream().mapToDouble(Log::expectedMs).toArray());
@@ -218,13 +254,15 @@ public final class SinglePathSearch {
   }
 
   /** Restores the latest checkpoint of the run, if any, and returns the step to continue from. */
-  private static long resume(RunCheckpoints ck, SupernetTrainer trainer, List<Log> log, int warmupSteps) {
+  private static long resume(RunCheckpoints ck, SupernetTrainer trainer, List<Log> log, int warmupSteps,
+                             Derivation.Tracker tracker) {
     Optional<TensorArchive> latest = ck.latest();
     if (latest.isEmpty()) {
       return 0;
     }
     TensorArchive a = latest.get();
     trainer.restore(a);
+    tracker.restore(a);
     double[] loss = RunCheckpoints.column(a, "loss");
     double[] ce = RunCheckpoints.column(a, "ce");
     double[] ms = RunCheckpoints.column(a, "ms");

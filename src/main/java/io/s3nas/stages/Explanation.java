@@ -5,13 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.s3nas.checkpoint.RunCheckpoints;
 import io.s3nas.checkpoint.TensorArchive;
 import io.s3nas.latency.NetworkLatency;
-import io.s3nas.search.BranchSuperkernel;
+import io.s3nas.search.Derivation;
 import io.s3nas.search.SearchSettings;
 import io.s3nas.search.SinglePathSearch;
 import io.s3nas.search.SupernetDecisions;
 import io.s3nas.search.SupernetTrainer;
 import io.s3nas.space.Architecture;
-import io.s3nas.space.Branch;
 import io.s3nas.space.ModelJson;
 import io.s3nas.space.PlacedBlock;
 import io.s3nas.space.SearchSpace;
@@ -28,8 +27,9 @@ import java.util.Map;
  * Why a search's final network is what it is (docs/design.md, "Explain"): for every block of the
  * final network, the supernet block it comes from (through scaling's copies and the derivation), that
  * block's outcome against its alternatives and their latency on the platform, the step its decision
- * last changed, and each branch's kernel rings and channel groups — norm against threshold at the end
- * of the search; then scaling's and post-processing's decisions with their evidence. Built from the
+ * last changed up to the step the derivation read, and each branch's kernel rings and channel groups —
+ * norm against threshold at that step ({@link Derivation}); then the derivation, scaling's and
+ * post-processing's decisions with their evidence. Built from the
  * search's own files (its last supernet checkpoint, {@code scaling.json}, {@code postprocess.json})
  * and the architectures the journal records.
  */
@@ -74,6 +74,10 @@ public final class Explanation {
     }
     SupernetDecisions.Pass pass = null;
     double[][] choiceLog = null;
+    // the checkpoint's record of the derivation, if it is the one that gave this architecture (a fork
+    // resumed from a source's last checkpoint keeps the source's until it writes its own)
+    Derivation derivation = Derivation.read(in.supernet()).filter(d -> java.util.Arrays.equals(d.derived(), choice))
+        .orElse(null);
     if (in.supernet() != null) {
       SupernetTrainer t = new SupernetTrainer(in.space(), in.latency(), in.settings(), 1);
       t.restore(in.supernet());
@@ -102,7 +106,7 @@ public final class Explanation {
       if (derivedIndex != null) {
         boolean copy = k > 0 && origins.size() == blocks.size() && origins.get(k - 1).equals(derivedIndex);
         ev.put("scaling", Map.of("derived_block", derivedIndex, "copy", copy));
-        ev.put("supernet", supernetEvidence(in, kept.get(derivedIndex), choice, pass, choiceLog));
+        ev.put("supernet", supernetEvidence(in, kept.get(derivedIndex), choice, pass, choiceLog, derivation));
       } else {
         ev.put("scaling", Map.of("derived_block", "unknown: scaling.json has no block_origins (a search before they "
             + "were recorded)"));
@@ -112,6 +116,25 @@ public final class Explanation {
       out.add(m);
     }
     List<Map<String, Object>> decisions = new ArrayList<>();
+    if (derivation != null) {
+      Map<String, Object> d = new LinkedHashMap<>();
+      d.put("kind", "derivation");
+      d.put("step", derivation.step());
+      if (choiceLog != null && choiceLog.length > 0) {
+        d.put("steps", choiceLog[0].length);
+      }
+      d.put("rule", derivation.rule());
+      List<Map<String, Object>> filled = new ArrayList<>();
+      for (int b = 0; b < choice.length; b++) {
+        if (derivation.read()[b] != choice[b]) {
+          SearchableBlock sb = in.space().blocks().get(b);
+          filled.add(Map.of("supernet_block", b, "from", sb.outcomes().get(derivation.read()[b]).label(), "to",
+              sb.outcomes().get(choice[b]).label()));
+        }
+      }
+      d.put("filled", filled); // the slack below the target, given to the outcomes the thresholds made likeliest
+      decisions.add(d);
+    }
     if (in.scaling() != null) {
       Map<String, Object> d = new LinkedHashMap<>();
       d.put("kind", "scaling");
@@ -138,7 +161,7 @@ public final class Explanation {
   }
 
   private static Map<String, Object> supernetEvidence(Inputs in, int b, int[] choice, SupernetDecisions.Pass pass,
-                                                      double[][] choiceLog) {
+                                                      double[][] choiceLog, Derivation derivation) {
     SearchableBlock sb = in.space().blocks().get(b);
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("supernet_block", b);
@@ -153,9 +176,14 @@ public final class Explanation {
       alts.add(a);
     }
     m.put("alternatives", alts);
+    if (derivation != null && derivation.read()[b] != choice[b]) {
+      // filled after the derivation step: the search's own decision there was another outcome
+      m.put("outcome_at_derivation_step", sb.outcomes().get(derivation.read()[b]).label());
+    }
     if (choiceLog != null) {
       double[] c = choiceLog[b];
-      int last = c.length - 1;
+      // the decision as the derivation read it: its last change up to that step
+      int last = derivation != null ? (int) Math.min(derivation.step(), c.length) - 1 : c.length - 1;
       int flip = 0;
       for (int t = last; t > 0; t--) {
         if (c[t] != c[t - 1] && c[t] >= 0 && c[t - 1] >= 0) {
@@ -166,27 +194,37 @@ public final class Explanation {
       m.put("last_flip_step", flip);
       m.put("steps", c.length);
     }
-    if (pass != null) {
-      List<Map<String, Object>> branches = new ArrayList<>();
-      for (int i = 0; i < sb.branches().size(); i++) {
-        Branch br = sb.branches().get(i);
-        BranchSuperkernel.Forward f = pass.branches().get(b).get(i);
-        Map<String, Object> bm = new LinkedHashMap<>();
-        List<Map<String, Object>> rings = new ArrayList<>();
-        for (int j = 1; j < f.ringNorm().length; j++) { // ring 0 (the smallest kernel) is always in
-          rings.add(level("kernel", br.kernelOptions().get(j), f.ringNorm()[j], f.xk()[j]));
-        }
-        List<Map<String, Object>> groups = new ArrayList<>();
-        for (int j = 0; j < f.groupNorm().length; j++) {
-          groups.add(level("expansion", br.expansionOptions().get(j), f.groupNorm()[j], f.xc()[j]));
-        }
-        bm.put("kernel_rings", rings);
-        bm.put("channel_groups", groups);
-        branches.add(bm);
-      }
-      m.put("branches_at_search_end", branches);
+    if (derivation != null && derivation.hasNorms()) {
+      m.put("norms_at_step", derivation.step());
+      m.put("branches", branches(sb, derivation.byLevel(in.space())));
+    } else if (pass != null) {
+      // the derivation's own norms were not kept (a search from before they were, or a fork resumed
+      // from its source's last checkpoint): the end of the search is the closest view there is
+      m.put("norms_at_step", choiceLog != null ? choiceLog[b].length : "search end");
+      m.put("branches", branches(sb, Derivation.byLevel(in.space(), pass)));
     }
     return m;
+  }
+
+  /** Each branch's kernel rings and channel groups: norm against threshold, and whether the level is in. */
+  private static List<Map<String, Object>> branches(SearchableBlock sb, Map<Derivation.Level, double[]> levels) {
+    List<Map<String, Object>> branches = new ArrayList<>();
+    for (int i = 0; i < sb.branches().size(); i++) {
+      List<Map<String, Object>> rings = new ArrayList<>();
+      List<Map<String, Object>> groups = new ArrayList<>();
+      for (Map.Entry<Derivation.Level, double[]> e : levels.entrySet()) {
+        Derivation.Level l = e.getKey();
+        if (l.block() == sb.index() && l.branch() == i) {
+          (l.kind().equals("kernel") ? rings : groups).add(level(l.kind(), l.option(), e.getValue()[0],
+              e.getValue()[1]));
+        }
+      }
+      Map<String, Object> bm = new LinkedHashMap<>();
+      bm.put("kernel_rings", rings); // ring 0 (the smallest kernel) is always in
+      bm.put("channel_groups", groups);
+      branches.add(bm);
+    }
+    return branches;
   }
 
   private static Map<String, Object> level(String what, int option, double norm, double margin) {

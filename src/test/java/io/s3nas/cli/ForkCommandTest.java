@@ -112,7 +112,7 @@ class ForkCommandTest {
     for (JsonNode b : x.get("blocks")) {
       JsonNode sn = b.get("evidence").get("supernet");
       assertTrue(sn != null && sn.get("alternatives").size() >= 2 && sn.has("last_flip_step")
-          && sn.get("branches_at_search_end").size() >= 1, b.toString());
+          && sn.get("branches").size() >= 1 && sn.has("norms_at_step"), b.toString());
       int chosen = 0;
       for (JsonNode a : sn.get("alternatives")) {
         chosen += a.get("chosen").asBoolean() ? 1 : 0;
@@ -120,7 +120,13 @@ class ForkCommandTest {
       assertEquals(1, chosen, b.toString());
       assertTrue(b.get("evidence").get("scaling").get("derived_block").isInt(), b.toString());
     }
-    assertEquals("scaling", x.get("decisions").get(0).get("kind").asText());
+    // the fork's own search derived: the norms shown are those of the step it read
+    JsonNode derivation = x.get("decisions").get(0);
+    assertEquals("derivation", derivation.get("kind").asText());
+    for (JsonNode b : x.get("blocks")) {
+      assertEquals(derivation.get("step").asLong(), b.get("evidence").get("supernet").get("norms_at_step").asLong());
+    }
+    assertEquals("scaling", x.get("decisions").get(1).get("kind").asText());
     assertTrue(x.get("sources").get("scaling.json").asText().startsWith("sha256:"), x.get("sources").toString());
     assertEquals(2, CliTest.run("explain", "f1", "--block", "999", "--data-dir", data).code());
     CliTest.Result text = CliTest.run("explain", "f1", "--block", "0", "--data-dir", data);
@@ -130,6 +136,8 @@ class ForkCommandTest {
     JsonNode written = new ObjectMapper().readTree(tmp.resolve("runs/f1/explain.json").toFile());
     assertEquals(x.get("blocks"), written.get("blocks"));
     assertTrue(Files.readString(tmp.resolve("runs/f1/report.html")).contains("<h2>Why each block</h2>"));
+    assertTrue(Files.readString(tmp.resolve("runs/f1/report.html")).contains("<p id=\"derivation\">Derived from the "
+        + "decisions of step "));
 
     // the source is only read
     assertEquals(sourceEvents.size(), events("src").size());
