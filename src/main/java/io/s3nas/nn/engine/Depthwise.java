@@ -7,8 +7,8 @@ import jdk.incubator.vector.FloatVector;
  * or column goes to the bottom/right). It works on a channel view: channels {@code [co, co+cl)}
  * of tensors whose pixels are {@code cs} channels apart, so each MixConv branch convolves its own
  * channel group in place and the branch outputs land directly in the concatenated tensor.
- * Weights are {@code [k][k][cl]}. SIMD runs over contiguous channels; tap bounds are clipped once
- * per output pixel, and four interior pixels share each weight load.
+ * Weights are {@code [k][k][cl]}. SIMD runs over contiguous channels; the forward sums each output
+ * in registers over its taps (four pixels sharing each weight load), the backward goes tap by tap.
  */
 public final class Depthwise {
   private Depthwise() {}
@@ -89,9 +89,10 @@ public final class Depthwise {
   public static void forward(Parallel par, float[] x, Shape s, float[] wt, float[] y, float[] scale, float[] shift,
                              boolean relu) {
     int oh = s.oh();
+    Taps taps = new Taps(s);
     par.forRange(s.n() * oh, (t, from, to) -> {
       for (int row = from; row < to; row++) {
-        forwardRow(x, s, wt, y, row / oh, row % oh);
+        forwardRow(x, s, taps, wt, y, row / oh, row % oh);
         if (scale != null) {
           affineRow(s, y, row / oh, row % oh, scale, shift, relu);
         }
@@ -121,21 +122,368 @@ public final class Depthwise {
   }
 
   /**
-   * One output row, tap by tap: for each tap and channel vector the weight stays in a register
-   * while the row's output pixels are updated in place (the row lives in L1). Every FMA is
-   * independent, unlike a per-pixel sum over taps, whose single dependency chain measured 4x slower.
-   * The centre tap goes first and writes the row ({@code x·w + 0}) when it reaches every output
-   * pixel of the row, as it does with "same" padding away from the image's edge rows; otherwise the
-   * row is zeroed first (zeroing took 8% of inference, docs/engine-measurements.md).
+   * Where each tap reads, for a call's geometry: tap t = ky·k + kx reads the input {@code xoff[t]}
+   * floats from the window's corner and weight {@code woff[t]} (channel 0 of the view).
    */
-  private static void forwardRow(float[] x, Shape s, float[] wt, float[] y, int b, int oy) {
+  private record Taps(int[] xoff, int[] woff) {
+    Taps(Shape s) {
+      this(new int[s.k() * s.k()], new int[s.k() * s.k()]);
+      for (int ky = 0; ky < s.k(); ky++) {
+        for (int kx = 0; kx < s.k(); kx++) {
+          xoff[ky * s.k() + kx] = (ky * s.w() + kx) * s.cs();
+          woff[ky * s.k() + kx] = (ky * s.k() + kx) * s.cl();
+        }
+      }
+    }
+  }
+
+  /**
+   * One output row. Its interior pixels — those every tap column reaches inside the input — go in
+   * register tiles of 4 pixels × 2 channel vectors ({@link #pixels4x2}): eight sums held across all
+   * the row's taps, as the GEMM's tile holds them across K, each weight load serving four pixels,
+   * and each output stored once (no read-modify-write per tap, no zeroing). The row's last interior
+   * pixels go one at a time, edge pixels likewise over the taps listed as landing inside the input,
+   * a half vector of channels widened to the full shape; only channels past that (none when channel
+   * counts are multiples of 8) go tap by tap ({@link #tap}). Measured against tap by tap for every
+   * row: 1.2-2x per call on the supernet's shapes, 20-27% on the supernet's inference
+   * (docs/engine-measurements.md).
+   */
+  private static void forwardRow(float[] x, Shape s, Taps taps, float[] wt, float[] y, int b, int oy) {
+    int k = s.k();
+    int ow = s.ow();
+    int cl = s.cl();
+    int cs = s.cs();
+    int st = s.stride();
+    int full = cl - cl % Vec.L;
+    int half = halfTailEnd(cl, full);
+    int a = s.oxFrom(0);
+    int e = s.oxTo(k - 1);
+    if (half == 0) {
+      tapByTap(x, s, wt, y, b, oy);
+      return;
+    }
+    int kf = s.kyFrom(oy);
+    int kt = s.kyTo(oy);
+    int t0 = kf * k;
+    int t1 = kt * k;
+    int y0 = outPixel(s, b, oy, 0);
+    int xr = pixel(s, b, oy * st - s.pt(), 0); // the window's corner row (may lie above the image: only its valid taps are read)
+    int ps = st * cs;
+    int[] xoff = taps.xoff();
+    int[] woff = taps.woff();
+    int ox = a;
+    for (; ox + 3 <= e; ox += 4) {
+      int xb = xr + (ox * st - s.pl()) * cs;
+      int yi = y0 + ox * cs;
+      int j = 0;
+      for (; j + 2 * Vec.L <= full; j += 2 * Vec.L) {
+        pixels4x2(x, wt, y, xoff, woff, t0, t1, xb + j, ps, yi + j, cs, j);
+      }
+      if (j < full) {
+        pixels4x1(x, wt, y, xoff, woff, t0, t1, xb + j, ps, yi + j, cs, j);
+      }
+      if (half > full) {
+        pixels4xHalf(x, wt, y, xoff, woff, t0, t1, xb + full, ps, yi + full, cs, full);
+      }
+    }
+    for (; ox <= e; ox++) {
+      int xb = xr + (ox * st - s.pl()) * cs;
+      int yi = y0 + ox * cs;
+      int j = 0;
+      for (; j + 2 * Vec.L <= full; j += 2 * Vec.L) {
+        pixels1x2(x, wt, y, xoff, woff, t0, t1, xb + j, yi + j, j);
+      }
+      if (j < full) {
+        pixels1x1(x, wt, y, xoff, woff, t0, t1, xb + j, yi + j, j);
+      }
+      if (half > full) {
+        pixels1xHalf(x, wt, y, xoff, woff, t0, t1, xb + full, yi + full, full);
+      }
+    }
+    // edge pixels: the same sums over the taps that land inside the input, listed
+    int[] list = new int[k * k];
+    for (int p = 0; p < ow; p++) {
+      if (p >= a && p <= e) {
+        continue; // an interior pixel (none when the row is narrower than the kernel)
+      }
+      int n = 0;
+      for (int ky = kf; ky < kt; ky++) {
+        for (int kx = 0; kx < k; kx++) {
+          int ix = p * st + kx - s.pl();
+          if (ix >= 0 && ix < s.w()) {
+            list[n++] = ky * k + kx;
+          }
+        }
+      }
+      int xb = xr + (p * st - s.pl()) * cs;
+      int yi = y0 + p * cs;
+      int j = 0;
+      for (; j + 2 * Vec.L <= full; j += 2 * Vec.L) {
+        listed1x2(x, wt, y, xoff, woff, list, n, xb + j, yi + j, j);
+      }
+      if (j < full) {
+        listed1x1(x, wt, y, xoff, woff, list, n, xb + j, yi + j, j);
+      }
+      if (half > full) {
+        listed1xHalf(x, wt, y, xoff, woff, list, n, xb + full, yi + full, full);
+      }
+    }
+    if (half < cl) { // channels past the half vector (none when channels are multiples of 8), tap by tap
+      for (int p = 0; p < ow; p++) {
+        java.util.Arrays.fill(y, y0 + p * cs + half, y0 + p * cs + cl, 0f);
+      }
+      for (int ky = kf; ky < kt; ky++) {
+        for (int kx = 0; kx < k; kx++) {
+          tap(x, s, wt, y, b, oy, ky, kx, false, 0, ow - 1, half);
+        }
+      }
+    }
+  }
+
+  /*
+   * The half-vector tail (Vec.H, 8 floats under AVX-512) in tiles of its own: loaded at half width
+   * and widened, arithmetic in the full shape (mixing shapes in one method slowed it 7x, and sums
+   * kept in the half shape ran 5x slower than the tap-by-tap path; docs/platform-notes.md §6).
+   */
+
+  private static void pixels4xHalf(float[] x, float[] wt, float[] y, int[] xoff, int[] woff, int t0, int t1, int xb,
+                                   int ps, int yi, int cs, int j) {
+    FloatVector a0 = FloatVector.zero(Vec.S);
+    FloatVector a1 = a0;
+    FloatVector a2 = a0;
+    FloatVector a3 = a0;
+    for (int t = t0; t < t1; t++) {
+      int xo = xb + xoff[t];
+      FloatVector w0 = half(wt, woff[t] + j);
+      a0 = half(x, xo).fma(w0, a0);
+      a1 = half(x, xo + ps).fma(w0, a1);
+      a2 = half(x, xo + 2 * ps).fma(w0, a2);
+      a3 = half(x, xo + 3 * ps).fma(w0, a3);
+    }
+    store(a0, y, yi);
+    store(a1, y, yi + cs);
+    store(a2, y, yi + 2 * cs);
+    store(a3, y, yi + 3 * cs);
+  }
+
+  /** Half a vector, loaded unmasked and widened to the full shape (upper lanes zero), as {@link Vec#load}. */
+  private static FloatVector half(float[] a, int i) {
+    return (FloatVector) FloatVector.fromArray(Vec.H, a, i).reinterpretShape(Vec.S, 0);
+  }
+
+  /** The lower half of {@code v} stored at {@code i}. */
+  private static void store(FloatVector v, float[] a, int i) {
+    ((FloatVector) v.reinterpretShape(Vec.H, 0)).intoArray(a, i);
+  }
+
+  /*
+   * The register tiles: P pixels ({@code ps} floats apart in the input, {@code cs} in the output) ×
+   * V channel vectors, summed over taps [t0, t1) from zero and stored once. Written out per shape:
+   * C2 keeps named locals in registers, not arrays of vectors, and a vector merged from two branches
+   * is boxed (docs/platform-notes.md §6).
+   */
+
+  private static void pixels4x2(float[] x, float[] wt, float[] y, int[] xoff, int[] woff, int t0, int t1, int xb,
+                                 int ps, int yi, int cs, int j) {
+    FloatVector zero = FloatVector.zero(Vec.S);
+    FloatVector a00 = zero, a01 = zero, a10 = zero, a11 = zero, a20 = zero, a21 = zero, a30 = zero, a31 = zero;
+    for (int t = t0; t < t1; t++) {
+      int xo = xb + xoff[t];
+      int wo = woff[t] + j;
+      FloatVector w0 = FloatVector.fromArray(Vec.S, wt, wo);
+      FloatVector w1 = FloatVector.fromArray(Vec.S, wt, wo + Vec.L);
+      a00 = FloatVector.fromArray(Vec.S, x, xo).fma(w0, a00);
+      a01 = FloatVector.fromArray(Vec.S, x, xo + Vec.L).fma(w1, a01);
+      a10 = FloatVector.fromArray(Vec.S, x, xo + ps).fma(w0, a10);
+      a11 = FloatVector.fromArray(Vec.S, x, xo + ps + Vec.L).fma(w1, a11);
+      a20 = FloatVector.fromArray(Vec.S, x, xo + 2 * ps).fma(w0, a20);
+      a21 = FloatVector.fromArray(Vec.S, x, xo + 2 * ps + Vec.L).fma(w1, a21);
+      a30 = FloatVector.fromArray(Vec.S, x, xo + 3 * ps).fma(w0, a30);
+      a31 = FloatVector.fromArray(Vec.S, x, xo + 3 * ps + Vec.L).fma(w1, a31);
+    }
+    a00.intoArray(y, yi);
+    a01.intoArray(y, yi + Vec.L);
+    a10.intoArray(y, yi + cs);
+    a11.intoArray(y, yi + cs + Vec.L);
+    a20.intoArray(y, yi + 2 * cs);
+    a21.intoArray(y, yi + 2 * cs + Vec.L);
+    a30.intoArray(y, yi + 3 * cs);
+    a31.intoArray(y, yi + 3 * cs + Vec.L);
+  }
+  private static void pixels4x1(float[] x, float[] wt, float[] y, int[] xoff, int[] woff, int t0, int t1, int xb,
+                                 int ps, int yi, int cs, int j) {
+    FloatVector zero = FloatVector.zero(Vec.S);
+    FloatVector a00 = zero, a10 = zero, a20 = zero, a30 = zero;
+    for (int t = t0; t < t1; t++) {
+      int xo = xb + xoff[t];
+      int wo = woff[t] + j;
+      FloatVector w0 = FloatVector.fromArray(Vec.S, wt, wo);
+      a00 = FloatVector.fromArray(Vec.S, x, xo).fma(w0, a00);
+      a10 = FloatVector.fromArray(Vec.S, x, xo + ps).fma(w0, a10);
+      a20 = FloatVector.fromArray(Vec.S, x, xo + 2 * ps).fma(w0, a20);
+      a30 = FloatVector.fromArray(Vec.S, x, xo + 3 * ps).fma(w0, a30);
+    }
+    a00.intoArray(y, yi);
+    a10.intoArray(y, yi + cs);
+    a20.intoArray(y, yi + 2 * cs);
+    a30.intoArray(y, yi + 3 * cs);
+  }
+  /*
+   * One pixel's sums (the interior's last pixels, and edge pixels over the {@code n} taps listed as
+   * landing inside the input), in two chains — even and odd taps — so consecutive FMAs of one sum do
+   * not wait on each other's latency (one chain ran the 7x7 maps' edge pixels at a third of the tiles'
+   * speed).
+   */
+
+  private static void pixels1x2(float[] x, float[] wt, float[] y, int[] xoff, int[] woff, int t0, int t1, int xb,
+      int yi, int j) {
+    FloatVector zero = FloatVector.zero(Vec.S);
+    FloatVector a0 = zero, a1 = zero, b0 = zero, b1 = zero;
+    int t = t0;
+    for (; t + 1 < t1; t += 2) {
+      int xa = xb + xoff[t];
+      int wa = woff[t] + j;
+      int xc = xb + xoff[t + 1];
+      int wc = woff[t + 1] + j;
+      a0 = FloatVector.fromArray(Vec.S, x, xa).fma(FloatVector.fromArray(Vec.S, wt, wa), a0);
+      b0 = FloatVector.fromArray(Vec.S, x, xc).fma(FloatVector.fromArray(Vec.S, wt, wc), b0);
+      a1 = FloatVector.fromArray(Vec.S, x, xa + Vec.L).fma(FloatVector.fromArray(Vec.S, wt, wa + Vec.L), a1);
+      b1 = FloatVector.fromArray(Vec.S, x, xc + Vec.L).fma(FloatVector.fromArray(Vec.S, wt, wc + Vec.L), b1);
+    }
+    if (t < t1) {
+      int xa = xb + xoff[t];
+      int wa = woff[t] + j;
+      a0 = FloatVector.fromArray(Vec.S, x, xa).fma(FloatVector.fromArray(Vec.S, wt, wa), a0);
+      a1 = FloatVector.fromArray(Vec.S, x, xa + Vec.L).fma(FloatVector.fromArray(Vec.S, wt, wa + Vec.L), a1);
+    }
+    a0.add(b0).intoArray(y, yi);
+    a1.add(b1).intoArray(y, yi + Vec.L);
+  }
+
+  private static void pixels1x1(float[] x, float[] wt, float[] y, int[] xoff, int[] woff, int t0, int t1, int xb,
+      int yi, int j) {
+    FloatVector zero = FloatVector.zero(Vec.S);
+    FloatVector a0 = zero, b0 = zero;
+    int t = t0;
+    for (; t + 1 < t1; t += 2) {
+      int xa = xb + xoff[t];
+      int wa = woff[t] + j;
+      int xc = xb + xoff[t + 1];
+      int wc = woff[t + 1] + j;
+      a0 = FloatVector.fromArray(Vec.S, x, xa).fma(FloatVector.fromArray(Vec.S, wt, wa), a0);
+      b0 = FloatVector.fromArray(Vec.S, x, xc).fma(FloatVector.fromArray(Vec.S, wt, wc), b0);
+    }
+    if (t < t1) {
+      int xa = xb + xoff[t];
+      int wa = woff[t] + j;
+      a0 = FloatVector.fromArray(Vec.S, x, xa).fma(FloatVector.fromArray(Vec.S, wt, wa), a0);
+    }
+    a0.add(b0).intoArray(y, yi);
+  }
+
+  private static void pixels1xHalf(float[] x, float[] wt, float[] y, int[] xoff, int[] woff, int t0, int t1, int xb,
+      int yi, int j) {
+    FloatVector zero = FloatVector.zero(Vec.S);
+    FloatVector a0 = zero, b0 = zero;
+    int t = t0;
+    for (; t + 1 < t1; t += 2) {
+      int xa = xb + xoff[t];
+      int wa = woff[t] + j;
+      int xc = xb + xoff[t + 1];
+      int wc = woff[t + 1] + j;
+      a0 = half(x, xa).fma(half(wt, wa), a0);
+      b0 = half(x, xc).fma(half(wt, wc), b0);
+    }
+    if (t < t1) {
+      int xa = xb + xoff[t];
+      int wa = woff[t] + j;
+      a0 = half(x, xa).fma(half(wt, wa), a0);
+    }
+    store(a0.add(b0), y, yi);
+  }
+
+  private static void listed1x2(float[] x, float[] wt, float[] y, int[] xoff, int[] woff, int[] list, int n, int xb,
+      int yi, int j) {
+    FloatVector zero = FloatVector.zero(Vec.S);
+    FloatVector a0 = zero, a1 = zero, b0 = zero, b1 = zero;
+    int i = 0;
+    for (; i + 1 < n; i += 2) {
+      int xa = xb + xoff[list[i]];
+      int wa = woff[list[i]] + j;
+      int xc = xb + xoff[list[i + 1]];
+      int wc = woff[list[i + 1]] + j;
+      a0 = FloatVector.fromArray(Vec.S, x, xa).fma(FloatVector.fromArray(Vec.S, wt, wa), a0);
+      b0 = FloatVector.fromArray(Vec.S, x, xc).fma(FloatVector.fromArray(Vec.S, wt, wc), b0);
+      a1 = FloatVector.fromArray(Vec.S, x, xa + Vec.L).fma(FloatVector.fromArray(Vec.S, wt, wa + Vec.L), a1);
+      b1 = FloatVector.fromArray(Vec.S, x, xc + Vec.L).fma(FloatVector.fromArray(Vec.S, wt, wc + Vec.L), b1);
+    }
+    if (i < n) {
+      int xa = xb + xoff[list[i]];
+      int wa = woff[list[i]] + j;
+      a0 = FloatVector.fromArray(Vec.S, x, xa).fma(FloatVector.fromArray(Vec.S, wt, wa), a0);
+      a1 = FloatVector.fromArray(Vec.S, x, xa + Vec.L).fma(FloatVector.fromArray(Vec.S, wt, wa + Vec.L), a1);
+    }
+    a0.add(b0).intoArray(y, yi);
+    a1.add(b1).intoArray(y, yi + Vec.L);
+  }
+
+  private static void listed1x1(float[] x, float[] wt, float[] y, int[] xoff, int[] woff, int[] list, int n, int xb,
+      int yi, int j) {
+    FloatVector zero = FloatVector.zero(Vec.S);
+    FloatVector a0 = zero, b0 = zero;
+    int i = 0;
+    for (; i + 1 < n; i += 2) {
+      int xa = xb + xoff[list[i]];
+      int wa = woff[list[i]] + j;
+      int xc = xb + xoff[list[i + 1]];
+      int wc = woff[list[i + 1]] + j;
+      a0 = FloatVector.fromArray(Vec.S, x, xa).fma(FloatVector.fromArray(Vec.S, wt, wa), a0);
+      b0 = FloatVector.fromArray(Vec.S, x, xc).fma(FloatVector.fromArray(Vec.S, wt, wc), b0);
+    }
+    if (i < n) {
+      int xa = xb + xoff[list[i]];
+      int wa = woff[list[i]] + j;
+      a0 = FloatVector.fromArray(Vec.S, x, xa).fma(FloatVector.fromArray(Vec.S, wt, wa), a0);
+    }
+    a0.add(b0).intoArray(y, yi);
+  }
+
+  private static void listed1xHalf(float[] x, float[] wt, float[] y, int[] xoff, int[] woff, int[] list, int n, int xb,
+      int yi, int j) {
+    FloatVector zero = FloatVector.zero(Vec.S);
+    FloatVector a0 = zero, b0 = zero;
+    int i = 0;
+    for (; i + 1 < n; i += 2) {
+      int xa = xb + xoff[list[i]];
+      int wa = woff[list[i]] + j;
+      int xc = xb + xoff[list[i + 1]];
+      int wc = woff[list[i + 1]] + j;
+      a0 = half(x, xa).fma(half(wt, wa), a0);
+      b0 = half(x, xc).fma(half(wt, wc), b0);
+    }
+    if (i < n) {
+      int xa = xb + xoff[list[i]];
+      int wa = woff[list[i]] + j;
+      a0 = half(x, xa).fma(half(wt, wa), a0);
+    }
+    store(a0.add(b0), y, yi);
+  }
+
+  /**
+   * One output row, tap by tap: for each tap and channel vector the weight stays in a register
+   * while the row's output pixels are updated in place (the row lives in L1). The centre tap goes
+   * first and writes the row ({@code x·w + 0}) when it reaches every output pixel of the row, as it
+   * does with "same" padding away from the image's edge rows; otherwise the row is zeroed first.
+   * Used for views of fewer than half a vector of channels.
+   */
+  private static void tapByTap(float[] x, Shape s, float[] wt, float[] y, int b, int oy) {
     int k = s.k();
     int ow = s.ow();
     int c = k / 2;
     boolean centre = s.kyFrom(oy) <= c && c < s.kyTo(oy) && s.oxFrom(c) == 0 && s.oxTo(c) == ow - 1;
     int y0 = outPixel(s, b, oy, 0);
     if (centre) {
-      tap(x, s, wt, y, b, oy, c, c, true);
+      tap(x, s, wt, y, b, oy, c, c, true, 0, ow - 1, 0);
     } else {
       for (int ox = 0; ox < ow; ox++) {
         java.util.Arrays.fill(y, y0 + ox * s.cs(), y0 + ox * s.cs() + s.cl(), 0f);
@@ -144,16 +492,21 @@ public final class Depthwise {
     for (int ky = s.kyFrom(oy); ky < s.kyTo(oy); ky++) {
       for (int kx = 0; kx < k; kx++) {
         if (!(centre && ky == c && kx == c)) {
-          tap(x, s, wt, y, b, oy, ky, kx, false);
+          tap(x, s, wt, y, b, oy, ky, kx, false, 0, ow - 1, 0);
         }
       }
     }
   }
 
-  /** One tap's products added into the row ({@code first}: written over it, as {@code x·w + 0}). */
-  private static void tap(float[] x, Shape s, float[] wt, float[] y, int b, int oy, int ky, int kx, boolean first) {
-    int lo = s.oxFrom(kx);
-    int hi = s.oxTo(kx);
+  /**
+   * One tap's products added into output pixels [from, to] of the row, channels [jFrom, cl) of the
+   * view ({@code first}: written over them, as {@code x·w + 0}); {@code jFrom} is 0 or the end of the
+   * full vectors.
+   */
+  private static void tap(float[] x, Shape s, float[] wt, float[] y, int b, int oy, int ky, int kx, boolean first,
+                          int from, int to, int jFrom) {
+    int lo = Math.max(from, s.oxFrom(kx));
+    int hi = Math.min(to, s.oxTo(kx));
     if (lo > hi) {
       return;
     }
@@ -162,7 +515,7 @@ public final class Depthwise {
     int cl = s.cl();
     int cs = s.cs();
     int pl = s.pl();
-    int full = cl - cl % Vec.L;
+    int full = Math.max(jFrom, cl - cl % Vec.L);
     int half = halfTailEnd(cl, full);
     int y0 = outPixel(s, b, oy, 0);
     int iy = oy * st + ky - s.pt();
@@ -171,7 +524,7 @@ public final class Depthwise {
     int xs = x0 + (lo * st + kx - pl) * cs;
     int xstep = st * cs;
     FloatVector zero = FloatVector.zero(Vec.S);
-    for (int j = 0; j < full; j += Vec.L) {
+    for (int j = jFrom; j < full; j += Vec.L) {
       FloatVector wv = FloatVector.fromArray(Vec.S, wt, wo + j);
       int yi = y0 + lo * cs + j;
       int xi = xs + j;

@@ -174,12 +174,14 @@ class KernelGradientTest {
 
   @Test
   void depthwiseOnAChannelViewEqualsTheSameConvolutionOnTheSlice() {
-    int n = 2;
-    int h = 7;
-    int cs = 20;
-    int co = 4;
-    int cl = 12;
-    int k = 5;
+    // views below half a vector, and of full vectors plus a half one; rows wider than the kernel and not
+    view(2, 7, 20, 4, 12, 5);
+    view(2, 9, 56, 8, 40, 7);
+    view(1, 5, 56, 16, 40, 7);
+  }
+
+  /** The view's input gradient is added into dx's view and every other channel left as it was. */
+  void view(int n, int h, int cs, int co, int cl, int k) {
     for (int stride : new int[] {1, 2}) {
       float[] x = random(n * h * h * cs, 10);
       float[] w = random(k * k * cl, 11);
@@ -201,6 +203,7 @@ class KernelGradientTest {
       }
       float[] dy = random(n * o * o * cs, 12);
       float[] dx = new float[x.length];
+      java.util.Arrays.fill(dx, 3f);
       float[] dw = new float[w.length];
       Depthwise.backward(TWO, x, new Depthwise.Shape(n, h, h, cs, co, cl, k, stride), w, dy, dx, dw,
           new float[][] {new float[w.length], new float[w.length]});
@@ -217,8 +220,8 @@ class KernelGradientTest {
       }
       for (int p = 0; p < n * h * h; p++) {
         for (int c = 0; c < cs; c++) {
-          float expect = c >= co && c < co + cl ? dxs[p * cl + c - co] : 0f;
-          assertEquals(expect, dx[p * cs + c], 1e-4);
+          float expect = c >= co && c < co + cl ? 3f + dxs[p * cl + c - co] : 3f; // added into the view only
+          assertEquals(expect, dx[p * cs + c], 1e-4, "h " + h + " cl " + cl + " k " + k + " stride " + stride);
         }
       }
     }
