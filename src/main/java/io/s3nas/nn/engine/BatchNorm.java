@@ -54,17 +54,20 @@ public final class BatchNorm {
       java.util.Arrays.fill(sq[t], 0);
       for (int r0 = from; r0 < to; r0 += BLOCK) {
         int r1 = Math.min(to, r0 + BLOCK);
-        for (int j = 0; j < c; j += Vec.L) {
-          int m = Vec.lanes(j, c);
+        int full = c - c % Vec.L;
+        for (int j = 0; j < full; j += Vec.L) {
           FloatVector va = FloatVector.zero(Vec.S);
           FloatVector vb = va;
           for (int r = r0; r < r1; r++) {
-            FloatVector v = Vec.load(x, r * c + j, m);
+            FloatVector v = FloatVector.fromArray(Vec.S, x, r * c + j);
             va = va.add(v);
             vb = v.fma(v, vb);
           }
-          Vec.store(va, a, j, m);
-          Vec.store(vb, b, j, m);
+          va.intoArray(a, j);
+          vb.intoArray(b, j);
+        }
+        if (full < c) {
+          statisticsTail(x, c, full, r0, r1, a, b);
         }
         flush(t);
       }
@@ -92,18 +95,71 @@ public final class BatchNorm {
       scale[ch] = gamma[ch] * inv[ch];
       shift[ch] = beta[ch] - mean[ch] * scale[ch];
     }
+    par.forRange(p, (t, from, to) -> affine(x, c, from, to, scale, shift, relu, y));
+  }
+
+  /**
+   * y = x·scale + shift over rows [from, to), then ReLU when asked: full vectors in loops of their
+   * own with and without ReLU (a vector chosen by a conditional is boxed by C2; measured in this
+   * file's backward: a third of its samples in the Vector API's non-intrinsic fallbacks), the
+   * partial vector after them.
+   */
+  private static void affine(float[] x, int c, int from, int to, float[] scale, float[] shift, boolean relu,
+                             float[] y) {
+    int full = c - c % Vec.L;
     FloatVector zero = FloatVector.zero(Vec.S);
-    par.forRange(p, (t, from, to) -> {
-      for (int r = from; r < to; r++) {
-        int o = r * c;
-        for (int j = 0; j < c; j += Vec.L) {
-          int m = Vec.lanes(j, c);
-          FloatVector v = Vec.load(x, o + j, m)
-              .fma(Vec.load(scale, j, m), Vec.load(shift, j, m));
-          Vec.store(relu ? v.max(zero) : v, y, o + j, m);
+    for (int r = from; r < to; r++) {
+      int o = r * c;
+      if (relu) {
+        for (int j = 0; j < full; j += Vec.L) {
+          FloatVector.fromArray(Vec.S, x, o + j).fma(FloatVector.fromArray(Vec.S, scale, j),
+              FloatVector.fromArray(Vec.S, shift, j)).max(zero).intoArray(y, o + j);
+        }
+      } else {
+        for (int j = 0; j < full; j += Vec.L) {
+          FloatVector.fromArray(Vec.S, x, o + j).fma(FloatVector.fromArray(Vec.S, scale, j),
+              FloatVector.fromArray(Vec.S, shift, j)).intoArray(y, o + j);
         }
       }
-    });
+      if (full < c) {
+        affineTail(x, o, c, full, scale, shift, relu, y);
+      }
+    }
+  }
+
+  private static void affineTail(float[] x, int o, int c, int full, float[] scale, float[] shift, boolean relu,
+                                 float[] y) {
+    int m = c - full;
+    if (Vec.H != null && m == Vec.H.length()) { // the usual tail under AVX-512: half a vector, widened
+      FloatVector v = widened(x, o + full).fma(widened(scale, full), widened(shift, full));
+      if (relu) {
+        ((FloatVector) v.max(0f).reinterpretShape(Vec.H, 0)).intoArray(y, o + full);
+      } else {
+        ((FloatVector) v.reinterpretShape(Vec.H, 0)).intoArray(y, o + full);
+      }
+      return;
+    }
+    FloatVector v = Vec.load(x, o + full, m).fma(Vec.load(scale, full, m), Vec.load(shift, full, m));
+    Vec.store(relu ? v.max(0f) : v, y, o + full, m); // a rare shape (channels not a multiple of 8)
+  }
+
+  /** Half a vector at i, loaded unmasked and widened to the full shape (upper lanes zero). */
+  private static FloatVector widened(float[] a, int i) {
+    return (FloatVector) FloatVector.fromArray(Vec.H, a, i).reinterpretShape(Vec.S, 0);
+  }
+
+  /** The statistics' sums of channels [full, c) over rows [r0, r1) into a and b. */
+  private static void statisticsTail(float[] x, int c, int full, int r0, int r1, float[] a, float[] b) {
+    int m = c - full;
+    FloatVector va = FloatVector.zero(Vec.S);
+    FloatVector vb = va;
+    for (int r = r0; r < r1; r++) {
+      FloatVector v = Vec.load(x, r * c + full, m);
+      va = va.add(v);
+      vb = v.fma(v, vb);
+    }
+    Vec.store(va, a, full, m);
+    Vec.store(vb, b, full, m);
   }
 
   /**
@@ -115,17 +171,7 @@ public final class BatchNorm {
     float[][] affine = inferenceAffine(gamma, beta, runMean, runVar);
     float[] scale = affine[0];
     float[] shift = affine[1];
-    FloatVector zero = FloatVector.zero(Vec.S);
-    par.forRange(p, (t, from, to) -> {
-      for (int r = from; r < to; r++) {
-        int o = r * c;
-        for (int j = 0; j < c; j += Vec.L) {
-          int m = Vec.lanes(j, c);
-          FloatVector v = Vec.load(x, o + j, m).fma(Vec.load(scale, j, m), Vec.load(shift, j, m));
-          Vec.store(relu ? v.max(zero) : v, y, o + j, m);
-        }
-      }
-    });
+    par.forRange(p, (t, from, to) -> affine(x, c, from, to, scale, shift, relu, y));
   }
 
   /**
@@ -158,7 +204,7 @@ public final class BatchNorm {
   public void backward(Parallel par, float[] x, int p, float[] gamma, float[] reluOut, float[] dy, float[] dx,
                        float[] dGamma, float[] dBeta) {
     int c = channels;
-    FloatVector zero = FloatVector.zero(Vec.S);
+    int full = c - c % Vec.L;
     par.forRange(p, (t, from, to) -> {
       float[] a = fs[t];
       float[] b = fq[t];
@@ -167,21 +213,11 @@ public final class BatchNorm {
       for (int r0 = from; r0 < to; r0 += BLOCK) {
         int r1 = Math.min(to, r0 + BLOCK);
         for (int j = 0; j < c; j += Vec.L) {
-          int m = Vec.lanes(j, c);
-          FloatVector mu = Vec.load(mean, j, m);
-          FloatVector va = FloatVector.zero(Vec.S);
-          FloatVector vb = va;
-          for (int r = r0; r < r1; r++) {
-            int o = r * c + j;
-            FloatVector g = Vec.load(dy, o, m);
-            if (reluOut != null) {
-              g = zero.blend(g, Vec.load(reluOut, o, m).compare(VectorOperators.GT, 0f));
-            }
-            va = va.add(g);
-            vb = g.fma(Vec.load(x, o, m).sub(mu), vb);
+          if (j < full) {
+            gradientSums(x, dy, reluOut, c, j, r0, r1, mean, a, b);
+          } else {
+            gradientSumsTail(x, dy, reluOut, c, j, r0, r1, mean, a, b);
           }
-          Vec.store(va, a, j, m);
-          Vec.store(vb, b, j, m);
         }
         flush(t);
       }
@@ -200,22 +236,101 @@ public final class BatchNorm {
     }
     par.forRange(p, (t, from, to) -> {
       for (int r = from; r < to; r++) {
-        int o = r * c;
-        for (int j = 0; j < c; j += Vec.L) {
-          int m = Vec.lanes(j, c);
-          FloatVector g = Vec.load(dy, o + j, m);
-          if (reluOut != null) {
-            g = zero.blend(g, Vec.load(reluOut, o + j, m).compare(VectorOperators.GT, 0f));
-          }
-          FloatVector xc = Vec.load(x, o + j, m).sub(Vec.load(mean, j, m));
-          FloatVector out = g.sub(Vec.load(av, j, m))
-              .sub(xc.mul(Vec.load(bv, j, m)))
-              .mul(Vec.load(kv, j, m));
-          Vec.store(out, dx, o + j, m);
+        inputGradientRow(x, dy, reluOut, r * c, full, mean, av, bv, kv, dx);
+        if (full < c) {
+          inputGradientTail(x, dy, reluOut, r * c, c, full, mean, av, bv, kv, dx);
         }
       }
     });
   }
+
+  /*
+   * The backward's pieces, full vectors apart from the partial one, and the ReLU's gate in loops of
+   * its own: a vector chosen by a conditional ({@code relu ? gated : g}) is boxed by C2, and a third
+   * of this backward's profile samples were in the Vector API's non-intrinsic fallbacks.
+   */
+
+  /** Σ g and Σ g·(x − μ) of channel vector j over rows [r0, r1) into a and b. */
+  private static void gradientSums(float[] x, float[] dy, float[] reluOut, int c, int j, int r0, int r1, float[] mean,
+                                   float[] a, float[] b) {
+    FloatVector mu = FloatVector.fromArray(Vec.S, mean, j);
+    FloatVector va = FloatVector.zero(Vec.S);
+    FloatVector vb = va;
+    if (reluOut != null) {
+      FloatVector zero = va;
+      for (int r = r0; r < r1; r++) {
+        int o = r * c + j;
+        FloatVector g = zero.blend(FloatVector.fromArray(Vec.S, dy, o),
+            FloatVector.fromArray(Vec.S, reluOut, o).compare(VectorOperators.GT, 0f));
+        va = va.add(g);
+        vb = g.fma(FloatVector.fromArray(Vec.S, x, o).sub(mu), vb);
+      }
+    } else {
+      for (int r = r0; r < r1; r++) {
+        int o = r * c + j;
+        FloatVector g = FloatVector.fromArray(Vec.S, dy, o);
+        va = va.add(g);
+        vb = g.fma(FloatVector.fromArray(Vec.S, x, o).sub(mu), vb);
+      }
+    }
+    va.intoArray(a, j);
+    vb.intoArray(b, j);
+  }
+
+  /** As {@link #gradientSums} for the partial vector at j (through {@link Vec#load}, in a method of its own). */
+  private static void gradientSumsTail(float[] x, float[] dy, float[] reluOut, int c, int j, int r0, int r1,
+                                       float[] mean, float[] a, float[] b) {
+    int m = c - j;
+    FloatVector mu = Vec.load(mean, j, m);
+    FloatVector va = FloatVector.zero(Vec.S);
+    FloatVector vb = va;
+    for (int r = r0; r < r1; r++) {
+      int o = r * c + j;
+      FloatVector g = Vec.load(dy, o, m);
+      if (reluOut != null) {
+        g = FloatVector.zero(Vec.S).blend(g, Vec.load(reluOut, o, m).compare(VectorOperators.GT, 0f));
+      }
+      va = va.add(g);
+      vb = g.fma(Vec.load(x, o, m).sub(mu), vb);
+    }
+    Vec.store(va, a, j, m);
+    Vec.store(vb, b, j, m);
+  }
+
+  /** dx of one row's full vectors: γ·inv·(g − mean(g) − (x − μ)·mean(g·x̂)·inv), with the sums folded in av, bv, kv. */
+  private static void inputGradientRow(float[] x, float[] dy, float[] reluOut, int o, int full, float[] mean,
+                                       float[] av, float[] bv, float[] kv, float[] dx) {
+    if (reluOut != null) {
+      FloatVector zero = FloatVector.zero(Vec.S);
+      for (int j = 0; j < full; j += Vec.L) {
+        FloatVector g = zero.blend(FloatVector.fromArray(Vec.S, dy, o + j),
+            FloatVector.fromArray(Vec.S, reluOut, o + j).compare(VectorOperators.GT, 0f));
+        FloatVector xc = FloatVector.fromArray(Vec.S, x, o + j).sub(FloatVector.fromArray(Vec.S, mean, j));
+        g.sub(FloatVector.fromArray(Vec.S, av, j)).sub(xc.mul(FloatVector.fromArray(Vec.S, bv, j)))
+            .mul(FloatVector.fromArray(Vec.S, kv, j)).intoArray(dx, o + j);
+      }
+    } else {
+      for (int j = 0; j < full; j += Vec.L) {
+        FloatVector g = FloatVector.fromArray(Vec.S, dy, o + j);
+        FloatVector xc = FloatVector.fromArray(Vec.S, x, o + j).sub(FloatVector.fromArray(Vec.S, mean, j));
+        g.sub(FloatVector.fromArray(Vec.S, av, j)).sub(xc.mul(FloatVector.fromArray(Vec.S, bv, j)))
+            .mul(FloatVector.fromArray(Vec.S, kv, j)).intoArray(dx, o + j);
+      }
+    }
+  }
+
+  private static void inputGradientTail(float[] x, float[] dy, float[] reluOut, int o, int c, int full, float[] mean,
+                                        float[] av, float[] bv, float[] kv, float[] dx) {
+    int m = c - full;
+    FloatVector g = Vec.load(dy, o + full, m);
+    if (reluOut != null) {
+      g = FloatVector.zero(Vec.S).blend(g, Vec.load(reluOut, o + full, m).compare(VectorOperators.GT, 0f));
+    }
+    FloatVector xc = Vec.load(x, o + full, m).sub(Vec.load(mean, full, m));
+    Vec.store(g.sub(Vec.load(av, full, m)).sub(xc.mul(Vec.load(bv, full, m))).mul(Vec.load(kv, full, m)), dx, o + full,
+        m);
+  }
+
 
   /** Adds thread t's float block sums to its double totals (blocks keep float sums short). */
   private void flush(int t) {

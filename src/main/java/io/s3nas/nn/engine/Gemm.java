@@ -90,61 +90,165 @@ public final class Gemm {
         b3 = wb.fma(v3, b3);
       }
       int y0 = r * n + j;
-      if (scale != null) {
-        // full vectors only here: a load that may take the half shape would mix shapes in this
-        // method, which C2 compiles to boxed vectors (docs/platform-notes.md §6)
+      // each epilogue stores from its own branch: a vector reassigned under a condition and used
+      // after it is boxed by C2 (docs/platform-notes.md §6); full vectors only here, as a load that
+      // may take the half shape would mix shapes in this method
+      if (scale == null) {
+        a0.intoArray(y, y0);
+        b0.intoArray(y, y0 + Vec.L);
+        a1.intoArray(y, y0 + n);
+        b1.intoArray(y, y0 + n + Vec.L);
+        a2.intoArray(y, y0 + 2 * n);
+        b2.intoArray(y, y0 + 2 * n + Vec.L);
+        a3.intoArray(y, y0 + 3 * n);
+        b3.intoArray(y, y0 + 3 * n + Vec.L);
+      } else {
         FloatVector sa = FloatVector.fromArray(Vec.S, scale, j);
         FloatVector sb = FloatVector.fromArray(Vec.S, scale, j + Vec.L);
         FloatVector ha = FloatVector.fromArray(Vec.S, shift, j);
         FloatVector hb = FloatVector.fromArray(Vec.S, shift, j + Vec.L);
-        a0 = a0.fma(sa, ha);
-        b0 = b0.fma(sb, hb);
-        a1 = a1.fma(sa, ha);
-        b1 = b1.fma(sb, hb);
-        a2 = a2.fma(sa, ha);
-        b2 = b2.fma(sb, hb);
-        a3 = a3.fma(sa, ha);
-        b3 = b3.fma(sb, hb);
         if (relu) {
           FloatVector z = FloatVector.zero(Vec.S);
-          a0 = a0.max(z);
-          b0 = b0.max(z);
-          a1 = a1.max(z);
-          b1 = b1.max(z);
-          a2 = a2.max(z);
-          b2 = b2.max(z);
-          a3 = a3.max(z);
-          b3 = b3.max(z);
+          a0.fma(sa, ha).max(z).intoArray(y, y0);
+          b0.fma(sb, hb).max(z).intoArray(y, y0 + Vec.L);
+          a1.fma(sa, ha).max(z).intoArray(y, y0 + n);
+          b1.fma(sb, hb).max(z).intoArray(y, y0 + n + Vec.L);
+          a2.fma(sa, ha).max(z).intoArray(y, y0 + 2 * n);
+          b2.fma(sb, hb).max(z).intoArray(y, y0 + 2 * n + Vec.L);
+          a3.fma(sa, ha).max(z).intoArray(y, y0 + 3 * n);
+          b3.fma(sb, hb).max(z).intoArray(y, y0 + 3 * n + Vec.L);
+        } else {
+          a0.fma(sa, ha).intoArray(y, y0);
+          b0.fma(sb, hb).intoArray(y, y0 + Vec.L);
+          a1.fma(sa, ha).intoArray(y, y0 + n);
+          b1.fma(sb, hb).intoArray(y, y0 + n + Vec.L);
+          a2.fma(sa, ha).intoArray(y, y0 + 2 * n);
+          b2.fma(sb, hb).intoArray(y, y0 + 2 * n + Vec.L);
+          a3.fma(sa, ha).intoArray(y, y0 + 3 * n);
+          b3.fma(sb, hb).intoArray(y, y0 + 3 * n + Vec.L);
         }
       }
-      a0.intoArray(y, y0);
-      b0.intoArray(y, y0 + Vec.L);
-      a1.intoArray(y, y0 + n);
-      b1.intoArray(y, y0 + n + Vec.L);
-      a2.intoArray(y, y0 + 2 * n);
-      b2.intoArray(y, y0 + 2 * n + Vec.L);
-      a3.intoArray(y, y0 + 3 * n);
-      b3.intoArray(y, y0 + 3 * n + Vec.L);
     }
+    if (j < n) {
+      block4Tail(x, r, k, w, n, y, scale, shift, relu, j);
+    }
+  }
+
+  /** The 4-row tile's columns from j on, one (possibly partial) vector at a time, in a method of its own. */
+  /*
+   * Columns past the 2-vector tiles, one vector at a time: a full vector, the half vector (the usual
+   * tail under AVX-512, loaded at half width and widened), or another partial one — each in a method
+   * of its own, since a load that may take either shape puts vectors through a branch, which C2
+   * boxes (measured: these tails were 6-8% of a supernet training step each, N = 16, 24, 40, 48).
+   */
+  private static void block4Tail(float[] x, int r, int k, float[] w, int n, float[] y, float[] scale, float[] shift,
+                                 boolean relu, int j) {
     for (; j < n; j += Vec.L) {
       int m = Vec.lanes(j, n);
-      FloatVector c0 = FloatVector.zero(Vec.S);
-      FloatVector c1 = c0;
-      FloatVector c2 = c0;
-      FloatVector c3 = c0;
-      for (int i = 0; i < k; i++) {
-        FloatVector wv = Vec.load(w, i * n + j, m);
-        c0 = wv.fma(FloatVector.broadcast(Vec.S, x[x0 + i]), c0);
-        c1 = wv.fma(FloatVector.broadcast(Vec.S, x[x1 + i]), c1);
-        c2 = wv.fma(FloatVector.broadcast(Vec.S, x[x2 + i]), c2);
-        c3 = wv.fma(FloatVector.broadcast(Vec.S, x[x3 + i]), c3);
+      if (m == Vec.L) {
+        block4Column(x, r, k, w, n, y, scale, shift, relu, j);
+      } else if (Vec.H != null && m == Vec.H.length()) {
+        block4HalfColumn(x, r, k, w, n, y, scale, shift, relu, j);
+      } else {
+        block4PartialColumn(x, r, k, w, n, y, scale, shift, relu, j, m);
       }
-      int y0 = r * n + j;
-      Vec.store(affine(c0, scale, shift, j, m, relu), y, y0, m);
-      Vec.store(affine(c1, scale, shift, j, m, relu), y, y0 + n, m);
-      Vec.store(affine(c2, scale, shift, j, m, relu), y, y0 + 2 * n, m);
-      Vec.store(affine(c3, scale, shift, j, m, relu), y, y0 + 3 * n, m);
     }
+  }
+
+  /** Four rows × one full vector of columns at j. */
+  private static void block4Column(float[] x, int r, int k, float[] w, int n, float[] y, float[] scale, float[] shift,
+      boolean relu, int j) {
+    int x0 = r * k;
+    FloatVector c0 = FloatVector.zero(Vec.S);
+    FloatVector c1 = c0;
+    FloatVector c2 = c0;
+    FloatVector c3 = c0;
+    for (int i = 0; i < k; i++) {
+      FloatVector wv = FloatVector.fromArray(Vec.S, w, i * n + j);
+      c0 = wv.fma(FloatVector.broadcast(Vec.S, x[x0 + i]), c0);
+      c1 = wv.fma(FloatVector.broadcast(Vec.S, x[x0 + k + i]), c1);
+      c2 = wv.fma(FloatVector.broadcast(Vec.S, x[x0 + 2 * k + i]), c2);
+      c3 = wv.fma(FloatVector.broadcast(Vec.S, x[x0 + 3 * k + i]), c3);
+    }
+    int y0 = r * n + j;
+    if (scale == null) {
+      c0.intoArray(y, y0);
+      c1.intoArray(y, y0 + n);
+      c2.intoArray(y, y0 + 2 * n);
+      c3.intoArray(y, y0 + 3 * n);
+    } else {
+      FloatVector sc = FloatVector.fromArray(Vec.S, scale, j);
+      FloatVector sh = FloatVector.fromArray(Vec.S, shift, j);
+      if (relu) {
+        FloatVector z = FloatVector.zero(Vec.S);
+          c0.fma(sc, sh).max(z).intoArray(y, y0);
+          c1.fma(sc, sh).max(z).intoArray(y, y0 + n);
+          c2.fma(sc, sh).max(z).intoArray(y, y0 + 2 * n);
+          c3.fma(sc, sh).max(z).intoArray(y, y0 + 3 * n);
+      } else {
+          c0.fma(sc, sh).intoArray(y, y0);
+          c1.fma(sc, sh).intoArray(y, y0 + n);
+          c2.fma(sc, sh).intoArray(y, y0 + 2 * n);
+          c3.fma(sc, sh).intoArray(y, y0 + 3 * n);
+      }
+    }
+  }
+
+  /** Four rows × the half vector of columns at j. */
+  private static void block4HalfColumn(float[] x, int r, int k, float[] w, int n, float[] y, float[] scale, float[] shift,
+      boolean relu, int j) {
+    int x0 = r * k;
+    FloatVector c0 = FloatVector.zero(Vec.S);
+    FloatVector c1 = c0;
+    FloatVector c2 = c0;
+    FloatVector c3 = c0;
+    for (int i = 0; i < k; i++) {
+      FloatVector wv = widened(w, i * n + j);
+      c0 = wv.fma(FloatVector.broadcast(Vec.S, x[x0 + i]), c0);
+      c1 = wv.fma(FloatVector.broadcast(Vec.S, x[x0 + k + i]), c1);
+      c2 = wv.fma(FloatVector.broadcast(Vec.S, x[x0 + 2 * k + i]), c2);
+      c3 = wv.fma(FloatVector.broadcast(Vec.S, x[x0 + 3 * k + i]), c3);
+    }
+    int y0 = r * n + j;
+    if (scale == null) {
+      ((FloatVector) c0.reinterpretShape(Vec.H, 0)).intoArray(y, y0);
+      ((FloatVector) c1.reinterpretShape(Vec.H, 0)).intoArray(y, y0 + n);
+      ((FloatVector) c2.reinterpretShape(Vec.H, 0)).intoArray(y, y0 + 2 * n);
+      ((FloatVector) c3.reinterpretShape(Vec.H, 0)).intoArray(y, y0 + 3 * n);
+    } else {
+      FloatVector sc = widened(scale, j);
+      FloatVector sh = widened(shift, j);
+      if (relu) {
+        FloatVector z = FloatVector.zero(Vec.S);
+          ((FloatVector) c0.fma(sc, sh).max(z).reinterpretShape(Vec.H, 0)).intoArray(y, y0);
+          ((FloatVector) c1.fma(sc, sh).max(z).reinterpretShape(Vec.H, 0)).intoArray(y, y0 + n);
+          ((FloatVector) c2.fma(sc, sh).max(z).reinterpretShape(Vec.H, 0)).intoArray(y, y0 + 2 * n);
+          ((FloatVector) c3.fma(sc, sh).max(z).reinterpretShape(Vec.H, 0)).intoArray(y, y0 + 3 * n);
+      } else {
+          ((FloatVector) c0.fma(sc, sh).reinterpretShape(Vec.H, 0)).intoArray(y, y0);
+          ((FloatVector) c1.fma(sc, sh).reinterpretShape(Vec.H, 0)).intoArray(y, y0 + n);
+          ((FloatVector) c2.fma(sc, sh).reinterpretShape(Vec.H, 0)).intoArray(y, y0 + 2 * n);
+          ((FloatVector) c3.fma(sc, sh).reinterpretShape(Vec.H, 0)).intoArray(y, y0 + 3 * n);
+      }
+    }
+  }
+
+  /** Four rows × a partial vector of m columns at j (channel counts not a multiple of 8). */
+  private static void block4PartialColumn(float[] x, int r, int k, float[] w, int n, float[] y, float[] scale,
+                                          float[] shift, boolean relu, int j, int m) {
+    int x0 = r * k;
+    for (int q = 0; q < 4; q++) {
+      FloatVector c = FloatVector.zero(Vec.S);
+      for (int i = 0; i < k; i++) {
+        c = Vec.load(w, i * n + j, m).fma(FloatVector.broadcast(Vec.S, x[x0 + q * k + i]), c);
+      }
+      Vec.store(affine(c, scale, shift, j, m, relu), y, (r + q) * n + j, m);
+    }
+  }
+
+  /** Half a vector at i, loaded unmasked and widened to the full shape (upper lanes zero). */
+  private static FloatVector widened(float[] a, int i) {
+    return (FloatVector) FloatVector.fromArray(Vec.H, a, i).reinterpretShape(Vec.S, 0);
   }
 
   private static void row(float[] x, int r, int k, float[] w, int n, float[] y, float[] scale, float[] shift,
@@ -227,25 +331,73 @@ public final class Gemm {
       addInto(acc, (i + 2) * n + j, a2, b2);
       addInto(acc, (i + 3) * n + j, a3, b3);
     }
+    if (j < n) {
+      gradientTileTail(x, k, dy, n, acc, r0, r1, i, j);
+    }
+  }
+
+  /** The gradient tile's columns from j on, one (possibly partial) vector at a time, in a method of its own. */
+  /** The gradient tile's columns from j on, one vector at a time, each shape in a method of its own (as block4Tail). */
+  private static void gradientTileTail(float[] x, int k, float[] dy, int n, float[] acc, int r0, int r1, int i, int j) {
     for (; j < n; j += Vec.L) {
       int m = Vec.lanes(j, n);
-      FloatVector a0 = FloatVector.zero(Vec.S);
-      FloatVector a1 = a0;
-      FloatVector a2 = a0;
-      FloatVector a3 = a0;
-      for (int r = r0; r < r1; r++) {
-        FloatVector gv = Vec.load(dy, r * n + j, m);
-        int xi = r * k + i;
-        a0 = gv.fma(FloatVector.broadcast(Vec.S, x[xi]), a0);
-        a1 = gv.fma(FloatVector.broadcast(Vec.S, x[xi + 1]), a1);
-        a2 = gv.fma(FloatVector.broadcast(Vec.S, x[xi + 2]), a2);
-        a3 = gv.fma(FloatVector.broadcast(Vec.S, x[xi + 3]), a3);
+      if (m == Vec.L) {
+        gradientColumn(x, k, dy, n, acc, r0, r1, i, j);
+      } else if (Vec.H != null && m == Vec.H.length()) {
+        gradientHalfColumn(x, k, dy, n, acc, r0, r1, i, j);
+      } else {
+        for (int q = 0; q < 4; q++) {
+          gradientPartial(x, k, dy, n, acc, r0, r1, i + q, j, m);
+        }
       }
-      Vec.store(a0.add(Vec.load(acc, i * n + j, m)), acc, i * n + j, m);
-      Vec.store(a1.add(Vec.load(acc, (i + 1) * n + j, m)), acc, (i + 1) * n + j, m);
-      Vec.store(a2.add(Vec.load(acc, (i + 2) * n + j, m)), acc, (i + 2) * n + j, m);
-      Vec.store(a3.add(Vec.load(acc, (i + 3) * n + j, m)), acc, (i + 3) * n + j, m);
     }
+  }
+
+  private static void gradientColumn(float[] x, int k, float[] dy, int n, float[] acc, int r0, int r1, int i, int j) {
+    FloatVector a0 = FloatVector.zero(Vec.S);
+    FloatVector a1 = a0;
+    FloatVector a2 = a0;
+    FloatVector a3 = a0;
+    for (int r = r0; r < r1; r++) {
+      FloatVector gv = FloatVector.fromArray(Vec.S, dy, r * n + j);
+      int xi = r * k + i;
+      a0 = gv.fma(FloatVector.broadcast(Vec.S, x[xi]), a0);
+      a1 = gv.fma(FloatVector.broadcast(Vec.S, x[xi + 1]), a1);
+      a2 = gv.fma(FloatVector.broadcast(Vec.S, x[xi + 2]), a2);
+      a3 = gv.fma(FloatVector.broadcast(Vec.S, x[xi + 3]), a3);
+    }
+    a0.add(FloatVector.fromArray(Vec.S, acc, i * n + j)).intoArray(acc, i * n + j);
+    a1.add(FloatVector.fromArray(Vec.S, acc, (i + 1) * n + j)).intoArray(acc, (i + 1) * n + j);
+    a2.add(FloatVector.fromArray(Vec.S, acc, (i + 2) * n + j)).intoArray(acc, (i + 2) * n + j);
+    a3.add(FloatVector.fromArray(Vec.S, acc, (i + 3) * n + j)).intoArray(acc, (i + 3) * n + j);
+  }
+
+  private static void gradientHalfColumn(float[] x, int k, float[] dy, int n, float[] acc, int r0, int r1, int i, int j) {
+    FloatVector a0 = FloatVector.zero(Vec.S);
+    FloatVector a1 = a0;
+    FloatVector a2 = a0;
+    FloatVector a3 = a0;
+    for (int r = r0; r < r1; r++) {
+      FloatVector gv = widened(dy, r * n + j);
+      int xi = r * k + i;
+      a0 = gv.fma(FloatVector.broadcast(Vec.S, x[xi]), a0);
+      a1 = gv.fma(FloatVector.broadcast(Vec.S, x[xi + 1]), a1);
+      a2 = gv.fma(FloatVector.broadcast(Vec.S, x[xi + 2]), a2);
+      a3 = gv.fma(FloatVector.broadcast(Vec.S, x[xi + 3]), a3);
+    }
+    ((FloatVector) a0.add(widened(acc, i * n + j)).reinterpretShape(Vec.H, 0)).intoArray(acc, i * n + j);
+    ((FloatVector) a1.add(widened(acc, (i + 1) * n + j)).reinterpretShape(Vec.H, 0)).intoArray(acc, (i + 1) * n + j);
+    ((FloatVector) a2.add(widened(acc, (i + 2) * n + j)).reinterpretShape(Vec.H, 0)).intoArray(acc, (i + 2) * n + j);
+    ((FloatVector) a3.add(widened(acc, (i + 3) * n + j)).reinterpretShape(Vec.H, 0)).intoArray(acc, (i + 3) * n + j);
+  }
+
+  private static void gradientPartial(float[] x, int k, float[] dy, int n, float[] acc, int r0, int r1, int i, int j,
+                                      int m) {
+    FloatVector a = FloatVector.zero(Vec.S);
+    for (int r = r0; r < r1; r++) {
+      a = Vec.load(dy, r * n + j, m).fma(FloatVector.broadcast(Vec.S, x[r * k + i]), a);
+    }
+    Vec.store(a.add(Vec.load(acc, i * n + j, m)), acc, i * n + j, m);
   }
 
   private static void gradientRow(float[] x, int k, float[] dy, int n, float[] acc, int r0, int r1, int i) {
