@@ -123,12 +123,10 @@ final class FinalBlock {
     if (args.residual()) {
       int per = outSize * outSize * args.outputFilters();
       double rate = training ? dropConnect : 0;
-      for (int b = 0; b < n; b++) {
+      for (int b = 0; b < n; b++) { // drawn in image order, as before the pass went parallel
         keep[b] = rate > 0 ? (rng.nextDouble() < 1 - rate ? (float) (1 / (1 - rate)) : 0f) : 1f;
-        for (int i = b * per; i < (b + 1) * per; i++) {
-          y[i] = y[i] * keep[b] + x[i];
-        }
       }
+      Elementwise.keepAndAdd(par, y, keep, x, n, per);
     }
     return y;
   }
@@ -162,11 +160,7 @@ final class FinalBlock {
     if (args.residual()) {
       int per = outSize * outSize * args.outputFilters();
       dp = s.take("final.dp", n * per); // read by the projection's backward only: one buffer for all blocks
-      for (int b = 0; b < n; b++) {
-        for (int i = b * per; i < (b + 1) * per; i++) {
-          dp[i] = dy[i] * keep[b];
-        }
-      }
+      Elementwise.keep(par, dy, keep, dp, n, per);
     }
     float[] dh = project.backward(par, dp, s);
     if (se != null) {
@@ -182,7 +176,7 @@ final class FinalBlock {
       dwBn.backward(par, d, pOut, dh, dd);
       // returned as this block's input gradient without a front conv; else consumed by it: shared
       float[] dIn = s.take(front == null ? key + ".dh" : "final.dh", pIn * expanded);
-      java.util.Arrays.fill(dIn, 0, pIn * expanded, 0f);
+      Elementwise.zero(par, dIn, pIn * expanded);
       for (int b = 0; b < kernels.length; b++) {
         Param w = depthwise.get(b);
         float[] g = s.grad(w);
@@ -193,9 +187,7 @@ final class FinalBlock {
     }
     if (args.residual()) {
       float[] out = s.take(key + ".dx", dy.length);
-      for (int i = 0; i < n * size * size * args.inputFilters(); i++) {
-        out[i] = dx[i] + dy[i];
-      }
+      Elementwise.add(par, dx, dy, out, n * size * size * args.inputFilters());
       return out;
     }
     return dx;

@@ -192,9 +192,7 @@ final class SuperBlock {
     projectIn = h;
     bn3.gemmForward(par, h, pOut, expanded, projectW.value(), p, training, momentum, y);
     if (residual) {
-      for (int i = 0; i < y.length; i++) {
-        y[i] += input[i];
-      }
+      Elementwise.addInto(par, y, input, y.length);
     }
     return y;
   }
@@ -218,12 +216,12 @@ final class SuperBlock {
     if (fused != null) {
       float[] dIn = fused.backward(par, dd, s);
       System.arraycopy(dIn, 0, dx, 0, pIn * in);
-      addResidual(dy);
+      addResidual(par, dy);
       return dx;
     }
     bn2.backward(par, d, pOut, act, dd, dd);
     float[] dh = s.take("dh", pIn * expanded);
-    java.util.Arrays.fill(dh, 0, pIn * expanded, 0f);
+    Elementwise.zero(par, dh, pIn * expanded);
     if (expand) {
       bn1.recompute(par, e1, pIn, act);
     }
@@ -240,15 +238,13 @@ final class SuperBlock {
     } else {
       System.arraycopy(dh, 0, dx, 0, pIn * in);
     }
-    addResidual(dy);
+    addResidual(par, dy);
     return dx;
   }
 
-  private void addResidual(float[] dy) {
+  private void addResidual(Parallel par, float[] dy) {
     if (residual) {
-      for (int i = 0; i < dx.length; i++) {
-        dx[i] += dy[i];
-      }
+      Elementwise.addInto(par, dx, dy, dx.length);
     }
   }
 
