@@ -38,6 +38,11 @@ public final class Gemm {
       int r0 = from * ROWS;
       int r1 = Math.min(p, to * ROWS);
       int r = r0;
+      if (scale == null && n >= 2 * Vec.L) {
+        for (; r + 2 * ROWS <= r1; r += 2 * ROWS) {
+          block8(x, r, k, w, n, y);
+        }
+      }
       for (; r + ROWS <= r1; r += ROWS) {
         block4(x, r, k, w, n, y, scale, shift, relu);
       }
@@ -54,6 +59,68 @@ public final class Gemm {
     }
     FloatVector a = v.fma(Vec.load(scale, j, m), Vec.load(shift, j, m));
     return relu ? a.max(FloatVector.zero(Vec.S)) : a;
+  }
+
+  /**
+   * Eight rows × two vectors of columns, sixteen sums in registers (no epilogue: training's plain
+   * product), then the columns past them through {@link #block4}'s tails for each half.
+   */
+  private static void block8(float[] x, int r, int k, float[] w, int n, float[] y) {
+    int x0 = r * k;
+    int j = 0;
+    for (; j + 2 * Vec.L <= n; j += 2 * Vec.L) {
+      FloatVector a0 = FloatVector.zero(Vec.S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
+      for (int i = 0; i < k; i++) {
+        int wi = i * n + j;
+        FloatVector wa = FloatVector.fromArray(Vec.S, w, wi);
+        FloatVector wb = FloatVector.fromArray(Vec.S, w, wi + Vec.L);
+        FloatVector v0 = FloatVector.broadcast(Vec.S, x[x0 + i]);
+        a0 = wa.fma(v0, a0);
+        b0 = wb.fma(v0, b0);
+        FloatVector v1 = FloatVector.broadcast(Vec.S, x[x0 + k + i]);
+        a1 = wa.fma(v1, a1);
+        b1 = wb.fma(v1, b1);
+        FloatVector v2 = FloatVector.broadcast(Vec.S, x[x0 + 2 * k + i]);
+        a2 = wa.fma(v2, a2);
+        b2 = wb.fma(v2, b2);
+        FloatVector v3 = FloatVector.broadcast(Vec.S, x[x0 + 3 * k + i]);
+        a3 = wa.fma(v3, a3);
+        b3 = wb.fma(v3, b3);
+        FloatVector v4 = FloatVector.broadcast(Vec.S, x[x0 + 4 * k + i]);
+        a4 = wa.fma(v4, a4);
+        b4 = wb.fma(v4, b4);
+        FloatVector v5 = FloatVector.broadcast(Vec.S, x[x0 + 5 * k + i]);
+        a5 = wa.fma(v5, a5);
+        b5 = wb.fma(v5, b5);
+        FloatVector v6 = FloatVector.broadcast(Vec.S, x[x0 + 6 * k + i]);
+        a6 = wa.fma(v6, a6);
+        b6 = wb.fma(v6, b6);
+        FloatVector v7 = FloatVector.broadcast(Vec.S, x[x0 + 7 * k + i]);
+        a7 = wa.fma(v7, a7);
+        b7 = wb.fma(v7, b7);
+      }
+      int y0 = r * n + j;
+      a0.intoArray(y, y0);
+      b0.intoArray(y, y0 + Vec.L);
+      a1.intoArray(y, y0 + n);
+      b1.intoArray(y, y0 + n + Vec.L);
+      a2.intoArray(y, y0 + 2 * n);
+      b2.intoArray(y, y0 + 2 * n + Vec.L);
+      a3.intoArray(y, y0 + 3 * n);
+      b3.intoArray(y, y0 + 3 * n + Vec.L);
+      a4.intoArray(y, y0 + 4 * n);
+      b4.intoArray(y, y0 + 4 * n + Vec.L);
+      a5.intoArray(y, y0 + 5 * n);
+      b5.intoArray(y, y0 + 5 * n + Vec.L);
+      a6.intoArray(y, y0 + 6 * n);
+      b6.intoArray(y, y0 + 6 * n + Vec.L);
+      a7.intoArray(y, y0 + 7 * n);
+      b7.intoArray(y, y0 + 7 * n + Vec.L);
+    }
+    if (j < n) {
+      block4Tail(x, r, k, w, n, y, null, null, false, j);
+      block4Tail(x, r + ROWS, k, w, n, y, null, null, false, j);
+    }
   }
 
   private static void block4(float[] x, int r, int k, float[] w, int n, float[] y, float[] scale, float[] shift,
