@@ -38,7 +38,7 @@ public final class Gemm {
       int r0 = from * ROWS;
       int r1 = Math.min(p, to * ROWS);
       int r = r0;
-      if (scale == null && n >= 2 * Vec.L) {
+      if (scale == null && n >= Vec.L) {
         for (; r + 2 * ROWS <= r1; r += 2 * ROWS) {
           block8(x, r, k, w, n, y);
         }
@@ -117,10 +117,49 @@ public final class Gemm {
       a7.intoArray(y, y0 + 7 * n);
       b7.intoArray(y, y0 + 7 * n + Vec.L);
     }
+    for (; j + Vec.L <= n; j += Vec.L) {
+      block8Column(x, r, k, w, n, y, j);
+    }
     if (j < n) {
       block4Tail(x, r, k, w, n, y, null, null, false, j);
       block4Tail(x, r + ROWS, k, w, n, y, null, null, false, j);
     }
+  }
+
+  /**
+   * Eight rows × one full vector of columns at j: eight independent sums where four rows would leave
+   * the FMA's latency exposed (N = 16 or 24, common in final networks, is one vector plus a half).
+   */
+  private static void block8Column(float[] x, int r, int k, float[] w, int n, float[] y, int j) {
+    int x0 = r * k;
+    FloatVector c0 = FloatVector.zero(Vec.S);
+    FloatVector c1 = c0;
+    FloatVector c2 = c0;
+    FloatVector c3 = c0;
+    FloatVector c4 = c0;
+    FloatVector c5 = c0;
+    FloatVector c6 = c0;
+    FloatVector c7 = c0;
+    for (int i = 0; i < k; i++) {
+      FloatVector wv = FloatVector.fromArray(Vec.S, w, i * n + j);
+      c0 = wv.fma(FloatVector.broadcast(Vec.S, x[x0 + i]), c0);
+      c1 = wv.fma(FloatVector.broadcast(Vec.S, x[x0 + k + i]), c1);
+      c2 = wv.fma(FloatVector.broadcast(Vec.S, x[x0 + 2 * k + i]), c2);
+      c3 = wv.fma(FloatVector.broadcast(Vec.S, x[x0 + 3 * k + i]), c3);
+      c4 = wv.fma(FloatVector.broadcast(Vec.S, x[x0 + 4 * k + i]), c4);
+      c5 = wv.fma(FloatVector.broadcast(Vec.S, x[x0 + 5 * k + i]), c5);
+      c6 = wv.fma(FloatVector.broadcast(Vec.S, x[x0 + 6 * k + i]), c6);
+      c7 = wv.fma(FloatVector.broadcast(Vec.S, x[x0 + 7 * k + i]), c7);
+    }
+    int y0 = r * n + j;
+    c0.intoArray(y, y0);
+    c1.intoArray(y, y0 + n);
+    c2.intoArray(y, y0 + 2 * n);
+    c3.intoArray(y, y0 + 3 * n);
+    c4.intoArray(y, y0 + 4 * n);
+    c5.intoArray(y, y0 + 5 * n);
+    c6.intoArray(y, y0 + 6 * n);
+    c7.intoArray(y, y0 + 7 * n);
   }
 
   private static void block4(float[] x, int r, int k, float[] w, int n, float[] y, float[] scale, float[] shift,

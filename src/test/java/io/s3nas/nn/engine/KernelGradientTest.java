@@ -54,6 +54,7 @@ class KernelGradientTest {
   void gemmBackward() {
     gemmBackward(7, 5, 6);
     gemmBackward(9, 24, 40);
+    gemmBackward(17, 16, 48); // 8-row tiles: two vectors, then a full one alone, then a row past them
   }
 
   void gemmBackward(int p, int k, int n) {
