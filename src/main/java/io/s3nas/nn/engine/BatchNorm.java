@@ -297,7 +297,10 @@ public final class BatchNorm {
     Vec.store(vb, b, j, m);
   }
 
-  /** dx of one row's full vectors: γ·inv·(g − mean(g) − (x − μ)·mean(g·x̂)·inv), with the sums folded in av, bv, kv. */
+  /**
+   * dx of one row's full vectors: γ·inv·(g − mean(g) − (x − μ)·mean(g·x̂)·inv), with the sums folded
+   * in av, bv, kv.
+   */
   private static void inputGradientRow(float[] x, float[] dy, float[] reluOut, int o, int full, float[] mean,
                                        float[] av, float[] bv, float[] kv, float[] dx) {
     if (reluOut != null) {

@@ -167,7 +167,8 @@ public final class Depthwise {
     int t0 = kf * k;
     int t1 = kt * k;
     int y0 = outPixel(s, b, oy, 0);
-    int xr = pixel(s, b, oy * st - s.pt(), 0); // the window's corner row (may lie above the image: only its valid taps are read)
+    // the window's corner row (it may lie above the image: only the taps inside it are read)
+    int xr = pixel(s, b, oy * st - s.pt(), 0);
     int ps = st * cs;
     int[] xoff = taps.xoff();
     int[] woff = taps.woff();

@@ -69,7 +69,22 @@ public final class Gemm {
     int x0 = r * k;
     int j = 0;
     for (; j + 2 * Vec.L <= n; j += 2 * Vec.L) {
-      FloatVector a0 = FloatVector.zero(Vec.S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
+      FloatVector a0 = FloatVector.zero(Vec.S);
+      FloatVector a1 = a0;
+      FloatVector a2 = a0;
+      FloatVector a3 = a0;
+      FloatVector a4 = a0;
+      FloatVector a5 = a0;
+      FloatVector a6 = a0;
+      FloatVector a7 = a0;
+      FloatVector b0 = a0;
+      FloatVector b1 = a0;
+      FloatVector b2 = a0;
+      FloatVector b3 = a0;
+      FloatVector b4 = a0;
+      FloatVector b5 = a0;
+      FloatVector b6 = a0;
+      FloatVector b7 = a0;
       for (int i = 0; i < k; i++) {
         int wi = i * n + j;
         FloatVector wa = FloatVector.fromArray(Vec.S, w, wi);
@@ -262,8 +277,8 @@ public final class Gemm {
   }
 
   /** Four rows × one full vector of columns at j. */
-  private static void block4Column(float[] x, int r, int k, float[] w, int n, float[] y, float[] scale, float[] shift,
-      boolean relu, int j) {
+  private static void block4Column(float[] x, int r, int k, float[] w, int n, float[] y, float[] scale,
+                                   float[] shift, boolean relu, int j) {
     int x0 = r * k;
     FloatVector c0 = FloatVector.zero(Vec.S);
     FloatVector c1 = c0;
@@ -301,8 +316,8 @@ public final class Gemm {
   }
 
   /** Four rows × the half vector of columns at j. */
-  private static void block4HalfColumn(float[] x, int r, int k, float[] w, int n, float[] y, float[] scale, float[] shift,
-      boolean relu, int j) {
+  private static void block4HalfColumn(float[] x, int r, int k, float[] w, int n, float[] y, float[] scale,
+                                       float[] shift, boolean relu, int j) {
     int x0 = r * k;
     FloatVector c0 = FloatVector.zero(Vec.S);
     FloatVector c1 = c0;
@@ -478,7 +493,8 @@ public final class Gemm {
     a3.add(FloatVector.fromArray(Vec.S, acc, (i + 3) * n + j)).intoArray(acc, (i + 3) * n + j);
   }
 
-  private static void gradientHalfColumn(float[] x, int k, float[] dy, int n, float[] acc, int r0, int r1, int i, int j) {
+  private static void gradientHalfColumn(float[] x, int k, float[] dy, int n, float[] acc, int r0, int r1, int i,
+                                         int j) {
     FloatVector a0 = FloatVector.zero(Vec.S);
     FloatVector a1 = a0;
     FloatVector a2 = a0;
