@@ -46,13 +46,28 @@ class DashboardBrowserTest {
     byte[] out = p.getInputStream().readAllBytes();
     assertTrue(p.waitFor(60, TimeUnit.SECONDS), "chromium finished");
     List<String> shot = new ArrayList<>(common);
-    shot.add("--user-data-dir=" + Files.createTempDirectory("chromium-profile"));
+    Path shotProfile = Files.createTempDirectory("chromium-profile");
+    shot.add("--user-data-dir=" + shotProfile);
     shot.add("--screenshot=" + screenshot);
     shot.add(url);
     Process s = new ProcessBuilder(shot).redirectErrorStream(true).start();
     s.getInputStream().readAllBytes();
     s.waitFor(60, TimeUnit.SECONDS);
+    deleteQuietly(profile);
+    deleteQuietly(shotProfile);
     return new String(out, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Removes a Chromium profile folder, best effort: a helper process of the browser may still be
+   * writing into it, and a profile left behind must not fail the test (they used to pile up in /tmp).
+   */
+  private static void deleteQuietly(Path dir) {
+    try (var files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    } catch (java.io.IOException | java.io.UncheckedIOException e) {
+      // left for the system's temporary-file cleanup
+    }
   }
 
   @Test
