@@ -15,6 +15,19 @@ import java.util.Locale;
 final class ExplainTable {
   private ExplainTable() {}
 
+  /** Which step's decisions the search derived from, by which rule, and the blocks the slack filled. */
+  private static String derivation(JsonNode d) {
+    StringBuilder filled = new StringBuilder();
+    for (JsonNode f : d.path("filled")) {
+      filled.append(filled.length() == 0 ? "" : ", ").append("block ").append(f.path("supernet_block").asInt())
+          .append(' ').append(SearchReport.esc(f.path("from").asText())).append(" → ")
+          .append(SearchReport.esc(f.path("to").asText()));
+    }
+    return "<p id=\"derivation\">Derived from the decisions of step " + d.path("step").asLong() + " of "
+        + d.path("steps").asInt() + " (" + SearchReport.esc(d.path("rule").asText()) + ")"
+        + (filled.length() > 0 ? "; the slack below the target filled: " + filled : "") + ".</p>";
+  }
+
   static String html(Path explainJson) {
     if (!Files.exists(explainJson)) {
       return "";
@@ -27,22 +40,14 @@ final class ExplainTable {
     }
     StringBuilder h = new StringBuilder("<h2>Why each block</h2><p>From <code>explain.json</code> "
         + "(<code>s3nas explain ID</code>): the supernet block each block comes from, its outcome (bold) among the "
-        + "alternatives with their latency on the platform, and the step the decision last changed.</p><table id=\"explain\">"
-        + "<tr><th>block</th><th>stage</th><th>block string</th><th>from</th><th>alternatives, ms</th>"
-        + "<th>last changed</th></tr>");
+        + "alternatives with their latency on the platform, and the step the decision last changed.</p>");
     for (JsonNode d : x.path("decisions")) {
       if (d.path("kind").asText().equals("derivation")) {
-        StringBuilder filled = new StringBuilder();
-        for (JsonNode f : d.path("filled")) {
-          filled.append(filled.length() == 0 ? "" : ", ").append("block ").append(f.path("supernet_block").asInt())
-              .append(' ').append(SearchReport.esc(f.path("from").asText())).append(" → ")
-              .append(SearchReport.esc(f.path("to").asText()));
-        }
-        h.insert(h.indexOf("<table"), "<p id=\"derivation\">Derived from the decisions of step "
-            + d.path("step").asLong() + " of " + d.path("steps").asInt() + " (" + SearchReport.esc(d.path("rule").asText())
-            + ")" + (filled.length() > 0 ? "; the slack below the target filled: " + filled : "") + ".</p>");
+        h.append(derivation(d));
       }
     }
+    h.append("<table id=\"explain\"><tr><th>block</th><th>stage</th><th>block string</th><th>from</th>"
+        + "<th>alternatives, ms</th><th>last changed</th></tr>");
     for (JsonNode b : x.path("blocks")) {
       JsonNode ev = b.path("evidence");
       JsonNode sn = ev.path("supernet");

@@ -158,10 +158,9 @@ public final class SinglePathSearch {
         : new Pick(lastStep, Derivation.LAST, last);
     int[] derived = settings.deriveWithinTarget() ? fill(pick.choice(), trainer.softOutcomeProbabilities(), latency,
         settings.targetMs()) : pick.choice();
-    Derivation.Snapshot s = pick.step() == lastStep ? Derivation.flatten(lastStep, finalPass)
-        : tracker.at(pick.step()).orElse(null);
-    int n = Derivation.flatten(lastStep, finalPass).norms().length;
-    double[] nan = new double[n];
+    Derivation.Snapshot atEnd = Derivation.flatten(lastStep, finalPass);
+    Derivation.Snapshot s = pick.step() == lastStep ? atEnd : tracker.at(pick.step()).orElse(null);
+    double[] nan = new double[atEnd.norms().length]; // that step's norms were not kept (see Derivation)
     java.util.Arrays.fill(nan, Double.NaN);
     return new Derivation(pick.step() + 1, pick.rule(), s != null ? s.norms() : nan, s != null ? s.margins() : nan,
         pick.choice(), derived);

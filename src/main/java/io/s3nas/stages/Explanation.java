@@ -83,11 +83,14 @@ public final class Explanation {
       t.restore(in.supernet());
       pass = t.currentDecisions();
       choiceLog = new double[in.space().blocks().size()][];
+      int steps = RunCheckpoints.column(in.supernet(), "loss").length;
       for (int b = 0; b < choiceLog.length; b++) {
-        choiceLog[b] = RunCheckpoints.column(in.supernet(), SinglePathSearch.choiceColumn(b),
-            RunCheckpoints.column(in.supernet(), "loss").length, -1);
+        choiceLog[b] = RunCheckpoints.column(in.supernet(), SinglePathSearch.choiceColumn(b), steps, -1);
       }
     }
+    // every level's norm and margin, once: at the derivation step when it was kept, else at the search's end
+    Map<Derivation.Level, double[]> levels = derivation != null && derivation.hasNorms() ? derivation.byLevel(in.space())
+        : pass != null ? Derivation.byLevel(in.space(), pass) : null;
     List<Integer> origins = new ArrayList<>();
     if (in.scaling() != null && in.scaling().has("block_origins")) {
       in.scaling().get("block_origins").forEach(n -> origins.add(n.asInt()));
@@ -106,7 +109,7 @@ public final class Explanation {
       if (derivedIndex != null) {
         boolean copy = k > 0 && origins.size() == blocks.size() && origins.get(k - 1).equals(derivedIndex);
         ev.put("scaling", Map.of("derived_block", derivedIndex, "copy", copy));
-        ev.put("supernet", supernetEvidence(in, kept.get(derivedIndex), choice, pass, choiceLog, derivation));
+        ev.put("supernet", supernetEvidence(in, kept.get(derivedIndex), choice, pass, choiceLog, derivation, levels));
       } else {
         ev.put("scaling", Map.of("derived_block", "unknown: scaling.json has no block_origins (a search before they "
             + "were recorded)"));
@@ -161,7 +164,8 @@ public final class Explanation {
   }
 
   private static Map<String, Object> supernetEvidence(Inputs in, int b, int[] choice, SupernetDecisions.Pass pass,
-                                                      double[][] choiceLog, Derivation derivation) {
+                                                      double[][] choiceLog, Derivation derivation,
+                                                      Map<Derivation.Level, double[]> levels) {
     SearchableBlock sb = in.space().blocks().get(b);
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("supernet_block", b);
@@ -196,12 +200,12 @@ public final class Explanation {
     }
     if (derivation != null && derivation.hasNorms()) {
       m.put("norms_at_step", derivation.step());
-      m.put("branches", branches(sb, derivation.byLevel(in.space())));
-    } else if (pass != null) {
+      m.put("branches", branches(sb, levels));
+    } else if (levels != null) {
       // the derivation's own norms were not kept (a search from before they were, or a fork resumed
       // from its source's last checkpoint): the end of the search is the closest view there is
       m.put("norms_at_step", choiceLog != null ? choiceLog[b].length : "search end");
-      m.put("branches", branches(sb, Derivation.byLevel(in.space(), pass)));
+      m.put("branches", branches(sb, levels));
     }
     return m;
   }

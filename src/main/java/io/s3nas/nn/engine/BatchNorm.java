@@ -131,21 +131,16 @@ public final class BatchNorm {
                                  float[] y) {
     int m = c - full;
     if (Vec.H != null && m == Vec.H.length()) { // the usual tail under AVX-512: half a vector, widened
-      FloatVector v = widened(x, o + full).fma(widened(scale, full), widened(shift, full));
+      FloatVector v = Vec.loadHalf(x, o + full).fma(Vec.loadHalf(scale, full), Vec.loadHalf(shift, full));
       if (relu) {
-        ((FloatVector) v.max(0f).reinterpretShape(Vec.H, 0)).intoArray(y, o + full);
+        Vec.storeHalf(v.max(0f), y, o + full);
       } else {
-        ((FloatVector) v.reinterpretShape(Vec.H, 0)).intoArray(y, o + full);
+        Vec.storeHalf(v, y, o + full);
       }
       return;
     }
     FloatVector v = Vec.load(x, o + full, m).fma(Vec.load(scale, full, m), Vec.load(shift, full, m));
     Vec.store(relu ? v.max(0f) : v, y, o + full, m); // a rare shape (channels not a multiple of 8)
-  }
-
-  /** Half a vector at i, loaded unmasked and widened to the full shape (upper lanes zero). */
-  private static FloatVector widened(float[] a, int i) {
-    return (FloatVector) FloatVector.fromArray(Vec.H, a, i).reinterpretShape(Vec.S, 0);
   }
 
   /** The statistics' sums of channels [full, c) over rows [r0, r1) into a and b. */

@@ -91,8 +91,9 @@ public final class Depthwise {
     int oh = s.oh();
     Taps taps = new Taps(s);
     par.forRange(s.n() * oh, (t, from, to) -> {
+      int[] list = new int[s.k() * s.k()]; // an edge pixel's taps inside the input, reused row to row
       for (int row = from; row < to; row++) {
-        forwardRow(x, s, taps, wt, y, row / oh, row % oh);
+        forwardRow(x, s, taps, list, wt, y, row / oh, row % oh);
         if (scale != null) {
           affineRow(s, y, row / oh, row % oh, scale, shift, relu);
         }
@@ -148,7 +149,7 @@ public final class Depthwise {
    * row: 1.2-2x per call on the supernet's shapes, 20-27% on the supernet's inference
    * (docs/engine-measurements.md).
    */
-  private static void forwardRow(float[] x, Shape s, Taps taps, float[] wt, float[] y, int b, int oy) {
+  private static void forwardRow(float[] x, Shape s, Taps taps, int[] list, float[] wt, float[] y, int b, int oy) {
     int k = s.k();
     int ow = s.ow();
     int cl = s.cl();
@@ -202,7 +203,6 @@ public final class Depthwise {
       }
     }
     // edge pixels: the same sums over the taps that land inside the input, listed
-    int[] list = new int[k * k];
     for (int p = 0; p < ow; p++) {
       if (p >= a && p <= e) {
         continue; // an interior pixel (none when the row is narrower than the kernel)
@@ -255,26 +255,16 @@ public final class Depthwise {
     FloatVector a3 = a0;
     for (int t = t0; t < t1; t++) {
       int xo = xb + xoff[t];
-      FloatVector w0 = half(wt, woff[t] + j);
-      a0 = half(x, xo).fma(w0, a0);
-      a1 = half(x, xo + ps).fma(w0, a1);
-      a2 = half(x, xo + 2 * ps).fma(w0, a2);
-      a3 = half(x, xo + 3 * ps).fma(w0, a3);
+      FloatVector w0 = Vec.loadHalf(wt, woff[t] + j);
+      a0 = Vec.loadHalf(x, xo).fma(w0, a0);
+      a1 = Vec.loadHalf(x, xo + ps).fma(w0, a1);
+      a2 = Vec.loadHalf(x, xo + 2 * ps).fma(w0, a2);
+      a3 = Vec.loadHalf(x, xo + 3 * ps).fma(w0, a3);
     }
-    store(a0, y, yi);
-    store(a1, y, yi + cs);
-    store(a2, y, yi + 2 * cs);
-    store(a3, y, yi + 3 * cs);
-  }
-
-  /** Half a vector, loaded unmasked and widened to the full shape (upper lanes zero), as {@link Vec#load}. */
-  private static FloatVector half(float[] a, int i) {
-    return (FloatVector) FloatVector.fromArray(Vec.H, a, i).reinterpretShape(Vec.S, 0);
-  }
-
-  /** The lower half of {@code v} stored at {@code i}. */
-  private static void store(FloatVector v, float[] a, int i) {
-    ((FloatVector) v.reinterpretShape(Vec.H, 0)).intoArray(a, i);
+    Vec.storeHalf(a0, y, yi);
+    Vec.storeHalf(a1, y, yi + cs);
+    Vec.storeHalf(a2, y, yi + 2 * cs);
+    Vec.storeHalf(a3, y, yi + 3 * cs);
   }
 
   /*
@@ -392,15 +382,15 @@ public final class Depthwise {
       int wa = woff[t] + j;
       int xc = xb + xoff[t + 1];
       int wc = woff[t + 1] + j;
-      a0 = half(x, xa).fma(half(wt, wa), a0);
-      b0 = half(x, xc).fma(half(wt, wc), b0);
+      a0 = Vec.loadHalf(x, xa).fma(Vec.loadHalf(wt, wa), a0);
+      b0 = Vec.loadHalf(x, xc).fma(Vec.loadHalf(wt, wc), b0);
     }
     if (t < t1) {
       int xa = xb + xoff[t];
       int wa = woff[t] + j;
-      a0 = half(x, xa).fma(half(wt, wa), a0);
+      a0 = Vec.loadHalf(x, xa).fma(Vec.loadHalf(wt, wa), a0);
     }
-    store(a0.add(b0), y, yi);
+    Vec.storeHalf(a0.add(b0), y, yi);
   }
 
   private static void listed1x2(float[] x, float[] wt, float[] y, int[] xoff, int[] woff, int[] list, int n, int xb,
@@ -459,15 +449,15 @@ public final class Depthwise {
       int wa = woff[list[i]] + j;
       int xc = xb + xoff[list[i + 1]];
       int wc = woff[list[i + 1]] + j;
-      a0 = half(x, xa).fma(half(wt, wa), a0);
-      b0 = half(x, xc).fma(half(wt, wc), b0);
+      a0 = Vec.loadHalf(x, xa).fma(Vec.loadHalf(wt, wa), a0);
+      b0 = Vec.loadHalf(x, xc).fma(Vec.loadHalf(wt, wc), b0);
     }
     if (i < n) {
       int xa = xb + xoff[list[i]];
       int wa = woff[list[i]] + j;
-      a0 = half(x, xa).fma(half(wt, wa), a0);
+      a0 = Vec.loadHalf(x, xa).fma(Vec.loadHalf(wt, wa), a0);
     }
-    store(a0.add(b0), y, yi);
+    Vec.storeHalf(a0.add(b0), y, yi);
   }
 
   /**

@@ -324,7 +324,7 @@ public final class Gemm {
     FloatVector c2 = c0;
     FloatVector c3 = c0;
     for (int i = 0; i < k; i++) {
-      FloatVector wv = widened(w, i * n + j);
+      FloatVector wv = Vec.loadHalf(w, i * n + j);
       c0 = wv.fma(FloatVector.broadcast(Vec.S, x[x0 + i]), c0);
       c1 = wv.fma(FloatVector.broadcast(Vec.S, x[x0 + k + i]), c1);
       c2 = wv.fma(FloatVector.broadcast(Vec.S, x[x0 + 2 * k + i]), c2);
@@ -332,24 +332,24 @@ public final class Gemm {
     }
     int y0 = r * n + j;
     if (scale == null) {
-      ((FloatVector) c0.reinterpretShape(Vec.H, 0)).intoArray(y, y0);
-      ((FloatVector) c1.reinterpretShape(Vec.H, 0)).intoArray(y, y0 + n);
-      ((FloatVector) c2.reinterpretShape(Vec.H, 0)).intoArray(y, y0 + 2 * n);
-      ((FloatVector) c3.reinterpretShape(Vec.H, 0)).intoArray(y, y0 + 3 * n);
+      Vec.storeHalf(c0, y, y0);
+      Vec.storeHalf(c1, y, y0 + n);
+      Vec.storeHalf(c2, y, y0 + 2 * n);
+      Vec.storeHalf(c3, y, y0 + 3 * n);
     } else {
-      FloatVector sc = widened(scale, j);
-      FloatVector sh = widened(shift, j);
+      FloatVector sc = Vec.loadHalf(scale, j);
+      FloatVector sh = Vec.loadHalf(shift, j);
       if (relu) {
         FloatVector z = FloatVector.zero(Vec.S);
-          ((FloatVector) c0.fma(sc, sh).max(z).reinterpretShape(Vec.H, 0)).intoArray(y, y0);
-          ((FloatVector) c1.fma(sc, sh).max(z).reinterpretShape(Vec.H, 0)).intoArray(y, y0 + n);
-          ((FloatVector) c2.fma(sc, sh).max(z).reinterpretShape(Vec.H, 0)).intoArray(y, y0 + 2 * n);
-          ((FloatVector) c3.fma(sc, sh).max(z).reinterpretShape(Vec.H, 0)).intoArray(y, y0 + 3 * n);
+          Vec.storeHalf(c0.fma(sc, sh).max(z), y, y0);
+          Vec.storeHalf(c1.fma(sc, sh).max(z), y, y0 + n);
+          Vec.storeHalf(c2.fma(sc, sh).max(z), y, y0 + 2 * n);
+          Vec.storeHalf(c3.fma(sc, sh).max(z), y, y0 + 3 * n);
       } else {
-          ((FloatVector) c0.fma(sc, sh).reinterpretShape(Vec.H, 0)).intoArray(y, y0);
-          ((FloatVector) c1.fma(sc, sh).reinterpretShape(Vec.H, 0)).intoArray(y, y0 + n);
-          ((FloatVector) c2.fma(sc, sh).reinterpretShape(Vec.H, 0)).intoArray(y, y0 + 2 * n);
-          ((FloatVector) c3.fma(sc, sh).reinterpretShape(Vec.H, 0)).intoArray(y, y0 + 3 * n);
+          Vec.storeHalf(c0.fma(sc, sh), y, y0);
+          Vec.storeHalf(c1.fma(sc, sh), y, y0 + n);
+          Vec.storeHalf(c2.fma(sc, sh), y, y0 + 2 * n);
+          Vec.storeHalf(c3.fma(sc, sh), y, y0 + 3 * n);
       }
     }
   }
@@ -365,11 +365,6 @@ public final class Gemm {
       }
       Vec.store(affine(c, scale, shift, j, m, relu), y, (r + q) * n + j, m);
     }
-  }
-
-  /** Half a vector at i, loaded unmasked and widened to the full shape (upper lanes zero). */
-  private static FloatVector widened(float[] a, int i) {
-    return (FloatVector) FloatVector.fromArray(Vec.H, a, i).reinterpretShape(Vec.S, 0);
   }
 
   private static void row(float[] x, int r, int k, float[] w, int n, float[] y, float[] scale, float[] shift,
@@ -500,17 +495,17 @@ public final class Gemm {
     FloatVector a2 = a0;
     FloatVector a3 = a0;
     for (int r = r0; r < r1; r++) {
-      FloatVector gv = widened(dy, r * n + j);
+      FloatVector gv = Vec.loadHalf(dy, r * n + j);
       int xi = r * k + i;
       a0 = gv.fma(FloatVector.broadcast(Vec.S, x[xi]), a0);
       a1 = gv.fma(FloatVector.broadcast(Vec.S, x[xi + 1]), a1);
       a2 = gv.fma(FloatVector.broadcast(Vec.S, x[xi + 2]), a2);
       a3 = gv.fma(FloatVector.broadcast(Vec.S, x[xi + 3]), a3);
     }
-    ((FloatVector) a0.add(widened(acc, i * n + j)).reinterpretShape(Vec.H, 0)).intoArray(acc, i * n + j);
-    ((FloatVector) a1.add(widened(acc, (i + 1) * n + j)).reinterpretShape(Vec.H, 0)).intoArray(acc, (i + 1) * n + j);
-    ((FloatVector) a2.add(widened(acc, (i + 2) * n + j)).reinterpretShape(Vec.H, 0)).intoArray(acc, (i + 2) * n + j);
-    ((FloatVector) a3.add(widened(acc, (i + 3) * n + j)).reinterpretShape(Vec.H, 0)).intoArray(acc, (i + 3) * n + j);
+    Vec.storeHalf(a0.add(Vec.loadHalf(acc, i * n + j)), acc, i * n + j);
+    Vec.storeHalf(a1.add(Vec.loadHalf(acc, (i + 1) * n + j)), acc, (i + 1) * n + j);
+    Vec.storeHalf(a2.add(Vec.loadHalf(acc, (i + 2) * n + j)), acc, (i + 2) * n + j);
+    Vec.storeHalf(a3.add(Vec.loadHalf(acc, (i + 3) * n + j)), acc, (i + 3) * n + j);
   }
 
   private static void gradientPartial(float[] x, int k, float[] dy, int n, float[] acc, int r0, int r1, int i, int j,

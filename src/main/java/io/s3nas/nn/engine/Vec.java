@@ -51,7 +51,7 @@ final class Vec {
       return FloatVector.fromArray(S, a, i);
     }
     if (H != null && lanes == H.length()) {
-      return (FloatVector) FloatVector.fromArray(H, a, i).reinterpretShape(S, 0); // upper half zero
+      return loadHalf(a, i);
     }
     float[] t = new float[L];
     System.arraycopy(a, i, t, 0, lanes);
@@ -65,11 +65,26 @@ final class Vec {
       return;
     }
     if (H != null && lanes == H.length()) {
-      ((FloatVector) v.reinterpretShape(H, 0)).intoArray(a, i);
+      storeHalf(v, a, i);
       return;
     }
     float[] t = new float[L];
     v.intoArray(t, 0);
     System.arraycopy(t, 0, a, i, lanes);
+  }
+
+  /**
+   * Half a vector ({@link #H}) at i, loaded unmasked and widened to the full shape, upper lanes zero:
+   * the one way to take the half-vector tail that keeps arithmetic in one shape. Branch-free, so a
+   * kernel that knows its tail is exactly half calls it directly (a vector coming out of
+   * {@link #load}'s branches is boxed by C2 in a hot loop).
+   */
+  static FloatVector loadHalf(float[] a, int i) {
+    return (FloatVector) FloatVector.fromArray(H, a, i).reinterpretShape(S, 0);
+  }
+
+  /** The lower half of {@code v} stored at i: {@link #loadHalf}'s counterpart. */
+  static void storeHalf(FloatVector v, float[] a, int i) {
+    ((FloatVector) v.reinterpretShape(H, 0)).intoArray(a, i);
   }
 }
