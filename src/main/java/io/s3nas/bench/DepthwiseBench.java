@@ -44,9 +44,9 @@ public final class DepthwiseBench {
         float[] dy = random(r, y.length);
         float[] dx = new float[x.length];
         float[] dw = new float[w.length];
-        float[][] scratch = new float[threads][w.length];
         int c = channels;
         int h = size;
+        float[][] scratch = new float[threads][Depthwise.backwardScratch(Depthwise.Shape.of(n, h, h, c, k, stride))];
         double flops = 2.0 * n * o * o * channels * k * k;
         double fwd = best(() -> Depthwise.forward(par, x, n, h, h, c, w, k, stride, y));
         double bwd = best(() -> Depthwise.backward(par, x, n, h, h, c, w, k, stride, dy, dx, dw, scratch));

@@ -553,7 +553,7 @@ public final class Depthwise {
    * of channels is left (channel counts are multiples of 8, so under AVX-512 the tail is nearly
    * always exactly half a vector), else {@code full}. What remains after it runs scalar.
    */
-  private static int halfTailEnd(int cl, int full) {
+  static int halfTailEnd(int cl, int full) {
     return Vec.H != null && cl - full >= Vec.H.length() ? full + Vec.H.length() : full;
   }
 
@@ -572,28 +572,47 @@ public final class Depthwise {
     backward(par, x, Shape.of(n, h, w, c, k, stride), wt, dy, dx, dw, scratch);
   }
 
+  /** Floats of per-thread scratch {@link #backward(Parallel, float[], Shape, float[], float[], float[], float[], float[][])} needs. */
+  public static int backwardScratch(Shape s) {
+    return s.k() * s.k() * sumPitch(s) + (s.stride() == 1 ? DepthwiseGradient.ringSize(s) : 0);
+  }
+
+  /** Floats per tap in a thread's weight-gradient sums. */
+  private static int sumPitch(Shape s) {
+    return s.stride() == 1 ? DepthwiseGradient.pitch(s) : s.cl();
+  }
+
   /**
    * Accumulates the input gradient into dx's channel view (the caller zeroes dx) and overwrites
-   * dw, reduced over per-thread partials in {@code scratch} (each ≥ k·k·cl). Threads own whole
-   * images, so their dx writes never overlap.
+   * dw, reduced over per-thread partials in {@code scratch} (each ≥ {@link #backwardScratch}).
+   * Threads own whole images, so their dx writes never overlap. Stride 1 goes by input rows
+   * ({@link DepthwiseGradient}), stride 2 tap by tap.
    */
   public static void backward(Parallel par, float[] x, Shape s, float[] wt, float[] dy, float[] dx, float[] dw,
                               float[][] scratch) {
-    int kk = s.k() * s.k() * s.cl();
+    int taps = s.k() * s.k();
+    int cl = s.cl();
+    int pitch = sumPitch(s);
     par.forRange(s.n(), (t, from, to) -> {
       float[] acc = scratch[t];
-      java.util.Arrays.fill(acc, 0, kk, 0f);
+      java.util.Arrays.fill(acc, 0, taps * pitch, 0f);
       for (int b = from; b < to; b++) {
+        if (s.stride() == 1) {
+          DepthwiseGradient.image(x, s, wt, dy, dx, acc, b);
+          continue;
+        }
         for (int oy = 0; oy < s.oh(); oy++) {
           backwardRow(x, s, wt, dy, dx, acc, b, oy);
         }
       }
     });
-    java.util.Arrays.fill(dw, 0, kk, 0f);
+    java.util.Arrays.fill(dw, 0, taps * cl, 0f);
     for (int t = 0; t < par.threads(); t++) {
       float[] acc = scratch[t];
-      for (int i = 0; i < kk; i++) {
-        dw[i] += acc[i];
+      for (int tap = 0; tap < taps; tap++) {
+        for (int c = 0; c < cl; c++) {
+          dw[tap * cl + c] += acc[tap * pitch + c];
+        }
       }
     }
   }

@@ -180,7 +180,8 @@ final class FinalBlock {
       for (int b = 0; b < kernels.length; b++) {
         Param w = depthwise.get(b);
         float[] g = s.grad(w);
-        Depthwise.backward(par, frontOut, shape(n, b), w.value(), dd, dIn, g, s.partials(g.length));
+        Depthwise.Shape shape = shape(n, b);
+        Depthwise.backward(par, frontOut, shape, w.value(), dd, dIn, g, s.partials(Depthwise.backwardScratch(shape)));
         SuperBlock.addInto(w.grad(), g);
       }
       dx = front == null ? dIn : front.backward(par, dIn, s);

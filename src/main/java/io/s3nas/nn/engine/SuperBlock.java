@@ -227,8 +227,8 @@ final class SuperBlock {
     }
     float[] h = expand ? act : x;
     for (int b = 0; b < offsets.length; b++) {
-      Depthwise.backward(par, h, new Depthwise.Shape(n, size, size, expanded, offsets[b], lengths[b], kernels[b], stride),
-          weightHat[b], dd, dh, dwHatGrad[b], s.partials(dwHatGrad[b].length));
+      Depthwise.Shape shape = new Depthwise.Shape(n, size, size, expanded, offsets[b], lengths[b], kernels[b], stride);
+      Depthwise.backward(par, h, shape, weightHat[b], dd, dh, dwHatGrad[b], s.partials(Depthwise.backwardScratch(shape)));
     }
     if (expand) {
       bn1.backward(par, e1, pIn, act, dh, dh);

@@ -101,7 +101,8 @@ class KernelGradientTest {
         };
         float[] dx = new float[xs.length];
         float[] dw = new float[ws.length];
-        float[][] scratch = {new float[ws.length], new float[ws.length]};
+        int need = Depthwise.backwardScratch(Depthwise.Shape.of(n, size, size, c, kk, stride));
+        float[][] scratch = {new float[need], new float[need]};
         Depthwise.backward(TWO, xs, n, size, size, c, ws, kk, stride, r, dx, dw, scratch);
         check("dw dx s" + stride + " " + size + " c" + c, xs, dx, r, f, 1e-3);
         check("dw dw s" + stride + " " + size + " c" + c, ws, dw, r, f, 1e-3);
@@ -206,8 +207,9 @@ class KernelGradientTest {
       float[] dx = new float[x.length];
       java.util.Arrays.fill(dx, 3f);
       float[] dw = new float[w.length];
-      Depthwise.backward(TWO, x, new Depthwise.Shape(n, h, h, cs, co, cl, k, stride), w, dy, dx, dw,
-          new float[][] {new float[w.length], new float[w.length]});
+      Depthwise.Shape view = new Depthwise.Shape(n, h, h, cs, co, cl, k, stride);
+      int need = Depthwise.backwardScratch(view);
+      Depthwise.backward(TWO, x, view, w, dy, dx, dw, new float[][] {new float[need], new float[need]});
       float[] dys = new float[n * o * o * cl];
       for (int p = 0; p < n * o * o; p++) {
         System.arraycopy(dy, p * cs + co, dys, p * cl, cl);
@@ -215,7 +217,7 @@ class KernelGradientTest {
       float[] dxs = new float[xs.length];
       float[] dws = new float[w.length];
       Depthwise.backward(TWO, xs, n, h, h, cl, w, k, stride, dys, dxs, dws,
-          new float[][] {new float[w.length], new float[w.length]});
+          new float[][] {new float[need], new float[need]});
       for (int i = 0; i < w.length; i++) {
         assertEquals(dws[i], dw[i], 1e-4);
       }

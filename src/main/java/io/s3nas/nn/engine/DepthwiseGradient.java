@@ -1,0 +1,269 @@
+package io.s3nas.nn.engine;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * The stride-1 depthwise backward, by input rows: each input pixel's gradient is summed in
+ * registers over every tap that reads it (dx[iy, ix] = Σ dy[iy + pt − ky, ix + pl − kx] · w[ky, kx]),
+ * and the weight gradient of each tap takes the same pixels' {@code dy · x} products while their
+ * input values sit in registers. The output gradient's rows are copied into a ring of k rows padded
+ * with zeros left and right, so no pixel is an edge case. Against the tap-by-tap pass, which loads
+ * dy, x and dx and stores dx for every tap and pixel, a tile of four pixels loads x once, per tap
+ * loads four dy values, the weight and the tap's gradient sum, and stores its dx sums once
+ * (docs/engine-measurements.md, "the depthwise backward by input rows"). Stride 2 keeps the
+ * tap-by-tap pass (a quarter of the work).
+ */
+final class DepthwiseGradient {
+  private DepthwiseGradient() {}
+
+  /** Floats of per-thread scratch this pass needs after the weight-gradient sums: the dy ring and one dx row. */
+  static int ringSize(Depthwise.Shape s) {
+    return (s.k() * (s.w() + s.k() - 1) + s.w()) * pitch(s);
+  }
+
+  /**
+   * Floats per tap in the weight-gradient sums and per pixel in the ring and the dx row: the channels
+   * rounded up to whole vectors, so every vector stored there starts on a vector boundary (see
+   * {@link #addRow} for what stores straddling cache lines cost).
+   */
+  static int pitch(Depthwise.Shape s) {
+    return (s.cl() + Vec.L - 1) / Vec.L * Vec.L;
+  }
+
+  /**
+   * Image {@code b}: adds its input gradient into dx's channel view and its weight gradient into
+   * {@code buf[t·pitch + c]} for tap t and channel c; {@code buf} holds the ring after the k·k·pitch sums.
+   */
+  static void image(float[] x, Depthwise.Shape s, float[] wt, float[] dy, float[] dx, float[] buf, int b) {
+    int k = s.k();
+    int cl = s.cl();
+    int cs = s.cs();
+    int h = s.h();
+    int w = s.w();
+    int pt = s.pt();
+    int cp = pitch(s);
+    int ring = k * k * cp;
+    int rw = (w + k - 1) * cp;
+    int padLeft = k - 1 - s.pl();
+    int row = ring + k * rw;
+    Arrays.fill(buf, ring, row, 0f);
+    int full = cl - cl % Vec.L;
+    int half = Depthwise.halfTailEnd(cl, full);
+    int next = 0;
+    int[] table = new int[k * k];
+    for (int iy = 0; iy < h; iy++) {
+      for (int last = Math.min(h - 1, iy + pt); next <= last; next++) {
+        int r = ring + (next % k) * rw + padLeft * cp;
+        int src = (b * h + next) * w * cs + s.co();
+        for (int ox = 0; ox < w; ox++) {
+          System.arraycopy(dy, src + ox * cs, buf, r + ox * cp, cl);
+        }
+      }
+      Taps rows = Taps.of(k, cl, cp, ring, rw, iy + pt, h, table);
+      int xrow = (b * h + iy) * w * cs + s.co();
+      for (int j = 0; j < full; j += Vec.L) {
+        int ix = 0;
+        for (; ix + 4 <= w; ix += 4) {
+          pixels4(x, wt, buf, rows, cs, xrow + ix * cs + j, row + ix * cp + j, ix, j);
+        }
+        for (; ix < w; ix++) {
+          pixels1(x, wt, buf, rows, cs, xrow + ix * cs + j, row + ix * cp + j, ix, j);
+        }
+      }
+      if (half > full) {
+        int ix = 0;
+        for (; ix + 4 <= w; ix += 4) {
+          pixels4Half(x, wt, buf, rows, cs, xrow + ix * cs + full, row + ix * cp + full, ix, full);
+        }
+        for (; ix < w; ix++) {
+          pixels1Half(x, wt, buf, rows, cs, xrow + ix * cs + full, row + ix * cp + full, ix, full);
+        }
+      }
+      for (int j = half; j < cl; j++) {
+        for (int ix = 0; ix < w; ix++) {
+          scalar(x, wt, buf, rows, xrow + ix * cs + j, row + ix * cp + j, ix, j);
+        }
+      }
+      addRow(buf, row, cp, dx, xrow, cs, w, cl, full, half);
+    }
+  }
+
+  /**
+   * dx's row += the row of sums. The tiles store their sums here, aligned, rather than loading and
+   * storing dx's pixels themselves: with 24, 40 or 56 channels (a vector's stores straddling cache
+   * lines) that read-modify-write ran the whole pass 3-6x slower, and this one streaming pass does not.
+   */
+  private static void addRow(float[] buf, int row, int cp, float[] dx, int xrow, int cs, int w, int cl, int full,
+                             int half) {
+    for (int ix = 0; ix < w; ix++) {
+      int d = xrow + ix * cs;
+      int r = row + ix * cp;
+      for (int j = 0; j < full; j += Vec.L) {
+        FloatVector.fromArray(Vec.S, dx, d + j).add(FloatVector.fromArray(Vec.S, buf, r + j)).intoArray(dx, d + j);
+      }
+      if (half > full) {
+        addHalf(buf, r + full, dx, d + full);
+      }
+      for (int j = half; j < cl; j++) {
+        dx[d + j] += buf[r + j];
+      }
+    }
+  }
+
+  private static void addHalf(float[] buf, int r, float[] dx, int d) {
+    Vec.storeHalf(Vec.loadHalf(dx, d).add(Vec.loadHalf(buf, r)), dx, d);
+  }
+
+  /**
+   * One input row's taps [t0, t1) (t = ky·k + kx, the kernel rows that land inside the output):
+   * tap t of input pixel 0, channel 0 reads dy at {@code dy[t]} in the ring. One flat loop over taps
+   * rather than nested ky/kx loops: C2 boxes vectors carried through a nested loop (measured: every
+   * FMA allocated).
+   */
+  private record Taps(int cl, int cp, int[] dy, int t0, int t1) {
+    static Taps of(int k, int cl, int cp, int ring, int rw, int top, int h, int[] dy) {
+      int ky0 = Math.max(0, top - (h - 1)); // output row top − ky lies in [0, h)
+      int ky1 = Math.min(k, top + 1);
+      for (int ky = ky0; ky < ky1; ky++) {
+        int slot = ring + ((top - ky) % k) * rw;
+        for (int kx = 0; kx < k; kx++) {
+          dy[ky * k + kx] = slot + (k - 1 - kx) * cp;
+        }
+      }
+      return new Taps(cl, cp, dy, ky0 * k, ky1 * k);
+    }
+  }
+
+  /*
+   * Tiles of P input pixels × one channel vector, written out per shape (C2 keeps named locals in
+   * registers, not arrays of vectors). Tap t's weights start at t·cl, its gradient sums at t·pitch.
+   */
+
+  private static void pixels4(float[] x, float[] wt, float[] buf, Taps r, int cs, int xi, int di, int ix, int j) {
+    int cl = r.cl();
+    FloatVector x0 = FloatVector.fromArray(Vec.S, x, xi);
+    FloatVector x1 = FloatVector.fromArray(Vec.S, x, xi + cs);
+    FloatVector x2 = FloatVector.fromArray(Vec.S, x, xi + 2 * cs);
+    FloatVector x3 = FloatVector.fromArray(Vec.S, x, xi + 3 * cs);
+    FloatVector d0 = FloatVector.zero(Vec.S);
+    FloatVector d1 = d0;
+    FloatVector d2 = d0;
+    FloatVector d3 = d0;
+    int[] dy = r.dy();
+    int cp = r.cp();
+    int px = ix * cp + j;
+    for (int t = r.t0(); t < r.t1(); t++) {
+      int p = dy[t] + px;
+      int wo = t * cl + j;
+      int ao = t * cp + j;
+      FloatVector wv = FloatVector.fromArray(Vec.S, wt, wo);
+      FloatVector g0 = FloatVector.fromArray(Vec.S, buf, p);
+      FloatVector g1 = FloatVector.fromArray(Vec.S, buf, p + cp);
+      FloatVector g2 = FloatVector.fromArray(Vec.S, buf, p + 2 * cp);
+      FloatVector g3 = FloatVector.fromArray(Vec.S, buf, p + 3 * cp);
+      d0 = g0.fma(wv, d0);
+      d1 = g1.fma(wv, d1);
+      d2 = g2.fma(wv, d2);
+      d3 = g3.fma(wv, d3);
+      FloatVector s01 = g1.fma(x1, g0.mul(x0));
+      g3.fma(x3, g2.fma(x2, FloatVector.fromArray(Vec.S, buf, ao))).add(s01).intoArray(buf, ao);
+    }
+    d0.intoArray(buf, di);
+    d1.intoArray(buf, di + r.cp());
+    d2.intoArray(buf, di + 2 * r.cp());
+    d3.intoArray(buf, di + 3 * r.cp());
+  }
+
+  private static void pixels1(float[] x, float[] wt, float[] buf, Taps r, int cs, int xi, int di, int ix, int j) {
+    int cl = r.cl();
+    FloatVector x0 = FloatVector.fromArray(Vec.S, x, xi);
+    FloatVector d0 = FloatVector.zero(Vec.S);
+    int[] dy = r.dy();
+    int cp = r.cp();
+    int px = ix * cp + j;
+    for (int t = r.t0(); t < r.t1(); t++) {
+      int p = dy[t] + px;
+      int wo = t * cl + j;
+      int ao = t * cp + j;
+      FloatVector g0 = FloatVector.fromArray(Vec.S, buf, p);
+      d0 = g0.fma(FloatVector.fromArray(Vec.S, wt, wo), d0);
+      g0.fma(x0, FloatVector.fromArray(Vec.S, buf, ao)).intoArray(buf, ao);
+    }
+    d0.intoArray(buf, di);
+  }
+
+  /* The half-vector tail (Vec.H), loaded at half width and widened: arithmetic in the full shape. */
+
+  private static void pixels4Half(float[] x, float[] wt, float[] buf, Taps r, int cs, int xi, int di, int ix, int j) {
+    int cl = r.cl();
+    FloatVector x0 = Vec.loadHalf(x, xi);
+    FloatVector x1 = Vec.loadHalf(x, xi + cs);
+    FloatVector x2 = Vec.loadHalf(x, xi + 2 * cs);
+    FloatVector x3 = Vec.loadHalf(x, xi + 3 * cs);
+    FloatVector d0 = FloatVector.zero(Vec.S);
+    FloatVector d1 = d0;
+    FloatVector d2 = d0;
+    FloatVector d3 = d0;
+    int[] dy = r.dy();
+    int cp = r.cp();
+    int px = ix * cp + j;
+    for (int t = r.t0(); t < r.t1(); t++) {
+      int p = dy[t] + px;
+      int wo = t * cl + j;
+      int ao = t * cp + j;
+      FloatVector wv = Vec.loadHalf(wt, wo);
+      FloatVector g0 = Vec.loadHalf(buf, p);
+      FloatVector g1 = Vec.loadHalf(buf, p + cp);
+      FloatVector g2 = Vec.loadHalf(buf, p + 2 * cp);
+      FloatVector g3 = Vec.loadHalf(buf, p + 3 * cp);
+      d0 = g0.fma(wv, d0);
+      d1 = g1.fma(wv, d1);
+      d2 = g2.fma(wv, d2);
+      d3 = g3.fma(wv, d3);
+      FloatVector s01 = g1.fma(x1, g0.mul(x0));
+      Vec.storeHalf(g3.fma(x3, g2.fma(x2, Vec.loadHalf(buf, ao))).add(s01), buf, ao);
+    }
+    Vec.storeHalf(d0, buf, di);
+    Vec.storeHalf(d1, buf, di + r.cp());
+    Vec.storeHalf(d2, buf, di + 2 * r.cp());
+    Vec.storeHalf(d3, buf, di + 3 * r.cp());
+  }
+
+  private static void pixels1Half(float[] x, float[] wt, float[] buf, Taps r, int cs, int xi, int di, int ix, int j) {
+    int cl = r.cl();
+    FloatVector x0 = Vec.loadHalf(x, xi);
+    FloatVector d0 = FloatVector.zero(Vec.S);
+    int[] dy = r.dy();
+    int cp = r.cp();
+    int px = ix * cp + j;
+    for (int t = r.t0(); t < r.t1(); t++) {
+      int p = dy[t] + px;
+      int wo = t * cl + j;
+      int ao = t * cp + j;
+      FloatVector g0 = Vec.loadHalf(buf, p);
+      d0 = g0.fma(Vec.loadHalf(wt, wo), d0);
+      Vec.storeHalf(g0.fma(x0, Vec.loadHalf(buf, ao)), buf, ao);
+    }
+    Vec.storeHalf(d0, buf, di);
+  }
+
+  /** Channels past the vectors (none when channel counts are multiples of 8). */
+  private static void scalar(float[] x, float[] wt, float[] buf, Taps r, int xi, int di, int ix, int j) {
+    int cl = r.cl();
+    float xv = x[xi];
+    float d = 0;
+    int[] dy = r.dy();
+    int cp = r.cp();
+    int px = ix * cp + j;
+    for (int t = r.t0(); t < r.t1(); t++) {
+      int p = dy[t] + px;
+      int wo = t * cl + j;
+      int ao = t * cp + j;
+      float g = buf[p];
+      d += g * wt[wo];
+      buf[ao] += g * xv;
+    }
+    buf[di] = d;
+  }
+}

@@ -1,0 +1,81 @@
+package io.s3nas.nn.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The depthwise backward against its definition summed directly in double precision, on every path
+ * of both passes: stride 1 by input rows (tiles of four pixels, single pixels, full, half and scalar
+ * channel vectors, maps narrower than the kernel, rows of unequal height and width) and stride 2 tap
+ * by tap, on channel views of a wider tensor.
+ */
+class DepthwiseBackwardTest {
+  private static final Parallel TWO = new Parallel(2);
+
+  @Test
+  void equalsTheDirectSums() {
+    int[][] views = {{3, 0, 3}, {24, 0, 24}, {56, 8, 40}, {100, 4, 90}, {16, 0, 16}};
+    for (int[] v : views) {
+      for (int k : new int[] {3, 5, 7}) {
+        for (int stride : new int[] {1, 2}) {
+          check(3, 9, 9, v[0], v[1], v[2], k, stride);
+          check(2, 4, 4, v[0], v[1], v[2], k, stride);
+        }
+      }
+    }
+    check(2, 5, 11, 40, 0, 40, 5, 1);
+    check(2, 11, 6, 24, 0, 24, 7, 1);
+    check(1, 2, 2, 48, 0, 48, 7, 1);
+  }
+
+  private void check(int n, int h, int w, int cs, int co, int cl, int k, int stride) {
+    Depthwise.Shape s = new Depthwise.Shape(n, h, w, cs, co, cl, k, stride);
+    int oh = Depthwise.outSize(h, stride);
+    int ow = Depthwise.outSize(w, stride);
+    float[] x = KernelGradientTest.random(n * h * w * cs, 1);
+    float[] wt = KernelGradientTest.random(k * k * cl, 2);
+    float[] dy = KernelGradientTest.random(n * oh * ow * cs, 3);
+    float[] dx = new float[x.length];
+    java.util.Arrays.fill(dx, 0.5f);
+    float[] dw = new float[wt.length];
+    int need = Depthwise.backwardScratch(s);
+    Depthwise.backward(TWO, x, s, wt, dy, dx, dw, new float[][] {new float[need], new float[need]});
+
+    double[] ex = new double[x.length];
+    double[] ew = new double[wt.length];
+    int pt = Depthwise.padBefore(h, k, stride);
+    int pl = Depthwise.padBefore(w, k, stride);
+    for (int b = 0; b < n; b++) {
+      for (int oy = 0; oy < oh; oy++) {
+        for (int ox = 0; ox < ow; ox++) {
+          for (int ky = 0; ky < k; ky++) {
+            for (int kx = 0; kx < k; kx++) {
+              int iy = oy * stride + ky - pt;
+              int ix = ox * stride + kx - pl;
+              if (iy < 0 || iy >= h || ix < 0 || ix >= w) {
+                continue;
+              }
+              for (int c = 0; c < cl; c++) {
+                double g = dy[((b * oh + oy) * ow + ox) * cs + co + c];
+                int xi = ((b * h + iy) * w + ix) * cs + co + c;
+                int wi = (ky * k + kx) * cl + c;
+                ex[xi] += g * wt[wi];
+                ew[wi] += g * x[xi];
+              }
+            }
+          }
+        }
+      }
+    }
+    String what = "n" + n + " " + h + "x" + w + " cs" + cs + " co" + co + " cl" + cl + " k" + k + " s" + stride;
+    for (int i = 0; i < x.length; i++) {
+      int c = i % cs;
+      double expect = c >= co && c < co + cl ? 0.5 + ex[i] : 0.5; // added into the view only
+      assertEquals(expect, dx[i], 1e-4 * (1 + Math.abs(expect)), what + " dx[" + i + "]");
+    }
+    for (int i = 0; i < wt.length; i++) {
+      assertEquals(ew[i], dw[i], 1e-4 * (1 + Math.abs(ew[i])), what + " dw[" + i + "]");
+    }
+  }
+}
