@@ -98,6 +98,7 @@ def main():
     ap.add_argument('--batch', type=int, default=128)
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--steps', type=int, default=20)
+    ap.add_argument('--warmup-steps', type=int, default=10)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -118,10 +119,10 @@ def main():
             F.cross_entropy(model(x), y, label_smoothing=0.1).backward()
             opt.step()
         model.train()
-        train = timed(step, 3, args.steps)
+        train = timed(step, args.warmup_steps, args.steps)
         model.eval()
         with torch.no_grad():
-            infer = timed(lambda: model(x), 3, args.steps)
+            infer = timed(lambda: model(x), args.warmup_steps, args.steps)
         row = {'framework': 'pytorch', 'version': torch.__version__, 'arch': args.arch, 'batch': args.batch,
                'threads': args.threads, 'channels_last': cl, 'train_images_per_s': round(args.batch / train, 2),
                'infer_images_per_s': round(args.batch / infer, 2),

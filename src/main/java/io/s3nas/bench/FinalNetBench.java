@@ -18,7 +18,9 @@ import java.util.function.IntConsumer;
  * Throughput of a derived (final) network on this CPU, batch B, T threads: final-training steps of
  * the engine (forward, backward, RMSProp, EMA) and evaluation-mode inference in the engine, in the
  * ND4J inference network and in ONNX Runtime (as the latency platforms run them). Prints one JSON line. Run by
- * {@code scripts/bench-final}.
+ * {@code scripts/bench-final}. Each figure is the median step after {@code --warmup-steps} untimed ones (10:
+ * with 3, steps still ran while C2 recompiled kernels after deoptimisations, up to 2.5 s into the run; the
+ * peer gets the same count).
  */
 public final class FinalNetBench {
   private FinalNetBench() {}
@@ -28,6 +30,7 @@ public final class FinalNetBench {
     int batch = 128;
     int threads = 2;
     int steps = 20;
+    int warmup = 10;
     int inferSteps = 20;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -35,9 +38,10 @@ public final class FinalNetBench {
         case "--batch" -> batch = Integer.parseInt(args[++i]);
         case "--threads" -> threads = Integer.parseInt(args[++i]);
         case "--steps" -> steps = Integer.parseInt(args[++i]);
+        case "--warmup-steps" -> warmup = Integer.parseInt(args[++i]);
         case "--infer-steps" -> inferSteps = Integer.parseInt(args[++i]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]
-            + " (--arch F --batch B --threads T --steps N --infer-steps I)");
+            + " (--arch F --batch B --threads T --steps N --warmup-steps W --infer-steps I)");
       }
     }
     if (arch == null) {
@@ -56,14 +60,14 @@ public final class FinalNetBench {
       y[i] = i % spec.numClasses();
     }
     FinalTrainer trainer = new FinalTrainer(a, TrainingSettings.defaults(10, batch, threads, 0), 100);
-    double train = median(steps, 3, s -> trainer.train(x, y));
+    double train = median(steps, warmup, s -> trainer.train(x, y));
     FinalNet net = trainer.net();
     final int n = batch;
-    double engineInfer = median(inferSteps, 3, s -> net.forward(x, n, false, null));
+    double engineInfer = median(inferSteps, warmup, s -> net.forward(x, n, false, null));
     // the engine's own peak, what the PyTorch peer's compares with; ND4J and ONNX Runtime add theirs below
     double engineRss = SupernetBench.peakRssMb();
-    double nd4jInfer = timePass(new Nd4jBackend(), a, batch, threads, inferSteps);
-    double ortInfer = timePass(new OnnxRuntimeBackend(), a, batch, threads, inferSteps);
+    double nd4jInfer = timePass(new Nd4jBackend(), a, batch, threads, inferSteps, warmup);
+    double ortInfer = timePass(new OnnxRuntimeBackend(), a, batch, threads, inferSteps, warmup);
     long params = net.params().stream().mapToLong(Param::size).sum();
     System.out.printf("derived network %s, batch %d, %d threads: engine train %.1f img/s, infer engine %.1f, ND4J %.1f, "
             + "ONNX Runtime %.1f img/s, %d params, peak RSS %.0f MB (%.0f MB with ND4J and ONNX Runtime)%n", arch, batch,
@@ -78,10 +82,10 @@ public final class FinalNetBench {
   }
 
   /** Median seconds of one inference pass of the network in a runtime (weights do not change the time). */
-  private static double timePass(Backend backend, Architecture a, int batch, int threads, int steps) {
+  private static double timePass(Backend backend, Architecture a, int batch, int threads, int steps, int warmup) {
     backend.applyThreads(threads);
     try (Backend.Pass p = backend.network(a, batch, 1)) {
-      return median(steps, 3, s -> p.run());
+      return median(steps, warmup, s -> p.run());
     }
   }
 
