@@ -113,17 +113,17 @@ public final class BlockPrototype {
       for (int i = 0; i < y.length; i++) {
         y[i] += x[i];
       }
-      bn3.backward(par, p, P, ones, null, dy, dp, dg, dbt);
+      bn3.backward(par, p, P, ones, zeros, false, dy, dp, dg, dbt);
       ts[q++] = System.nanoTime();
       Gemm.backwardWeight(par, a2, P, E, dp, CIN, dwp, scratch);
       ts[q++] = System.nanoTime();
       Gemm.backwardInput(par, dp, P, CIN, Gemm.transpose(wp, E, CIN), E, da);
       ts[q++] = System.nanoTime();
-      bn2.backward(par, d, P, ones, a2, da, da, dg, dbt);
+      bn2.backward(par, d, P, ones, zeros, true, da, da, dg, dbt);
       ts[q++] = System.nanoTime();
       Depthwise.backward(par, a1, N, H, H, E, wd, K, 1, da, db, dwd, scratch);
       ts[q++] = System.nanoTime();
-      bn1.backward(par, e1, P, ones, a1, db, db, dg, dbt);
+      bn1.backward(par, e1, P, ones, zeros, true, db, db, dg, dbt);
       ts[q++] = System.nanoTime();
       Gemm.backwardWeight(par, x, P, CIN, db, E, dwe, scratch);
       Gemm.backwardInput(par, db, P, E, Gemm.transpose(we, CIN, E), CIN, dx);

@@ -6,9 +6,8 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * Training-mode batch normalisation over NHWC rows {@code [P, C]}, fused with an optional ReLU:
  * {@code y = act(γ·(x − μ)/√(σ² + ε) + β)} with batch statistics. No ReLU mask is stored: the
- * backward pass takes the ReLU's output, positive exactly where the mask is one, and a caller that
- * does not keep that output either recomputes it ({@link #recompute}) from x and the statistics of the
- * last forward. Backward (per channel, with x̂ = (x − μ)·inv,
+ * backward pass reads it off x and the last forward's statistics, and a caller that needs the output
+ * again and did not keep it recomputes it ({@link #recompute}). Backward (per channel, with x̂ = (x − μ)·inv,
  * g = dy where y > 0, else 0): {@code dx = γ·inv·(g − mean(g) − x̂·mean(g·x̂))}, {@code dγ = Σ g·x̂},
  * {@code dβ = Σ g}. Per-thread sums are kept in float over blocks of 256 rows and added up in
  * double, so a 100,000-row batch loses no precision.
@@ -89,13 +88,23 @@ public final class BatchNorm {
    */
   public void recompute(Parallel par, float[] x, int p, float[] gamma, float[] beta, boolean relu, float[] y) {
     int c = channels;
-    float[] scale = new float[c];
-    float[] shift = new float[c];
-    for (int ch = 0; ch < c; ch++) {
+    float[][] affine = trainingAffine(gamma, beta);
+    par.forRange(p, (t, from, to) -> affine(x, c, from, to, affine[0], affine[1], relu, y));
+  }
+
+  /**
+   * The last forward's normalisation as {@code {scale, shift}}, {@code y = x·scale + shift}: computed
+   * in one place so the backward's ReLU gate ({@code x·scale + shift > 0}) is, bit for bit, where the
+   * forward's output was positive.
+   */
+  private float[][] trainingAffine(float[] gamma, float[] beta) {
+    float[] scale = new float[channels];
+    float[] shift = new float[channels];
+    for (int ch = 0; ch < channels; ch++) {
       scale[ch] = gamma[ch] * inv[ch];
       shift[ch] = beta[ch] - mean[ch] * scale[ch];
     }
-    par.forRange(p, (t, from, to) -> affine(x, c, from, to, scale, shift, relu, y));
+    return new float[][] {scale, shift};
   }
 
   /**
@@ -193,13 +202,18 @@ public final class BatchNorm {
   }
 
   /**
-   * Backward; {@code dx} may alias {@code dy}. dγ, dβ are overwritten. {@code reluOut} is the
-   * forward's output when it applied ReLU (the gradient passes where it is positive), null without ReLU.
+   * Backward of the last {@link #forward} (the same x, γ and β); {@code dx} may alias {@code dy}. dγ, dβ
+   * are overwritten. With {@code relu} the gradient passes where the forward's output was positive,
+   * which is read off x again ({@code x·scale + shift > 0}) rather than from the output: one tensor
+   * less to stream through in both passes, which are memory-bound.
    */
-  public void backward(Parallel par, float[] x, int p, float[] gamma, float[] reluOut, float[] dy, float[] dx,
-                       float[] dGamma, float[] dBeta) {
+  public void backward(Parallel par, float[] x, int p, float[] gamma, float[] beta, boolean relu, float[] dy,
+                       float[] dx, float[] dGamma, float[] dBeta) {
     int c = channels;
     int full = c - c % Vec.L;
+    float[][] affine = trainingAffine(gamma, beta);
+    float[] scale = affine[0];
+    float[] shift = affine[1];
     par.forRange(p, (t, from, to) -> {
       float[] a = fs[t];
       float[] b = fq[t];
@@ -209,9 +223,9 @@ public final class BatchNorm {
         int r1 = Math.min(to, r0 + BLOCK);
         for (int j = 0; j < c; j += Vec.L) {
           if (j < full) {
-            gradientSums(x, dy, reluOut, c, j, r0, r1, mean, a, b);
+            gradientSums(x, dy, relu, scale, shift, c, j, r0, r1, mean, a, b);
           } else {
-            gradientSumsTail(x, dy, reluOut, c, j, r0, r1, mean, a, b);
+            gradientSumsTail(x, dy, relu, scale, shift, c, j, r0, r1, mean, a, b);
           }
         }
         flush(t);
@@ -231,9 +245,9 @@ public final class BatchNorm {
     }
     par.forRange(p, (t, from, to) -> {
       for (int r = from; r < to; r++) {
-        inputGradientRow(x, dy, reluOut, r * c, full, mean, av, bv, kv, dx);
+        inputGradientRow(x, dy, relu, scale, shift, r * c, full, mean, av, bv, kv, dx);
         if (full < c) {
-          inputGradientTail(x, dy, reluOut, r * c, c, full, mean, av, bv, kv, dx);
+          inputGradientTail(x, dy, relu, scale, shift, r * c, c, full, mean, av, bv, kv, dx);
         }
       }
     });
@@ -246,19 +260,21 @@ public final class BatchNorm {
    */
 
   /** Σ g and Σ g·(x − μ) of channel vector j over rows [r0, r1) into a and b. */
-  private static void gradientSums(float[] x, float[] dy, float[] reluOut, int c, int j, int r0, int r1, float[] mean,
-                                   float[] a, float[] b) {
+  private static void gradientSums(float[] x, float[] dy, boolean relu, float[] scale, float[] shift, int c, int j,
+                                   int r0, int r1, float[] mean, float[] a, float[] b) {
     FloatVector mu = FloatVector.fromArray(Vec.S, mean, j);
     FloatVector va = FloatVector.zero(Vec.S);
     FloatVector vb = va;
-    if (reluOut != null) {
+    if (relu) {
       FloatVector zero = va;
+      FloatVector sc = FloatVector.fromArray(Vec.S, scale, j);
+      FloatVector sh = FloatVector.fromArray(Vec.S, shift, j);
       for (int r = r0; r < r1; r++) {
         int o = r * c + j;
-        FloatVector g = zero.blend(FloatVector.fromArray(Vec.S, dy, o),
-            FloatVector.fromArray(Vec.S, reluOut, o).compare(VectorOperators.GT, 0f));
+        FloatVector xv = FloatVector.fromArray(Vec.S, x, o);
+        FloatVector g = zero.blend(FloatVector.fromArray(Vec.S, dy, o), xv.fma(sc, sh).compare(VectorOperators.GT, 0f));
         va = va.add(g);
-        vb = g.fma(FloatVector.fromArray(Vec.S, x, o).sub(mu), vb);
+        vb = g.fma(xv.sub(mu), vb);
       }
     } else {
       for (int r = r0; r < r1; r++) {
@@ -272,21 +288,33 @@ public final class BatchNorm {
     vb.intoArray(b, j);
   }
 
-  /** As {@link #gradientSums} for the partial vector at j (through {@link Vec#load}, in a method of its own). */
-  private static void gradientSumsTail(float[] x, float[] dy, float[] reluOut, int c, int j, int r0, int r1,
-                                       float[] mean, float[] a, float[] b) {
+  /**
+   * As {@link #gradientSums} for the partial vector at j (through {@link Vec#load}, in a method of
+   * its own), the ReLU's gate in a loop of its own.
+   */
+  private static void gradientSumsTail(float[] x, float[] dy, boolean relu, float[] scale, float[] shift, int c,
+                                       int j, int r0, int r1, float[] mean, float[] a, float[] b) {
     int m = c - j;
     FloatVector mu = Vec.load(mean, j, m);
     FloatVector va = FloatVector.zero(Vec.S);
     FloatVector vb = va;
-    for (int r = r0; r < r1; r++) {
-      int o = r * c + j;
-      FloatVector g = Vec.load(dy, o, m);
-      if (reluOut != null) {
-        g = FloatVector.zero(Vec.S).blend(g, Vec.load(reluOut, o, m).compare(VectorOperators.GT, 0f));
+    if (relu) {
+      FloatVector sc = Vec.load(scale, j, m);
+      FloatVector sh = Vec.load(shift, j, m);
+      for (int r = r0; r < r1; r++) {
+        int o = r * c + j;
+        FloatVector xv = Vec.load(x, o, m);
+        FloatVector g = FloatVector.zero(Vec.S).blend(Vec.load(dy, o, m), xv.fma(sc, sh).compare(VectorOperators.GT, 0f));
+        va = va.add(g);
+        vb = g.fma(xv.sub(mu), vb);
       }
-      va = va.add(g);
-      vb = g.fma(Vec.load(x, o, m).sub(mu), vb);
+    } else {
+      for (int r = r0; r < r1; r++) {
+        int o = r * c + j;
+        FloatVector g = Vec.load(dy, o, m);
+        va = va.add(g);
+        vb = g.fma(Vec.load(x, o, m).sub(mu), vb);
+      }
     }
     Vec.store(va, a, j, m);
     Vec.store(vb, b, j, m);
@@ -296,14 +324,16 @@ public final class BatchNorm {
    * dx of one row's full vectors: γ·inv·(g − mean(g) − (x − μ)·mean(g·x̂)·inv), with the sums folded
    * in av, bv, kv.
    */
-  private static void inputGradientRow(float[] x, float[] dy, float[] reluOut, int o, int full, float[] mean,
-                                       float[] av, float[] bv, float[] kv, float[] dx) {
-    if (reluOut != null) {
+  private static void inputGradientRow(float[] x, float[] dy, boolean relu, float[] scale, float[] shift, int o,
+                                       int full, float[] mean, float[] av, float[] bv, float[] kv, float[] dx) {
+    if (relu) {
       FloatVector zero = FloatVector.zero(Vec.S);
       for (int j = 0; j < full; j += Vec.L) {
+        FloatVector xv = FloatVector.fromArray(Vec.S, x, o + j);
         FloatVector g = zero.blend(FloatVector.fromArray(Vec.S, dy, o + j),
-            FloatVector.fromArray(Vec.S, reluOut, o + j).compare(VectorOperators.GT, 0f));
-        FloatVector xc = FloatVector.fromArray(Vec.S, x, o + j).sub(FloatVector.fromArray(Vec.S, mean, j));
+            xv.fma(FloatVector.fromArray(Vec.S, scale, j), FloatVector.fromArray(Vec.S, shift, j))
+                .compare(VectorOperators.GT, 0f));
+        FloatVector xc = xv.sub(FloatVector.fromArray(Vec.S, mean, j));
         g.sub(FloatVector.fromArray(Vec.S, av, j)).sub(xc.mul(FloatVector.fromArray(Vec.S, bv, j)))
             .mul(FloatVector.fromArray(Vec.S, kv, j)).intoArray(dx, o + j);
       }
@@ -317,18 +347,23 @@ public final class BatchNorm {
     }
   }
 
-  private static void inputGradientTail(float[] x, float[] dy, float[] reluOut, int o, int c, int full, float[] mean,
-                                        float[] av, float[] bv, float[] kv, float[] dx) {
+  /** The row's partial vector; each variant stores from its own branch (no vector out of a conditional). */
+  private static void inputGradientTail(float[] x, float[] dy, boolean relu, float[] scale, float[] shift, int o, int c,
+                                        int full, float[] mean, float[] av, float[] bv, float[] kv, float[] dx) {
     int m = c - full;
-    FloatVector g = Vec.load(dy, o + full, m);
-    if (reluOut != null) {
-      g = FloatVector.zero(Vec.S).blend(g, Vec.load(reluOut, o + full, m).compare(VectorOperators.GT, 0f));
+    FloatVector xv = Vec.load(x, o + full, m);
+    FloatVector xc = xv.sub(Vec.load(mean, full, m));
+    if (relu) {
+      FloatVector g = FloatVector.zero(Vec.S).blend(Vec.load(dy, o + full, m),
+          xv.fma(Vec.load(scale, full, m), Vec.load(shift, full, m)).compare(VectorOperators.GT, 0f));
+      Vec.store(g.sub(Vec.load(av, full, m)).sub(xc.mul(Vec.load(bv, full, m))).mul(Vec.load(kv, full, m)), dx,
+          o + full, m);
+    } else {
+      FloatVector g = Vec.load(dy, o + full, m);
+      Vec.store(g.sub(Vec.load(av, full, m)).sub(xc.mul(Vec.load(bv, full, m))).mul(Vec.load(kv, full, m)), dx,
+          o + full, m);
     }
-    FloatVector xc = Vec.load(x, o + full, m).sub(Vec.load(mean, full, m));
-    Vec.store(g.sub(Vec.load(av, full, m)).sub(xc.mul(Vec.load(bv, full, m))).mul(Vec.load(kv, full, m)), dx, o + full,
-        m);
   }
-
 
   /** Adds thread t's float block sums to its double totals (blocks keep float sums short). */
   private void flush(int t) {

@@ -19,7 +19,6 @@ final class BnLayer {
   final Activation act;
   final boolean relu;
   final int channels;
-  private float[] lastOut;
   private float[] pre;
 
   BnLayer(String name, int channels, Activation act, double epsilon, int threads) {
@@ -100,7 +99,6 @@ final class BnLayer {
     if (training) {
       kernel.forward(par, x, rows, gamma.value(), beta.value(), relu, out);
       kernel.updateRunning(runMean, runVar, momentum);
-      lastOut = relu ? y : null;
     } else {
       kernel.inference(par, x, rows, gamma.value(), beta.value(), runMean, runVar, relu, out);
     }
@@ -127,16 +125,11 @@ final class BnLayer {
     kernel.recompute(par, x, rows, gamma.value(), beta.value(), relu, y);
   }
 
-  /** Backward after a forward whose output buffer still holds what it wrote. */
-  void backward(Parallel par, float[] x, int rows, float[] dy, float[] dx) {
-    backward(par, x, rows, lastOut, dy, dx);
-  }
-
   /**
-   * dx may alias dy; parameter gradients are added to γ and β. {@code out} is the training
-   * forward's output (read for ReLU only; ignored otherwise).
+   * Backward of the last training forward on the same x (its output need not be kept: a ReLU's gate
+   * is read off x); dx may alias dy; parameter gradients are added to γ and β.
    */
-  void backward(Parallel par, float[] x, int rows, float[] out, float[] dy, float[] dx) {
+  void backward(Parallel par, float[] x, int rows, float[] dy, float[] dx) {
     float[] g = dy;
     if (act != null && !relu) {
       Act.backward(par, act, pre, dy, dx, rows * channels);
@@ -144,7 +137,7 @@ final class BnLayer {
     }
     float[] dg = new float[channels];
     float[] db = new float[channels];
-    kernel.backward(par, x, rows, gamma.value(), relu ? out : null, g, dx, dg, db);
+    kernel.backward(par, x, rows, gamma.value(), beta.value(), relu, g, dx, dg, db);
     for (int c = 0; c < channels; c++) {
       gamma.grad()[c] += dg[c];
       beta.grad()[c] += db[c];

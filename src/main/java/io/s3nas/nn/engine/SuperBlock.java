@@ -208,7 +208,7 @@ final class SuperBlock {
       projectIn = act;
     }
     float[] dp = s.take("dp", pOut * out);
-    bn3.backward(par, p, pOut, null, dy, dp);
+    bn3.backward(par, p, pOut, dy, dp);
     Gemm.backwardWeight(par, projectIn, pOut, expanded, dp, out, s.grad(projectW), s.partials(expanded * out));
     addInto(projectW.grad(), s.grad(projectW));
     float[] dd = s.take("dd", pOut * expanded);
@@ -219,7 +219,7 @@ final class SuperBlock {
       addResidual(par, dy);
       return dx;
     }
-    bn2.backward(par, d, pOut, act, dd, dd);
+    bn2.backward(par, d, pOut, dd, dd);
     float[] dh = s.take("dh", pIn * expanded);
     Elementwise.zero(par, dh, pIn * expanded);
     if (expand) {
@@ -231,7 +231,7 @@ final class SuperBlock {
       Depthwise.backward(par, h, shape, weightHat[b], dd, dh, dwHatGrad[b], s.partials(Depthwise.backwardScratch(shape)));
     }
     if (expand) {
-      bn1.backward(par, e1, pIn, act, dh, dh);
+      bn1.backward(par, e1, pIn, dh, dh);
       Gemm.backwardWeight(par, x, pIn, in, dh, expanded, s.grad(expandW), s.partials(in * expanded));
       addInto(expandW.grad(), s.grad(expandW));
       Gemm.backwardInput(par, dh, pIn, expanded, Gemm.transpose(expandW.value(), in, expanded), in, dx);

@@ -160,7 +160,7 @@ class KernelGradientTest {
       float[] dx = new float[p * c];
       float[] dg = new float[c];
       float[] db = new float[c];
-      bn.backward(TWO, x, p, gamma, relu ? again : null, r, dx, dg, db);
+      bn.backward(TWO, x, p, gamma, beta, relu, r, dx, dg, db);
       check("bn dx c" + c + " relu=" + relu, x, dx, r, f, 2e-3);
       check("bn dgamma c" + c + " relu=" + relu, gamma, dg, r, f, 2e-3);
       check("bn dbeta c" + c + " relu=" + relu, beta, db, r, f, 2e-3);
