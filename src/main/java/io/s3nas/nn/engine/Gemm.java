@@ -452,7 +452,6 @@ public final class Gemm {
     }
   }
 
-  /** The gradient tile's columns from j on, one (possibly partial) vector at a time, in a method of its own. */
   /** The gradient tile's columns from j on, one vector at a time, each shape in a method of its own (as block4Tail). */
   private static void gradientTileTail(float[] x, int k, float[] dy, int n, float[] acc, int r0, int r1, int i, int j) {
     for (; j < n; j += Vec.L) {
