@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,7 +66,12 @@ public final class Explanation {
   }
 
   public static Map<String, Object> explain(Inputs in) {
-    int[] choice = in.space().choiceOf(in.derived());
+    // the checkpoint's record of the derivation, if it is the one that gave this architecture (a fork
+    // resumed from a source's last checkpoint keeps the source's until it writes its own)
+    Derivation derivation = Derivation.read(in.supernet()).filter(d -> gave(in.space(), d, in.derived())).orElse(null);
+    // the supernet's own choice when recorded: which block of a stage it skipped is not in the
+    // architecture, which reads as if the stage's last blocks were the skipped ones
+    int[] choice = derivation != null ? derivation.derived() : in.space().choiceOf(in.derived());
     List<Integer> kept = new ArrayList<>(); // derived block j is supernet block kept.get(j)
     for (SearchableBlock b : in.space().blocks()) {
       if (b.concrete(choice[b.index()]) != null) {
@@ -74,10 +80,6 @@ public final class Explanation {
     }
     SupernetDecisions.Pass pass = null;
     double[][] choiceLog = null;
-    // the checkpoint's record of the derivation, if it is the one that gave this architecture (a fork
-    // resumed from a source's last checkpoint keeps the source's until it writes its own)
-    Derivation derivation = Derivation.read(in.supernet()).filter(d -> java.util.Arrays.equals(d.derived(), choice))
-        .orElse(null);
     if (in.supernet() != null) {
       SupernetTrainer t = new SupernetTrainer(in.space(), in.latency(), in.settings(), 1);
       t.restore(in.supernet());
@@ -263,5 +265,14 @@ public final class Explanation {
 
   private static Object json(JsonNode n) {
     return JSON.convertValue(n, Object.class);
+  }
+
+  /**
+   * Whether derivation {@code d} gave architecture {@code derived}: the same network, compared as the
+   * space reads networks back (a choice that skips a stage's second block and keeps its third gives the
+   * network of one that keeps the second and skips the third).
+   */
+  static boolean gave(SearchSpace space, Derivation d, Architecture derived) {
+    return Arrays.equals(space.choiceOf(space.architecture(d.derived())), space.choiceOf(derived));
   }
 }
