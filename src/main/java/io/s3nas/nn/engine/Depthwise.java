@@ -90,15 +90,95 @@ public final class Depthwise {
                              boolean relu) {
     int oh = s.oh();
     Taps taps = new Taps(s);
+    boolean padded = padded(s);
     par.forRange(s.n() * oh, (t, from, to) -> {
       int[] list = new int[s.k() * s.k()]; // an edge pixel's taps inside the input, reused row to row
+      PaddedRows rows = padded ? new PaddedRows(s) : null;
       for (int row = from; row < to; row++) {
-        forwardRow(x, s, taps, list, wt, y, row / oh, row % oh);
+        if (padded) {
+          forwardRow(x, s, rows, wt, y, row / oh, row % oh);
+        } else {
+          forwardRow(x, s, taps, list, wt, y, row / oh, row % oh);
+        }
         if (scale != null) {
           affineRow(s, y, row / oh, row % oh, scale, shift, relu);
         }
       }
     });
+  }
+
+  /**
+   * Whether the forward goes on padded rows ({@link PaddedRows}) rather than in place, where edge
+   * pixels (their window crosses the image's side) are summed one at a time over a list of their taps:
+   * under stride 1 when an eighth of a row's pixels are edge pixels, under stride 2 (a copied row
+   * serves half as many output rows, each a quarter of the work) when half are. Measured with
+   * DepthwiseBench (docs/engine-measurements.md, "the depthwise forward on padded rows").
+   */
+  private static boolean padded(Shape s) {
+    if (halfTailEnd(s.cl(), s.cl() - s.cl() % Vec.L) == 0) {
+      return false; // fewer channels than half a vector: tap by tap either way
+    }
+    int edges = s.ow() - Math.max(0, s.oxTo(s.k() - 1) - s.oxFrom(0) + 1);
+    return edges * (s.stride() == 1 ? 8 : 2) >= s.ow();
+  }
+
+  /**
+   * One output row from padded input rows: every pixel in the register tiles of
+   * {@link #forwardRow(float[], Shape, Taps, int[], float[], float[], int, int)}'s interior; channels
+   * past the half vector (none when channel counts are multiples of 8) tap by tap from x.
+   */
+  private static void forwardRow(float[] x, Shape s, PaddedRows rows, float[] wt, float[] y, int b, int oy) {
+    rows.prepare(x, b, oy);
+    int ow = s.ow();
+    int cl = s.cl();
+    int cs = s.cs();
+    int full = cl - cl % Vec.L;
+    int half = halfTailEnd(cl, full);
+    int y0 = outPixel(s, b, oy, 0);
+    int ps = rows.pixelStep();
+    float[] r = rows.buf;
+    int[] xoff = rows.xoff;
+    int[] woff = rows.woff;
+    int n = rows.count;
+    int ox = 0;
+    for (; ox + 3 < ow; ox += 4) {
+      int xb = rows.window(ox);
+      int yi = y0 + ox * cs;
+      int j = 0;
+      for (; j + 2 * Vec.L <= full; j += 2 * Vec.L) {
+        pixels4x2(r, wt, y, xoff, woff, 0, n, xb + j, ps, yi + j, cs, j);
+      }
+      if (j < full) {
+        pixels4x1(r, wt, y, xoff, woff, 0, n, xb + j, ps, yi + j, cs, j);
+      }
+      if (half > full) {
+        pixels4xHalf(r, wt, y, xoff, woff, 0, n, xb + full, ps, yi + full, cs, full);
+      }
+    }
+    for (; ox < ow; ox++) {
+      int xb = rows.window(ox);
+      int yi = y0 + ox * cs;
+      int j = 0;
+      for (; j + 2 * Vec.L <= full; j += 2 * Vec.L) {
+        pixels1x2(r, wt, y, xoff, woff, 0, n, xb + j, yi + j, j);
+      }
+      if (j < full) {
+        pixels1x1(r, wt, y, xoff, woff, 0, n, xb + j, yi + j, j);
+      }
+      if (half > full) {
+        pixels1xHalf(r, wt, y, xoff, woff, 0, n, xb + full, yi + full, full);
+      }
+    }
+    if (half < cl) {
+      for (int p = 0; p < ow; p++) {
+        java.util.Arrays.fill(y, y0 + p * cs + half, y0 + p * cs + cl, 0f);
+      }
+      for (int ky = s.kyFrom(oy); ky < s.kyTo(oy); ky++) {
+        for (int kx = 0; kx < s.k(); kx++) {
+          tap(x, s, wt, y, b, oy, ky, kx, false, 0, ow - 1, half);
+        }
+      }
+    }
   }
 
   /** One output row's channels co..co+cl: y·scale + shift, then ReLU when asked (full vectors, then scalars). */
