@@ -273,6 +273,7 @@ public final class Explanation {
    * network of one that keeps the second and skips the third).
    */
   static boolean gave(SearchSpace space, Derivation d, Architecture derived) {
-    return Arrays.equals(space.choiceOf(space.architecture(d.derived())), space.choiceOf(derived));
+    return d.derived().length == space.blocks().size()
+        && Arrays.equals(space.choiceOf(space.architecture(d.derived())), space.choiceOf(derived));
   }
 }
