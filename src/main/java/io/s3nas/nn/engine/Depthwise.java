@@ -142,32 +142,10 @@ public final class Depthwise {
     int n = rows.count;
     int ox = 0;
     for (; ox + 3 < ow; ox += 4) {
-      int xb = rows.window(ox);
-      int yi = y0 + ox * cs;
-      int j = 0;
-      for (; j + 2 * Vec.L <= full; j += 2 * Vec.L) {
-        pixels4x2(r, wt, y, xoff, woff, 0, n, xb + j, ps, yi + j, cs, j);
-      }
-      if (j < full) {
-        pixels4x1(r, wt, y, xoff, woff, 0, n, xb + j, ps, yi + j, cs, j);
-      }
-      if (half > full) {
-        pixels4xHalf(r, wt, y, xoff, woff, 0, n, xb + full, ps, yi + full, cs, full);
-      }
+      tile4(r, wt, y, xoff, woff, 0, n, rows.window(ox), ps, y0 + ox * cs, cs, full, half);
     }
     for (; ox < ow; ox++) {
-      int xb = rows.window(ox);
-      int yi = y0 + ox * cs;
-      int j = 0;
-      for (; j + 2 * Vec.L <= full; j += 2 * Vec.L) {
-        pixels1x2(r, wt, y, xoff, woff, 0, n, xb + j, yi + j, j);
-      }
-      if (j < full) {
-        pixels1x1(r, wt, y, xoff, woff, 0, n, xb + j, yi + j, j);
-      }
-      if (half > full) {
-        pixels1xHalf(r, wt, y, xoff, woff, 0, n, xb + full, yi + full, full);
-      }
+      tile1(r, wt, y, xoff, woff, 0, n, rows.window(ox), y0 + ox * cs, full, half);
     }
     if (half < cl) {
       for (int p = 0; p < ow; p++) {
@@ -255,32 +233,10 @@ public final class Depthwise {
     int[] woff = taps.woff();
     int ox = a;
     for (; ox + 3 <= e; ox += 4) {
-      int xb = xr + (ox * st - s.pl()) * cs;
-      int yi = y0 + ox * cs;
-      int j = 0;
-      for (; j + 2 * Vec.L <= full; j += 2 * Vec.L) {
-        pixels4x2(x, wt, y, xoff, woff, t0, t1, xb + j, ps, yi + j, cs, j);
-      }
-      if (j < full) {
-        pixels4x1(x, wt, y, xoff, woff, t0, t1, xb + j, ps, yi + j, cs, j);
-      }
-      if (half > full) {
-        pixels4xHalf(x, wt, y, xoff, woff, t0, t1, xb + full, ps, yi + full, cs, full);
-      }
+      tile4(x, wt, y, xoff, woff, t0, t1, xr + (ox * st - s.pl()) * cs, ps, y0 + ox * cs, cs, full, half);
     }
     for (; ox <= e; ox++) {
-      int xb = xr + (ox * st - s.pl()) * cs;
-      int yi = y0 + ox * cs;
-      int j = 0;
-      for (; j + 2 * Vec.L <= full; j += 2 * Vec.L) {
-        pixels1x2(x, wt, y, xoff, woff, t0, t1, xb + j, yi + j, j);
-      }
-      if (j < full) {
-        pixels1x1(x, wt, y, xoff, woff, t0, t1, xb + j, yi + j, j);
-      }
-      if (half > full) {
-        pixels1xHalf(x, wt, y, xoff, woff, t0, t1, xb + full, yi + full, full);
-      }
+      tile1(x, wt, y, xoff, woff, t0, t1, xr + (ox * st - s.pl()) * cs, y0 + ox * cs, full, half);
     }
     // edge pixels: the same sums over the taps that land inside the input, listed
     for (int p = 0; p < ow; p++) {
@@ -318,6 +274,39 @@ public final class Depthwise {
           tap(x, s, wt, y, b, oy, ky, kx, false, 0, ow - 1, half);
         }
       }
+    }
+  }
+
+  /**
+   * Four pixels' channel vectors (window corner {@code xb}, output {@code yi}): two at a time, then one,
+   * then the half vector.
+   */
+  private static void tile4(float[] x, float[] wt, float[] y, int[] xoff, int[] woff, int t0, int t1, int xb, int ps,
+                            int yi, int cs, int full, int half) {
+    int j = 0;
+    for (; j + 2 * Vec.L <= full; j += 2 * Vec.L) {
+      pixels4x2(x, wt, y, xoff, woff, t0, t1, xb + j, ps, yi + j, cs, j);
+    }
+    if (j < full) {
+      pixels4x1(x, wt, y, xoff, woff, t0, t1, xb + j, ps, yi + j, cs, j);
+    }
+    if (half > full) {
+      pixels4xHalf(x, wt, y, xoff, woff, t0, t1, xb + full, ps, yi + full, cs, full);
+    }
+  }
+
+  /** One pixel's channel vectors, as {@link #tile4}. */
+  private static void tile1(float[] x, float[] wt, float[] y, int[] xoff, int[] woff, int t0, int t1, int xb, int yi,
+                            int full, int half) {
+    int j = 0;
+    for (; j + 2 * Vec.L <= full; j += 2 * Vec.L) {
+      pixels1x2(x, wt, y, xoff, woff, t0, t1, xb + j, yi + j, j);
+    }
+    if (j < full) {
+      pixels1x1(x, wt, y, xoff, woff, t0, t1, xb + j, yi + j, j);
+    }
+    if (half > full) {
+      pixels1xHalf(x, wt, y, xoff, woff, t0, t1, xb + full, yi + full, full);
     }
   }
 
