@@ -24,15 +24,11 @@ final class PaddedRows {
 
   PaddedRows(Depthwise.Shape s) {
     this.s = s;
-    this.cp = pitch(s);
+    this.cp = DepthwiseGradient.pitch(s);
     this.rw = ((s.ow() - 1) * s.stride() + s.k()) * cp;
     this.buf = new float[s.k() * rw];
     this.xoff = new int[s.k() * s.k()];
     this.woff = new int[s.k() * s.k()];
-  }
-
-  static int pitch(Depthwise.Shape s) {
-    return (s.cl() + Vec.L - 1) / Vec.L * Vec.L;
   }
 
   /** Floats from one output pixel's window to the next one's. */
