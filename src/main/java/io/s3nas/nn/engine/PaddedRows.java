@@ -5,7 +5,7 @@ package io.s3nas.nn.engine;
  * and right, so every output pixel of the row reads a full window and goes in the forward's register
  * tiles — none is an edge pixel summed alone over a list of its taps. Rows are kept in a ring of k and
  * copied once while consecutive output rows of one image reuse them. Channels sit at a pitch of whole
- * vectors. Worth its copy on maps where edge pixels are many: on a 7×7 map with k7 every pixel is one
+ * vectors. Worth its copy on maps where edge pixels are many: on a 7×7 map with k7 all but one are
  * (docs/engine-measurements.md, "the depthwise forward on padded rows").
  */
 final class PaddedRows {
