@@ -89,10 +89,10 @@ final class DepthwiseGradient {
           int xi = xrow + ix * cs;
           int di = row + ix * cp;
           for (int j = 0; j < full; j += Vec.L) {
-            pixels1(x, wt, buf, rows, cs, xi + j, di + j, ix, j);
+            pixels1(x, wt, buf, rows, xi + j, di + j, ix, j);
           }
           if (half > full) {
-            pixels1Half(x, wt, buf, rows, cs, xi + full, di + full, ix, full);
+            pixels1Half(x, wt, buf, rows, xi + full, di + full, ix, full);
           }
         }
       } else {
@@ -102,7 +102,7 @@ final class DepthwiseGradient {
             pixels4(x, wt, buf, rows, cs, xrow + ix * cs + j, row + ix * cp + j, ix, j);
           }
           for (; ix < w; ix++) {
-            pixels1(x, wt, buf, rows, cs, xrow + ix * cs + j, row + ix * cp + j, ix, j);
+            pixels1(x, wt, buf, rows, xrow + ix * cs + j, row + ix * cp + j, ix, j);
           }
         }
         if (half > full) {
@@ -111,7 +111,7 @@ final class DepthwiseGradient {
             pixels4Half(x, wt, buf, rows, cs, xrow + ix * cs + full, row + ix * cp + full, ix, full);
           }
           for (; ix < w; ix++) {
-            pixels1Half(x, wt, buf, rows, cs, xrow + ix * cs + full, row + ix * cp + full, ix, full);
+            pixels1Half(x, wt, buf, rows, xrow + ix * cs + full, row + ix * cp + full, ix, full);
           }
         }
       }
@@ -210,7 +210,7 @@ final class DepthwiseGradient {
     d3.intoArray(buf, di + 3 * r.cp());
   }
 
-  private static void pixels1(float[] x, float[] wt, float[] buf, Taps r, int cs, int xi, int di, int ix, int j) {
+  private static void pixels1(float[] x, float[] wt, float[] buf, Taps r, int xi, int di, int ix, int j) {
     int cl = r.cl();
     FloatVector x0 = FloatVector.fromArray(Vec.S, x, xi);
     FloatVector d0 = FloatVector.zero(Vec.S);
@@ -265,7 +265,7 @@ final class DepthwiseGradient {
     Vec.storeHalf(d3, buf, di + 3 * r.cp());
   }
 
-  private static void pixels1Half(float[] x, float[] wt, float[] buf, Taps r, int cs, int xi, int di, int ix, int j) {
+  private static void pixels1Half(float[] x, float[] wt, float[] buf, Taps r, int xi, int di, int ix, int j) {
     int cl = r.cl();
     FloatVector x0 = Vec.loadHalf(x, xi);
     FloatVector d0 = FloatVector.zero(Vec.S);
