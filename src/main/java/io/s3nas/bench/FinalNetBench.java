@@ -18,9 +18,9 @@ import java.util.function.IntConsumer;
  * Throughput of a derived (final) network on this CPU, batch B, T threads: final-training steps of
  * the engine (forward, backward, RMSProp, EMA) and evaluation-mode inference in the engine, in the
  * ND4J inference network and in ONNX Runtime (as the latency platforms run them). Prints one JSON line. Run by
- * {@code scripts/bench-final}. Each figure is the median step after {@code --warmup-steps} untimed ones (10:
- * with 3, steps still ran while C2 recompiled kernels after deoptimisations, up to 2.5 s into the run; the
- * peer gets the same count).
+ * {@code scripts/bench-final}. Each figure is the median step after at least {@code --warmup-steps}
+ * untimed ones (10), and more until the JIT is quiet ({@link Warmup}: with 3, steps still ran while C2
+ * recompiled kernels after deoptimisations, up to 2.5 s into the run).
  */
 public final class FinalNetBench {
   private FinalNetBench() {}
@@ -89,15 +89,14 @@ public final class FinalNetBench {
     }
   }
 
-  /** Median seconds of {@code n} timed calls after {@code warm} untimed ones. */
+  /** Median seconds of {@code n} timed calls after at least {@code warm} untimed ones, until the JIT is quiet. */
   private static double median(int n, int warm, IntConsumer body) {
+    Warmup.untilQuiet(warm, Math.max(warm, SupernetBench.MAX_WARMUP_STEPS * 2), body);
     double[] t = new double[n];
-    for (int s = -warm; s < n; s++) {
+    for (int s = 0; s < n; s++) {
       long t0 = System.nanoTime();
       body.accept(s);
-      if (s >= 0) {
-        t[s] = (System.nanoTime() - t0) / 1e9;
-      }
+      t[s] = (System.nanoTime() - t0) / 1e9;
     }
     Arrays.sort(t);
     return t[n / 2];

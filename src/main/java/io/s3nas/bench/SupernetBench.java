@@ -29,6 +29,9 @@ import java.util.Random;
  * Run by {@code scripts/bench-supernet}.
  */
 public final class SupernetBench {
+  /** Warm-up steps at most while the JIT is still compiling ({@link Warmup}; ~12 on 2 cores). */
+  static final int MAX_WARMUP_STEPS = 40;
+
   private SupernetBench() {}
 
   public static void main(String[] args) throws IOException {
@@ -53,7 +56,7 @@ public final class SupernetBench {
         case "--infer-steps" -> inferSteps = Integer.parseInt(args[++i]);
         case "--synthetic" -> synthetic = true;
         default -> throw new IllegalArgumentException("unknown option " + args[i]
-            + " (--supernet F --phase warmup|search --batch B --threads T --steps N --warmup-steps W --infer-steps I --hardware H --synthetic)");
+            + " (--supernet F --phase warmup|search --batch B --threads T --steps N --warmup-steps W (at least) --infer-steps I --hardware H --synthetic)");
       }
     }
     ModelSpec spec = ModelJson.read(Path.of(supernet));
@@ -89,38 +92,43 @@ public final class SupernetBench {
     SupernetTrainer.Phase ph = phase.equals("search") ? SupernetTrainer.Phase.SEARCH : SupernetTrainer.Phase.WARMUP;
     double[] t = new double[steps];
     SupernetTrainer.Step last = null;
-    int k = 0;
-    for (int s = -warmupSteps; s < steps; s++) {
+    int[] k = {0};
+    Warmup.Result warm = Warmup.untilQuiet(warmupSteps, Math.max(warmupSteps, MAX_WARMUP_STEPS), s -> {
+      Batch b = stream.batch(0, k[0]++ % stream.stepsPerEpoch());
+      trainer.train(b.nhwc(), b.labels(), ph);
+    });
+    for (int s = 0; s < steps; s++) {
       long t0 = System.nanoTime();
-      Batch b = stream.batch(0, k++ % stream.stepsPerEpoch());
+      Batch b = stream.batch(0, k[0]++ % stream.stepsPerEpoch());
       last = trainer.train(b.nhwc(), b.labels(), ph);
-      if (s >= 0) {
-        t[s] = (System.nanoTime() - t0) / 1e9;
-      }
+      t[s] = (System.nanoTime() - t0) / 1e9;
     }
     double[] ti = new double[inferSteps];
     SupernetTrainer.Evaluation eval = trainer.evaluation(); // once per evaluation, as the search's validation does
-    for (int s = -3; s < inferSteps; s++) {
-      Batch b = stream.batch(0, k++ % stream.stepsPerEpoch());
+    Warmup.untilQuiet(3, Math.max(3, MAX_WARMUP_STEPS), s -> {
+      Batch b = stream.batch(0, k[0]++ % stream.stepsPerEpoch());
+      eval.logits(b.nhwc(), b.size());
+    });
+    for (int s = 0; s < inferSteps; s++) {
+      Batch b = stream.batch(0, k[0]++ % stream.stepsPerEpoch());
       long t0 = System.nanoTime();
       eval.logits(b.nhwc(), b.size());
-      if (s >= 0) {
-        ti[s] = (System.nanoTime() - t0) / 1e9;
-      }
+      ti[s] = (System.nanoTime() - t0) / 1e9;
     }
     Arrays.sort(t);
     Arrays.sort(ti);
     long params = trainer.net().params().stream().mapToLong(Param::size).sum() + trainer.decisions().thresholdCount();
-    System.out.printf("s3nas java engine %s, batch %d, %d threads, NHWC, %s: train %.1f img/s (%.0f ms/step, median of %d), "
-            + "infer %.1f img/s, loss %.3f, expected latency %.3f ms (T %.3f), %d params (%d thresholds), peak RSS %.0f MB%n",
+    System.out.printf("s3nas java engine %s, batch %d, %d threads, NHWC, %s: train %.1f img/s (%.0f ms/step, median of %d "
+            + "after %d warm-up steps, %d ms of JIT in them), infer %.1f img/s, loss %.3f, expected latency %.3f ms (T %.3f), %d params (%d thresholds), peak RSS %.0f MB%n",
         phase, batch, threads, synthetic ? "synthetic" : "fashion-mnist", batch / t[steps / 2], 1000 * t[steps / 2], steps,
+        warm.steps(), warm.jitMs(),
         batch / ti[inferSteps / 2], last.loss(), last.expectedLatencyMs(), settings.targetMs(), params,
         trainer.decisions().thresholdCount(), peakRssMb());
     System.out.printf("{\"framework\": \"s3nas-java\", \"version\": \"%s\", \"phase\": \"%s\", \"batch\": %d, \"threads\": %d, "
             + "\"channels_last\": true, \"train_images_per_s\": %.2f, \"infer_images_per_s\": %.2f, \"params\": %d, "
-            + "\"peak_rss_mb\": %.1f, \"loss\": %.4f, \"hardware\": \"%s\"}%n",
+            + "\"peak_rss_mb\": %.1f, \"loss\": %.4f, \"hardware\": \"%s\", \"warmup_steps\": %d}%n",
         System.getProperty("java.version"), phase, batch, threads, batch / t[steps / 2], batch / ti[inferSteps / 2], params,
-        peakRssMb(), last.loss(), hardware);
+        peakRssMb(), last.loss(), hardware, warm.steps());
   }
 
   private static double[] fill(int n, double v) {
