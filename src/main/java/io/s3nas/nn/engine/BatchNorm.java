@@ -45,33 +45,53 @@ public final class BatchNorm {
 
   /** Forward with batch statistics, which are kept for {@link #recompute} and {@link #backward}. */
   public void forward(Parallel par, float[] x, int p, float[] gamma, float[] beta, boolean relu, float[] y) {
-    int c = channels;
-    par.forRange(p, (t, from, to) -> {
-      float[] a = fs[t];
-      float[] b = fq[t];
+    clearStatistics();
+    par.forRange(p, (t, from, to) -> addStatistics(t, x, from, to));
+    forwardFromStatistics(par, x, p, gamma, beta, relu, y);
+  }
+
+  /**
+   * Zeroes the statistics' sums before a producer adds its rows to them ({@link #addStatistics}, as a
+   * {@link Gemm.Written}), and {@link #forwardFromStatistics} then normalises: the statistics are
+   * read while the producer's rows are in cache instead of in a pass of their own over x.
+   */
+  public void clearStatistics() {
+    for (int t = 0; t < sum.length; t++) {
       java.util.Arrays.fill(sum[t], 0);
       java.util.Arrays.fill(sq[t], 0);
-      for (int r0 = from; r0 < to; r0 += BLOCK) {
-        int r1 = Math.min(to, r0 + BLOCK);
-        int full = c - c % Vec.L;
-        for (int j = 0; j < full; j += Vec.L) {
-          FloatVector va = FloatVector.zero(Vec.S);
-          FloatVector vb = va;
-          for (int r = r0; r < r1; r++) {
-            FloatVector v = FloatVector.fromArray(Vec.S, x, r * c + j);
-            va = va.add(v);
-            vb = v.fma(v, vb);
-          }
-          va.intoArray(a, j);
-          vb.intoArray(b, j);
+    }
+  }
+
+  /** Adds rows [from, to) of x to thread (chunk) t's statistics' sums; chunks add concurrently. */
+  public void addStatistics(int t, float[] x, int from, int to) {
+    int c = channels;
+    float[] a = fs[t];
+    float[] b = fq[t];
+    int full = c - c % Vec.L;
+    for (int r0 = from; r0 < to; r0 += BLOCK) {
+      int r1 = Math.min(to, r0 + BLOCK);
+      for (int j = 0; j < full; j += Vec.L) {
+        FloatVector va = FloatVector.zero(Vec.S);
+        FloatVector vb = va;
+        for (int r = r0; r < r1; r++) {
+          FloatVector v = FloatVector.fromArray(Vec.S, x, r * c + j);
+          va = va.add(v);
+          vb = v.fma(v, vb);
         }
-        if (full < c) {
-          statisticsTail(x, c, full, r0, r1, a, b);
-        }
-        flush(t);
+        va.intoArray(a, j);
+        vb.intoArray(b, j);
       }
-    });
-    for (int ch = 0; ch < c; ch++) {
+      if (full < c) {
+        statisticsTail(x, c, full, r0, r1, a, b);
+      }
+      flush(t);
+    }
+  }
+
+  /** The forward of p rows of x whose statistics' sums are complete: mean and 1/σ, then y. */
+  public void forwardFromStatistics(Parallel par, float[] x, int p, float[] gamma, float[] beta, boolean relu,
+                                    float[] y) {
+    for (int ch = 0; ch < channels; ch++) {
       double s = total(sum, ch);
       double q = total(sq, ch);
       double m = s / p;

@@ -78,8 +78,15 @@ final class BnLayer {
       Gemm.forward(par, x, rows, k, w, channels, y, f[0], f[1], relu);
       return;
     }
-    Gemm.forward(par, x, rows, k, w, channels, pre);
-    forward(par, pre, rows, training, momentum, y);
+    if (!training) {
+      Gemm.forward(par, x, rows, k, w, channels, pre);
+      forward(par, pre, rows, false, momentum, y);
+      return;
+    }
+    // the statistics are summed from each group of rows the product has just written, in cache
+    kernel.clearStatistics();
+    Gemm.forward(par, x, rows, k, w, channels, pre, (t, from, to) -> kernel.addStatistics(t, pre, from, to));
+    forward(par, pre, rows, true, momentum, y, true);
   }
 
   /**
@@ -88,6 +95,12 @@ final class BnLayer {
    * until then or the caller passes it again, recomputed ({@link #recompute}).
    */
   void forward(Parallel par, float[] x, int rows, boolean training, double momentum, float[] y) {
+    forward(par, x, rows, training, momentum, y, false);
+  }
+
+  /** As above; with {@code summed} the statistics' sums of x are already in the kernel (training only). */
+  private void forward(Parallel par, float[] x, int rows, boolean training, double momentum, float[] y,
+                       boolean summed) {
     boolean separate = act != null && !relu;
     float[] out = y;
     if (separate) {
@@ -96,7 +109,10 @@ final class BnLayer {
       }
       out = pre;
     }
-    if (training) {
+    if (training && summed) {
+      kernel.forwardFromStatistics(par, x, rows, gamma.value(), beta.value(), relu, out);
+      kernel.updateRunning(runMean, runVar, momentum);
+    } else if (training) {
       kernel.forward(par, x, rows, gamma.value(), beta.value(), relu, out);
       kernel.updateRunning(runMean, runVar, momentum);
     } else {

@@ -34,22 +34,53 @@ public final class Gemm {
    */
   public static void forward(Parallel par, float[] x, int p, int k, float[] w, int n, float[] y, float[] scale,
                              float[] shift, boolean relu) {
+    par.forRange((p + ROWS - 1) / ROWS, (c, from, to) ->
+        rows(x, from * ROWS, Math.min(p, to * ROWS), k, w, n, y, scale, shift, relu));
+  }
+
+  /** Told of each group of rows [from, to) chunk {@code chunk} has just written. */
+  @FunctionalInterface
+  public interface Written {
+    void rows(int chunk, int from, int to);
+  }
+
+  /**
+   * Rows a chunk writes before it calls {@link Written}: 64 rows of up to 280 channels (72 KB) are
+   * still in L1/L2 when the consumer reads them.
+   */
+  static final int GROUP = 64;
+
+  /**
+   * y[P×N] = x[P×K] · w[K×N], and after each group of {@value #GROUP} rows a chunk has written,
+   * {@code written} reads them while they are in cache: a training BatchNorm's statistics, which
+   * otherwise take a pass of their own over the whole product ({@link BnLayer}).
+   */
+  public static void forward(Parallel par, float[] x, int p, int k, float[] w, int n, float[] y, Written written) {
     par.forRange((p + ROWS - 1) / ROWS, (c, from, to) -> {
-      int r0 = from * ROWS;
       int r1 = Math.min(p, to * ROWS);
-      int r = r0;
-      if (scale == null && n >= Vec.L) {
-        for (; r + 2 * ROWS <= r1; r += 2 * ROWS) {
-          block8(x, r, k, w, n, y);
-        }
-      }
-      for (; r + ROWS <= r1; r += ROWS) {
-        block4(x, r, k, w, n, y, scale, shift, relu);
-      }
-      for (; r < r1; r++) {
-        row(x, r, k, w, n, y, scale, shift, relu);
+      for (int g = from * ROWS; g < r1; g += GROUP) {
+        int g1 = Math.min(r1, g + GROUP);
+        rows(x, g, g1, k, w, n, y, null, null, false);
+        written.rows(c, g, g1);
       }
     });
+  }
+
+  /** Rows [r0, r1) of the product, in 8-row tiles (plain) or 4-row tiles (with an epilogue). */
+  private static void rows(float[] x, int r0, int r1, int k, float[] w, int n, float[] y, float[] scale,
+                           float[] shift, boolean relu) {
+    int r = r0;
+    if (scale == null && n >= Vec.L) {
+      for (; r + 2 * ROWS <= r1; r += 2 * ROWS) {
+        block8(x, r, k, w, n, y);
+      }
+    }
+    for (; r + ROWS <= r1; r += ROWS) {
+      block4(x, r, k, w, n, y, scale, shift, relu);
+    }
+    for (; r < r1; r++) {
+      row(x, r, k, w, n, y, scale, shift, relu);
+    }
   }
 
   /** The epilogue: v · scale + shift, then max(·, 0) when {@code relu}; v itself without a scale. */
