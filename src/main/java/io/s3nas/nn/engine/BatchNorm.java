@@ -14,6 +14,8 @@ import jdk.incubator.vector.VectorOperators;
  */
 public final class BatchNorm {
   private static final int BLOCK = 256;
+  /** Bytes of a cache line. */
+  private static final int LINE = 64;
   private final int channels;
   private final double epsilon;
   final float[] mean;
@@ -28,10 +30,13 @@ public final class BatchNorm {
     this.epsilon = epsilon;
     this.mean = new float[channels];
     this.inv = new float[channels];
-    this.sum = new double[threads][channels];
-    this.sq = new double[threads][channels];
-    this.fs = new float[threads][channels];
-    this.fq = new float[threads][channels];
+    // each thread's sums padded by a cache line: unpadded, two threads' arrays of a few dozen channels
+    // shared lines, and the sums flushed after every 64 rows of a product (Gemm.Written) ping-ponged
+    // them between the cores (a 2-thread-only slowdown of 5%, docs/engine-measurements.md)
+    this.sum = new double[threads][channels + LINE / Double.BYTES];
+    this.sq = new double[threads][channels + LINE / Double.BYTES];
+    this.fs = new float[threads][channels + LINE / Float.BYTES];
+    this.fq = new float[threads][channels + LINE / Float.BYTES];
   }
 
   /** Batch variance (biased), for the running averages. */
