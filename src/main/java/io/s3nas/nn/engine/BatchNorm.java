@@ -138,8 +138,8 @@ public final class BatchNorm {
    * file's backward: a third of its samples in the Vector API's non-intrinsic fallbacks), the
    * partial vector after them.
    */
-  private static void affine(float[] x, int c, int from, int to, float[] scale, float[] shift, boolean relu,
-                             float[] y) {
+  static void affine(float[] x, int c, int from, int to, float[] scale, float[] shift, boolean relu,
+                     float[] y) {
     int full = c - c % Vec.L;
     FloatVector zero = FloatVector.zero(Vec.S);
     for (int r = from; r < to; r++) {

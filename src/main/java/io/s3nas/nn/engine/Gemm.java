@@ -29,11 +29,19 @@ public final class Gemm {
 
   /**
    * y[P×N] = act(x[P×K] · w[K×N] · scale + shift), per output channel: an inference BatchNorm (and
-   * ReLU when {@code relu}) applied to the product while it is still in registers, instead of a
-   * second pass that reads and writes the whole output again. {@code scale} null: the plain product.
+   * ReLU when {@code relu}) applied to each group of the product's rows while it is still in L1 (in
+   * registers under one vector of columns), instead of a second pass that reads and writes the whole
+   * output again. {@code scale} null: the plain product.
    */
   public static void forward(Parallel par, float[] x, int p, int k, float[] w, int n, float[] y, float[] scale,
                              float[] shift, boolean relu) {
+    if (scale != null && n >= Vec.L) {
+      // the plain 8-row tiles, then the epilogue on each group of rows while it is in L1: the 4-row
+      // tiles with the epilogue in registers ran at 0.70-0.93 x the plain tiles' speed, and an 8-row
+      // tile with it in registers lost 15-25% of whole networks' inference (docs/engine-measurements.md)
+      forward(par, x, p, k, w, n, y, (c, from, to) -> BatchNorm.affine(y, n, from, to, scale, shift, relu, y));
+      return;
+    }
     par.forRange((p + ROWS - 1) / ROWS, (c, from, to) ->
         rows(x, from * ROWS, Math.min(p, to * ROWS), k, w, n, y, scale, shift, relu));
   }
