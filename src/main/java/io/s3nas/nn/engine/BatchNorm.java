@@ -30,9 +30,10 @@ public final class BatchNorm {
     this.epsilon = epsilon;
     this.mean = new float[channels];
     this.inv = new float[channels];
-    // each thread's sums padded by a cache line: unpadded, two threads' arrays of a few dozen channels
-    // shared lines, and the sums flushed after every 64 rows of a product (Gemm.Written) ping-ponged
-    // them between the cores (a 2-thread-only slowdown of 5%, docs/engine-measurements.md)
+    // each thread's sums padded by a cache line: unpadded, two threads' arrays of a few dozen channels,
+    // allocated one after the other, can share a line, which the sums flushed after every 64 rows of a
+    // product (Gemm.Written) would trade between the cores — the suspected cause of a 2-thread-only
+    // slowdown of ~5% on one network, not confirmed (docs/engine-measurements.md, "2026-12-01 (later)")
     this.sum = new double[threads][channels + LINE / Double.BYTES];
     this.sq = new double[threads][channels + LINE / Double.BYTES];
     this.fs = new float[threads][channels + LINE / Float.BYTES];
