@@ -115,7 +115,7 @@ public final class BatchNorm {
   public void recompute(Parallel par, float[] x, int p, float[] gamma, float[] beta, boolean relu, float[] y) {
     int c = channels;
     float[][] affine = trainingAffine(gamma, beta);
-    par.forRange(p, (t, from, to) -> affine(x, c, from, to, affine[0], affine[1], relu, y));
+    par.forPieces(p, (t, from, to) -> affine(x, c, from, to, affine[0], affine[1], relu, y));
   }
 
   /**
@@ -201,7 +201,7 @@ public final class BatchNorm {
     float[][] affine = inferenceAffine(gamma, beta, runMean, runVar);
     float[] scale = affine[0];
     float[] shift = affine[1];
-    par.forRange(p, (t, from, to) -> affine(x, c, from, to, scale, shift, relu, y));
+    par.forPieces(p, (t, from, to) -> affine(x, c, from, to, scale, shift, relu, y));
   }
 
   /**
@@ -269,7 +269,7 @@ public final class BatchNorm {
       bv[ch] = (float) (q / p * inv[ch] * inv[ch]);
       kv[ch] = gamma[ch] * inv[ch];
     }
-    par.forRange(p, (t, from, to) -> {
+    par.forPieces(p, (t, from, to) -> {
       for (int r = from; r < to; r++) {
         inputGradientRow(x, dy, relu, scale, shift, r * c, full, mean, av, bv, kv, dx);
         if (full < c) {

@@ -15,7 +15,7 @@ final class Elementwise {
 
   /** y[i] += x[i] for i < len. */
   static void addInto(Parallel par, float[] y, float[] x, int len) {
-    par.forRange((len + SPAN - 1) / SPAN, (t, from, to) -> {
+    par.forPieces((len + SPAN - 1) / SPAN, (t, from, to) -> {
       for (int i = from * SPAN, end = Math.min(len, to * SPAN); i < end; i++) {
         y[i] += x[i];
       }
@@ -24,13 +24,13 @@ final class Elementwise {
 
   /** a[i] = 0 for i < len. */
   static void zero(Parallel par, float[] a, int len) {
-    par.forRange((len + SPAN - 1) / SPAN, (t, from, to) ->
+    par.forPieces((len + SPAN - 1) / SPAN, (t, from, to) ->
         java.util.Arrays.fill(a, from * SPAN, Math.min(len, to * SPAN), 0f));
   }
 
   /** out[i] = a[i] + b[i] for i < len. */
   static void add(Parallel par, float[] a, float[] b, float[] out, int len) {
-    par.forRange((len + SPAN - 1) / SPAN, (t, from, to) -> {
+    par.forPieces((len + SPAN - 1) / SPAN, (t, from, to) -> {
       for (int i = from * SPAN, end = Math.min(len, to * SPAN); i < end; i++) {
         out[i] = a[i] + b[i];
       }
@@ -39,7 +39,7 @@ final class Elementwise {
 
   /** y[i] = y[i]·keep[b] + x[i] over n images of {@code per} floats (image b's keep factor). */
   static void keepAndAdd(Parallel par, float[] y, float[] keep, float[] x, int n, int per) {
-    par.forRange(n, (t, from, to) -> {
+    par.forPieces(n, (t, from, to) -> {
       for (int b = from; b < to; b++) {
         float k = keep[b];
         for (int i = b * per; i < (b + 1) * per; i++) {
@@ -51,7 +51,7 @@ final class Elementwise {
 
   /** out[i] = dy[i]·keep[b] over n images of {@code per} floats. */
   static void keep(Parallel par, float[] dy, float[] keep, float[] out, int n, int per) {
-    par.forRange(n, (t, from, to) -> {
+    par.forPieces(n, (t, from, to) -> {
       for (int b = from; b < to; b++) {
         float k = keep[b];
         for (int i = b * per; i < (b + 1) * per; i++) {

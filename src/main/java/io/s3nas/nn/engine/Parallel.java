@@ -2,6 +2,7 @@ package io.s3nas.nn.engine;
 
 import java.lang.ref.Cleaner;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -18,6 +19,14 @@ import java.util.concurrent.locks.LockSupport;
  * Here the caller works too, and a helper spins briefly between regions (as OpenMP's active wait does)
  * before it parks, so the next region usually finds it awake. Helpers are daemons, and exit once the
  * {@code Parallel} that owns them is garbage (a {@link Cleaner} closes their signal).
+ *
+ * <p>{@link #forPieces} balances a region whose chunks take unequal time. Equal halves are not equal
+ * work here: the caller's chunk is usually compiled inlined into the region's caller and a helper's
+ * runs the separately compiled lambda, and in some JVMs a helper ran the BatchNorm backward's rows
+ * 1.6–1.8 × slower than the caller; over twenty training steps of a derived network the caller waited
+ * for its helper 6–11% of the time (docs/engine-measurements.md, "balancing the regions"). Only
+ * regions whose result does not depend on which thread did which rows go by pieces: a per-thread
+ * partial sum filled from different rows would change the float sums from run to run.
  */
 public final class Parallel {
   /** Body of a chunk: processes [from, to). */
@@ -26,6 +35,11 @@ public final class Parallel {
     void run(int chunk, int from, int to);
   }
 
+  /**
+   * Pieces per thread in a {@link #forPieces} region: enough that the faster thread can take over an
+   * eighth of the slower one's part, few enough that a piece is still a stretch of rows.
+   */
+  private static final int PIECES = 8;
   /** Spins a helper makes for new work before it parks: some tens of microseconds. */
   private static final int SPINS = 20_000;
   private static final Cleaner CLEANER = Cleaner.create();
@@ -58,7 +72,23 @@ public final class Parallel {
       body.run(0, 0, n);
       return;
     }
-    signal.run(n, body);
+    signal.run(n, body, false);
+  }
+
+  /**
+   * Like {@link #forRange}, but each thread takes its contiguous part in pieces from the front and,
+   * once done, takes the remaining pieces of the others' parts from their back: a thread that runs
+   * faster does more, and each still streams through one contiguous stretch in most regions. The body
+   * may be called several times with the same chunk index, on consecutive or separate ranges, so it
+   * must do per-call work only (no per-chunk initialisation inside it); chunk {@code c} still runs on
+   * one thread only, so per-chunk sums stay unshared.
+   */
+  public void forPieces(int n, Chunk body) {
+    if (threads == 1) {
+      body.run(0, 0, n);
+      return;
+    }
+    signal.run(n, body, true);
   }
 
   /** What the caller and its helpers share; it holds no reference to the {@code Parallel}. */
@@ -71,6 +101,11 @@ public final class Parallel {
     volatile boolean closed;
     Chunk body;
     int n;
+    /** Whether the region goes by pieces ({@link #forPieces}); published with body and n. */
+    boolean pieces;
+    /** Per chunk, what is left of its part: from in the low 32 bits, to in the high ones. */
+    final AtomicLongArray left;
+    int grain;
     volatile Throwable failure;
     /** Regions the caller is inside (guarded by this object's lock). */
     private int depth;
@@ -78,10 +113,11 @@ public final class Parallel {
     Signal(int threads) {
       this.threads = threads;
       this.helpers = new Helper[threads - 1];
+      this.left = new AtomicLongArray(threads);
     }
 
     /** One region: chunk 0 here, the others on the helpers; returns when all are done. */
-    void run(int count, Chunk chunk) {
+    void run(int count, Chunk chunk, boolean byPieces) {
       // a region inside a region (the helpers are busy with the outer one): its chunks in turn, here;
       // a helper must not wait for the lock the caller holds while it waits for the helper
       if (Thread.currentThread() instanceof Helper) {
@@ -95,7 +131,7 @@ public final class Parallel {
         }
         depth++;
         try {
-          runShared(count, chunk);
+          runShared(count, chunk, byPieces);
         } finally {
           depth--;
         }
@@ -108,9 +144,16 @@ public final class Parallel {
       }
     }
 
-    private void runShared(int count, Chunk chunk) {
+    private void runShared(int count, Chunk chunk, boolean byPieces) {
       body = chunk;
       n = count;
+      pieces = byPieces;
+      if (byPieces) {
+        grain = Math.max(1, count / (threads * PIECES));
+        for (int c = 0; c < threads; c++) {
+          left.set(c, range(start(count, c), start(count, c + 1)));
+        }
+      }
       failure = null;
       pending.set(threads - 1);
       epoch++; // publishes body and n
@@ -121,7 +164,11 @@ public final class Parallel {
       }
       Throwable mine = null;
       try {
-        chunk.run(0, 0, (int) ((long) count / threads));
+        if (byPieces) {
+          work(0);
+        } else {
+          chunk.run(0, 0, start(count, 1));
+        }
       } catch (Throwable t) {
         mine = t;
       }
@@ -137,6 +184,47 @@ public final class Parallel {
       } else if (t != null) {
         throw new IllegalStateException(t);
       }
+    }
+
+    /** Chunk c's pieces from the front, then the others' from their back. */
+    void work(int c) {
+      Chunk b = body;
+      int g = grain;
+      while (true) {
+        long r = left.get(c);
+        int from = (int) r;
+        int to = (int) (r >>> 32);
+        if (from >= to) {
+          break;
+        }
+        int end = Math.min(to, from + g);
+        if (left.compareAndSet(c, r, range(end, to))) {
+          b.run(c, from, end);
+        }
+      }
+      for (int i = 1; i < threads; i++) {
+        int v = (c + i) % threads;
+        while (true) {
+          long r = left.get(v);
+          int from = (int) r;
+          int to = (int) (r >>> 32);
+          if (from >= to) {
+            break;
+          }
+          int begin = Math.max(from, to - g);
+          if (left.compareAndSet(v, r, range(from, begin))) {
+            b.run(c, begin, to);
+          }
+        }
+      }
+    }
+
+    int start(int count, int c) {
+      return (int) ((long) count * c / threads);
+    }
+
+    private static long range(int from, int to) {
+      return ((long) to << 32) | (from & 0xffffffffL);
     }
 
     void close() {
@@ -187,7 +275,11 @@ public final class Parallel {
         seen = s.epoch;
         int n = s.n;
         try {
-          s.body.run(chunk, (int) ((long) n * chunk / s.threads), (int) ((long) n * (chunk + 1) / s.threads));
+          if (s.pieces) {
+            s.work(chunk);
+          } else {
+            s.body.run(chunk, s.start(n, chunk), s.start(n, chunk + 1));
+          }
         } catch (Throwable t) {
           s.failure = t;
         }

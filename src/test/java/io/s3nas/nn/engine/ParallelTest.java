@@ -3,11 +3,15 @@ package io.s3nas.nn.engine;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** The parallel loop: every chunk runs once per region, in its own slot, failures reach the caller. */
+/**
+ * The parallel loop: every chunk runs once per region, in its own slot, failures reach the caller; by
+ * pieces, every index once, each chunk on one thread, the faster thread taking over the slower's work.
+ */
 class ParallelTest {
   @Test
   void everyChunkRunsItsRangeOnceInEveryRegion() {
@@ -45,5 +49,50 @@ class ParallelTest {
     float[] after = new float[8];
     par.forRange(8, (c, from, to) -> java.util.Arrays.fill(after, from, to, 1f)); // still works after a failure
     assertArrayEquals(new float[] {1, 1, 1, 1, 1, 1, 1, 1}, after);
+  }
+
+  @Test
+  void piecesCoverTheRangeOnceAndTheFasterThreadTakesOverTheSlowerOnesWork() {
+    Parallel par = new Parallel(2);
+    int n = 160;
+    for (int region = 0; region < 200; region++) {
+      int[] hits = new int[n];
+      Thread[] ran = new Thread[2];
+      int[] done = new int[2];
+      par.forPieces(n, (c, from, to) -> {
+        if (ran[c] == null) {
+          ran[c] = Thread.currentThread();
+        }
+        assertEquals(ran[c], Thread.currentThread(), "chunk " + c + " stays on one thread");
+        for (int i = from; i < to; i++) {
+          hits[i]++;
+        }
+        done[c] += to - from;
+      });
+      for (int i = 0; i < n; i++) {
+        assertEquals(1, hits[i], "index " + i + " in region " + region);
+      }
+      assertEquals(n, done[0] + done[1]);
+    }
+    // chunk 1 sleeps in each of its pieces: chunk 0 finishes its own half and takes most of the other
+    int[] done = new int[2];
+    par.forPieces(n, (c, from, to) -> {
+      if (c == 1) {
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      done[c] += to - from;
+    });
+    assertEquals(n, done[0] + done[1]);
+    assertTrue(done[0] > n / 2, "the caller ran " + done[0] + " of " + n);
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> par.forPieces(n, (c, from, to) -> {
+      if (from >= n / 2) {
+        throw new IllegalStateException("second half");
+      }
+    }));
+    assertEquals("second half", e.getMessage());
   }
 }
