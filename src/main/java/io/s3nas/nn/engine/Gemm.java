@@ -425,15 +425,24 @@ public final class Gemm {
     forward(par, dy, p, n, wT, k, dx);
   }
 
-  /** dw[K×N] = xᵀ[K×P] · dy[P×N], reduced over per-thread partial sums ({@code scratch[t]} ≥ K·N). */
+  /**
+   * dw[K×N] = xᵀ[K×P] · dy[P×N], reduced over per-thread partial sums ({@code scratch[t]} ≥ K·N).
+   * With few output columns (a projection's 16–56 channels) and K in whole vectors the tiles run
+   * along K instead ({@link #alongK}).
+   */
   public static void backwardWeight(Parallel par, float[] x, int p, int k, float[] dy, int n, float[] dw,
                                     float[][] scratch) {
+    boolean alongK = alongK(k, n);
     par.forRange((p + CHUNK - 1) / CHUNK, (c, from, to) -> {
       float[] acc = scratch[c];
       java.util.Arrays.fill(acc, 0, k * n, 0f);
       for (int chunk = from; chunk < to; chunk++) {
         int r0 = chunk * CHUNK;
         int r1 = Math.min(p, r0 + CHUNK);
+        if (alongK) {
+          gradientAlongK(x, k, dy, n, acc, r0, r1);
+          continue;
+        }
         int i = 0;
         for (; i + ROWS <= k; i += ROWS) {
           gradientTile(x, k, dy, n, acc, r0, r1, i);
@@ -446,10 +455,111 @@ public final class Gemm {
     java.util.Arrays.fill(dw, 0, k * n, 0f);
     for (int t = 0; t < par.threads(); t++) {
       float[] acc = scratch[t];
-      for (int i = 0; i < k * n; i++) {
-        dw[i] += acc[i];
+      if (alongK) { // the partial sums are dwᵀ [N×K]
+        for (int j = 0; j < n; j++) {
+          for (int i = 0; i < k; i++) {
+            dw[i * n + j] += acc[j * k + i];
+          }
+        }
+      } else {
+        for (int i = 0; i < k * n; i++) {
+          dw[i] += acc[i];
+        }
       }
     }
+  }
+
+  /**
+   * Whether the weight gradient's tiles go along K (vectors of x's row, broadcast dy values, partial
+   * sums as dwᵀ): with N under two vectors the usual tiles along N are one vector wide, one load of
+   * dy and four broadcasts per 4 FMAs (n = 16), or half a vector (n = 24, 56), where a tile of two
+   * vectors of K × four columns takes six loads per 8 FMAs at full width. Needs K in whole vectors.
+   */
+  static boolean alongK(int k, int n) {
+    return n < 2 * Vec.L && k % Vec.L == 0 && k >= 2 * Vec.L && n >= 4;
+  }
+
+  /** dwᵀ[j][i] (at acc[j·k + i]) += Σ_{r0 ≤ r < r1} x[r][i] · dy[r][j], tiles of 2 vectors of K × 4 columns. */
+  private static void gradientAlongK(float[] x, int k, float[] dy, int n, float[] acc, int r0, int r1) {
+    int j = 0;
+    for (; j + 4 <= n; j += 4) {
+      int i = 0;
+      for (; i + 2 * Vec.L <= k; i += 2 * Vec.L) {
+        alongKTile(x, k, dy, n, acc, r0, r1, i, j);
+      }
+      for (; i < k; i += Vec.L) {
+        alongKColumn4(x, k, dy, n, acc, r0, r1, i, j);
+      }
+    }
+    for (; j < n; j++) {
+      for (int i = 0; i < k; i += Vec.L) {
+        alongK1(x, k, dy, n, acc, r0, r1, i, j);
+      }
+    }
+  }
+
+  private static void alongKTile(float[] x, int k, float[] dy, int n, float[] acc, int r0, int r1, int i, int j) {
+    FloatVector a0 = FloatVector.zero(Vec.S);
+    FloatVector a1 = a0;
+    FloatVector a2 = a0;
+    FloatVector a3 = a0;
+    FloatVector b0 = a0;
+    FloatVector b1 = a0;
+    FloatVector b2 = a0;
+    FloatVector b3 = a0;
+    for (int r = r0; r < r1; r++) {
+      int xi = r * k + i;
+      FloatVector xa = FloatVector.fromArray(Vec.S, x, xi);
+      FloatVector xb = FloatVector.fromArray(Vec.S, x, xi + Vec.L);
+      int g = r * n + j;
+      FloatVector v0 = FloatVector.broadcast(Vec.S, dy[g]);
+      FloatVector v1 = FloatVector.broadcast(Vec.S, dy[g + 1]);
+      FloatVector v2 = FloatVector.broadcast(Vec.S, dy[g + 2]);
+      FloatVector v3 = FloatVector.broadcast(Vec.S, dy[g + 3]);
+      a0 = xa.fma(v0, a0);
+      b0 = xb.fma(v0, b0);
+      a1 = xa.fma(v1, a1);
+      b1 = xb.fma(v1, b1);
+      a2 = xa.fma(v2, a2);
+      b2 = xb.fma(v2, b2);
+      a3 = xa.fma(v3, a3);
+      b3 = xb.fma(v3, b3);
+    }
+    addInto(acc, j * k + i, a0, b0);
+    addInto(acc, (j + 1) * k + i, a1, b1);
+    addInto(acc, (j + 2) * k + i, a2, b2);
+    addInto(acc, (j + 3) * k + i, a3, b3);
+  }
+
+  private static void alongKColumn4(float[] x, int k, float[] dy, int n, float[] acc, int r0, int r1, int i, int j) {
+    FloatVector a0 = FloatVector.zero(Vec.S);
+    FloatVector a1 = a0;
+    FloatVector a2 = a0;
+    FloatVector a3 = a0;
+    for (int r = r0; r < r1; r++) {
+      FloatVector xa = FloatVector.fromArray(Vec.S, x, r * k + i);
+      int g = r * n + j;
+      a0 = xa.fma(FloatVector.broadcast(Vec.S, dy[g]), a0);
+      a1 = xa.fma(FloatVector.broadcast(Vec.S, dy[g + 1]), a1);
+      a2 = xa.fma(FloatVector.broadcast(Vec.S, dy[g + 2]), a2);
+      a3 = xa.fma(FloatVector.broadcast(Vec.S, dy[g + 3]), a3);
+    }
+    addOne(acc, j * k + i, a0);
+    addOne(acc, (j + 1) * k + i, a1);
+    addOne(acc, (j + 2) * k + i, a2);
+    addOne(acc, (j + 3) * k + i, a3);
+  }
+
+  private static void alongK1(float[] x, int k, float[] dy, int n, float[] acc, int r0, int r1, int i, int j) {
+    FloatVector a = FloatVector.zero(Vec.S);
+    for (int r = r0; r < r1; r++) {
+      a = FloatVector.fromArray(Vec.S, x, r * k + i).fma(FloatVector.broadcast(Vec.S, dy[r * n + j]), a);
+    }
+    addOne(acc, j * k + i, a);
+  }
+
+  private static void addOne(float[] acc, int at, FloatVector a) {
+    FloatVector.fromArray(Vec.S, acc, at).add(a).intoArray(acc, at);
   }
 
   /** acc[i..i+3][·] += Σ_{r0 ≤ r < r1} x[r][i..i+3] · dy[r][·], a 4 × 2-vector tile in registers. */

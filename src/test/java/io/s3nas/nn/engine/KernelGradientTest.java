@@ -2,6 +2,8 @@ package io.s3nas.nn.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import java.util.function.Supplier;
@@ -283,6 +285,33 @@ class KernelGradientTest {
         assertEquals(e, dw[i * n + j], 1e-3 * (1 + Math.abs(e)), "dw[" + i + "][" + j + "]");
       }
     }
+  }
+
+  @Test
+  void weightGradientAlongKAgreesWithTheDefinition() {
+    // a projection's shapes: K in whole vectors (a two-vector tile, then one vector), few columns
+    // (four-column tiles, then single columns), rows across several chunks
+    int k = 3 * Vec.L;
+    for (int n : new int[] {Vec.L, 6, Vec.L + Vec.L / 2 + 1}) {
+      assertTrue(Gemm.alongK(k, n), "k " + k + " n " + n + " goes along K");
+      int p = 2 * Gemm.CHUNK + 41;
+      float[] x = random(p * k, 31);
+      float[] dy = random(p * n, 32);
+      float[] dw = new float[k * n];
+      java.util.Arrays.fill(dw, 9f); // overwritten
+      Gemm.backwardWeight(TWO, x, p, k, dy, n, dw, new float[][] {new float[k * n], new float[k * n]});
+      for (int i = 0; i < k; i++) {
+        for (int j = 0; j < n; j++) {
+          double e = 0;
+          for (int r = 0; r < p; r++) {
+            e += (double) x[r * k + i] * dy[r * n + j];
+          }
+          assertEquals(e, dw[i * n + j], 1e-3 * (1 + Math.abs(e)), "n " + n + " dw[" + i + "][" + j + "]");
+        }
+      }
+    }
+    assertFalse(Gemm.alongK(13, Vec.L), "K not in whole vectors");
+    assertFalse(Gemm.alongK(4 * Vec.L, 2 * Vec.L), "two vectors of columns go along N");
   }
 
   /** TensorFlow-SAME depthwise convolution by its definition, one output at a time. */
