@@ -62,7 +62,12 @@ final class BnLayer {
    * ReLU), which an epilogue does not do.
    */
   float[][] inferenceEpilogue() {
-    return act != null && !relu ? null : kernel.inferenceAffine(gamma.value(), beta.value(), runMean, runVar);
+    return foldsIntoEpilogue() ? kernel.inferenceAffine(gamma.value(), beta.value(), runMean, runVar) : null;
+  }
+
+  /** Whether {@link #inferenceEpilogue} has an affine map to give: no activation, or ReLU. */
+  boolean foldsIntoEpilogue() {
+    return act == null || relu;
   }
 
   /**

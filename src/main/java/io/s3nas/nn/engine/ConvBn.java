@@ -70,18 +70,29 @@ final class ConvBn {
    */
   float[] forward(Parallel par, float[] input, int n, boolean training, double momentum, float[] weights) {
     int pOut = n * outSize * outSize;
+    allocate(n);
+    this.x = input;
+    this.used = weights;
+    float[] c = pointwise ? input : im2col(par, input, n);
+    bn.gemmForward(par, c, pOut, k * k * cin, weights, z, training, momentum, y);
+    return y;
+  }
+
+  /** The buffer {@link #forward} writes its output to at batch n, for a caller that fills it another way. */
+  float[] output(int n) {
+    allocate(n);
+    return y;
+  }
+
+  private void allocate(int n) {
     if (n != batch) {
+      int pOut = n * outSize * outSize;
       batch = n;
       col = pointwise ? null : new float[pOut * k * k * cin];
       z = new float[pOut * cout];
       y = new float[pOut * cout];
       dx = inputGrad && !sharedDx ? new float[n * size * size * cin] : null;
     }
-    this.x = input;
-    this.used = weights;
-    float[] c = pointwise ? input : im2col(par, input, n);
-    bn.gemmForward(par, c, pOut, k * k * cin, weights, z, training, momentum, y);
-    return y;
   }
 
   /** What {@link #forward} allocates at batch {@code n} and {@link #backward} takes from the scratch. */

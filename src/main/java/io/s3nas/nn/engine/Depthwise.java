@@ -88,23 +88,54 @@ public final class Depthwise {
    */
   public static void forward(Parallel par, float[] x, Shape s, float[] wt, float[] y, float[] scale, float[] shift,
                              boolean relu) {
-    int oh = s.oh();
     Taps taps = new Taps(s);
-    boolean padded = padded(s);
-    par.forRange(s.n() * oh, (t, from, to) -> {
-      int[] list = new int[s.k() * s.k()]; // an edge pixel's taps inside the input, reused row to row
-      PaddedRows rows = padded ? new PaddedRows(s) : null;
-      for (int row = from; row < to; row++) {
-        if (padded) {
-          forwardRow(x, s, rows, wt, y, row / oh, row % oh);
-        } else {
-          forwardRow(x, s, taps, list, wt, y, row / oh, row % oh);
-        }
-        if (scale != null) {
-          affineRow(s, y, row / oh, row % oh, scale, shift, relu);
-        }
+    par.forRange(s.n() * s.oh(), (t, from, to) -> forwardRows(x, s, wt, y, scale, shift, relu, from, to,
+        new RowScratch(s, taps)));
+  }
+
+  /**
+   * Output rows [from, to) (row = image · oh + oy) of {@link #forward(Parallel, float[], Shape, float[],
+   * float[], float[], float[], boolean)}, on the calling thread.
+   */
+  static void forwardRows(float[] x, Shape s, float[] wt, float[] y, float[] scale, float[] shift, boolean relu,
+                          int from, int to, RowScratch r) {
+    int oh = s.oh();
+    for (int row = from; row < to; row++) {
+      if (r.rows != null) {
+        forwardRow(x, s, r.rows, wt, y, row / oh, row % oh);
+      } else {
+        forwardRow(x, s, r.taps, r.list, wt, y, row / oh, row % oh);
       }
-    });
+      if (scale != null) {
+        affineRow(s, y, row / oh, row % oh, scale, shift, relu);
+      }
+    }
+  }
+
+  /** What one thread's forward of one shape reuses from row to row. */
+  static final class RowScratch {
+    final Taps taps;
+    /** An edge pixel's taps inside the input. */
+    final int[] list;
+    /** The padded input rows, when this shape goes on them ({@link #padded}). */
+    final PaddedRows rows;
+
+    RowScratch(Shape s) {
+      this(s, new Taps(s));
+    }
+
+    private RowScratch(Shape s, Taps taps) {
+      this.taps = taps;
+      this.list = new int[s.k() * s.k()];
+      this.rows = padded(s) ? new PaddedRows(s) : null;
+    }
+
+    /** Before an image that reuses the buffer of the last one. */
+    void newImage() {
+      if (rows != null) {
+        rows.forget();
+      }
+    }
   }
 
   /**

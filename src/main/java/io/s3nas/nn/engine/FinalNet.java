@@ -94,6 +94,19 @@ public final class FinalNet {
     }
   }
 
+  /**
+   * Whether evaluation runs blocks image by image where they allow it (on unless a test compares
+   * it with the layer-by-layer evaluation); returns how many blocks do.
+   */
+  int evaluateByImage(boolean on) {
+    int count = 0;
+    for (FinalBlock b : blocks) {
+      b.byImage = on;
+      count += on && b.runsByImage() ? 1 : 0;
+    }
+    return count;
+  }
+
   /** Logits of NHWC images; training uses batch statistics (updating the running ones), dropout and drop-connect. */
   public float[] forward(float[] images, int n, boolean training, Random rng) {
     float[] x = stem.forward(par, images, n, training, bnMomentum);

@@ -35,15 +35,25 @@ public final class Gemm {
    */
   public static void forward(Parallel par, float[] x, int p, int k, float[] w, int n, float[] y, float[] scale,
                              float[] shift, boolean relu) {
+    par.forRange((p + ROWS - 1) / ROWS, (c, from, to) ->
+        forwardRows(x, from * ROWS, Math.min(p, to * ROWS), k, w, n, y, scale, shift, relu));
+  }
+
+  /** Rows [r0, r1) of {@link #forward(Parallel, float[], int, int, float[], int, float[], float[], float[], boolean)}, on the calling thread. */
+  static void forwardRows(float[] x, int r0, int r1, int k, float[] w, int n, float[] y, float[] scale, float[] shift,
+                          boolean relu) {
     if (scale != null && n >= Vec.L) {
       // the plain 8-row tiles, then the epilogue on each group of rows while it is in L1: the 4-row
       // tiles with the epilogue in registers ran at 0.70-0.93 x the plain tiles' speed, and an 8-row
       // tile with it in registers lost 15-25% of whole networks' inference (docs/engine-measurements.md)
-      forward(par, x, p, k, w, n, y, (c, from, to) -> BatchNorm.affine(y, n, from, to, scale, shift, relu, y));
+      for (int g = r0; g < r1; g += GROUP) {
+        int g1 = Math.min(r1, g + GROUP);
+        rows(x, g, g1, k, w, n, y, null, null, false);
+        BatchNorm.affine(y, n, g, g1, scale, shift, relu, y);
+      }
       return;
     }
-    par.forRange((p + ROWS - 1) / ROWS, (c, from, to) ->
-        rows(x, from * ROWS, Math.min(p, to * ROWS), k, w, n, y, scale, shift, relu));
+    rows(x, r0, r1, k, w, n, y, scale, shift, relu);
   }
 
   /** Told of each group of rows [from, to) chunk {@code chunk} has just written. */

@@ -41,6 +41,11 @@ final class PaddedRows {
     return ox * s.stride() * cp;
   }
 
+  /** Forgets the rows in the ring: the next image is new even if it has the same index (a per-image buffer). */
+  void forget() {
+    image = -1;
+  }
+
   /** Brings in the input rows output row (b, oy) reads and lists its taps. */
   void prepare(float[] x, int b, int oy) {
     int k = s.k();
