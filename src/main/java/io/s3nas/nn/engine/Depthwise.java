@@ -175,6 +175,10 @@ public final class Depthwise {
     for (; ox + 3 < ow; ox += 4) {
       tile4(r, wt, y, xoff, woff, 0, n, rows.window(ox), ps, y0 + ox * cs, cs, full, half);
     }
+    if (s.k() >= 5 && ow - ox >= 2 && ow >= 4) { // the last 2-3 pixels in a tile ending at the row's end (lastTile)
+      tile4(r, wt, y, xoff, woff, 0, n, rows.window(ow - 4), ps, y0 + (ow - 4) * cs, cs, full, half);
+      ox = ow;
+    }
     for (; ox < ow; ox++) {
       tile1(r, wt, y, xoff, woff, 0, n, rows.window(ox), y0 + ox * cs, full, half);
     }
@@ -266,6 +270,10 @@ public final class Depthwise {
     for (; ox + 3 <= e; ox += 4) {
       tile4(x, wt, y, xoff, woff, t0, t1, xr + (ox * st - s.pl()) * cs, ps, y0 + ox * cs, cs, full, half);
     }
+    if (k >= 5 && e - ox >= 1 && e - a >= 3) { // the last 2-3 interior pixels in a tile ending at e (lastTile)
+      tile4(x, wt, y, xoff, woff, t0, t1, xr + ((e - 3) * st - s.pl()) * cs, ps, y0 + (e - 3) * cs, cs, full, half);
+      ox = e + 1;
+    }
     for (; ox <= e; ox++) {
       tile1(x, wt, y, xoff, woff, t0, t1, xr + (ox * st - s.pl()) * cs, y0 + ox * cs, full, half);
     }
@@ -307,6 +315,15 @@ public final class Depthwise {
       }
     }
   }
+
+  /*
+   * lastTile: a row's last 2 or 3 pixels past its tiles of four go in one more tile of four that ends
+   * at the row's end, recomputing the pixels the tile before stored (each pixel's sum is the same taps
+   * in the same order in any tile, so they are stored again unchanged). A pixel alone keeps two sums
+   * in flight where a tile keeps eight, so under k5 and k7 two or three alone took longer than one
+   * tile (DepthwiseBench, 7×7 × 192 channels: k7 +14-25%, k5 +8-13%); under k3 (nine taps, where a
+   * tile's setup and stores weigh more) the tile lost 11-18% (docs/engine-measurements.md).
+   */
 
   /**
    * Four pixels' channel vectors (window corner {@code xb}, output {@code yi}): two at a time, then one,
