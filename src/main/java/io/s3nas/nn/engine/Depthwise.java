@@ -321,7 +321,7 @@ public final class Depthwise {
    * at the row's end, recomputing the pixels the tile before stored (each pixel's sum is the same taps
    * in the same order in any tile, so they are stored again unchanged). A pixel alone keeps two sums
    * in flight where a tile keeps eight, so under k5 and k7 two or three alone took longer than one
-   * tile (DepthwiseBench, 7×7 × 192 channels: k7 +14-25%, k5 +8-13%); under k3 (nine taps, where a
+   * tile (DepthwiseBench, 7×7 × 192 channels: k7 +14-27%, k5 +8-13%); under k3 (nine taps, where a
    * tile's setup and stores weigh more) the tile lost 11-18% (docs/engine-measurements.md).
    */
 
