@@ -79,11 +79,23 @@ final class DepthwiseGradient {
           int xi = xrow + ix * cs;
           int di = row + ix * cp;
           for (int j = 0; j < full; j += Vec.L) {
-            pixels4(x, wt, buf, rows, cs, xi + j, di + j, ix, j);
+            pixels4(x, wt, buf, rows, cs, xi + j, di + j, ix, j, 0);
           }
           if (half > full) {
-            pixels4Half(x, wt, buf, rows, cs, xi + full, di + full, ix, full);
+            pixels4Half(x, wt, buf, rows, cs, xi + full, di + full, ix, full, 0);
           }
+        }
+        if (lastTile(k, w, ix)) {
+          int skip = ix - (w - 4);
+          int xi = xrow + (w - 4) * cs;
+          int di = row + (w - 4) * cp;
+          for (int j = 0; j < full; j += Vec.L) {
+            pixels4(x, wt, buf, rows, cs, xi + j, di + j, w - 4, j, skip);
+          }
+          if (half > full) {
+            pixels4Half(x, wt, buf, rows, cs, xi + full, di + full, w - 4, full, skip);
+          }
+          ix = w;
         }
         for (; ix < w; ix++) {
           int xi = xrow + ix * cs;
@@ -99,7 +111,11 @@ final class DepthwiseGradient {
         for (int j = 0; j < full; j += Vec.L) {
           int ix = 0;
           for (; ix + 4 <= w; ix += 4) {
-            pixels4(x, wt, buf, rows, cs, xrow + ix * cs + j, row + ix * cp + j, ix, j);
+            pixels4(x, wt, buf, rows, cs, xrow + ix * cs + j, row + ix * cp + j, ix, j, 0);
+          }
+          if (lastTile(k, w, ix)) {
+            pixels4(x, wt, buf, rows, cs, xrow + (w - 4) * cs + j, row + (w - 4) * cp + j, w - 4, j, ix - (w - 4));
+            ix = w;
           }
           for (; ix < w; ix++) {
             pixels1(x, wt, buf, rows, xrow + ix * cs + j, row + ix * cp + j, ix, j);
@@ -108,7 +124,12 @@ final class DepthwiseGradient {
         if (half > full) {
           int ix = 0;
           for (; ix + 4 <= w; ix += 4) {
-            pixels4Half(x, wt, buf, rows, cs, xrow + ix * cs + full, row + ix * cp + full, ix, full);
+            pixels4Half(x, wt, buf, rows, cs, xrow + ix * cs + full, row + ix * cp + full, ix, full, 0);
+          }
+          if (lastTile(k, w, ix)) {
+            pixels4Half(x, wt, buf, rows, cs, xrow + (w - 4) * cs + full, row + (w - 4) * cp + full, w - 4, full,
+                ix - (w - 4));
+            ix = w;
           }
           for (; ix < w; ix++) {
             pixels1Half(x, wt, buf, rows, xrow + ix * cs + full, row + ix * cp + full, ix, full);
@@ -122,6 +143,17 @@ final class DepthwiseGradient {
       }
       addRow(buf, row, cp, dx, xrow, cs, w, cl, full, half);
     }
+  }
+
+  /**
+   * Whether a row's last pixels from {@code ix} on go in one more tile of four ending at the row's end:
+   * two or three left under k5 and k7, as in the forward ({@code Depthwise}, "lastTile"). The tile's
+   * first {@code skip} pixels were done by the tile before: their input gradients are computed and
+   * stored again unchanged, and their inputs enter the weight gradient as zeros, so nothing is counted
+   * twice.
+   */
+  private static boolean lastTile(int k, int w, int ix) {
+    return k >= 5 && w >= 4 && w - ix >= 2;
   }
 
   /**
@@ -175,11 +207,12 @@ final class DepthwiseGradient {
    * registers, not arrays of vectors). Tap t's weights start at t·cl, its gradient sums at t·pitch.
    */
 
-  private static void pixels4(float[] x, float[] wt, float[] buf, Taps r, int cs, int xi, int di, int ix, int j) {
+  private static void pixels4(float[] x, float[] wt, float[] buf, Taps r, int cs, int xi, int di, int ix, int j,
+                              int skip) {
     int cl = r.cl();
-    FloatVector x0 = FloatVector.fromArray(Vec.S, x, xi);
-    FloatVector x1 = FloatVector.fromArray(Vec.S, x, xi + cs);
-    FloatVector x2 = FloatVector.fromArray(Vec.S, x, xi + 2 * cs);
+    FloatVector x0 = FloatVector.fromArray(Vec.S, x, xi).mul(skip > 0 ? 0f : 1f);
+    FloatVector x1 = FloatVector.fromArray(Vec.S, x, xi + cs).mul(skip > 1 ? 0f : 1f);
+    FloatVector x2 = FloatVector.fromArray(Vec.S, x, xi + 2 * cs).mul(skip > 2 ? 0f : 1f);
     FloatVector x3 = FloatVector.fromArray(Vec.S, x, xi + 3 * cs);
     FloatVector d0 = FloatVector.zero(Vec.S);
     FloatVector d1 = d0;
@@ -230,11 +263,12 @@ final class DepthwiseGradient {
 
   /* The half-vector tail (Vec.H), loaded at half width and widened: arithmetic in the full shape. */
 
-  private static void pixels4Half(float[] x, float[] wt, float[] buf, Taps r, int cs, int xi, int di, int ix, int j) {
+  private static void pixels4Half(float[] x, float[] wt, float[] buf, Taps r, int cs, int xi, int di, int ix, int j,
+                                  int skip) {
     int cl = r.cl();
-    FloatVector x0 = Vec.loadHalf(x, xi);
-    FloatVector x1 = Vec.loadHalf(x, xi + cs);
-    FloatVector x2 = Vec.loadHalf(x, xi + 2 * cs);
+    FloatVector x0 = Vec.loadHalf(x, xi).mul(skip > 0 ? 0f : 1f);
+    FloatVector x1 = Vec.loadHalf(x, xi + cs).mul(skip > 1 ? 0f : 1f);
+    FloatVector x2 = Vec.loadHalf(x, xi + 2 * cs).mul(skip > 2 ? 0f : 1f);
     FloatVector x3 = Vec.loadHalf(x, xi + 3 * cs);
     FloatVector d0 = FloatVector.zero(Vec.S);
     FloatVector d1 = d0;
