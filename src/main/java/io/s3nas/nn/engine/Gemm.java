@@ -450,15 +450,9 @@ public final class Gemm {
         int r0 = chunk * CHUNK;
         int r1 = Math.min(p, r0 + CHUNK);
         if (alongK) {
-          gradientAlongK(x, k, dy, n, acc, r0, r1);
-          continue;
-        }
-        int i = 0;
-        for (; i + ROWS <= k; i += ROWS) {
-          gradientTile(x, k, dy, n, acc, r0, r1, i);
-        }
-        for (; i < k; i++) {
-          gradientRow(x, k, dy, n, acc, r0, r1, i);
+          gradientChunk(dy, n, x, k, acc, r0, r1); // dwᵀ = dyᵀ · x: the same tiles, operands swapped
+        } else {
+          gradientChunk(x, k, dy, n, acc, r0, r1);
         }
       }
     });
@@ -480,96 +474,25 @@ public final class Gemm {
   }
 
   /**
-   * Whether the weight gradient's tiles go along K (vectors of x's row, broadcast dy values, partial
-   * sums as dwᵀ): with N under two vectors the usual tiles along N are one vector wide, one load of
-   * dy and four broadcasts per 4 FMAs (n = 16), or half a vector (n = 24, 56), where a tile of two
-   * vectors of K × four columns takes six loads per 8 FMAs at full width. Needs K in whole vectors.
+   * Whether the weight gradient's tiles go along K, computing dwᵀ = dyᵀ · x with the same tiles and
+   * the operands swapped (vectors of x's row, broadcast dy values): with N under two vectors the
+   * tiles along N are one vector wide, one load of dy and four broadcasts per 4 FMAs (n = 16), or half
+   * a vector (n = 24, 56), where two vectors of K × four columns take six loads per 8 FMAs. Taken
+   * only with K in whole vectors, where it was measured.
    */
   static boolean alongK(int k, int n) {
     return n < 2 * Vec.L && k % Vec.L == 0 && k >= 2 * Vec.L && n >= 4;
   }
 
-  /** dwᵀ[j][i] (at acc[j·k + i]) += Σ_{r0 ≤ r < r1} x[r][i] · dy[r][j], tiles of 2 vectors of K × 4 columns. */
-  private static void gradientAlongK(float[] x, int k, float[] dy, int n, float[] acc, int r0, int r1) {
-    int j = 0;
-    for (; j + 4 <= n; j += 4) {
-      int i = 0;
-      for (; i + 2 * Vec.L <= k; i += 2 * Vec.L) {
-        alongKTile(x, k, dy, n, acc, r0, r1, i, j);
-      }
-      for (; i < k; i += Vec.L) {
-        alongKColumn4(x, k, dy, n, acc, r0, r1, i, j);
-      }
+  /** acc[i][·] += Σ_{r0 ≤ r < r1} x[r][i] · dy[r][·] for every i < k: 4-row tiles, then single rows. */
+  private static void gradientChunk(float[] x, int k, float[] dy, int n, float[] acc, int r0, int r1) {
+    int i = 0;
+    for (; i + ROWS <= k; i += ROWS) {
+      gradientTile(x, k, dy, n, acc, r0, r1, i);
     }
-    for (; j < n; j++) {
-      for (int i = 0; i < k; i += Vec.L) {
-        alongK1(x, k, dy, n, acc, r0, r1, i, j);
-      }
+    for (; i < k; i++) {
+      gradientRow(x, k, dy, n, acc, r0, r1, i);
     }
-  }
-
-  private static void alongKTile(float[] x, int k, float[] dy, int n, float[] acc, int r0, int r1, int i, int j) {
-    FloatVector a0 = FloatVector.zero(Vec.S);
-    FloatVector a1 = a0;
-    FloatVector a2 = a0;
-    FloatVector a3 = a0;
-    FloatVector b0 = a0;
-    FloatVector b1 = a0;
-    FloatVector b2 = a0;
-    FloatVector b3 = a0;
-    for (int r = r0; r < r1; r++) {
-      int xi = r * k + i;
-      FloatVector xa = FloatVector.fromArray(Vec.S, x, xi);
-      FloatVector xb = FloatVector.fromArray(Vec.S, x, xi + Vec.L);
-      int g = r * n + j;
-      FloatVector v0 = FloatVector.broadcast(Vec.S, dy[g]);
-      FloatVector v1 = FloatVector.broadcast(Vec.S, dy[g + 1]);
-      FloatVector v2 = FloatVector.broadcast(Vec.S, dy[g + 2]);
-      FloatVector v3 = FloatVector.broadcast(Vec.S, dy[g + 3]);
-      a0 = xa.fma(v0, a0);
-      b0 = xb.fma(v0, b0);
-      a1 = xa.fma(v1, a1);
-      b1 = xb.fma(v1, b1);
-      a2 = xa.fma(v2, a2);
-      b2 = xb.fma(v2, b2);
-      a3 = xa.fma(v3, a3);
-      b3 = xb.fma(v3, b3);
-    }
-    addInto(acc, j * k + i, a0, b0);
-    addInto(acc, (j + 1) * k + i, a1, b1);
-    addInto(acc, (j + 2) * k + i, a2, b2);
-    addInto(acc, (j + 3) * k + i, a3, b3);
-  }
-
-  private static void alongKColumn4(float[] x, int k, float[] dy, int n, float[] acc, int r0, int r1, int i, int j) {
-    FloatVector a0 = FloatVector.zero(Vec.S);
-    FloatVector a1 = a0;
-    FloatVector a2 = a0;
-    FloatVector a3 = a0;
-    for (int r = r0; r < r1; r++) {
-      FloatVector xa = FloatVector.fromArray(Vec.S, x, r * k + i);
-      int g = r * n + j;
-      a0 = xa.fma(FloatVector.broadcast(Vec.S, dy[g]), a0);
-      a1 = xa.fma(FloatVector.broadcast(Vec.S, dy[g + 1]), a1);
-      a2 = xa.fma(FloatVector.broadcast(Vec.S, dy[g + 2]), a2);
-      a3 = xa.fma(FloatVector.broadcast(Vec.S, dy[g + 3]), a3);
-    }
-    addOne(acc, j * k + i, a0);
-    addOne(acc, (j + 1) * k + i, a1);
-    addOne(acc, (j + 2) * k + i, a2);
-    addOne(acc, (j + 3) * k + i, a3);
-  }
-
-  private static void alongK1(float[] x, int k, float[] dy, int n, float[] acc, int r0, int r1, int i, int j) {
-    FloatVector a = FloatVector.zero(Vec.S);
-    for (int r = r0; r < r1; r++) {
-      a = FloatVector.fromArray(Vec.S, x, r * k + i).fma(FloatVector.broadcast(Vec.S, dy[r * n + j]), a);
-    }
-    addOne(acc, j * k + i, a);
-  }
-
-  private static void addOne(float[] acc, int at, FloatVector a) {
-    FloatVector.fromArray(Vec.S, acc, at).add(a).intoArray(acc, at);
   }
 
   /** acc[i..i+3][·] += Σ_{r0 ≤ r < r1} x[r][i..i+3] · dy[r][·], a 4 × 2-vector tile in registers. */
