@@ -71,8 +71,8 @@ public final class Gemm {
   /**
    * y[P×N] = x[P×K] · w[K×N], and after each group of {@value #GROUP} rows a chunk has written,
    * {@code written} reads them while they are in cache: a training BatchNorm's statistics, which
-   * otherwise take a pass of their own over the whole product ({@link BnLayer}), or inference's
-   * folded BatchNorm and ReLU.
+   * otherwise take a pass of their own over the whole product ({@link BnLayer}). (Inference's folded
+   * BatchNorm and ReLU go the same way group by group, in {@link #forwardRows}.)
    */
   public static void forward(Parallel par, float[] x, int p, int k, float[] w, int n, float[] y, Written written) {
     par.forRange((p + ROWS - 1) / ROWS, (c, from, to) -> {

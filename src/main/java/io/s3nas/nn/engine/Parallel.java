@@ -186,24 +186,13 @@ public final class Parallel {
       }
     }
 
-    /** Chunk c's pieces from the front, then the others' from their back. */
+    /** Chunk c's pieces from the front of its part, then the others' from the back of theirs. */
     void work(int c) {
       Chunk b = body;
       int g = grain;
-      while (true) {
-        long r = left.get(c);
-        int from = (int) r;
-        int to = (int) (r >>> 32);
-        if (from >= to) {
-          break;
-        }
-        int end = Math.min(to, from + g);
-        if (left.compareAndSet(c, r, range(end, to))) {
-          b.run(c, from, end);
-        }
-      }
-      for (int i = 1; i < threads; i++) {
+      for (int i = 0; i < threads; i++) {
         int v = (c + i) % threads;
+        boolean own = i == 0;
         while (true) {
           long r = left.get(v);
           int from = (int) r;
@@ -211,9 +200,10 @@ public final class Parallel {
           if (from >= to) {
             break;
           }
-          int begin = Math.max(from, to - g);
-          if (left.compareAndSet(v, r, range(from, begin))) {
-            b.run(c, begin, to);
+          int a = own ? from : Math.max(from, to - g);
+          int e = own ? Math.min(to, from + g) : to;
+          if (left.compareAndSet(v, r, own ? range(e, to) : range(from, a))) {
+            b.run(c, a, e);
           }
         }
       }
