@@ -154,6 +154,15 @@ public final class Depthwise {
   }
 
   /**
+   * Whether the tiles of four pixels slide along each kernel row ({@link #slide4}): stride 1 under k5
+   * and k7, the kernels written out per k. Under k3 (four taps a row) it gained nothing measurable
+   * (DepthwiseBench: −8% to +7%), under stride 2 a row's pixels share fewer inputs.
+   */
+  private static boolean slides(Shape s) {
+    return s.stride() == 1 && (s.k() == 5 || s.k() == 7);
+  }
+
+  /**
    * One output row from padded input rows: every pixel in the register tiles of
    * {@link #forwardRow(float[], Shape, Taps, int[], float[], float[], int, int)}'s interior; channels
    * past the half vector (none when channel counts are multiples of 8) tap by tap from x.
@@ -167,16 +176,25 @@ public final class Depthwise {
     int half = halfTailEnd(cl, full);
     int y0 = outPixel(s, b, oy, 0);
     int ps = rows.pixelStep();
+    boolean slide = slides(s);
     float[] r = rows.buf;
     int[] xoff = rows.xoff;
     int[] woff = rows.woff;
     int n = rows.count;
     int ox = 0;
     for (; ox + 3 < ow; ox += 4) {
-      tile4(r, wt, y, xoff, woff, 0, n, rows.window(ox), ps, y0 + ox * cs, cs, full, half);
+      if (slide) {
+        slide4(r, wt, y, xoff, woff, 0, n, rows.window(ox), ps, y0 + ox * cs, cs, full, half, s.k(), cl);
+      } else {
+        tile4(r, wt, y, xoff, woff, 0, n, rows.window(ox), ps, y0 + ox * cs, cs, full, half);
+      }
     }
     if (s.k() >= 5 && ow - ox >= 2 && ow >= 4) { // the last 2-3 pixels in a tile ending at the row's end (lastTile)
-      tile4(r, wt, y, xoff, woff, 0, n, rows.window(ow - 4), ps, y0 + (ow - 4) * cs, cs, full, half);
+      if (slide) {
+        slide4(r, wt, y, xoff, woff, 0, n, rows.window(ow - 4), ps, y0 + (ow - 4) * cs, cs, full, half, s.k(), cl);
+      } else {
+        tile4(r, wt, y, xoff, woff, 0, n, rows.window(ow - 4), ps, y0 + (ow - 4) * cs, cs, full, half);
+      }
       ox = ow;
     }
     for (; ox < ow; ox++) {
@@ -264,14 +282,24 @@ public final class Depthwise {
     // the window's corner row (it may lie above the image: only the taps inside it are read)
     int xr = pixel(s, b, oy * st - s.pt(), 0);
     int ps = st * cs;
+    boolean slide = slides(s);
     int[] xoff = taps.xoff();
     int[] woff = taps.woff();
     int ox = a;
     for (; ox + 3 <= e; ox += 4) {
-      tile4(x, wt, y, xoff, woff, t0, t1, xr + (ox * st - s.pl()) * cs, ps, y0 + ox * cs, cs, full, half);
+      if (slide) {
+        slide4(x, wt, y, xoff, woff, t0, t1, xr + (ox * st - s.pl()) * cs, ps, y0 + ox * cs, cs, full, half, k, cl);
+      } else {
+        tile4(x, wt, y, xoff, woff, t0, t1, xr + (ox * st - s.pl()) * cs, ps, y0 + ox * cs, cs, full, half);
+      }
     }
     if (k >= 5 && e - ox >= 1 && e - a >= 3) { // the last 2-3 interior pixels in a tile ending at e (lastTile)
-      tile4(x, wt, y, xoff, woff, t0, t1, xr + ((e - 3) * st - s.pl()) * cs, ps, y0 + (e - 3) * cs, cs, full, half);
+      int xe = xr + ((e - 3) * st - s.pl()) * cs;
+      if (slide) {
+        slide4(x, wt, y, xoff, woff, t0, t1, xe, ps, y0 + (e - 3) * cs, cs, full, half, k, cl);
+      } else {
+        tile4(x, wt, y, xoff, woff, t0, t1, xe, ps, y0 + (e - 3) * cs, cs, full, half);
+      }
       ox = e + 1;
     }
     for (; ox <= e; ox++) {
@@ -343,6 +371,24 @@ public final class Depthwise {
     }
   }
 
+  /**
+   * As {@link #tile4} where {@link #slides}: the full vectors one at a time in the sliding tiles (see
+   * slide4k5), the half vector as in tile4.
+   */
+  private static void slide4(float[] x, float[] wt, float[] y, int[] xoff, int[] woff, int t0, int t1, int xb, int ps,
+                             int yi, int cs, int full, int half, int k, int cl) {
+    for (int j = 0; j < full; j += Vec.L) {
+      if (k == 5) {
+        slide4k5(x, wt, y, xoff, woff, t0, t1, xb + j, ps, yi + j, cs, cl, j);
+      } else {
+        slide4k7(x, wt, y, xoff, woff, t0, t1, xb + j, ps, yi + j, cs, cl, j);
+      }
+    }
+    if (half > full) {
+      pixels4xHalf(x, wt, y, xoff, woff, t0, t1, xb + full, ps, yi + full, cs, full);
+    }
+  }
+
   /** One pixel's channel vectors, as {@link #tile4}. */
   private static void tile1(float[] x, float[] wt, float[] y, int[] xoff, int[] woff, int t0, int t1, int xb, int yi,
                             int full, int half) {
@@ -390,6 +436,134 @@ public final class Depthwise {
    * C2 keeps named locals in registers, not arrays of vectors, and a vector merged from two branches
    * is boxed (docs/platform-notes.md §6).
    */
+
+  /*
+   * The sliding tiles: four output pixels of one channel vector, stride 1. Tap (ky, kx) of pixel i
+   * reads input pixel i + kx of kernel row ky, so along a row the four pixels' k taps read only k + 3
+   * input vectors: each is loaded once and kept while it is in some pixel's window (p0..p3 in turn),
+   * where pixels4x1 loads a weight and four inputs for each tap's four FMAs (here 2k + 3 loads per
+   * 4k FMAs). Each sum still takes its taps in the same order (kernel row by kernel row, kx rising)
+   * from zero: the same floats as pixels4x1. One vector per tile only: the same code over two vectors
+   * (eighteen live vectors) was compiled by JDK 17's C2 with its vectors boxed in some networks and
+   * lost 12% of training there (docs/engine-measurements.md, "the depthwise forward sliding along
+   * kernel rows").
+   */
+
+  private static void slide4k5(float[] x, float[] wt, float[] y, int[] xoff, int[] woff, int t0, int t1, int xb,
+                               int ps, int yi, int cs, int cl, int j) {
+    FloatVector a0 = FloatVector.zero(Vec.S);
+    FloatVector a1 = a0;
+    FloatVector a2 = a0;
+    FloatVector a3 = a0;
+    for (int t = t0; t < t1; t += 5) { // one kernel row: taps t .. t + 4
+      int xo = xb + xoff[t];
+      int wo = woff[t] + j;
+      FloatVector p0 = FloatVector.fromArray(Vec.S, x, xo);
+      FloatVector p1 = FloatVector.fromArray(Vec.S, x, xo + ps);
+      FloatVector p2 = FloatVector.fromArray(Vec.S, x, xo + 2 * ps);
+      FloatVector p3;
+      FloatVector w;
+      p3 = FloatVector.fromArray(Vec.S, x, xo + 3 * ps);
+      w = FloatVector.fromArray(Vec.S, wt, wo);
+      a0 = p0.fma(w, a0);
+      a1 = p1.fma(w, a1);
+      a2 = p2.fma(w, a2);
+      a3 = p3.fma(w, a3);
+      p0 = FloatVector.fromArray(Vec.S, x, xo + 4 * ps);
+      w = FloatVector.fromArray(Vec.S, wt, wo + cl);
+      a0 = p1.fma(w, a0);
+      a1 = p2.fma(w, a1);
+      a2 = p3.fma(w, a2);
+      a3 = p0.fma(w, a3);
+      p1 = FloatVector.fromArray(Vec.S, x, xo + 5 * ps);
+      w = FloatVector.fromArray(Vec.S, wt, wo + 2 * cl);
+      a0 = p2.fma(w, a0);
+      a1 = p3.fma(w, a1);
+      a2 = p0.fma(w, a2);
+      a3 = p1.fma(w, a3);
+      p2 = FloatVector.fromArray(Vec.S, x, xo + 6 * ps);
+      w = FloatVector.fromArray(Vec.S, wt, wo + 3 * cl);
+      a0 = p3.fma(w, a0);
+      a1 = p0.fma(w, a1);
+      a2 = p1.fma(w, a2);
+      a3 = p2.fma(w, a3);
+      p3 = FloatVector.fromArray(Vec.S, x, xo + 7 * ps);
+      w = FloatVector.fromArray(Vec.S, wt, wo + 4 * cl);
+      a0 = p0.fma(w, a0);
+      a1 = p1.fma(w, a1);
+      a2 = p2.fma(w, a2);
+      a3 = p3.fma(w, a3);
+    }
+    a0.intoArray(y, yi);
+    a1.intoArray(y, yi + cs);
+    a2.intoArray(y, yi + 2 * cs);
+    a3.intoArray(y, yi + 3 * cs);
+  }
+
+  private static void slide4k7(float[] x, float[] wt, float[] y, int[] xoff, int[] woff, int t0, int t1, int xb,
+                               int ps, int yi, int cs, int cl, int j) {
+    FloatVector a0 = FloatVector.zero(Vec.S);
+    FloatVector a1 = a0;
+    FloatVector a2 = a0;
+    FloatVector a3 = a0;
+    for (int t = t0; t < t1; t += 7) { // one kernel row: taps t .. t + 6
+      int xo = xb + xoff[t];
+      int wo = woff[t] + j;
+      FloatVector p0 = FloatVector.fromArray(Vec.S, x, xo);
+      FloatVector p1 = FloatVector.fromArray(Vec.S, x, xo + ps);
+      FloatVector p2 = FloatVector.fromArray(Vec.S, x, xo + 2 * ps);
+      FloatVector p3;
+      FloatVector w;
+      p3 = FloatVector.fromArray(Vec.S, x, xo + 3 * ps);
+      w = FloatVector.fromArray(Vec.S, wt, wo);
+      a0 = p0.fma(w, a0);
+      a1 = p1.fma(w, a1);
+      a2 = p2.fma(w, a2);
+      a3 = p3.fma(w, a3);
+      p0 = FloatVector.fromArray(Vec.S, x, xo + 4 * ps);
+      w = FloatVector.fromArray(Vec.S, wt, wo + cl);
+      a0 = p1.fma(w, a0);
+      a1 = p2.fma(w, a1);
+      a2 = p3.fma(w, a2);
+      a3 = p0.fma(w, a3);
+      p1 = FloatVector.fromArray(Vec.S, x, xo + 5 * ps);
+      w = FloatVector.fromArray(Vec.S, wt, wo + 2 * cl);
+      a0 = p2.fma(w, a0);
+      a1 = p3.fma(w, a1);
+      a2 = p0.fma(w, a2);
+      a3 = p1.fma(w, a3);
+      p2 = FloatVector.fromArray(Vec.S, x, xo + 6 * ps);
+      w = FloatVector.fromArray(Vec.S, wt, wo + 3 * cl);
+      a0 = p3.fma(w, a0);
+      a1 = p0.fma(w, a1);
+      a2 = p1.fma(w, a2);
+      a3 = p2.fma(w, a3);
+      p3 = FloatVector.fromArray(Vec.S, x, xo + 7 * ps);
+      w = FloatVector.fromArray(Vec.S, wt, wo + 4 * cl);
+      a0 = p0.fma(w, a0);
+      a1 = p1.fma(w, a1);
+      a2 = p2.fma(w, a2);
+      a3 = p3.fma(w, a3);
+      p0 = FloatVector.fromArray(Vec.S, x, xo + 8 * ps);
+      w = FloatVector.fromArray(Vec.S, wt, wo + 5 * cl);
+      a0 = p1.fma(w, a0);
+      a1 = p2.fma(w, a1);
+      a2 = p3.fma(w, a2);
+      a3 = p0.fma(w, a3);
+      p1 = FloatVector.fromArray(Vec.S, x, xo + 9 * ps);
+      w = FloatVector.fromArray(Vec.S, wt, wo + 6 * cl);
+      a0 = p2.fma(w, a0);
+      a1 = p3.fma(w, a1);
+      a2 = p0.fma(w, a2);
+      a3 = p1.fma(w, a3);
+    }
+    a0.intoArray(y, yi);
+    a1.intoArray(y, yi + cs);
+    a2.intoArray(y, yi + 2 * cs);
+    a3.intoArray(y, yi + 3 * cs);
+  }
+
+
 
   private static void pixels4x2(float[] x, float[] wt, float[] y, int[] xoff, int[] woff, int t0, int t1, int xb,
                                  int ps, int yi, int cs, int j) {
