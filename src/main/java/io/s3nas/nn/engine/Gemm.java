@@ -182,6 +182,10 @@ public final class Gemm {
       a7.intoArray(y, y0 + 7 * n);
       b7.intoArray(y, y0 + 7 * n + Vec.L);
     }
+    if (Vec.H != null && n - j == Vec.L + Vec.H.length()) { // N = 24, 56, ...: both in one pass over x
+      block8ColumnAndHalf(x, r, k, w, n, y, j);
+      return;
+    }
     for (; j + Vec.L <= n; j += Vec.L) {
       block8Column(x, r, k, w, n, y, j);
     }
@@ -225,6 +229,77 @@ public final class Gemm {
     c5.intoArray(y, y0 + 5 * n);
     c6.intoArray(y, y0 + 6 * n);
     c7.intoArray(y, y0 + 7 * n);
+  }
+
+  /**
+   * Eight rows × one full and one half vector of columns at j (the last 24 of N = 24, 56, …): each
+   * broadcast of x serves both, where a full column's pass and two half columns' passes of four rows
+   * loaded every x value twice (measured alone, K = 48 and 96, N = 24: 150-205 GFLOP/s against 390
+   * at N = 32; docs/engine-measurements.md, "the GEMM's 24-column tail").
+   */
+  private static void block8ColumnAndHalf(float[] x, int r, int k, float[] w, int n, float[] y, int j) {
+    int x0 = r * k;
+    FloatVector c0 = FloatVector.zero(Vec.S);
+    FloatVector c1 = c0;
+    FloatVector c2 = c0;
+    FloatVector c3 = c0;
+    FloatVector c4 = c0;
+    FloatVector c5 = c0;
+    FloatVector c6 = c0;
+    FloatVector c7 = c0;
+    FloatVector h0 = c0;
+    FloatVector h1 = c0;
+    FloatVector h2 = c0;
+    FloatVector h3 = c0;
+    FloatVector h4 = c0;
+    FloatVector h5 = c0;
+    FloatVector h6 = c0;
+    FloatVector h7 = c0;
+    for (int i = 0; i < k; i++) {
+      FloatVector wv = FloatVector.fromArray(Vec.S, w, i * n + j);
+      FloatVector wh = Vec.loadHalf(w, i * n + j + Vec.L);
+      FloatVector v0 = FloatVector.broadcast(Vec.S, x[x0 + i]);
+      c0 = wv.fma(v0, c0);
+      h0 = wh.fma(v0, h0);
+      FloatVector v1 = FloatVector.broadcast(Vec.S, x[x0 + k + i]);
+      c1 = wv.fma(v1, c1);
+      h1 = wh.fma(v1, h1);
+      FloatVector v2 = FloatVector.broadcast(Vec.S, x[x0 + 2 * k + i]);
+      c2 = wv.fma(v2, c2);
+      h2 = wh.fma(v2, h2);
+      FloatVector v3 = FloatVector.broadcast(Vec.S, x[x0 + 3 * k + i]);
+      c3 = wv.fma(v3, c3);
+      h3 = wh.fma(v3, h3);
+      FloatVector v4 = FloatVector.broadcast(Vec.S, x[x0 + 4 * k + i]);
+      c4 = wv.fma(v4, c4);
+      h4 = wh.fma(v4, h4);
+      FloatVector v5 = FloatVector.broadcast(Vec.S, x[x0 + 5 * k + i]);
+      c5 = wv.fma(v5, c5);
+      h5 = wh.fma(v5, h5);
+      FloatVector v6 = FloatVector.broadcast(Vec.S, x[x0 + 6 * k + i]);
+      c6 = wv.fma(v6, c6);
+      h6 = wh.fma(v6, h6);
+      FloatVector v7 = FloatVector.broadcast(Vec.S, x[x0 + 7 * k + i]);
+      c7 = wv.fma(v7, c7);
+      h7 = wh.fma(v7, h7);
+    }
+    int y0 = r * n + j;
+    c0.intoArray(y, y0);
+    Vec.storeHalf(h0, y, y0 + Vec.L);
+    c1.intoArray(y, y0 + n);
+    Vec.storeHalf(h1, y, y0 + n + Vec.L);
+    c2.intoArray(y, y0 + 2 * n);
+    Vec.storeHalf(h2, y, y0 + 2 * n + Vec.L);
+    c3.intoArray(y, y0 + 3 * n);
+    Vec.storeHalf(h3, y, y0 + 3 * n + Vec.L);
+    c4.intoArray(y, y0 + 4 * n);
+    Vec.storeHalf(h4, y, y0 + 4 * n + Vec.L);
+    c5.intoArray(y, y0 + 5 * n);
+    Vec.storeHalf(h5, y, y0 + 5 * n + Vec.L);
+    c6.intoArray(y, y0 + 6 * n);
+    Vec.storeHalf(h6, y, y0 + 6 * n + Vec.L);
+    c7.intoArray(y, y0 + 7 * n);
+    Vec.storeHalf(h7, y, y0 + 7 * n + Vec.L);
   }
 
   private static void block4(float[] x, int r, int k, float[] w, int n, float[] y, float[] scale, float[] shift,
