@@ -234,7 +234,7 @@ public final class Gemm {
   /**
    * Eight rows × one full and one half vector of columns at j (the last 24 of N = 24, 56, …): each
    * broadcast of x serves both, where a full column's pass and two half columns' passes of four rows
-   * loaded every x value twice (measured alone, K = 48 and 96, N = 24: 150-205 GFLOP/s against 390
+   * loaded every x value twice (measured alone, K = 48 and 96, N = 24: 147-205 GFLOP/s against 390
    * at N = 32; docs/engine-measurements.md, "the GEMM's 24-column tail").
    */
   private static void block8ColumnAndHalf(float[] x, int r, int k, float[] w, int n, float[] y, int j) {
