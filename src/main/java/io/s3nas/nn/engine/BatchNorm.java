@@ -290,14 +290,28 @@ public final class BatchNorm {
       bv[ch] = (float) (q / p * inv[ch] * inv[ch]);
       kv[ch] = gamma[ch] * inv[ch];
     }
-    par.forPieces(p, (t, from, to) -> {
-      for (int r = from; r < to; r++) {
-        inputGradientRow(x, dy, relu, scale, shift, r * c, full, mean, av, bv, kv, dx);
-        if (full < c) {
-          inputGradientTail(x, dy, relu, scale, shift, r * c, c, full, mean, av, bv, kv, dx);
+    // one lambda for each: while one lambda served both, C2 compiled it with every vector of the
+    // linear rows boxed, deterministically (1.1 GB over 20 training steps of a derived network, 70%
+    // of what those steps allocated; docs/engine-measurements.md, "one lambda per BatchNorm variant")
+    if (relu) {
+      par.forPieces(p, (t, from, to) -> {
+        for (int r = from; r < to; r++) {
+          inputGradientRelu(x, dy, scale, shift, r * c, full, mean, av, bv, kv, dx);
+          if (full < c) {
+            inputGradientTail(x, dy, true, scale, shift, r * c, c, full, mean, av, bv, kv, dx);
+          }
         }
-      }
-    });
+      });
+    } else {
+      par.forPieces(p, (t, from, to) -> {
+        for (int r = from; r < to; r++) {
+          inputGradientLinear(x, dy, r * c, full, mean, av, bv, kv, dx);
+          if (full < c) {
+            inputGradientTail(x, dy, false, scale, shift, r * c, c, full, mean, av, bv, kv, dx);
+          }
+        }
+      });
+    }
   }
 
   /*
@@ -401,31 +415,34 @@ public final class BatchNorm {
   }
 
   /**
-   * dx of one row's full vectors: γ·inv·(g − mean(g) − (x − μ)·mean(g·x̂)·inv), with the sums folded
-   * in av, bv, kv.
+   * dx of one row's full vectors behind a ReLU: γ·inv·(g − mean(g) − (x − μ)·mean(g·x̂)·inv), with the
+   * sums folded in av, bv, kv and g the output gradient where the forward's output was positive.
    */
-  private static void inputGradientRow(float[] x, float[] dy, boolean relu, float[] scale, float[] shift, int o,
-                                       int full, float[] mean, float[] av, float[] bv, float[] kv, float[] dx) {
-    if (relu) {
-      FloatVector zero = FloatVector.zero(Vec.S);
-      for (int j = 0; j < full; j += Vec.L) {
-        FloatVector xv = FloatVector.fromArray(Vec.S, x, o + j);
-        FloatVector g = zero.blend(FloatVector.fromArray(Vec.S, dy, o + j),
-            xv.fma(FloatVector.fromArray(Vec.S, scale, j), FloatVector.fromArray(Vec.S, shift, j))
-                .compare(VectorOperators.GT, 0f));
-        FloatVector xc = xv.sub(FloatVector.fromArray(Vec.S, mean, j));
-        g.sub(FloatVector.fromArray(Vec.S, av, j)).sub(xc.mul(FloatVector.fromArray(Vec.S, bv, j)))
-            .mul(FloatVector.fromArray(Vec.S, kv, j)).intoArray(dx, o + j);
-      }
-    } else {
-      for (int j = 0; j < full; j += Vec.L) {
-        FloatVector g = FloatVector.fromArray(Vec.S, dy, o + j);
-        FloatVector xc = FloatVector.fromArray(Vec.S, x, o + j).sub(FloatVector.fromArray(Vec.S, mean, j));
-        g.sub(FloatVector.fromArray(Vec.S, av, j)).sub(xc.mul(FloatVector.fromArray(Vec.S, bv, j)))
-            .mul(FloatVector.fromArray(Vec.S, kv, j)).intoArray(dx, o + j);
-      }
+  private static void inputGradientRelu(float[] x, float[] dy, float[] scale, float[] shift, int o, int full,
+                                        float[] mean, float[] av, float[] bv, float[] kv, float[] dx) {
+    FloatVector zero = FloatVector.zero(Vec.S);
+    for (int j = 0; j < full; j += Vec.L) {
+      FloatVector xv = FloatVector.fromArray(Vec.S, x, o + j);
+      FloatVector g = zero.blend(FloatVector.fromArray(Vec.S, dy, o + j),
+          xv.fma(FloatVector.fromArray(Vec.S, scale, j), FloatVector.fromArray(Vec.S, shift, j))
+              .compare(VectorOperators.GT, 0f));
+      FloatVector xc = xv.sub(FloatVector.fromArray(Vec.S, mean, j));
+      g.sub(FloatVector.fromArray(Vec.S, av, j)).sub(xc.mul(FloatVector.fromArray(Vec.S, bv, j)))
+          .mul(FloatVector.fromArray(Vec.S, kv, j)).intoArray(dx, o + j);
     }
   }
+
+  /** As {@link #inputGradientRelu} without an activation: g is the output gradient. */
+  private static void inputGradientLinear(float[] x, float[] dy, int o, int full, float[] mean, float[] av,
+                                          float[] bv, float[] kv, float[] dx) {
+    for (int j = 0; j < full; j += Vec.L) {
+      FloatVector g = FloatVector.fromArray(Vec.S, dy, o + j);
+      FloatVector xc = FloatVector.fromArray(Vec.S, x, o + j).sub(FloatVector.fromArray(Vec.S, mean, j));
+      g.sub(FloatVector.fromArray(Vec.S, av, j)).sub(xc.mul(FloatVector.fromArray(Vec.S, bv, j)))
+          .mul(FloatVector.fromArray(Vec.S, kv, j)).intoArray(dx, o + j);
+    }
+  }
+
 
   /** The row's partial vector; each variant stores from its own branch (no vector out of a conditional). */
   private static void inputGradientTail(float[] x, float[] dy, boolean relu, float[] scale, float[] shift, int o, int c,
