@@ -443,7 +443,6 @@ public final class BatchNorm {
     }
   }
 
-
   /** The row's partial vector; each variant stores from its own branch (no vector out of a conditional). */
   private static void inputGradientTail(float[] x, float[] dy, boolean relu, float[] scale, float[] shift, int o, int c,
                                         int full, float[] mean, float[] av, float[] bv, float[] kv, float[] dx) {

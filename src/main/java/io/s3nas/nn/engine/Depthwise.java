@@ -437,6 +437,52 @@ public final class Depthwise {
    * is boxed (docs/platform-notes.md §6).
    */
 
+  private static void pixels4x2(float[] x, float[] wt, float[] y, int[] xoff, int[] woff, int t0, int t1, int xb,
+                                 int ps, int yi, int cs, int j) {
+    FloatVector zero = FloatVector.zero(Vec.S);
+    FloatVector a00 = zero, a01 = zero, a10 = zero, a11 = zero, a20 = zero, a21 = zero, a30 = zero, a31 = zero;
+    for (int t = t0; t < t1; t++) {
+      int xo = xb + xoff[t];
+      int wo = woff[t] + j;
+      FloatVector w0 = FloatVector.fromArray(Vec.S, wt, wo);
+      FloatVector w1 = FloatVector.fromArray(Vec.S, wt, wo + Vec.L);
+      a00 = FloatVector.fromArray(Vec.S, x, xo).fma(w0, a00);
+      a01 = FloatVector.fromArray(Vec.S, x, xo + Vec.L).fma(w1, a01);
+      a10 = FloatVector.fromArray(Vec.S, x, xo + ps).fma(w0, a10);
+      a11 = FloatVector.fromArray(Vec.S, x, xo + ps + Vec.L).fma(w1, a11);
+      a20 = FloatVector.fromArray(Vec.S, x, xo + 2 * ps).fma(w0, a20);
+      a21 = FloatVector.fromArray(Vec.S, x, xo + 2 * ps + Vec.L).fma(w1, a21);
+      a30 = FloatVector.fromArray(Vec.S, x, xo + 3 * ps).fma(w0, a30);
+      a31 = FloatVector.fromArray(Vec.S, x, xo + 3 * ps + Vec.L).fma(w1, a31);
+    }
+    a00.intoArray(y, yi);
+    a01.intoArray(y, yi + Vec.L);
+    a10.intoArray(y, yi + cs);
+    a11.intoArray(y, yi + cs + Vec.L);
+    a20.intoArray(y, yi + 2 * cs);
+    a21.intoArray(y, yi + 2 * cs + Vec.L);
+    a30.intoArray(y, yi + 3 * cs);
+    a31.intoArray(y, yi + 3 * cs + Vec.L);
+  }
+  private static void pixels4x1(float[] x, float[] wt, float[] y, int[] xoff, int[] woff, int t0, int t1, int xb,
+                                 int ps, int yi, int cs, int j) {
+    FloatVector zero = FloatVector.zero(Vec.S);
+    FloatVector a00 = zero, a10 = zero, a20 = zero, a30 = zero;
+    for (int t = t0; t < t1; t++) {
+      int xo = xb + xoff[t];
+      int wo = woff[t] + j;
+      FloatVector w0 = FloatVector.fromArray(Vec.S, wt, wo);
+      a00 = FloatVector.fromArray(Vec.S, x, xo).fma(w0, a00);
+      a10 = FloatVector.fromArray(Vec.S, x, xo + ps).fma(w0, a10);
+      a20 = FloatVector.fromArray(Vec.S, x, xo + 2 * ps).fma(w0, a20);
+      a30 = FloatVector.fromArray(Vec.S, x, xo + 3 * ps).fma(w0, a30);
+    }
+    a00.intoArray(y, yi);
+    a10.intoArray(y, yi + cs);
+    a20.intoArray(y, yi + 2 * cs);
+    a30.intoArray(y, yi + 3 * cs);
+  }
+
   /*
    * The sliding tiles: four output pixels of one channel vector, stride 1. Tap (ky, kx) of pixel i
    * reads input pixel i + kx of kernel row ky, so along a row the four pixels' k taps read only k + 3
@@ -561,54 +607,6 @@ public final class Depthwise {
     a1.intoArray(y, yi + cs);
     a2.intoArray(y, yi + 2 * cs);
     a3.intoArray(y, yi + 3 * cs);
-  }
-
-
-
-  private static void pixels4x2(float[] x, float[] wt, float[] y, int[] xoff, int[] woff, int t0, int t1, int xb,
-                                 int ps, int yi, int cs, int j) {
-    FloatVector zero = FloatVector.zero(Vec.S);
-    FloatVector a00 = zero, a01 = zero, a10 = zero, a11 = zero, a20 = zero, a21 = zero, a30 = zero, a31 = zero;
-    for (int t = t0; t < t1; t++) {
-      int xo = xb + xoff[t];
-      int wo = woff[t] + j;
-      FloatVector w0 = FloatVector.fromArray(Vec.S, wt, wo);
-      FloatVector w1 = FloatVector.fromArray(Vec.S, wt, wo + Vec.L);
-      a00 = FloatVector.fromArray(Vec.S, x, xo).fma(w0, a00);
-      a01 = FloatVector.fromArray(Vec.S, x, xo + Vec.L).fma(w1, a01);
-      a10 = FloatVector.fromArray(Vec.S, x, xo + ps).fma(w0, a10);
-      a11 = FloatVector.fromArray(Vec.S, x, xo + ps + Vec.L).fma(w1, a11);
-      a20 = FloatVector.fromArray(Vec.S, x, xo + 2 * ps).fma(w0, a20);
-      a21 = FloatVector.fromArray(Vec.S, x, xo + 2 * ps + Vec.L).fma(w1, a21);
-      a30 = FloatVector.fromArray(Vec.S, x, xo + 3 * ps).fma(w0, a30);
-      a31 = FloatVector.fromArray(Vec.S, x, xo + 3 * ps + Vec.L).fma(w1, a31);
-    }
-    a00.intoArray(y, yi);
-    a01.intoArray(y, yi + Vec.L);
-    a10.intoArray(y, yi + cs);
-    a11.intoArray(y, yi + cs + Vec.L);
-    a20.intoArray(y, yi + 2 * cs);
-    a21.intoArray(y, yi + 2 * cs + Vec.L);
-    a30.intoArray(y, yi + 3 * cs);
-    a31.intoArray(y, yi + 3 * cs + Vec.L);
-  }
-  private static void pixels4x1(float[] x, float[] wt, float[] y, int[] xoff, int[] woff, int t0, int t1, int xb,
-                                 int ps, int yi, int cs, int j) {
-    FloatVector zero = FloatVector.zero(Vec.S);
-    FloatVector a00 = zero, a10 = zero, a20 = zero, a30 = zero;
-    for (int t = t0; t < t1; t++) {
-      int xo = xb + xoff[t];
-      int wo = woff[t] + j;
-      FloatVector w0 = FloatVector.fromArray(Vec.S, wt, wo);
-      a00 = FloatVector.fromArray(Vec.S, x, xo).fma(w0, a00);
-      a10 = FloatVector.fromArray(Vec.S, x, xo + ps).fma(w0, a10);
-      a20 = FloatVector.fromArray(Vec.S, x, xo + 2 * ps).fma(w0, a20);
-      a30 = FloatVector.fromArray(Vec.S, x, xo + 3 * ps).fma(w0, a30);
-    }
-    a00.intoArray(y, yi);
-    a10.intoArray(y, yi + cs);
-    a20.intoArray(y, yi + 2 * cs);
-    a30.intoArray(y, yi + 3 * cs);
   }
   /*
    * One pixel's sums (the interior's last pixels, and edge pixels over the {@code n} taps listed as
