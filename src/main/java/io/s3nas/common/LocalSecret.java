@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
@@ -26,20 +25,35 @@ public final class LocalSecret {
       if (!Files.exists(file)) {
         byte[] b = new byte[32];
         new SecureRandom().nextBytes(b);
-        Path tmp = Files.createTempFile(dir, "." + name, ".tmp", ownerOnly());
-        Files.writeString(tmp, HexFormat.of().formatHex(b), StandardCharsets.US_ASCII);
-        try {
-          Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-        } catch (java.nio.file.FileAlreadyExistsException raced) {
-          Files.deleteIfExists(tmp);
-        } finally {
-          Files.deleteIfExists(tmp);
-        }
+        publish(dir, name, HexFormat.of().formatHex(b));
       }
       return Files.readString(file, StandardCharsets.US_ASCII).strip();
     } catch (IOException e) {
       throw new InvalidInputException("--data-dir", null, "a folder this user can write (" + dir + "): "
           + e.getMessage());
+    }
+  }
+
+  /**
+   * Puts {@code secret} in {@code dir/name} unless a file is there already, whole or not at all. Other
+   * processes may race for it (a cluster's nodes sharing one data folder start together): a finished
+   * temporary file is hard-linked to the name, which fails where the name exists, so the first secret
+   * stays. A rename would replace it, and a node that had already read the first one would refuse
+   * every client reading the second (a cluster test's intermittent 403).
+   */
+  static void publish(Path dir, String name, String secret) throws IOException {
+    Path tmp = Files.createTempFile(dir, "." + name, ".tmp", ownerOnly());
+    try {
+      Files.writeString(tmp, secret, StandardCharsets.US_ASCII);
+      try {
+        Files.createLink(dir.resolve(name), tmp);
+      } catch (UnsupportedOperationException noLinks) { // a file system without hard links: no replacing either
+        Files.move(tmp, dir.resolve(name));
+      }
+    } catch (java.nio.file.FileAlreadyExistsException raced) {
+      // another process published first: its secret stays
+    } finally {
+      Files.deleteIfExists(tmp);
     }
   }
 
