@@ -87,7 +87,7 @@ public final class BlockPrototype {
     float[] dwp = new float[E * CIN];
     float[] dg = new float[E];
     float[] dbt = new float[E];
-    float[][] scratch = new float[threads][Depthwise.backwardScratch(Depthwise.Shape.of(N, H, H, E, K, 1))];
+    float[][] scratch = Parallel.sliceSums(Depthwise.backwardScratch(Depthwise.Shape.of(N, H, H, E, K, 1)));
     BatchNorm bn1 = new BatchNorm(E, 1e-3, threads);
     BatchNorm bn2 = new BatchNorm(E, 1e-3, threads);
     BatchNorm bn3 = new BatchNorm(CIN, 1e-3, threads);

@@ -46,7 +46,7 @@ public final class DepthwiseBench {
         float[] dw = new float[w.length];
         int c = channels;
         int h = size;
-        float[][] scratch = new float[threads][Depthwise.backwardScratch(Depthwise.Shape.of(n, h, h, c, k, stride))];
+        float[][] scratch = Parallel.sliceSums(Depthwise.backwardScratch(Depthwise.Shape.of(n, h, h, c, k, stride)));
         double flops = 2.0 * n * o * o * channels * k * k;
         double fwd = best(() -> Depthwise.forward(par, x, n, h, h, c, w, k, stride, y));
         double bwd = best(() -> Depthwise.backward(par, x, n, h, h, c, w, k, stride, dy, dx, dw, scratch));

@@ -32,6 +32,7 @@ public final class FinalNetBench {
     int steps = 20;
     int warmup = 10;
     int inferSteps = 20;
+    boolean runtimes = true;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--arch" -> arch = args[++i];
@@ -40,8 +41,9 @@ public final class FinalNetBench {
         case "--steps" -> steps = Integer.parseInt(args[++i]);
         case "--warmup-steps" -> warmup = Integer.parseInt(args[++i]);
         case "--infer-steps" -> inferSteps = Integer.parseInt(args[++i]);
+        case "--engine-only" -> runtimes = false; // for A/B runs of two engine builds: no ND4J, no ONNX Runtime
         default -> throw new IllegalArgumentException("unknown option " + args[i]
-            + " (--arch F --batch B --threads T --steps N --warmup-steps W --infer-steps I)");
+            + " (--arch F --batch B --threads T --steps N --warmup-steps W --infer-steps I --engine-only)");
       }
     }
     if (arch == null) {
@@ -66,8 +68,8 @@ public final class FinalNetBench {
     double engineInfer = median(inferSteps, warmup, s -> net.forward(x, n, false, null));
     // the engine's own peak, what the PyTorch peer's compares with; ND4J and ONNX Runtime add theirs below
     double engineRss = SupernetBench.peakRssMb();
-    double nd4jInfer = timePass(new Nd4jBackend(), a, batch, threads, inferSteps, warmup);
-    double ortInfer = timePass(new OnnxRuntimeBackend(), a, batch, threads, inferSteps, warmup);
+    double nd4jInfer = runtimes ? timePass(new Nd4jBackend(), a, batch, threads, inferSteps, warmup) : Double.NaN;
+    double ortInfer = runtimes ? timePass(new OnnxRuntimeBackend(), a, batch, threads, inferSteps, warmup) : Double.NaN;
     long params = net.params().stream().mapToLong(Param::size).sum();
     System.out.printf("derived network %s, batch %d, %d threads: engine train %.1f img/s, infer engine %.1f, ND4J %.1f, "
             + "ONNX Runtime %.1f img/s, %d params, peak RSS %.0f MB (%.0f MB with ND4J and ONNX Runtime)%n", arch, batch,

@@ -191,7 +191,7 @@ public final class RooflineBench {
     float[] x = random(p * k, 1);
     float[] dy = random(p * n, 2);
     float[] dw = new float[k * n];
-    float[][] scratch = new float[par.threads()][k * n];
+    float[][] scratch = Parallel.sliceSums(k * n);
     double s = time(() -> Gemm.backwardWeight(par, x, p, k, dy, n, dw, scratch), 9);
     return new Work(s, 2.0 * p * k * n, 4.0 * (p * k + k * n + p * n));
   }

@@ -9,8 +9,9 @@ import jdk.incubator.vector.VectorOperators;
  * backward pass reads it off x and the last forward's statistics, and a caller that needs the output
  * again and did not keep it recomputes it ({@link #recompute}). Backward (per channel, with x̂ = (x − μ)·inv,
  * g = dy where y > 0, else 0): {@code dx = γ·inv·(g − mean(g) − x̂·mean(g·x̂))}, {@code dγ = Σ g·x̂},
- * {@code dβ = Σ g}. Per-thread sums are kept in float over blocks of 256 rows and added up in
- * double, so a 100,000-row batch loses no precision.
+ * {@code dβ = Σ g}. Sums are kept in float over blocks of 256 rows and added up in double, so a
+ * 100,000-row batch loses no precision, per slice of rows ({@link Parallel#forSlices}), so they do not
+ * depend on which thread summed which rows.
  */
 public final class BatchNorm {
   private static final int BLOCK = 256;
@@ -30,12 +31,15 @@ public final class BatchNorm {
     this.epsilon = epsilon;
     this.mean = new float[channels];
     this.inv = new float[channels];
-    // each thread's sums padded by a cache line: unpadded, two threads' arrays of a few dozen channels,
-    // allocated one after the other, can share a line, which the sums flushed after every 64 rows of a
-    // product (Gemm.Written) would trade between the cores — the suspected cause of a 2-thread-only
-    // slowdown of ~5% on one network, not confirmed (docs/engine-measurements.md, "2026-12-01 (later)")
-    this.sum = new double[threads][channels + LINE / Double.BYTES];
-    this.sq = new double[threads][channels + LINE / Double.BYTES];
+    // double sums in one slot per slice of a Parallel.forSlices region, so the totals do not depend on
+    // which thread summed which rows; float block sums per thread. Every array padded by a cache line:
+    // unpadded, two threads' arrays of a few dozen channels, allocated one after the other, can share a
+    // line, which the sums flushed after every 64 rows of a product (Gemm.Written) would trade between
+    // the cores — the suspected cause of a 2-thread-only slowdown of ~5% on one network, not confirmed
+    // (docs/engine-measurements.md, "2026-12-01 (later)")
+    int slots = Math.max(threads, Parallel.SLICES);
+    this.sum = new double[slots][channels + LINE / Double.BYTES];
+    this.sq = new double[slots][channels + LINE / Double.BYTES];
     this.fs = new float[threads][channels + LINE / Float.BYTES];
     this.fq = new float[threads][channels + LINE / Float.BYTES];
   }
@@ -52,7 +56,7 @@ public final class BatchNorm {
   /** Forward with batch statistics, which are kept for {@link #recompute} and {@link #backward}. */
   public void forward(Parallel par, float[] x, int p, float[] gamma, float[] beta, boolean relu, float[] y) {
     clearStatistics();
-    par.forRange(p, (t, from, to) -> addStatistics(t, x, from, to));
+    par.forSlices(p, (t, q, from, to) -> addStatistics(t, q, x, from, to));
     forwardFromStatistics(par, x, p, gamma, beta, relu, y);
   }
 
@@ -68,15 +72,26 @@ public final class BatchNorm {
     }
   }
 
-  /** Adds rows [from, to) of x to thread (chunk) t's statistics' sums; chunks add concurrently. */
-  public void addStatistics(int t, float[] x, int from, int to) {
+  /**
+   * Adds rows [from, to) of x to slot {@code slot}'s statistics' sums, on thread (chunk) t: slots are
+   * {@link Parallel#forSlices}'s slices, which threads add concurrently.
+   */
+  public void addStatistics(int t, int slot, float[] x, int from, int to) {
+    addStatistics(t, slot, x, from, to, 0, channels);
+  }
+
+  /**
+   * As {@link #addStatistics(int, int, float[], int, int)} for channels [c0, c1) only: what one branch
+   * of a MixConv depthwise layer has just written ({@code Depthwise.forward} with a {@link Gemm.Written}).
+   */
+  public void addStatistics(int t, int slot, float[] x, int from, int to, int c0, int c1) {
     int c = channels;
     float[] a = fs[t];
     float[] b = fq[t];
-    int full = c - c % Vec.L;
+    int full = c1 - (c1 - c0) % Vec.L;
     for (int r0 = from; r0 < to; r0 += BLOCK) {
       int r1 = Math.min(to, r0 + BLOCK);
-      for (int j = 0; j < full; j += Vec.L) {
+      for (int j = c0; j < full; j += Vec.L) {
         FloatVector va = FloatVector.zero(Vec.S);
         FloatVector vb = va;
         for (int r = r0; r < r1; r++) {
@@ -87,10 +102,10 @@ public final class BatchNorm {
         va.intoArray(a, j);
         vb.intoArray(b, j);
       }
-      if (full < c) {
-        statisticsTail(x, c, full, r0, r1, a, b);
+      if (full < c1) {
+        statisticsTail(x, c, full, c1, r0, r1, a, b);
       }
-      flush(t);
+      flush(t, slot, c0, c1);
     }
   }
 
@@ -178,13 +193,13 @@ public final class BatchNorm {
     Vec.store(relu ? v.max(0f) : v, y, o + full, m); // a rare shape (channels not a multiple of 8)
   }
 
-  /** The statistics' sums of channels [full, c) over rows [r0, r1) into a and b. */
-  private static void statisticsTail(float[] x, int c, int full, int r0, int r1, float[] a, float[] b) {
-    if (Vec.H != null && c - full == Vec.H.length()) {
+  /** The statistics' sums of channels [full, c1) (under a vector) over rows [r0, r1) of c channels into a and b. */
+  private static void statisticsTail(float[] x, int c, int full, int c1, int r0, int r1, float[] a, float[] b) {
+    if (Vec.H != null && c1 - full == Vec.H.length()) {
       statisticsHalf(x, c, full, r0, r1, a, b);
       return;
     }
-    int m = c - full;
+    int m = c1 - full;
     FloatVector va = FloatVector.zero(Vec.S);
     FloatVector vb = va;
     for (int r = r0; r < r1; r++) {
@@ -261,11 +276,10 @@ public final class BatchNorm {
     float[][] affine = trainingAffine(gamma, beta);
     float[] scale = affine[0];
     float[] shift = affine[1];
-    par.forRange(p, (t, from, to) -> {
+    clearStatistics(); // the slots now take the gradient's sums
+    par.forSlices(p, (t, q, from, to) -> {
       float[] a = fs[t];
       float[] b = fq[t];
-      java.util.Arrays.fill(sum[t], 0);
-      java.util.Arrays.fill(sq[t], 0);
       for (int r0 = from; r0 < to; r0 += BLOCK) {
         int r1 = Math.min(to, r0 + BLOCK);
         for (int j = 0; j < c; j += Vec.L) {
@@ -275,7 +289,7 @@ public final class BatchNorm {
             gradientSumsTail(x, dy, relu, scale, shift, c, j, r0, r1, mean, a, b);
           }
         }
-        flush(t);
+        flush(t, q, 0, c);
       }
     });
     float[] av = new float[c];
@@ -482,11 +496,14 @@ public final class BatchNorm {
     }
   }
 
-  /** Adds thread t's float block sums to its double totals (blocks keep float sums short). */
-  private void flush(int t) {
-    for (int ch = 0; ch < channels; ch++) {
-      sum[t][ch] += fs[t][ch];
-      sq[t][ch] += fq[t][ch];
+  /**
+   * Adds thread t's float block sums of channels [c0, c1) to slot {@code slot}'s double totals (blocks
+   * keep float sums short).
+   */
+  private void flush(int t, int slot, int c0, int c1) {
+    for (int ch = c0; ch < c1; ch++) {
+      sum[slot][ch] += fs[t][ch];
+      sq[slot][ch] += fq[t][ch];
     }
   }
 

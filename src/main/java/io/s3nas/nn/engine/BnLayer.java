@@ -90,8 +90,27 @@ final class BnLayer {
     }
     // the statistics are summed from each group of rows the product has just written, in cache
     kernel.clearStatistics();
-    Gemm.forward(par, x, rows, k, w, channels, pre, (t, from, to) -> kernel.addStatistics(t, pre, from, to));
+    Gemm.forward(par, x, rows, k, w, channels, pre, (t, q, from, to) -> kernel.addStatistics(t, q, pre, from, to));
     forward(par, pre, rows, true, momentum, y, true);
+  }
+
+  /**
+   * Training: {@code y = act(BN(d))} where d is the depthwise convolution of x by each branch (its
+   * channel view and weights): each branch's statistics are summed from each group of output rows it
+   * has just written, in cache, as {@link #gemmForward} does for a product, instead of in a pass of
+   * their own over d.
+   */
+  void depthwiseForward(Parallel par, float[] x, Depthwise.Shape[] shapes, float[][] weights, float[] d,
+                        double momentum, float[] y) {
+    kernel.clearStatistics();
+    int rows = 0;
+    for (int b = 0; b < shapes.length; b++) {
+      Depthwise.Shape s = shapes[b];
+      Depthwise.forward(par, x, s, weights[b], d,
+          (t, q, from, to) -> kernel.addStatistics(t, q, d, from, to, s.co(), s.co() + s.cl()));
+      rows = s.n() * s.oh() * s.ow();
+    }
+    forward(par, d, rows, true, momentum, y, true);
   }
 
   /**

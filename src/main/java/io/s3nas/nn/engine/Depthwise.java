@@ -89,8 +89,37 @@ public final class Depthwise {
   public static void forward(Parallel par, float[] x, Shape s, float[] wt, float[] y, float[] scale, float[] shift,
                              boolean relu) {
     Taps taps = new Taps(s);
-    par.forRange(s.n() * s.oh(), (t, from, to) -> forwardRows(x, s, wt, y, scale, shift, relu, from, to,
+    // rows are independent: pieces balance the threads with the same floats
+    par.forPieces(s.n() * s.oh(), (t, from, to) -> forwardRows(x, s, wt, y, scale, shift, relu, from, to,
         new RowScratch(s, taps)));
+  }
+
+  /**
+   * Output pixels a chunk of {@link #forward(Parallel, float[], Shape, float[], float[], Gemm.Written)}
+   * writes before it tells its consumer: as the product's {@link Gemm#GROUP} rows, a group still in
+   * L1/L2 when read.
+   */
+  private static final int GROUP_PIXELS = 64;
+
+  /**
+   * The plain forward, and after each group of output rows a chunk has written (about
+   * {@value #GROUP_PIXELS} pixels, whole rows) {@code written} is told of their pixels [from, to)
+   * while they are in cache: a training BatchNorm's statistics of the view's channels, which
+   * otherwise take a pass of their own over the whole output (docs/engine-measurements.md,
+   * "2026-12-01 (afternoon)").
+   */
+  public static void forward(Parallel par, float[] x, Shape s, float[] wt, float[] y, Gemm.Written written) {
+    Taps taps = new Taps(s);
+    int ow = s.ow();
+    int step = Math.max(1, GROUP_PIXELS / ow);
+    par.forSlices(s.n() * s.oh(), (t, q, from, to) -> {
+      RowScratch r = new RowScratch(s, taps);
+      for (int g = from; g < to; g += step) {
+        int g1 = Math.min(to, g + step);
+        forwardRows(x, s, wt, y, null, null, false, g, g1, r);
+        written.rows(t, q, g * ow, g1 * ow);
+      }
+    });
   }
 
   /**
@@ -857,7 +886,6 @@ public final class Depthwise {
   /** Convenience for a whole tensor; dx and dw are overwritten. */
   public static void backward(Parallel par, float[] x, int n, int h, int w, int c, float[] wt, int k, int stride,
                               float[] dy, float[] dx, float[] dw, float[][] scratch) {
-    java.util.Arrays.fill(dx, 0, n * h * w * c, 0f);
     backward(par, x, Shape.of(n, h, w, c, k, stride), wt, dy, dx, dw, scratch);
   }
 
@@ -872,23 +900,30 @@ public final class Depthwise {
   }
 
   /**
-   * Accumulates the input gradient into dx's channel view (the caller zeroes dx) and overwrites
-   * dw, reduced over per-thread partials in {@code scratch} (each ≥ {@link #backwardScratch}).
-   * Threads own whole images, so their dx writes never overlap. Stride 1 goes by input rows
-   * ({@link DepthwiseGradient}), stride 2 tap by tap.
+   * Overwrites the input gradient in dx's channel view (other channels untouched) and dw, reduced
+   * over the partial sums of {@link Parallel#forSlices}'s slices of images in {@code scratch} (one
+   * per slice, each ≥ {@link #backwardScratch}: slice q's sums, and under stride 1 its ring after them,
+   * in {@code scratch[q]}). Slices are whole images, so the threads' dx writes never overlap. Stride 1 goes by input rows ({@link DepthwiseGradient}),
+   * each input pixel's gradient summed whole and stored once; stride 2 tap by tap, adding into the
+   * image's view after zeroing it while that image is in cache. The caller used to zero the whole of
+   * dx first: a pass of its own over the block's largest tensor, and the stride-1 rows then read dx
+   * back only to add to zeros (docs/engine-measurements.md, "2026-12-01 (afternoon)").
    */
   public static void backward(Parallel par, float[] x, Shape s, float[] wt, float[] dy, float[] dx, float[] dw,
                               float[][] scratch) {
     int taps = s.k() * s.k();
     int cl = s.cl();
     int pitch = sumPitch(s);
-    par.forRange(s.n(), (t, from, to) -> {
-      float[] acc = scratch[t];
+    par.forSlices(s.n(), (t, q, from, to) -> {
+      float[] acc = scratch[q];
       java.util.Arrays.fill(acc, 0, taps * pitch, 0f);
       for (int b = from; b < to; b++) {
         if (s.stride() == 1) {
           DepthwiseGradient.image(x, s, wt, dy, dx, acc, b);
           continue;
+        }
+        for (int p = b * s.h() * s.w(), end = p + s.h() * s.w(); p < end; p++) {
+          java.util.Arrays.fill(dx, p * s.cs() + s.co(), p * s.cs() + s.co() + cl, 0f);
         }
         for (int oy = 0; oy < s.oh(); oy++) {
           backwardRow(x, s, wt, dy, dx, acc, b, oy);
@@ -896,8 +931,8 @@ public final class Depthwise {
       }
     });
     java.util.Arrays.fill(dw, 0, taps * cl, 0f);
-    for (int t = 0; t < par.threads(); t++) {
-      float[] acc = scratch[t];
+    for (int q = 0; q < Parallel.slices(s.n()); q++) {
+      float[] acc = scratch[q];
       for (int tap = 0; tap < taps; tap++) {
         for (int c = 0; c < cl; c++) {
           dw[tap * cl + c] += acc[tap * pitch + c];

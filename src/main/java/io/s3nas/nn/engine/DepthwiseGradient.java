@@ -35,14 +35,14 @@ final class DepthwiseGradient {
   /**
    * Floats per tap in the weight-gradient sums and per pixel in the ring and the dx row: the channels
    * rounded up to whole vectors, so every vector stored there starts on a vector boundary (see
-   * {@link #addRow} for what stores straddling cache lines cost).
+   * {@link #storeRow} for what stores straddling cache lines cost).
    */
   static int pitch(Depthwise.Shape s) {
     return (s.cl() + Vec.L - 1) / Vec.L * Vec.L;
   }
 
   /**
-   * Image {@code b}: adds its input gradient into dx's channel view and its weight gradient into
+   * Image {@code b}: stores its input gradient in dx's channel view and its weight gradient into
    * {@code buf[t·pitch + c]} for tap t and channel c; {@code buf} holds the ring after the k·k·pitch sums.
    */
   static void image(float[] x, Depthwise.Shape s, float[] wt, float[] dy, float[] dx, float[] buf, int b) {
@@ -141,7 +141,7 @@ final class DepthwiseGradient {
           scalar(x, wt, buf, rows, xrow + ix * cs + j, row + ix * cp + j, ix, j);
         }
       }
-      addRow(buf, row, cp, dx, xrow, cs, w, cl, full, half);
+      storeRow(buf, row, cp, dx, xrow, cs, w, cl);
     }
   }
 
@@ -157,29 +157,14 @@ final class DepthwiseGradient {
   }
 
   /**
-   * dx's row += the row of sums. The tiles store their sums here, aligned, rather than loading and
-   * storing dx's pixels themselves: with 24, 40 or 56 channels (a vector's stores straddling cache
-   * lines) that read-modify-write ran the whole pass 3-6x slower, and this one streaming pass does not.
+   * dx's row = the row of sums. The tiles store their sums here, aligned, rather than storing dx's
+   * pixels themselves: with 24, 40 or 56 channels (a vector's stores straddling cache lines) the
+   * tiles' read-modify-write of dx ran the whole pass 3-6x slower, and this one streaming pass does not.
    */
-  private static void addRow(float[] buf, int row, int cp, float[] dx, int xrow, int cs, int w, int cl, int full,
-                             int half) {
+  private static void storeRow(float[] buf, int row, int cp, float[] dx, int xrow, int cs, int w, int cl) {
     for (int ix = 0; ix < w; ix++) {
-      int d = xrow + ix * cs;
-      int r = row + ix * cp;
-      for (int j = 0; j < full; j += Vec.L) {
-        FloatVector.fromArray(Vec.S, dx, d + j).add(FloatVector.fromArray(Vec.S, buf, r + j)).intoArray(dx, d + j);
-      }
-      if (half > full) {
-        addHalf(buf, r + full, dx, d + full);
-      }
-      for (int j = half; j < cl; j++) {
-        dx[d + j] += buf[r + j];
-      }
+      System.arraycopy(buf, row + ix * cp, dx, xrow + ix * cs, cl);
     }
-  }
-
-  private static void addHalf(float[] buf, int r, float[] dx, int d) {
-    Vec.storeHalf(Vec.loadHalf(dx, d).add(Vec.loadHalf(buf, r)), dx, d);
   }
 
   /**

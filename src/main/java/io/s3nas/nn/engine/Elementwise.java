@@ -1,9 +1,8 @@
 package io.s3nas.nn.engine;
 
 /**
- * Whole-tensor elementwise passes of a block — residual adds, drop-connect scalings, the zeroing of
- * gradient buffers — split over the pool's threads. They are memory-bound and were run by the
- * calling thread alone while the other spun: 8% of the calling thread's samples in a final-network
+ * Whole-tensor elementwise passes of a block — residual adds, drop-connect scalings — split over
+ * the pool's threads. They are memory-bound and were run by the calling thread alone while the other spun: 8% of the calling thread's samples in a final-network
  * training step (docs/engine-measurements.md). Each element's arithmetic is what the
  * single-threaded loop did, so results are bit-identical.
  */
@@ -20,12 +19,6 @@ final class Elementwise {
         y[i] += x[i];
       }
     });
-  }
-
-  /** a[i] = 0 for i < len. */
-  static void zero(Parallel par, float[] a, int len) {
-    par.forPieces((len + SPAN - 1) / SPAN, (t, from, to) ->
-        java.util.Arrays.fill(a, from * SPAN, Math.min(len, to * SPAN), 0f));
   }
 
   /** out[i] = a[i] + b[i] for i < len. */

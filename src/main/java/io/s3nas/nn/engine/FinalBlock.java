@@ -114,15 +114,24 @@ final class FinalBlock {
     }
     float[] h = front == null ? x : front.forward(par, x, n, training, momentum);
     frontOut = h;
-    if (!args.type().fused()) {
-      // evaluation: BN (and ReLU) on each depthwise output row while it is in L1 (no pass of their own)
-      float[][] f = training ? null : dwBn.inferenceEpilogue();
+    if (!args.type().fused() && training) {
+      Depthwise.Shape[] shapes = new Depthwise.Shape[kernels.length];
+      float[][] weights = new float[kernels.length][];
+      for (int b = 0; b < kernels.length; b++) {
+        shapes[b] = shape(n, b);
+        weights[b] = depthwise.get(b).value();
+      }
+      dwBn.depthwiseForward(par, h, shapes, weights, d, momentum, a);
+      h = a;
+    } else if (!args.type().fused()) {
+      // BN (and ReLU) on each depthwise output row while it is in L1 (no pass of their own)
+      float[][] f = dwBn.inferenceEpilogue();
       for (int b = 0; b < kernels.length; b++) {
         Depthwise.forward(par, h, shape(n, b), depthwise.get(b).value(), d, f == null ? null : f[0],
             f == null ? null : f[1], dwBn.relu);
       }
       if (f == null) {
-        dwBn.forward(par, d, n * outSize * outSize, training, momentum, a);
+        dwBn.forward(par, d, n * outSize * outSize, false, momentum, a);
       }
       h = f == null ? a : d;
     }
@@ -267,7 +276,6 @@ final class FinalBlock {
       dwBn.backward(par, d, pOut, dh, dd);
       // returned as this block's input gradient without a front conv; else consumed by it: shared
       float[] dIn = s.take(front == null ? key + ".dh" : "final.dh", pIn * expanded);
-      Elementwise.zero(par, dIn, pIn * expanded);
       for (int b = 0; b < kernels.length; b++) {
         Param w = depthwise.get(b);
         float[] g = s.grad(w);

@@ -35,7 +35,8 @@ public final class Gemm {
    */
   public static void forward(Parallel par, float[] x, int p, int k, float[] w, int n, float[] y, float[] scale,
                              float[] shift, boolean relu) {
-    par.forRange((p + ROWS - 1) / ROWS, (c, from, to) ->
+    // rows are independent: pieces balance the threads with the same floats
+    par.forPieces((p + ROWS - 1) / ROWS, (c, from, to) ->
         forwardRows(x, from * ROWS, Math.min(p, to * ROWS), k, w, n, y, scale, shift, relu));
   }
 
@@ -56,10 +57,13 @@ public final class Gemm {
     rows(x, r0, r1, k, w, n, y, scale, shift, relu);
   }
 
-  /** Told of each group of rows [from, to) chunk {@code chunk} has just written. */
+  /**
+   * Told of each group of rows [from, to) chunk {@code chunk} has just written, in slice {@code slice}
+   * of a {@link Parallel#forSlices} region: sums of the rows go to the slice's slot.
+   */
   @FunctionalInterface
   public interface Written {
-    void rows(int chunk, int from, int to);
+    void rows(int chunk, int slice, int from, int to);
   }
 
   /**
@@ -75,12 +79,12 @@ public final class Gemm {
    * BatchNorm and ReLU go the same way group by group, in {@link #forwardRows}.)
    */
   public static void forward(Parallel par, float[] x, int p, int k, float[] w, int n, float[] y, Written written) {
-    par.forRange((p + ROWS - 1) / ROWS, (c, from, to) -> {
+    par.forSlices((p + ROWS - 1) / ROWS, (c, q, from, to) -> {
       int r1 = Math.min(p, to * ROWS);
       for (int g = from * ROWS; g < r1; g += GROUP) {
         int g1 = Math.min(r1, g + GROUP);
         rows(x, g, g1, k, w, n, y, null, null, false);
-        written.rows(c, g, g1);
+        written.rows(c, q, g, g1);
       }
     });
   }
@@ -511,15 +515,16 @@ public final class Gemm {
   }
 
   /**
-   * dw[K×N] = xᵀ[K×P] · dy[P×N], reduced over per-thread partial sums ({@code scratch[t]} ≥ K·N).
-   * With few output columns (a projection's 16–56 channels) and K in whole vectors the tiles run
-   * along K instead ({@link #alongK}).
+   * dw[K×N] = xᵀ[K×P] · dy[P×N], reduced over the partial sums of {@link Parallel#forSlices}'s slices
+   * ({@code scratch[q]} ≥ K·N, one per slice). With few output columns (a projection's 16–56
+   * channels) and K in whole vectors the tiles run along K instead ({@link #alongK}).
    */
   public static void backwardWeight(Parallel par, float[] x, int p, int k, float[] dy, int n, float[] dw,
                                     float[][] scratch) {
     boolean alongK = alongK(k, n);
-    par.forRange((p + CHUNK - 1) / CHUNK, (c, from, to) -> {
-      float[] acc = scratch[c];
+    int chunks = (p + CHUNK - 1) / CHUNK;
+    par.forSlices(chunks, (c, q, from, to) -> {
+      float[] acc = scratch[q];
       java.util.Arrays.fill(acc, 0, k * n, 0f);
       for (int chunk = from; chunk < to; chunk++) {
         int r0 = chunk * CHUNK;
@@ -532,8 +537,8 @@ public final class Gemm {
       }
     });
     java.util.Arrays.fill(dw, 0, k * n, 0f);
-    for (int t = 0; t < par.threads(); t++) {
-      float[] acc = scratch[t];
+    for (int q = 0; q < Parallel.slices(chunks); q++) {
+      float[] acc = scratch[q];
       if (alongK) { // the partial sums are dwᵀ [N×K]
         for (int j = 0; j < n; j++) {
           for (int i = 0; i < k; i++) {

@@ -91,6 +91,48 @@ public final class Parallel {
     signal.run(n, body, true);
   }
 
+  /**
+   * Slices of a {@link #forSlices} region: enough that the thread that finishes first can take over
+   * a sixteenth of the work from the other, few enough that each slice's partial sums are cheap to
+   * keep and add up.
+   */
+  public static final int SLICES = 16;
+
+  /** Body of a slice: processes [from, to) into partial-sum slot {@code slice}; runs on chunk {@code chunk}'s thread. */
+  @FunctionalInterface
+  public interface Slice {
+    void run(int chunk, int slice, int from, int to);
+  }
+
+  /** Partial-sum buffers of {@code size} floats for every slice of a {@link #forSlices} region. */
+  public static float[][] sliceSums(int size) {
+    return new float[SLICES][size];
+  }
+
+  /** The slices a {@link #forSlices} region of n items has: {@value #SLICES}, or n when fewer, at least 1. */
+  public static int slices(int n) {
+    return Math.max(1, Math.min(n, SLICES));
+  }
+
+  /**
+   * A loop over [0, n) whose chunks fill partial sums, balanced as {@link #forPieces} but with a
+   * result that does not depend on which thread ran which rows: the range is cut into
+   * {@link #slices}(n) fixed slices, slice q always [n·q/S, n·(q+1)/S), and its sums go to slot q
+   * whichever thread runs it, to be added up in slot order. Per-thread sums over
+   * {@link #forRange}'s halves left one thread waiting for the other at every such region's end: 11%
+   * of the calling thread's samples over twenty training steps of a derived network (a depthwise
+   * backward, the products' weight gradients; docs/engine-measurements.md, "2026-12-01 (afternoon)").
+   * The sums are also the same at any thread count.
+   */
+  public void forSlices(int n, Slice body) {
+    int count = slices(n);
+    forPieces(count, (t, from, to) -> {
+      for (int q = from; q < to; q++) {
+        body.run(t, q, (int) ((long) n * q / count), (int) ((long) n * (q + 1) / count));
+      }
+    });
+  }
+
   /** What the caller and its helpers share; it holds no reference to the {@code Parallel}. */
   private static final class Signal {
     final int threads;

@@ -11,7 +11,7 @@ final class Scratch {
 
   Scratch(int threads) {
     this.threads = threads;
-    this.partials = new float[threads][0];
+    this.partials = new float[Math.max(threads, Parallel.SLICES)][0];
   }
 
   float[] take(String name, int size) {
@@ -27,9 +27,13 @@ final class Scratch {
     return take("grad:" + p.size(), p.size());
   }
 
+  /**
+   * Partial-sum buffers of at least {@code size} floats: one per slice of a {@link Parallel#forSlices}
+   * region, and at least one per thread (a buffer a kernel uses per thread beside its slices' sums).
+   */
   float[][] partials(int size) {
     if (partials[0].length < size) {
-      partials = new float[threads][size];
+      partials = new float[Math.max(threads, Parallel.SLICES)][size];
     }
     return partials;
   }

@@ -170,16 +170,23 @@ final class SuperBlock {
       bn1.gemmForward(par, input, pIn, in, expandW.value(), e1, training, momentum, act);
       h = act;
     }
-    // evaluation: BN and ReLU on each depthwise output row while it is in L1 (no pass of their own)
-    float[][] f2 = training ? null : bn2.inferenceEpilogue();
+    Depthwise.Shape[] shapes = new Depthwise.Shape[offsets.length];
     for (int b = 0; b < offsets.length; b++) {
-      Depthwise.forward(par, h, new Depthwise.Shape(n, size, size, expanded, offsets[b], lengths[b], kernels[b], stride),
-          hat[b], d, f2 == null ? null : f2[0], f2 == null ? null : f2[1], bn2.relu);
+      shapes[b] = new Depthwise.Shape(n, size, size, expanded, offsets[b], lengths[b], kernels[b], stride);
+    }
+    if (training) {
+      bn2.depthwiseForward(par, h, shapes, hat, d, momentum, act);
+      return project(par, act, input, pOut, training, momentum);
+    }
+    // evaluation: BN and ReLU on each depthwise output row while it is in L1 (no pass of their own)
+    float[][] f2 = bn2.inferenceEpilogue();
+    for (int b = 0; b < offsets.length; b++) {
+      Depthwise.forward(par, h, shapes[b], hat[b], d, f2 == null ? null : f2[0], f2 == null ? null : f2[1], bn2.relu);
     }
     if (f2 != null) {
       return project(par, d, input, pOut, training, momentum);
     }
-    bn2.forward(par, d, pOut, training, momentum, act);
+    bn2.forward(par, d, pOut, false, momentum, act);
     return project(par, act, input, pOut, training, momentum);
   }
 
@@ -221,7 +228,6 @@ final class SuperBlock {
     }
     bn2.backward(par, d, pOut, dd, dd);
     float[] dh = s.take("dh", pIn * expanded);
-    Elementwise.zero(par, dh, pIn * expanded);
     if (expand) {
       bn1.recompute(par, e1, pIn, act);
     }

@@ -95,7 +95,7 @@ class DepthwiseSumsTest {
     java.util.Arrays.fill(dx, 0.5f);
     float[] dw = new float[wt.length];
     int need = Depthwise.backwardScratch(s);
-    Depthwise.backward(TWO, x, s, wt, dy, dx, dw, new float[][] {new float[need], new float[need]});
+    Depthwise.backward(TWO, x, s, wt, dy, dx, dw, Parallel.sliceSums(need));
 
     double[] ex = new double[x.length];
     double[] ew = new double[wt.length];
@@ -126,7 +126,7 @@ class DepthwiseSumsTest {
     String what = "n" + n + " " + h + "x" + w + " cs" + cs + " co" + co + " cl" + cl + " k" + k + " s" + stride;
     for (int i = 0; i < x.length; i++) {
       int c = i % cs;
-      double expect = c >= co && c < co + cl ? 0.5 + ex[i] : 0.5; // added into the view only
+      double expect = c >= co && c < co + cl ? ex[i] : 0.5; // the view overwritten, only it
       assertEquals(expect, dx[i], 1e-4 * (1 + Math.abs(expect)), what + " dx[" + i + "]");
     }
     for (int i = 0; i < wt.length; i++) {

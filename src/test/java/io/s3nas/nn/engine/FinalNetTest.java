@@ -61,6 +61,43 @@ class FinalNetTest {
     assertTrue(ok >= checked * 0.95, ok + " of " + checked + " match;" + misses);
   }
 
+  /**
+   * Partial sums go by fixed slices of rows, not by thread ({@link Parallel#forSlices}): a training
+   * step's gradients are the same floats at one thread and at two, whichever thread ran which slice.
+   */
+  @Test
+  void gradientsAreTheSameFloatsAtOneThreadAndAtTwo() {
+    Architecture arch = Architecture.of(ModelJson.parse(TINY, "tiny"), "tiny");
+    int n = 40;
+    float[] x = KernelGradientTest.random(n * 8 * 8 * 2, 6);
+    int[] labels = new int[n];
+    for (int i = 0; i < n; i++) {
+      labels[i] = i % 3;
+    }
+    java.util.List<float[]> one = null;
+    for (int threads : new int[] {1, 2}) {
+      FinalNet net = new FinalNet(arch, 5, threads, 0.0, 0.3, 0.99, 1e-3);
+      java.util.List<float[]> grads = new java.util.ArrayList<>();
+      for (int step = 0; step < 3; step++) { // the same drop-connect draws at both thread counts
+        net.zeroGrad();
+        float[] logits = net.forward(x, n, true, new Random(step));
+        float[] dl = new float[logits.length];
+        SoftmaxCrossEntropy.lossAndGradient(logits, labels, 3, 0.1, dl);
+        net.backward(dl);
+        for (Param p : net.params()) {
+          grads.add(p.grad().clone());
+        }
+      }
+      if (one == null) {
+        one = grads;
+        continue;
+      }
+      for (int i = 0; i < grads.size(); i++) {
+        org.junit.jupiter.api.Assertions.assertArrayEquals(one.get(i), grads.get(i), "gradient " + i);
+      }
+    }
+  }
+
   @Test
   void everyKindOfBlockIsBuiltWithItsParameters() {
     Architecture arch = Architecture.of(ModelJson.parse(TINY, "tiny"), "tiny");

@@ -71,7 +71,7 @@ class KernelGradientTest {
     float[] dx = new float[p * k];
     Gemm.backwardInput(TWO, r, p, n, Gemm.transpose(w, k, n), k, dx);
     float[] dw = new float[k * n];
-    Gemm.backwardWeight(TWO, x, p, k, r, n, dw, new float[][] {new float[k * n], new float[k * n]});
+    Gemm.backwardWeight(TWO, x, p, k, r, n, dw, Parallel.sliceSums(k * n));
     check("gemm dx " + k + "x" + n, x, dx, r, f, 1e-3);
     check("gemm dw " + k + "x" + n, w, dw, r, f, 1e-3);
   }
@@ -211,7 +211,7 @@ class KernelGradientTest {
       float[] dw = new float[w.length];
       Depthwise.Shape view = new Depthwise.Shape(n, h, h, cs, co, cl, k, stride);
       int need = Depthwise.backwardScratch(view);
-      Depthwise.backward(TWO, x, view, w, dy, dx, dw, new float[][] {new float[need], new float[need]});
+      Depthwise.backward(TWO, x, view, w, dy, dx, dw, Parallel.sliceSums(need));
       float[] dys = new float[n * o * o * cl];
       for (int p = 0; p < n * o * o; p++) {
         System.arraycopy(dy, p * cs + co, dys, p * cl, cl);
@@ -219,13 +219,13 @@ class KernelGradientTest {
       float[] dxs = new float[xs.length];
       float[] dws = new float[w.length];
       Depthwise.backward(TWO, xs, n, h, h, cl, w, k, stride, dys, dxs, dws,
-          new float[][] {new float[need], new float[need]});
+          Parallel.sliceSums(need));
       for (int i = 0; i < w.length; i++) {
         assertEquals(dws[i], dw[i], 1e-4);
       }
       for (int p = 0; p < n * h * h; p++) {
         for (int c = 0; c < cs; c++) {
-          float expect = c >= co && c < co + cl ? 3f + dxs[p * cl + c - co] : 3f; // added into the view only
+          float expect = c >= co && c < co + cl ? dxs[p * cl + c - co] : 3f; // the view overwritten, only it
           assertEquals(expect, dx[p * cs + c], 1e-4, "h " + h + " cl " + cl + " k " + k + " stride " + stride);
         }
       }
@@ -272,7 +272,7 @@ class KernelGradientTest {
     float[] y = new float[p * n];
     Gemm.forward(TWO, x, p, k, w, n, y);
     float[] dw = new float[k * n];
-    Gemm.backwardWeight(TWO, x, p, k, dy, n, dw, new float[][] {new float[k * n], new float[k * n]});
+    Gemm.backwardWeight(TWO, x, p, k, dy, n, dw, Parallel.sliceSums(k * n));
     for (int r = 0; r < p; r++) {
       for (int j = 0; j < n; j++) {
         double e = 0;
@@ -305,7 +305,7 @@ class KernelGradientTest {
       float[] dy = random(p * n, 32);
       float[] dw = new float[k * n];
       java.util.Arrays.fill(dw, 9f); // overwritten
-      Gemm.backwardWeight(TWO, x, p, k, dy, n, dw, new float[][] {new float[k * n], new float[k * n]});
+      Gemm.backwardWeight(TWO, x, p, k, dy, n, dw, Parallel.sliceSums(k * n));
       for (int i = 0; i < k; i++) {
         for (int j = 0; j < n; j++) {
           double e = 0;

@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The parallel loop: every chunk runs once per region, in its own slot, failures reach the caller; by
- * pieces, every index once, each chunk on one thread, the faster thread taking over the slower's work.
+ * pieces, every index once, each chunk on one thread, the faster thread taking over the slower's work;
+ * by slices, every index once in the slice its position alone decides, whatever thread ran it.
  */
 class ParallelTest {
   @Test
@@ -94,5 +95,35 @@ class ParallelTest {
       }
     }));
     assertEquals("second half", e.getMessage());
+  }
+
+  @Test
+  void slicesCoverTheRangeOnceEachIndexInTheSameSliceAtAnyThreadCount() {
+    for (int threads : new int[] {1, 2, 3}) {
+      Parallel par = new Parallel(threads);
+      for (int n : new int[] {1, 5, 16, 17, 1000}) {
+        int slices = Parallel.slices(n);
+        assertEquals(Math.min(n, Parallel.SLICES), slices);
+        for (int region = 0; region < 50; region++) {
+          int[] hits = new int[n];
+          int[] slot = new int[n];
+          int[] runs = new int[slices];
+          par.forSlices(n, (c, q, from, to) -> {
+            runs[q]++;
+            for (int i = from; i < to; i++) {
+              hits[i]++;
+              slot[i] = q;
+            }
+          });
+          for (int q = 0; q < slices; q++) {
+            assertEquals(1, runs[q], "slice " + q + " runs once, n " + n + ", " + threads + " threads");
+            for (int i = n * q / slices; i < n * (q + 1) / slices; i++) {
+              assertEquals(1, hits[i]);
+              assertEquals(q, slot[i], "index " + i + " of " + n + " in slice [n·q/S, n·(q+1)/S)");
+            }
+          }
+        }
+      }
+    }
   }
 }

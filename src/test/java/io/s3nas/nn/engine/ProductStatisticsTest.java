@@ -38,7 +38,7 @@ class ProductStatisticsTest {
           BatchNorm summed = new BatchNorm(n, 1e-3, threads);
           float[] z2 = new float[p * n];
           summed.clearStatistics();
-          Gemm.forward(par, x, p, k, w, n, z2, (t, from, to) -> summed.addStatistics(t, z2, from, to));
+          Gemm.forward(par, x, p, k, w, n, z2, (t, q, from, to) -> summed.addStatistics(t, q, z2, from, to));
           float[] y2 = new float[p * n];
           summed.forwardFromStatistics(par, z2, p, gamma, beta, true, y2);
 
