@@ -271,27 +271,52 @@ public final class BatchNorm {
    */
   public void backward(Parallel par, float[] x, int p, float[] gamma, float[] beta, boolean relu, float[] dy,
                        float[] dx, float[] dGamma, float[] dBeta) {
+    startGradientSums(gamma, beta);
+    par.forSlices(p, (t, q, from, to) -> addGradientSums(t, q, x, dy, relu, from, to));
+    backwardFromSums(par, x, p, gamma, relu, dy, dx, dGamma, dBeta);
+  }
+
+  /** The last forward's {@code {scale, shift}} for the backward's ReLU gate, set by {@link #startGradientSums}. */
+  private float[][] gate;
+
+  /**
+   * Zeroes the gradient's sums before a producer of dy adds its rows to them as it writes them
+   * ({@link #addGradientSums}, as a {@link Gemm.Written}); {@link #backwardFromSums} then finishes:
+   * dy's rows are read for the sums while they are in cache instead of in a pass of their own.
+   */
+  public void startGradientSums(float[] gamma, float[] beta) {
+    gate = trainingAffine(gamma, beta);
+    clearStatistics(); // the slots now take the gradient's sums
+  }
+
+  /** Adds rows [from, to) of (x, dy) to slot {@code slot}'s gradient sums Σ g and Σ g·(x − μ), on thread t. */
+  public void addGradientSums(int t, int slot, float[] x, float[] dy, boolean relu, int from, int to) {
     int c = channels;
     int full = c - c % Vec.L;
-    float[][] affine = trainingAffine(gamma, beta);
-    float[] scale = affine[0];
-    float[] shift = affine[1];
-    clearStatistics(); // the slots now take the gradient's sums
-    par.forSlices(p, (t, q, from, to) -> {
-      float[] a = fs[t];
-      float[] b = fq[t];
-      for (int r0 = from; r0 < to; r0 += BLOCK) {
-        int r1 = Math.min(to, r0 + BLOCK);
-        for (int j = 0; j < c; j += Vec.L) {
-          if (j < full) {
-            gradientSums(x, dy, relu, scale, shift, c, j, r0, r1, mean, a, b);
-          } else {
-            gradientSumsTail(x, dy, relu, scale, shift, c, j, r0, r1, mean, a, b);
-          }
+    float[] scale = gate[0];
+    float[] shift = gate[1];
+    float[] a = fs[t];
+    float[] b = fq[t];
+    for (int r0 = from; r0 < to; r0 += BLOCK) {
+      int r1 = Math.min(to, r0 + BLOCK);
+      for (int j = 0; j < c; j += Vec.L) {
+        if (j < full) {
+          gradientSums(x, dy, relu, scale, shift, c, j, r0, r1, mean, a, b);
+        } else {
+          gradientSumsTail(x, dy, relu, scale, shift, c, j, r0, r1, mean, a, b);
         }
-        flush(t, q, 0, c);
       }
-    });
+      flush(t, slot, 0, c);
+    }
+  }
+
+  /** The backward of p rows once every row's gradient sums are in ({@link #startGradientSums}). */
+  public void backwardFromSums(Parallel par, float[] x, int p, float[] gamma, boolean relu, float[] dy, float[] dx,
+                               float[] dGamma, float[] dBeta) {
+    int c = channels;
+    int full = c - c % Vec.L;
+    float[] scale = gate[0];
+    float[] shift = gate[1];
     float[] av = new float[c];
     float[] bv = new float[c];
     float[] kv = new float[c];

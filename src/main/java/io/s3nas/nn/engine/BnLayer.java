@@ -166,6 +166,37 @@ final class BnLayer {
   }
 
   /**
+   * Whether a producer of this layer's output gradient can add its rows to the backward's sums as it
+   * writes them ({@link #gradientSums}): no activation, or ReLU (another activation's derivative
+   * runs on the whole gradient first).
+   */
+  boolean sumsFromProducer() {
+    return act == null || relu;
+  }
+
+  /**
+   * Starts a backward of the last training forward on x whose output gradient dy is about to be
+   * written by a producer, which calls the returned {@link Gemm.Written} on each group of dy's rows
+   * while they are in cache; {@link #backwardFromSums} then finishes it. Only when
+   * {@link #sumsFromProducer}.
+   */
+  Gemm.Written gradientSums(float[] x, float[] dy) {
+    kernel.startGradientSums(gamma.value(), beta.value());
+    return (t, q, from, to) -> kernel.addGradientSums(t, q, x, dy, relu, from, to);
+  }
+
+  /** The rest of the backward {@link #gradientSums} started, once dy is whole; dx may alias dy. */
+  void backwardFromSums(Parallel par, float[] x, int rows, float[] dy, float[] dx) {
+    float[] dg = new float[channels];
+    float[] db = new float[channels];
+    kernel.backwardFromSums(par, x, rows, gamma.value(), relu, dy, dx, dg, db);
+    for (int c = 0; c < channels; c++) {
+      gamma.grad()[c] += dg[c];
+      beta.grad()[c] += db[c];
+    }
+  }
+
+  /**
    * Backward of the last training forward on the same x (its output need not be kept: a ReLU's gate
    * is read off x); dx may alias dy; parameter gradients are added to γ and β.
    */

@@ -112,6 +112,26 @@ final class ConvBn {
 
   /** Adds the weight and BN gradients; returns ∂L/∂input (this layer's buffer) or null without input gradient. */
   float[] backward(Parallel par, float[] dy, Scratch s) {
+    return backward(par, dy, s, null);
+  }
+
+  /**
+   * The buffer {@link #backward} writes the input gradient to: the caller's consumer of
+   * {@code written} reads it there.
+   */
+  float[] inputGradient(Scratch s) {
+    return sharedDx ? s.take(SHARED_DX, batch * size * size * cin) : dx;
+  }
+
+  /**
+   * As {@link #backward(Parallel, float[], Scratch)}; a 1x1 layer with input gradient tells
+   * {@code written} (when given) of each group of the input gradient's rows it has just written, in
+   * {@link #inputGradient}: the next layer back's BatchNorm sums them while they are in cache.
+   */
+  float[] backward(Parallel par, float[] dy, Scratch s, Gemm.Written written) {
+    if (written != null && !(pointwise && inputGrad)) {
+      throw new IllegalArgumentException("rows of the input gradient are told of by a 1x1 layer with one");
+    }
     int pOut = batch * outSize * outSize;
     int kc = k * k * cin;
     float[] dz = s.take("conv.dz", pOut * cout);
@@ -123,7 +143,11 @@ final class ConvBn {
       return null;
     }
     float[] wT = Gemm.transpose(used, kc, cout);
-    float[] out = sharedDx ? s.take(SHARED_DX, batch * size * size * cin) : dx;
+    float[] out = inputGradient(s);
+    if (pointwise && written != null) {
+      Gemm.forward(par, dz, pOut, cout, wT, cin, out, written); // the input gradient's product, told of by rows
+      return out;
+    }
     if (pointwise) {
       Gemm.backwardInput(par, dz, pOut, cout, wT, cin, out);
       return out;

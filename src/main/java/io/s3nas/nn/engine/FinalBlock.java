@@ -262,7 +262,11 @@ final class FinalBlock {
       dp = s.take("final.dp", n * per); // read by the projection's backward only: one buffer for all blocks
       Elementwise.keep(par, dy, keep, dp, n, per);
     }
-    float[] dh = project.backward(par, dp, s);
+    // the depthwise BatchNorm's gradient sums read each group of the projection's input-gradient rows
+    // as it is written, not in a pass of their own (docs/engine-measurements.md, "2026-12-01 (afternoon)")
+    boolean sumsWritten = se == null && !args.type().fused() && dwBn.sumsFromProducer();
+    float[] dh = sumsWritten ? project.inputGradient(s) : null;
+    dh = project.backward(par, dp, s, sumsWritten ? dwBn.gradientSums(d, dh) : null);
     if (se != null) {
       dh = se.backward(par, dh, s);
     }
@@ -273,7 +277,11 @@ final class FinalBlock {
       int pIn = n * size * size;
       int pOut = n * outSize * outSize;
       float[] dd = s.take("final.dd", pOut * expanded); // used inside this backward only
-      dwBn.backward(par, d, pOut, dh, dd);
+      if (sumsWritten) {
+        dwBn.backwardFromSums(par, d, pOut, dh, dd);
+      } else {
+        dwBn.backward(par, d, pOut, dh, dd);
+      }
       // returned as this block's input gradient without a front conv; else consumed by it: shared
       float[] dIn = s.take(front == null ? key + ".dh" : "final.dh", pIn * expanded);
       for (int b = 0; b < kernels.length; b++) {

@@ -219,14 +219,25 @@ final class SuperBlock {
     Gemm.backwardWeight(par, projectIn, pOut, expanded, dp, out, s.grad(projectW), s.partials(expanded * out));
     addInto(projectW.grad(), s.grad(projectW));
     float[] dd = s.take("dd", pOut * expanded);
-    Gemm.backwardInput(par, dp, pOut, out, Gemm.transpose(projectW.value(), expanded, out), expanded, dd);
+    float[] projectT = Gemm.transpose(projectW.value(), expanded, out);
+    if (fused == null && bn2.sumsFromProducer()) {
+      // bn2's gradient sums read each group of dd's rows as the product writes them, not in a pass of
+      // their own (docs/engine-measurements.md, "2026-12-01 (afternoon)")
+      Gemm.forward(par, dp, pOut, out, projectT, expanded, dd, bn2.gradientSums(d, dd));
+    } else {
+      Gemm.backwardInput(par, dp, pOut, out, projectT, expanded, dd);
+    }
     if (fused != null) {
       float[] dIn = fused.backward(par, dd, s);
       System.arraycopy(dIn, 0, dx, 0, pIn * in);
       addResidual(par, dy);
       return dx;
     }
-    bn2.backward(par, d, pOut, dd, dd);
+    if (bn2.sumsFromProducer()) {
+      bn2.backwardFromSums(par, d, pOut, dd, dd);
+    } else {
+      bn2.backward(par, d, pOut, dd, dd);
+    }
     float[] dh = s.take("dh", pIn * expanded);
     if (expand) {
       bn1.recompute(par, e1, pIn, act);

@@ -11,11 +11,16 @@ import org.junit.jupiter.api.Test;
 
 /** The final-network engine's backward pass against finite differences, on a tiny net with every block kind. */
 class FinalNetTest {
-  /** Stem stride 2; MixConv (unequal split, SE, h-swish) with residual; fused; MBConv e1; final expand head. */
+  /**
+   * Stem stride 2; MixConv (unequal split, SE, h-swish) with residual; fused; MBConv e1; MixConv with
+   * ReLU and no SE (its depthwise BatchNorm's gradient sums are read as the projection writes them);
+   * final expand head.
+   */
   static final String TINY = """
       {"img_size": 8, "img_c": 2, "n_classes": 3,
        "first_conv": {"cls": "Conv2D", "output_filters": 4, "kernel_size": 3, "strides": 2},
-       "stages_args": ["r2_k3,5_s11_e2,4_i4_o4_c100_se0.5", "r1_k3_s22_e3_i4_o6_c15_relu", "r1_k5_s11_e1_i6_o6_c0_se0.5"],
+       "stages_args": ["r2_k3,5_s11_e2,4_i4_o4_c100_se0.5", "r1_k3_s22_e3_i4_o6_c15_relu", "r1_k5_s11_e1_i6_o6_c0_se0.5",
+                      "r1_k3,5_s11_e2,3_i6_o6_c100_relu"],
        "final_expand_layer": {"cls": "Conv2D", "output_filters": 10, "kernel_size": 1},
        "feature_mix_layer": {"cls": "Conv2D", "output_filters": 8, "kernel_size": 1},
        "act_fn": "hsw", "se_inner_act_fn": "sw", "se_gating_fn": "hsigmoid"}
