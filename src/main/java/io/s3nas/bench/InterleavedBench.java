@@ -1,0 +1,140 @@
+package io.s3nas.bench;
+
+import java.io.File;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Two or more builds of the engine in one JVM, their final-network training steps interleaved
+ * (A B B A …), each build in a class loader of its own (so each has its own JIT-compiled code): the
+ * paired per-step ratio cancels the drift of a shared VM, which moved whole-JVM runs of the same jar
+ * by ±15% from run to run on 2026-12-01 (an Intel Xeon VM; docs/engine-measurements.md, "2026-12-01
+ * (afternoon)"). An A/A run there gave a median ratio of 1.03 (quartiles 0.94–1.07) over 50 pairs:
+ * differences under ~3% are not resolved. Run by {@code scripts/bench-ab}; prints one line per build
+ * and one per comparison with the first, then a JSON line.
+ *
+ * <p>Usage: {@code InterleavedBench --arch FILE [--pairs 80] [--warmup-steps 30] [--batch 128]
+ * [--threads 2] DIR...}, each DIR holding a build's {@code s3nas.jar} and its {@code lib/}.
+ */
+public final class InterleavedBench {
+  private InterleavedBench() {}
+
+  public static void main(String[] args) throws Exception {
+    String arch = null;
+    int pairs = 80;
+    int warmup = 30;
+    int batch = 128;
+    int threads = 2;
+    List<String> builds = new ArrayList<>();
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--arch" -> arch = args[++i];
+        case "--pairs" -> pairs = Integer.parseInt(args[++i]);
+        case "--warmup-steps" -> warmup = Integer.parseInt(args[++i]);
+        case "--batch" -> batch = Integer.parseInt(args[++i]);
+        case "--threads" -> threads = Integer.parseInt(args[++i]);
+        default -> builds.add(args[i]);
+      }
+    }
+    if (arch == null || builds.size() < 2) {
+      throw new IllegalArgumentException(
+          "usage: --arch FILE [--pairs N] [--warmup-steps W] [--batch B] [--threads T] DIR DIR... (two builds at least)");
+    }
+    int nb = builds.size();
+    Step[] steps = new Step[nb];
+    for (int b = 0; b < nb; b++) {
+      steps[b] = Step.of(builds.get(b), arch, batch, threads);
+    }
+    Random r = new Random(0);
+    float[] x = new float[batch * steps[0].pixels];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) r.nextGaussian();
+    }
+    int[] y = new int[batch];
+    for (int i = 0; i < batch; i++) {
+      y[i] = i % steps[0].classes;
+    }
+    for (int w = 0; w < warmup; w++) {
+      for (Step s : steps) {
+        s.run(x, y);
+      }
+    }
+    double[][] ms = new double[nb][pairs];
+    for (int p = 0; p < pairs; p++) {
+      for (int i = 0; i < nb; i++) {
+        int b = p % 2 == 0 ? i : nb - 1 - i; // A B, then B A: neither build always goes first
+        long t0 = System.nanoTime();
+        steps[b].run(x, y);
+        ms[b][p] = (System.nanoTime() - t0) / 1e6;
+      }
+    }
+    StringBuilder json = new StringBuilder("{\"arch\": \"" + arch + "\", \"pairs\": " + pairs + ", \"builds\": [");
+    for (int b = 0; b < nb; b++) {
+      double[] q = quartiles(ms[b]);
+      System.out.printf("%s: median step %.1f ms (%.1f img/s), quartiles %.1f–%.1f ms%n", builds.get(b), q[1],
+          batch * 1000 / q[1], q[0], q[2]);
+      json.append(b == 0 ? "" : ", ").append(String.format("{\"build\": \"%s\", \"median_ms\": %.2f}", builds.get(b), q[1]));
+    }
+    json.append("], \"speed_vs_first\": [");
+    for (int b = 1; b < nb; b++) {
+      double[] ratio = new double[pairs];
+      for (int p = 0; p < pairs; p++) {
+        ratio[p] = ms[0][p] / ms[b][p];
+      }
+      double[] q = quartiles(ratio);
+      System.out.printf("speed of %s over %s, paired by step: median %.3f, quartiles %.3f–%.3f%n", builds.get(b),
+          builds.get(0), q[1], q[0], q[2]);
+      json.append(b == 1 ? "" : ", ").append(String.format("{\"median\": %.4f, \"q1\": %.4f, \"q3\": %.4f}", q[1], q[0], q[2]));
+    }
+    System.out.println(json.append("]}"));
+  }
+
+  private static double[] quartiles(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    return new double[] {s[s.length / 4], s[s.length / 2], s[3 * s.length / 4]};
+  }
+
+  /** One build's final-network training step, reached by reflection through the build's own class loader. */
+  private record Step(Object trainer, Method train, int pixels, int classes) {
+    static Step of(String dir, String arch, int batch, int threads) throws Exception {
+      List<URL> urls = new ArrayList<>();
+      urls.add(new File(dir, "s3nas.jar").toURI().toURL());
+      File[] libs = new File(dir, "lib").listFiles();
+      if (libs == null) {
+        throw new IllegalArgumentException(dir + ": no lib/ folder beside s3nas.jar");
+      }
+      for (File f : libs) {
+        urls.add(f.toURI().toURL());
+      }
+      ClassLoader cl = new URLClassLoader(urls.toArray(new URL[0]), ClassLoader.getPlatformClassLoader());
+      Class<?> modelJson = cl.loadClass("io.s3nas.space.ModelJson");
+      Class<?> architecture = cl.loadClass("io.s3nas.space.Architecture");
+      Object model = modelJson.getMethod("read", Path.class).invoke(null, Path.of(arch));
+      Object a = architecture.getMethod("of", model.getClass(), String.class).invoke(null, model, arch);
+      Object spec = architecture.getMethod("spec").invoke(a);
+      int channels = (int) spec.getClass().getMethod("imgChannels").invoke(spec);
+      int size = (int) spec.getClass().getMethod("imgSize").invoke(spec);
+      int classes = (int) spec.getClass().getMethod("numClasses").invoke(spec);
+      Class<?> settings = cl.loadClass("io.s3nas.train.TrainingSettings");
+      Object s = settings.getMethod("defaults", double.class, int.class, int.class, long.class)
+          .invoke(null, 10.0, batch, threads, 0L);
+      Class<?> finalTrainer = cl.loadClass("io.s3nas.train.FinalTrainer");
+      Constructor<?> make = finalTrainer.getConstructor(architecture, settings, int.class);
+      Object trainer = make.newInstance(a, s, 100);
+      return new Step(trainer, finalTrainer.getMethod("train", float[].class, int[].class), channels * size * size,
+          classes);
+    }
+
+    void run(float[] x, int[] y) throws Exception {
+      train.invoke(trainer, x, y);
+    }
+  }
+}
