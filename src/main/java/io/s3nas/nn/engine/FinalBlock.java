@@ -265,8 +265,8 @@ final class FinalBlock {
     // the depthwise BatchNorm's gradient sums read each group of the projection's input-gradient rows
     // as it is written, not in a pass of their own (docs/engine-measurements.md, "2026-12-01 (afternoon)")
     boolean sumsWritten = se == null && !args.type().fused() && dwBn.sumsFromProducer();
-    float[] dh = sumsWritten ? project.inputGradient(s) : null;
-    dh = project.backward(par, dp, s, sumsWritten ? dwBn.gradientSums(d, dh) : null);
+    Gemm.Written sums = sumsWritten ? dwBn.gradientSums(d, project.inputGradient(s)) : null;
+    float[] dh = project.backward(par, dp, s, sums);
     if (se != null) {
       dh = se.backward(par, dh, s);
     }

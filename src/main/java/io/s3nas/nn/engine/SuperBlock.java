@@ -220,9 +220,9 @@ final class SuperBlock {
     addInto(projectW.grad(), s.grad(projectW));
     float[] dd = s.take("dd", pOut * expanded);
     float[] projectT = Gemm.transpose(projectW.value(), expanded, out);
-    if (fused == null && bn2.sumsFromProducer()) {
-      // bn2's gradient sums read each group of dd's rows as the product writes them, not in a pass of
-      // their own (docs/engine-measurements.md, "2026-12-01 (afternoon)")
+    if (fused == null) {
+      // bn2 (ReLU) sums its gradient from each group of dd's rows as the product writes them, not in a
+      // pass of their own (docs/engine-measurements.md, "2026-12-01 (afternoon)")
       Gemm.forward(par, dp, pOut, out, projectT, expanded, dd, bn2.gradientSums(d, dd));
     } else {
       Gemm.backwardInput(par, dp, pOut, out, projectT, expanded, dd);
@@ -233,11 +233,7 @@ final class SuperBlock {
       addResidual(par, dy);
       return dx;
     }
-    if (bn2.sumsFromProducer()) {
-      bn2.backwardFromSums(par, d, pOut, dd, dd);
-    } else {
-      bn2.backward(par, d, pOut, dd, dd);
-    }
+    bn2.backwardFromSums(par, d, pOut, dd, dd);
     float[] dh = s.take("dh", pIn * expanded);
     if (expand) {
       bn1.recompute(par, e1, pIn, act);
