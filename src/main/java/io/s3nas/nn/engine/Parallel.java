@@ -26,7 +26,9 @@ import java.util.concurrent.locks.LockSupport;
  * 1.6–1.8 × slower than the caller; over twenty training steps of a derived network the caller waited
  * for its helper 6–11% of the time (docs/engine-measurements.md, "balancing the regions"). Only
  * regions whose result does not depend on which thread did which rows go by pieces: a per-thread
- * partial sum filled from different rows would change the float sums from run to run.
+ * partial sum filled from different rows would change the float sums from run to run. Regions that
+ * fill partial sums go by {@link #forSlices} instead: balanced the same way, with each fixed slice's
+ * sums in a slot of its own.
  */
 public final class Parallel {
   /** Body of a chunk: processes [from, to). */
