@@ -129,7 +129,7 @@ class ClusterFailoverTest {
       nodes.add(new Node("node" + i, p, log, ports.get(6 + i)));
     }
     // three JVMs starting at once on two cores: on a slower VM (an Intel Xeon, 2026-12-01) a full suite
-    // once saw a node still not ready after 120 s, while the same test alone formed its cluster in ~30 s
+    // once saw a node still not ready after 120 s, while the same test alone passed whole in 64 s
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
     boolean ready = false;
     while (!ready && System.nanoTime() < deadline) {
