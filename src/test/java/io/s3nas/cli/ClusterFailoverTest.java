@@ -140,7 +140,13 @@ class ClusterFailoverTest {
         ready &= r != null && r.statusCode() == 200;
       }
     }
-    assertTrue(ready, "three nodes ready: " + Files.readString(nodes.get(0).log()));
+    if (!ready) { // the caller never gets the nodes to stop: stop them here (they outlived a failed run once)
+      String logs = logs(nodes);
+      for (Node n : nodes) {
+        n.process().destroyForcibly();
+      }
+      org.junit.jupiter.api.Assertions.fail("three nodes ready:\n" + logs);
+    }
     return nodes;
 
   }
