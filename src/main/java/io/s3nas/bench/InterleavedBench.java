@@ -16,7 +16,7 @@ import java.util.Random;
  * (A B B A …), each build in a class loader of its own (so each has its own JIT-compiled code): the
  * paired per-step ratio cancels the drift of a shared VM, which moved whole-JVM runs of the same jar
  * by ±15% from run to run on 2026-12-01 (an Intel Xeon VM; docs/engine-measurements.md, "2026-12-01
- * (afternoon)"). An A/A run there gave a median ratio of 1.03 (quartiles 0.94–1.07) over 50 pairs:
+ * (afternoon)"). An A/A run there (this loop's first form, outside the repository) gave a median ratio of 1.03 (quartiles 0.94–1.07) over 50 pairs:
  * differences under ~3% are not resolved. Run by {@code scripts/bench-ab}; prints one line per build
  * and one per comparison with the first, then a JSON line.
  *

@@ -103,14 +103,12 @@ final class BnLayer {
   void depthwiseForward(Parallel par, float[] x, Depthwise.Shape[] shapes, float[][] weights, float[] d,
                         double momentum, float[] y) {
     kernel.clearStatistics();
-    int rows = 0;
     for (int b = 0; b < shapes.length; b++) {
       Depthwise.Shape s = shapes[b];
       Depthwise.forward(par, x, s, weights[b], d,
           (t, q, from, to) -> kernel.addStatistics(t, q, d, from, to, s.co(), s.co() + s.cl()));
-      rows = s.n() * s.oh() * s.ow();
     }
-    forward(par, d, rows, true, momentum, y, true);
+    forward(par, d, shapes[0].n() * shapes[0].oh() * shapes[0].ow(), true, momentum, y, true);
   }
 
   /**

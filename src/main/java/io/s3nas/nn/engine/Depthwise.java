@@ -493,6 +493,7 @@ public final class Depthwise {
     a30.intoArray(y, yi + 3 * cs);
     a31.intoArray(y, yi + 3 * cs + Vec.L);
   }
+
   private static void pixels4x1(float[] x, float[] wt, float[] y, int[] xoff, int[] woff, int t0, int t1, int xb,
                                  int ps, int yi, int cs, int j) {
     FloatVector zero = FloatVector.zero(Vec.S);
