@@ -128,18 +128,8 @@ class ClusterFailoverTest {
           "jdk.incubator.vector", "-Duser.home=" + Files.createDirectories(tmp.resolve("home" + i)));
       nodes.add(new Node("node" + i, p, log, ports.get(6 + i)));
     }
-    // three JVMs starting at once on two cores: on a slower VM (an Intel Xeon, 2026-12-01) a full suite
-    // once saw a node still not ready after 120 s, while the same test alone passed whole in 64 s
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
-    boolean ready = false;
-    while (!ready && System.nanoTime() < deadline) {
-      Thread.sleep(1000);
-      ready = true;
-      for (int i = 0; i < 3; i++) {
-        HttpResponse<String> r = NodeCommandTest.get(ports.get(3 + i), "/ready");
-        ready &= r != null && r.statusCode() == 200;
-      }
-    }
+    List<Integer> managementPorts = ports.subList(3, 6);
+    boolean ready = NodeCommandTest.awaitReady(managementPorts, NodeCommandTest.CLUSTER_READY);
     if (!ready) { // the caller never gets the nodes to stop: stop them here (they outlived a failed run once)
       String logs = logs(nodes);
       for (Node n : nodes) {
@@ -148,7 +138,6 @@ class ClusterFailoverTest {
       org.junit.jupiter.api.Assertions.fail("three nodes ready:\n" + logs);
     }
     return nodes;
-
   }
 
   @Test

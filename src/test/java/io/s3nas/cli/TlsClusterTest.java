@@ -71,14 +71,7 @@ class TlsClusterTest {
         Path conf = tlsConfig(who[i][0], ports[i], mports[i], ports[0], i < 2 ? ours : theirs, who[i][1]);
         nodes.add(NodeCommandTest.startNode(jvm.manifestJar(), conf, tmp.resolve(who[i][0] + ".log"), "-Xmx256m"));
       }
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-      boolean ready = false;
-      while (!ready && System.nanoTime() < deadline) {
-        Thread.sleep(1000);
-        HttpResponse<String> a = NodeCommandTest.get(mports[0], "/ready");
-        HttpResponse<String> b = NodeCommandTest.get(mports[1], "/ready");
-        ready = a != null && a.statusCode() == 200 && b != null && b.statusCode() == 200;
-      }
+      boolean ready = NodeCommandTest.awaitReady(List.of(mports[0], mports[1]), NodeCommandTest.CLUSTER_READY);
       assertTrue(ready, "a and b formed a cluster over TLS: " + Files.readString(tmp.resolve("b.log")));
       Thread.sleep(10_000); // time for c to try
       JsonNode m = NodeCommandTest.members(mports[0]);
