@@ -20,14 +20,18 @@ import java.util.Random;
  * differences under ~3% are not resolved. Run by {@code scripts/bench-ab}; prints one line per build
  * and one per comparison with the first, then a JSON line.
  *
- * <p>Usage: {@code InterleavedBench --arch FILE [--pairs 80] [--warmup-steps 30] [--batch 128]
- * [--threads 2] DIR...}, each DIR holding a build's {@code s3nas.jar} and its {@code lib/}.
+ * <p>Usage: {@code InterleavedBench (--arch FILE | --supernet FILE [--phase warmup|search]) [--pairs 80]
+ * [--warmup-steps 30] [--batch 128] [--threads 2] DIR...}, each DIR holding a build's {@code s3nas.jar}
+ * and its {@code lib/}. With {@code --supernet} the steps are the supernet trainer's (the
+ * {@code custom} platform's latency, the target half the all-paths latency, as {@code SupernetBench}).
  */
 public final class InterleavedBench {
   private InterleavedBench() {}
 
   public static void main(String[] args) throws Exception {
     String arch = null;
+    String supernet = null;
+    String phase = "warmup";
     int pairs = 80;
     int warmup = 30;
     int batch = 128;
@@ -36,6 +40,8 @@ public final class InterleavedBench {
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--arch" -> arch = args[++i];
+        case "--supernet" -> supernet = args[++i];
+        case "--phase" -> phase = args[++i];
         case "--pairs" -> pairs = Integer.parseInt(args[++i]);
         case "--warmup-steps" -> warmup = Integer.parseInt(args[++i]);
         case "--batch" -> batch = Integer.parseInt(args[++i]);
@@ -43,14 +49,15 @@ public final class InterleavedBench {
         default -> builds.add(args[i]);
       }
     }
-    if (arch == null || builds.size() < 2) {
-      throw new IllegalArgumentException(
-          "usage: --arch FILE [--pairs N] [--warmup-steps W] [--batch B] [--threads T] DIR DIR... (two builds at least)");
+    if ((arch == null) == (supernet == null) || builds.size() < 2) {
+      throw new IllegalArgumentException("usage: (--arch FILE | --supernet FILE [--phase warmup|search]) [--pairs N] "
+          + "[--warmup-steps W] [--batch B] [--threads T] DIR DIR... (two builds at least)");
     }
     int nb = builds.size();
     Step[] steps = new Step[nb];
     for (int b = 0; b < nb; b++) {
-      steps[b] = Step.of(builds.get(b), arch, batch, threads);
+      steps[b] = arch != null ? Step.of(builds.get(b), arch, batch, threads)
+          : Step.ofSupernet(builds.get(b), supernet, phase, batch, threads);
     }
     Random r = new Random(0);
     float[] x = new float[batch * steps[0].pixels];
@@ -75,7 +82,8 @@ public final class InterleavedBench {
         ms[b][p] = (System.nanoTime() - t0) / 1e6;
       }
     }
-    StringBuilder json = new StringBuilder("{\"arch\": \"" + arch + "\", \"pairs\": " + pairs + ", \"builds\": [");
+    String what = arch != null ? "\"arch\": \"" + arch : "\"supernet\": \"" + supernet + "\", \"phase\": \"" + phase;
+    StringBuilder json = new StringBuilder("{" + what + "\", \"pairs\": " + pairs + ", \"builds\": [");
     for (int b = 0; b < nb; b++) {
       double[] q = quartiles(ms[b]);
       System.out.printf("%s: median step %.1f ms (%.1f img/s), quartiles %.1f–%.1f ms%n", builds.get(b), q[1],
@@ -102,19 +110,10 @@ public final class InterleavedBench {
     return new double[] {s[s.length / 4], s[s.length / 2], s[3 * s.length / 4]};
   }
 
-  /** One build's final-network training step, reached by reflection through the build's own class loader. */
-  private record Step(Object trainer, Method train, int pixels, int classes) {
+  /** One build's training step (final network or supernet), reached by reflection through the build's own class loader. */
+  private record Step(Object trainer, Method train, int pixels, int classes, Object phase) {
     static Step of(String dir, String arch, int batch, int threads) throws Exception {
-      List<URL> urls = new ArrayList<>();
-      urls.add(new File(dir, "s3nas.jar").toURI().toURL());
-      File[] libs = new File(dir, "lib").listFiles();
-      if (libs == null) {
-        throw new IllegalArgumentException(dir + ": no lib/ folder beside s3nas.jar");
-      }
-      for (File f : libs) {
-        urls.add(f.toURI().toURL());
-      }
-      ClassLoader cl = new URLClassLoader(urls.toArray(new URL[0]), ClassLoader.getPlatformClassLoader());
+      ClassLoader cl = loader(dir);
       Class<?> modelJson = cl.loadClass("io.s3nas.space.ModelJson");
       Class<?> architecture = cl.loadClass("io.s3nas.space.Architecture");
       Object model = modelJson.getMethod("read", Path.class).invoke(null, Path.of(arch));
@@ -130,11 +129,59 @@ public final class InterleavedBench {
       Constructor<?> make = finalTrainer.getConstructor(architecture, settings, int.class);
       Object trainer = make.newInstance(a, s, 100);
       return new Step(trainer, finalTrainer.getMethod("train", float[].class, int[].class), channels * size * size,
-          classes);
+          classes, null);
+    }
+
+    static Step ofSupernet(String dir, String supernet, String phase, int batch, int threads) throws Exception {
+      ClassLoader cl = loader(dir);
+      Object spec = cl.loadClass("io.s3nas.space.ModelJson").getMethod("read", Path.class).invoke(null, Path.of(supernet));
+      Class<?> searchSpace = cl.loadClass("io.s3nas.space.SearchSpace");
+      Object space = searchSpace.getMethod("of", spec.getClass()).invoke(null, spec);
+      Object registry = cl.loadClass("io.s3nas.platform.HardwareRegistry").getMethod("load", Path.class)
+          .invoke(null, Path.of("conf/hardware"));
+      Object model = registry.getClass().getMethod("model", String.class).invoke(registry, "custom");
+      Class<?> latencyModel = cl.loadClass("io.s3nas.latency.LatencyModel");
+      Class<?> networkLatency = cl.loadClass("io.s3nas.latency.NetworkLatency");
+      Object latency = networkLatency.getMethod("of", searchSpace, latencyModel).invoke(null, space, model);
+      Class<?> settings = cl.loadClass("io.s3nas.search.SearchSettings");
+      Method defaults = settings.getMethod("defaults", int.class, double.class, int.class, long.class);
+      Class<?> trainerClass = cl.loadClass("io.s3nas.search.SupernetTrainer");
+      Constructor<?> make = trainerClass.getConstructor(searchSpace, networkLatency, settings, int.class);
+      // the target: half the all-paths latency, so the latency term is active from the start (as SupernetBench)
+      Object probe = make.newInstance(space, latency, defaults.invoke(null, batch, 1.0, threads, 0L), 100);
+      Object decisions = trainerClass.getMethod("decisions").invoke(probe);
+      Object current = trainerClass.getMethod("currentDecisions").invoke(probe);
+      double allPaths = (double) decisions.getClass().getMethod("expectedLatency", networkLatency, current.getClass())
+          .invoke(decisions, latency, current);
+      Object trainer = make.newInstance(space, latency, defaults.invoke(null, batch, allPaths / 2, threads, 0L), 100);
+      Class<?> phases = cl.loadClass("io.s3nas.search.SupernetTrainer$Phase");
+      Object ph = phases.getMethod("valueOf", String.class).invoke(null, phase.toUpperCase(java.util.Locale.ROOT));
+      int channels = (int) spec.getClass().getMethod("imgChannels").invoke(spec);
+      int size = (int) spec.getClass().getMethod("imgSize").invoke(spec);
+      int classes = (int) spec.getClass().getMethod("numClasses").invoke(spec);
+      return new Step(trainer, trainerClass.getMethod("train", float[].class, int[].class, phases),
+          channels * size * size, classes, ph);
+    }
+
+    private static ClassLoader loader(String dir) throws Exception {
+      List<URL> urls = new ArrayList<>();
+      urls.add(new File(dir, "s3nas.jar").toURI().toURL());
+      File[] libs = new File(dir, "lib").listFiles();
+      if (libs == null) {
+        throw new IllegalArgumentException(dir + ": no lib/ folder beside s3nas.jar");
+      }
+      for (File f : libs) {
+        urls.add(f.toURI().toURL());
+      }
+      return new URLClassLoader(urls.toArray(new URL[0]), ClassLoader.getPlatformClassLoader());
     }
 
     void run(float[] x, int[] y) throws Exception {
-      train.invoke(trainer, x, y);
+      if (phase == null) {
+        train.invoke(trainer, x, y);
+      } else {
+        train.invoke(trainer, x, y, phase);
+      }
     }
   }
 }

@@ -112,6 +112,12 @@ public final class BatchNorm {
   /** The forward of p rows of x whose statistics' sums are complete: mean and 1/σ, then y. */
   public void forwardFromStatistics(Parallel par, float[] x, int p, float[] gamma, float[] beta, boolean relu,
                                     float[] y) {
+    finishStatistics(p);
+    recompute(par, x, p, gamma, beta, relu, y);
+  }
+
+  /** Mean and 1/σ of p rows from the statistics' sums, without normalising anything. */
+  public void finishStatistics(int p) {
     for (int ch = 0; ch < channels; ch++) {
       double s = total(sum, ch);
       double q = total(sq, ch);
@@ -120,7 +126,6 @@ public final class BatchNorm {
       mean[ch] = (float) m;
       inv[ch] = (float) (1.0 / Math.sqrt(var + epsilon));
     }
-    recompute(par, x, p, gamma, beta, relu, y);
   }
 
   /**
@@ -138,7 +143,7 @@ public final class BatchNorm {
    * in one place so the backward's ReLU gate ({@code x·scale + shift > 0}) is, bit for bit, where the
    * forward's output was positive.
    */
-  private float[][] trainingAffine(float[] gamma, float[] beta) {
+  float[][] trainingAffine(float[] gamma, float[] beta) {
     float[] scale = new float[channels];
     float[] shift = new float[channels];
     for (int ch = 0; ch < channels; ch++) {
@@ -156,41 +161,48 @@ public final class BatchNorm {
    */
   static void affine(float[] x, int c, int from, int to, float[] scale, float[] shift, boolean relu,
                      float[] y) {
+    affine(x, c, from, to, scale, shift, relu, y, from);
+  }
+
+  /** As above, row r of x into row {@code r − from + yFrom} of y: a tile of rows that starts at yFrom. */
+  static void affine(float[] x, int c, int from, int to, float[] scale, float[] shift, boolean relu,
+                     float[] y, int yFrom) {
     int full = c - c % Vec.L;
     FloatVector zero = FloatVector.zero(Vec.S);
     for (int r = from; r < to; r++) {
       int o = r * c;
+      int d = (r - from + yFrom) * c;
       if (relu) {
         for (int j = 0; j < full; j += Vec.L) {
           FloatVector.fromArray(Vec.S, x, o + j).fma(FloatVector.fromArray(Vec.S, scale, j),
-              FloatVector.fromArray(Vec.S, shift, j)).max(zero).intoArray(y, o + j);
+              FloatVector.fromArray(Vec.S, shift, j)).max(zero).intoArray(y, d + j);
         }
       } else {
         for (int j = 0; j < full; j += Vec.L) {
           FloatVector.fromArray(Vec.S, x, o + j).fma(FloatVector.fromArray(Vec.S, scale, j),
-              FloatVector.fromArray(Vec.S, shift, j)).intoArray(y, o + j);
+              FloatVector.fromArray(Vec.S, shift, j)).intoArray(y, d + j);
         }
       }
       if (full < c) {
-        affineTail(x, o, c, full, scale, shift, relu, y);
+        affineTail(x, o, c, full, scale, shift, relu, y, d);
       }
     }
   }
 
   private static void affineTail(float[] x, int o, int c, int full, float[] scale, float[] shift, boolean relu,
-                                 float[] y) {
+                                 float[] y, int d) {
     int m = c - full;
     if (Vec.H != null && m == Vec.H.length()) { // the usual tail under AVX-512: half a vector, widened
       FloatVector v = Vec.loadHalf(x, o + full).fma(Vec.loadHalf(scale, full), Vec.loadHalf(shift, full));
       if (relu) {
-        Vec.storeHalf(v.max(0f), y, o + full);
+        Vec.storeHalf(v.max(0f), y, d + full);
       } else {
-        Vec.storeHalf(v, y, o + full);
+        Vec.storeHalf(v, y, d + full);
       }
       return;
     }
     FloatVector v = Vec.load(x, o + full, m).fma(Vec.load(scale, full, m), Vec.load(shift, full, m));
-    Vec.store(relu ? v.max(0f) : v, y, o + full, m); // a rare shape (channels not a multiple of 8)
+    Vec.store(relu ? v.max(0f) : v, y, d + full, m); // a rare shape (channels not a multiple of 8)
   }
 
   /** The statistics' sums of channels [full, c1) (under a vector) over rows [r0, r1) of c channels into a and b. */
@@ -313,13 +325,55 @@ public final class BatchNorm {
   /** The backward of p rows once every row's gradient sums are in ({@link #startGradientSums}). */
   public void backwardFromSums(Parallel par, float[] x, int p, float[] gamma, boolean relu, float[] dy, float[] dx,
                                float[] dGamma, float[] dBeta) {
+    finishGradientSums(p, gamma, dGamma, dBeta);
     int c = channels;
     int full = c - c % Vec.L;
     float[] scale = gate[0];
     float[] shift = gate[1];
-    float[] av = new float[c];
-    float[] bv = new float[c];
-    float[] kv = new float[c];
+    float[] av = this.av;
+    float[] bv = this.bv;
+    float[] kv = this.kv;
+    // one lambda for each: while one lambda served both, C2 compiled it with every vector of the
+    // linear rows boxed, deterministically (1.1 GB over 20 training steps of a derived network, 70%
+    // of what those steps allocated; docs/engine-measurements.md, "one lambda per BatchNorm variant")
+    if (relu) {
+      par.forPieces(p, (t, from, to) -> {
+        for (int r = from; r < to; r++) {
+          inputGradientRelu(x, dy, scale, shift, r * c, full, mean, av, bv, kv, dx, r * c);
+          if (full < c) {
+            inputGradientTail(x, dy, true, scale, shift, r * c, c, full, mean, av, bv, kv, dx, r * c);
+          }
+        }
+      });
+    } else {
+      par.forPieces(p, (t, from, to) -> {
+        for (int r = from; r < to; r++) {
+          inputGradientLinear(x, dy, r * c, full, mean, av, bv, kv, dx, r * c);
+          if (full < c) {
+            inputGradientTail(x, dy, false, scale, shift, r * c, c, full, mean, av, bv, kv, dx, r * c);
+          }
+        }
+      });
+    }
+  }
+
+  /** The per-channel coefficients of the input gradient, set by {@link #finishGradientSums}. */
+  private float[] av = new float[0];
+  private float[] bv = new float[0];
+  private float[] kv = new float[0];
+
+  /**
+   * Turns the gradient's sums of p rows into dγ and dβ (overwritten) and the coefficients
+   * {@link #inputGradientRows} applies: the first half of {@link #backwardFromSums}, for a consumer
+   * that computes the input gradient row group by row group itself ({@link TiledProducts}).
+   */
+  public void finishGradientSums(int p, float[] gamma, float[] dGamma, float[] dBeta) {
+    int c = channels;
+    if (av.length != c) {
+      av = new float[c];
+      bv = new float[c];
+      kv = new float[c];
+    }
     for (int ch = 0; ch < c; ch++) {
       double s = total(sum, ch);
       double q = total(sq, ch);
@@ -329,27 +383,27 @@ public final class BatchNorm {
       bv[ch] = (float) (q / p * inv[ch] * inv[ch]);
       kv[ch] = gamma[ch] * inv[ch];
     }
-    // one lambda for each: while one lambda served both, C2 compiled it with every vector of the
-    // linear rows boxed, deterministically (1.1 GB over 20 training steps of a derived network, 70%
-    // of what those steps allocated; docs/engine-measurements.md, "one lambda per BatchNorm variant")
-    if (relu) {
-      par.forPieces(p, (t, from, to) -> {
-        for (int r = from; r < to; r++) {
-          inputGradientRelu(x, dy, scale, shift, r * c, full, mean, av, bv, kv, dx);
-          if (full < c) {
-            inputGradientTail(x, dy, true, scale, shift, r * c, c, full, mean, av, bv, kv, dx);
-          }
-        }
-      });
-    } else {
-      par.forPieces(p, (t, from, to) -> {
-        for (int r = from; r < to; r++) {
-          inputGradientLinear(x, dy, r * c, full, mean, av, bv, kv, dx);
-          if (full < c) {
-            inputGradientTail(x, dy, false, scale, shift, r * c, c, full, mean, av, bv, kv, dx);
-          }
-        }
-      });
+  }
+
+  /**
+   * Rows [from, to) of the input gradient once {@link #finishGradientSums} has run, row r into row
+   * {@code r − from + dxFrom} of dx: the same floats {@link #backwardFromSums} writes.
+   */
+  public void inputGradientRows(float[] x, float[] dy, boolean relu, int from, int to, float[] dx, int dxFrom) {
+    int c = channels;
+    int full = c - c % Vec.L;
+    float[] scale = gate[0];
+    float[] shift = gate[1];
+    for (int r = from; r < to; r++) {
+      int d = (r - from + dxFrom) * c;
+      if (relu) {
+        inputGradientRelu(x, dy, scale, shift, r * c, full, mean, av, bv, kv, dx, d);
+      } else {
+        inputGradientLinear(x, dy, r * c, full, mean, av, bv, kv, dx, d);
+      }
+      if (full < c) {
+        inputGradientTail(x, dy, relu, scale, shift, r * c, c, full, mean, av, bv, kv, dx, d);
+      }
     }
   }
 
@@ -458,7 +512,7 @@ public final class BatchNorm {
    * sums folded in av, bv, kv and g the output gradient where the forward's output was positive.
    */
   private static void inputGradientRelu(float[] x, float[] dy, float[] scale, float[] shift, int o, int full,
-                                        float[] mean, float[] av, float[] bv, float[] kv, float[] dx) {
+                                        float[] mean, float[] av, float[] bv, float[] kv, float[] dx, int d) {
     FloatVector zero = FloatVector.zero(Vec.S);
     for (int j = 0; j < full; j += Vec.L) {
       FloatVector xv = FloatVector.fromArray(Vec.S, x, o + j);
@@ -467,26 +521,26 @@ public final class BatchNorm {
               .compare(VectorOperators.GT, 0f));
       FloatVector xc = xv.sub(FloatVector.fromArray(Vec.S, mean, j));
       g.sub(FloatVector.fromArray(Vec.S, av, j)).sub(xc.mul(FloatVector.fromArray(Vec.S, bv, j)))
-          .mul(FloatVector.fromArray(Vec.S, kv, j)).intoArray(dx, o + j);
+          .mul(FloatVector.fromArray(Vec.S, kv, j)).intoArray(dx, d + j);
     }
   }
 
   /** As {@link #inputGradientRelu} without an activation: g is the output gradient. */
   private static void inputGradientLinear(float[] x, float[] dy, int o, int full, float[] mean, float[] av,
-                                          float[] bv, float[] kv, float[] dx) {
+                                          float[] bv, float[] kv, float[] dx, int d) {
     for (int j = 0; j < full; j += Vec.L) {
       FloatVector g = FloatVector.fromArray(Vec.S, dy, o + j);
       FloatVector xc = FloatVector.fromArray(Vec.S, x, o + j).sub(FloatVector.fromArray(Vec.S, mean, j));
       g.sub(FloatVector.fromArray(Vec.S, av, j)).sub(xc.mul(FloatVector.fromArray(Vec.S, bv, j)))
-          .mul(FloatVector.fromArray(Vec.S, kv, j)).intoArray(dx, o + j);
+          .mul(FloatVector.fromArray(Vec.S, kv, j)).intoArray(dx, d + j);
     }
   }
 
   /** The row's partial vector; each variant stores from its own branch (no vector out of a conditional). */
   private static void inputGradientTail(float[] x, float[] dy, boolean relu, float[] scale, float[] shift, int o, int c,
-                                        int full, float[] mean, float[] av, float[] bv, float[] kv, float[] dx) {
+                                        int full, float[] mean, float[] av, float[] bv, float[] kv, float[] dx, int d) {
     if (Vec.H != null && c - full == Vec.H.length()) {
-      inputGradientHalf(x, dy, relu, scale, shift, o, c, full, mean, av, bv, kv, dx);
+      inputGradientHalf(x, dy, relu, scale, shift, o, c, full, mean, av, bv, kv, dx, d);
       return;
     }
     int m = c - full;
@@ -496,28 +550,28 @@ public final class BatchNorm {
       FloatVector g = FloatVector.zero(Vec.S).blend(Vec.load(dy, o + full, m),
           xv.fma(Vec.load(scale, full, m), Vec.load(shift, full, m)).compare(VectorOperators.GT, 0f));
       Vec.store(g.sub(Vec.load(av, full, m)).sub(xc.mul(Vec.load(bv, full, m))).mul(Vec.load(kv, full, m)), dx,
-          o + full, m);
+          d + full, m);
     } else {
       FloatVector g = Vec.load(dy, o + full, m);
       Vec.store(g.sub(Vec.load(av, full, m)).sub(xc.mul(Vec.load(bv, full, m))).mul(Vec.load(kv, full, m)), dx,
-          o + full, m);
+          d + full, m);
     }
   }
 
   /** The half-vector tail of {@link #inputGradientTail}, at half width without {@link Vec#load}'s branches. */
   private static void inputGradientHalf(float[] x, float[] dy, boolean relu, float[] scale, float[] shift, int o, int c,
-                                        int full, float[] mean, float[] av, float[] bv, float[] kv, float[] dx) {
+                                        int full, float[] mean, float[] av, float[] bv, float[] kv, float[] dx, int d) {
     FloatVector xv = Vec.loadHalf(x, o + full);
     FloatVector xc = xv.sub(Vec.loadHalf(mean, full));
     if (relu) {
       FloatVector g = FloatVector.zero(Vec.S).blend(Vec.loadHalf(dy, o + full),
           xv.fma(Vec.loadHalf(scale, full), Vec.loadHalf(shift, full)).compare(VectorOperators.GT, 0f));
       Vec.storeHalf(g.sub(Vec.loadHalf(av, full)).sub(xc.mul(Vec.loadHalf(bv, full))).mul(Vec.loadHalf(kv, full)), dx,
-          o + full);
+          d + full);
     } else {
       FloatVector g = Vec.loadHalf(dy, o + full);
       Vec.storeHalf(g.sub(Vec.loadHalf(av, full)).sub(xc.mul(Vec.loadHalf(bv, full))).mul(Vec.loadHalf(kv, full)), dx,
-          o + full);
+          d + full);
     }
   }
 

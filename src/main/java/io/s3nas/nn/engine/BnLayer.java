@@ -108,7 +108,57 @@ final class BnLayer {
       Depthwise.forward(par, x, s, weights[b], d,
           (t, q, from, to) -> kernel.addStatistics(t, q, d, from, to, s.co(), s.co() + s.cl()));
     }
-    forward(par, d, shapes[0].n() * shapes[0].oh() * shapes[0].ow(), true, momentum, y, true);
+    int rows = shapes[0].n() * shapes[0].oh() * shapes[0].ow();
+    if (y == null) { // the consumer normalises d's rows itself (TiledProducts)
+      kernel.finishStatistics(rows);
+      kernel.updateRunning(runMean, runVar, momentum);
+      return;
+    }
+    forward(par, d, rows, true, momentum, y, true);
+  }
+
+  /**
+   * The last training forward's normalisation and activation as {@code {scale, shift}}: y =
+   * act(x·scale + shift) (ReLU or none), for a consumer that applies it to x's rows itself.
+   */
+  float[][] trainingAffine() {
+    if (act != null && !relu) {
+      throw new IllegalStateException(name + ": only a ReLU or linear BatchNorm is applied by its consumer");
+    }
+    return kernel.trainingAffine(gamma.value(), beta.value());
+  }
+
+  /**
+   * Training {@code y = BN(act(x·scale + shift) · w)}: the product of another BatchNorm's output that
+   * is never written whole ({@link TiledProducts#forward}), this layer's statistics summed from its
+   * rows as they are written, as in {@link #gemmForward}.
+   */
+  void gemmForwardOfNormalised(Parallel par, float[] x, float[][] affine, boolean actRelu, int rows, int k, float[] w,
+                               float[] pre, double momentum, float[] y, Scratch s) {
+    kernel.clearStatistics();
+    TiledProducts.forward(par, x, rows, k, affine[0], affine[1], actRelu, w, channels, pre,
+        (t, q, from, to) -> kernel.addStatistics(t, q, pre, from, to), s);
+    forward(par, pre, rows, true, momentum, y, true);
+  }
+
+  /**
+   * The first half of {@link #backward} (ReLU or no activation): the gradient's sums over x and dy,
+   * then dγ and dβ; the consumer computes the input gradient's rows itself
+   * ({@link BatchNorm#inputGradientRows}, {@link TiledProducts#expandBackward}).
+   */
+  void backwardSums(Parallel par, float[] x, int rows, float[] dy) {
+    if (!sumsFromProducer()) {
+      throw new IllegalStateException(name + ": only a ReLU or linear BatchNorm's input gradient is left to its consumer");
+    }
+    Gemm.Written sums = gradientSums(x, dy);
+    par.forSlices(rows, (t, q, from, to) -> sums.rows(t, q, from, to));
+    float[] dg = new float[channels];
+    float[] db = new float[channels];
+    kernel.finishGradientSums(rows, gamma.value(), dg, db);
+    for (int c = 0; c < channels; c++) {
+      gamma.grad()[c] += dg[c];
+      beta.grad()[c] += db[c];
+    }
   }
 
   /**

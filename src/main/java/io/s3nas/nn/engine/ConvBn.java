@@ -24,6 +24,9 @@ final class ConvBn {
   /** The input gradient goes to a scratch buffer every such layer shares (see {@link #shareInputGradient}). */
   private boolean sharedDx;
   private float[] x;
+  /** When the last forward's input was another BatchNorm's input: that BatchNorm's {scale, shift} ({@link #forwardOfNormalised}). */
+  private float[][] normalised;
+  private boolean normalisedRelu;
   private float[] used;
   private float[] col;
   private float[] z;
@@ -72,9 +75,30 @@ final class ConvBn {
     int pOut = n * outSize * outSize;
     allocate(n);
     this.x = input;
+    this.normalised = null;
     this.used = weights;
     float[] c = pointwise ? input : im2col(par, input, n);
     bn.gemmForward(par, c, pOut, k * k * cin, weights, z, training, momentum, y);
+    return y;
+  }
+
+  /**
+   * Training forward of a 1x1 layer whose input is act(d·scale + shift), the output of another
+   * BatchNorm ({@code affine} = {scale, shift}, {@code relu} its activation) that is never written:
+   * each group of its rows is normalised into a tile as the product reads it, and again for the weight
+   * gradient in backward ({@link TiledProducts}).
+   */
+  float[] forwardOfNormalised(Parallel par, float[] d, float[][] affine, boolean relu, int n, double momentum,
+                              Scratch s) {
+    if (!pointwise) {
+      throw new IllegalStateException("a normalised input is taken by a 1x1 layer only");
+    }
+    allocate(n);
+    this.x = d;
+    this.normalised = affine;
+    this.normalisedRelu = relu;
+    this.used = weight.value();
+    bn.gemmForwardOfNormalised(par, d, affine, relu, n * outSize * outSize, cin, used, z, momentum, y, s);
     return y;
   }
 
@@ -134,10 +158,24 @@ final class ConvBn {
     }
     int pOut = batch * outSize * outSize;
     int kc = k * k * cin;
+    float[] g = s.grad(weight);
+    if (pointwise && inputGrad && written == null && normalised == null && bn.sumsFromProducer()) {
+      // the BatchNorm's input gradient chunk by chunk for both products that read it (TiledProducts)
+      bn.backwardSums(par, z, pOut, dy);
+      float[] out = inputGradient(s);
+      TiledProducts.expandBackward(par, bn.kernel, z, dy, bn.relu, pOut, x, cin, Gemm.transpose(used, kc, cout), cout,
+          g, out, s.partials(kc * cout), s);
+      SuperBlock.addInto(weight.grad(), g);
+      return out;
+    }
     float[] dz = s.take("conv.dz", pOut * cout);
     bn.backward(par, z, pOut, dy, dz);
-    float[] g = s.grad(weight);
-    Gemm.backwardWeight(par, pointwise ? x : col, pOut, kc, dz, cout, g, s.partials(kc * cout));
+    if (normalised != null) {
+      TiledProducts.weightGradient(par, x, pOut, kc, normalised[0], normalised[1], normalisedRelu, dz, cout, g,
+          s.partials(kc * cout), s);
+    } else {
+      Gemm.backwardWeight(par, pointwise ? x : col, pOut, kc, dz, cout, g, s.partials(kc * cout));
+    }
     SuperBlock.addInto(weight.grad(), g);
     if (!inputGrad) {
       return null;

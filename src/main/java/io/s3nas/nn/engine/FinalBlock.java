@@ -98,7 +98,15 @@ final class FinalBlock {
     return new Depthwise.Shape(n, size, size, expanded, offsets[branch], lengths[branch], kernels[branch], args.strideH());
   }
 
-  float[] forward(Parallel par, float[] x, int n, boolean training, double momentum, Random rng) {
+  /**
+   * Whether training normalises the depthwise output into the projection's tiles instead of writing
+   * it ({@link ConvBn#forwardOfNormalised}): no SE between them, a ReLU or no activation.
+   */
+  private boolean tiledProjection() {
+    return !args.type().fused() && se == null && dwBn.foldsIntoEpilogue();
+  }
+
+  float[] forward(Parallel par, float[] x, int n, boolean training, double momentum, Random rng, Scratch s) {
     if (!training && byImage) {
       float[] y = forwardByImage(par, x, n);
       if (y != null) {
@@ -109,7 +117,7 @@ final class FinalBlock {
       batch = n;
       int pOut = n * outSize * outSize;
       d = front != null && args.type().fused() ? null : new float[pOut * expanded];
-      a = d == null ? null : new float[pOut * expanded];
+      a = d == null || tiledProjection() ? null : new float[pOut * expanded];
       keep = new float[n];
     }
     float[] h = front == null ? x : front.forward(par, x, n, training, momentum);
@@ -120,6 +128,11 @@ final class FinalBlock {
       for (int b = 0; b < kernels.length; b++) {
         shapes[b] = shape(n, b);
         weights[b] = depthwise.get(b).value();
+      }
+      if (tiledProjection()) {
+        dwBn.depthwiseForward(par, h, shapes, weights, d, momentum, null);
+        float[] y = project.forwardOfNormalised(par, d, dwBn.trainingAffine(), dwBn.relu, n, momentum, s);
+        return residual(par, y, x, n, training, rng);
       }
       dwBn.depthwiseForward(par, h, shapes, weights, d, momentum, a);
       h = a;
@@ -138,7 +151,11 @@ final class FinalBlock {
     if (se != null) {
       h = se.forward(par, h, n);
     }
-    float[] y = project.forward(par, h, n, training, momentum);
+    return residual(par, project.forward(par, h, n, training, momentum), x, n, training, rng);
+  }
+
+  /** y·keep + x per image with a residual (keep drawn for drop-connect in training), else y. */
+  private float[] residual(Parallel par, float[] y, float[] x, int n, boolean training, Random rng) {
     if (args.residual()) {
       int per = outSize * outSize * args.outputFilters();
       double rate = training ? dropConnect : 0;
@@ -238,7 +255,7 @@ final class FinalBlock {
     if (front != null) {
       front.footprint(n, f);
     }
-    f.own(n + (args.type().fused() ? 0 : 2 * pOut * expanded));
+    f.own(n + (args.type().fused() ? 0 : (tiledProjection() ? 1 : 2) * pOut * expanded));
     if (se != null) {
       se.footprint(n, f);
     }

@@ -111,7 +111,7 @@ public final class FinalNet {
   public float[] forward(float[] images, int n, boolean training, Random rng) {
     float[] x = stem.forward(par, images, n, training, bnMomentum);
     for (FinalBlock b : blocks) {
-      x = b.forward(par, x, n, training, bnMomentum, rng);
+      x = b.forward(par, x, n, training, bnMomentum, rng, scratch);
     }
     return head.forward(par, x, n, training, bnMomentum, rng);
   }

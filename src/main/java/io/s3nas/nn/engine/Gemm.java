@@ -90,7 +90,7 @@ public final class Gemm {
   }
 
   /** Rows [r0, r1) of the product, in 8-row tiles (plain) or 4-row tiles (with an epilogue). */
-  private static void rows(float[] x, int r0, int r1, int k, float[] w, int n, float[] y, float[] scale,
+  static void rows(float[] x, int r0, int r1, int k, float[] w, int n, float[] y, float[] scale,
                            float[] shift, boolean relu) {
     int r = r0;
     if (scale == null && n >= Vec.L) {
@@ -521,23 +521,32 @@ public final class Gemm {
    */
   public static void backwardWeight(Parallel par, float[] x, int p, int k, float[] dy, int n, float[] dw,
                                     float[][] scratch) {
-    boolean alongK = alongK(k, n);
     int chunks = (p + CHUNK - 1) / CHUNK;
     par.forSlices(chunks, (c, q, from, to) -> {
       float[] acc = scratch[q];
       java.util.Arrays.fill(acc, 0, k * n, 0f);
       for (int chunk = from; chunk < to; chunk++) {
         int r0 = chunk * CHUNK;
-        int r1 = Math.min(p, r0 + CHUNK);
-        if (alongK) {
-          gradientChunk(dy, n, x, k, acc, r0, r1); // dwᵀ = dyᵀ · x: the same tiles, operands swapped
-        } else {
-          gradientChunk(x, k, dy, n, acc, r0, r1);
-        }
+        gradientRows(x, k, dy, n, acc, r0, Math.min(p, r0 + CHUNK));
       }
     });
+    reduceWeightGradient(scratch, Parallel.slices(chunks), k, n, dw);
+  }
+
+  /** acc += x[r0..r1)ᵀ · dy[r0..r1) in {@link #backwardWeight}'s layout (dwᵀ when {@link #alongK}). */
+  static void gradientRows(float[] x, int k, float[] dy, int n, float[] acc, int r0, int r1) {
+    if (alongK(k, n)) {
+      gradientChunk(dy, n, x, k, acc, r0, r1); // dwᵀ = dyᵀ · x: the same tiles, operands swapped
+    } else {
+      gradientChunk(x, k, dy, n, acc, r0, r1);
+    }
+  }
+
+  /** dw = the sum of the first {@code slices} partial sums {@link #gradientRows} filled, in slot order. */
+  static void reduceWeightGradient(float[][] scratch, int slices, int k, int n, float[] dw) {
+    boolean alongK = alongK(k, n);
     java.util.Arrays.fill(dw, 0, k * n, 0f);
-    for (int q = 0; q < Parallel.slices(chunks); q++) {
+    for (int q = 0; q < slices; q++) {
       float[] acc = scratch[q];
       if (alongK) { // the partial sums are dwᵀ [N×K]
         for (int j = 0; j < n; j++) {

@@ -27,6 +27,18 @@ final class Scratch {
     return take("grad:" + p.size(), p.size());
   }
 
+  private final Map<String, float[][]> tiles = new HashMap<>();
+
+  /** One buffer of at least {@code size} floats per thread, by name ({@link TiledProducts}' tiles). */
+  float[][] tiles(String name, int size) {
+    float[][] t = tiles.get(name);
+    if (t == null || t[0].length < size) {
+      t = new float[threads][size];
+      tiles.put(name, t);
+    }
+    return t;
+  }
+
   /**
    * Partial-sum buffers of at least {@code size} floats: one per slice of a {@link Parallel#forSlices}
    * region, and at least one per thread (a buffer a kernel uses per thread beside its slices' sums).

@@ -175,8 +175,16 @@ final class SuperBlock {
       shapes[b] = new Depthwise.Shape(n, size, size, expanded, offsets[b], lengths[b], kernels[b], stride);
     }
     if (training) {
-      bn2.depthwiseForward(par, h, shapes, hat, d, momentum, act);
-      return project(par, act, input, pOut, training, momentum);
+      // bn2's output is never written: the projection normalises d's rows into its tiles, here and
+      // for its weight gradient in backward (TiledProducts)
+      bn2.depthwiseForward(par, h, shapes, hat, d, momentum, null);
+      projectIn = null;
+      bn3.gemmForwardOfNormalised(par, d, bn2.trainingAffine(), bn2.relu, pOut, expanded, projectW.value(), p,
+          momentum, y, s);
+      if (residual) {
+        Elementwise.addInto(par, y, input, y.length);
+      }
+      return y;
     }
     // evaluation: BN and ReLU on each depthwise output row while it is in L1 (no pass of their own)
     float[][] f2 = bn2.inferenceEpilogue();
@@ -210,13 +218,14 @@ final class SuperBlock {
     int pIn = n * size * size;
     int pOut = n * outSize * outSize;
     float[] act = fused == null ? s.take(ACT, activationSize()) : null;
-    if (fused == null) {
-      bn2.recompute(par, d, pOut, act);
-      projectIn = act;
-    }
     float[] dp = s.take("dp", pOut * out);
     bn3.backward(par, p, pOut, dy, dp);
-    Gemm.backwardWeight(par, projectIn, pOut, expanded, dp, out, s.grad(projectW), s.partials(expanded * out));
+    if (fused == null) {
+      TiledProducts.weightGradient(par, d, pOut, expanded, bn2.trainingAffine()[0], bn2.trainingAffine()[1], bn2.relu,
+          dp, out, s.grad(projectW), s.partials(expanded * out), s);
+    } else {
+      Gemm.backwardWeight(par, projectIn, pOut, expanded, dp, out, s.grad(projectW), s.partials(expanded * out));
+    }
     addInto(projectW.grad(), s.grad(projectW));
     float[] dd = s.take("dd", pOut * expanded);
     float[] projectT = Gemm.transpose(projectW.value(), expanded, out);
@@ -244,10 +253,11 @@ final class SuperBlock {
       Depthwise.backward(par, h, shape, weightHat[b], dd, dh, dwHatGrad[b], s.partials(Depthwise.backwardScratch(shape)));
     }
     if (expand) {
-      bn1.backward(par, e1, pIn, dh, dh);
-      Gemm.backwardWeight(par, x, pIn, in, dh, expanded, s.grad(expandW), s.partials(in * expanded));
+      // bn1's input gradient is computed chunk by chunk for both products that read it (TiledProducts)
+      bn1.backwardSums(par, e1, pIn, dh);
+      TiledProducts.expandBackward(par, bn1.kernel, e1, dh, bn1.relu, pIn, x, in,
+          Gemm.transpose(expandW.value(), in, expanded), expanded, s.grad(expandW), dx, s.partials(in * expanded), s);
       addInto(expandW.grad(), s.grad(expandW));
-      Gemm.backwardInput(par, dh, pIn, expanded, Gemm.transpose(expandW.value(), in, expanded), in, dx);
     } else {
       System.arraycopy(dh, 0, dx, 0, pIn * in);
     }
