@@ -303,22 +303,30 @@ public final class BatchNorm {
 
   /** Adds rows [from, to) of (x, dy) to slot {@code slot}'s gradient sums Σ g and Σ g·(x − μ), on thread t. */
   public void addGradientSums(int t, int slot, float[] x, float[] dy, boolean relu, int from, int to) {
+    addGradientSums(t, slot, x, dy, relu, from, to, 0, channels);
+  }
+
+  /**
+   * As {@link #addGradientSums(int, int, float[], float[], boolean, int, int)} for channels [c0, c1)
+   * only: what one branch of a MixConv depthwise backward has just written of dy.
+   */
+  public void addGradientSums(int t, int slot, float[] x, float[] dy, boolean relu, int from, int to, int c0, int c1) {
     int c = channels;
-    int full = c - c % Vec.L;
+    int full = c1 - (c1 - c0) % Vec.L;
     float[] scale = gate[0];
     float[] shift = gate[1];
     float[] a = fs[t];
     float[] b = fq[t];
     for (int r0 = from; r0 < to; r0 += BLOCK) {
       int r1 = Math.min(to, r0 + BLOCK);
-      for (int j = 0; j < c; j += Vec.L) {
+      for (int j = c0; j < c1; j += Vec.L) {
         if (j < full) {
           gradientSums(x, dy, relu, scale, shift, c, j, r0, r1, mean, a, b);
         } else {
-          gradientSumsTail(x, dy, relu, scale, shift, c, j, r0, r1, mean, a, b);
+          gradientSumsTail(x, dy, relu, scale, shift, c, c1, j, r0, r1, mean, a, b);
         }
       }
-      flush(t, slot, 0, c);
+      flush(t, slot, c0, c1);
     }
   }
 
@@ -443,16 +451,16 @@ public final class BatchNorm {
   }
 
   /**
-   * As {@link #gradientSums} for the partial vector at j (through {@link Vec#load}, in a method of
-   * its own), the ReLU's gate in a loop of its own.
+   * As {@link #gradientSums} for the partial vector at j of channels ending at c1 (through
+   * {@link Vec#load}, in a method of its own), the ReLU's gate in a loop of its own.
    */
   private static void gradientSumsTail(float[] x, float[] dy, boolean relu, float[] scale, float[] shift, int c,
-                                       int j, int r0, int r1, float[] mean, float[] a, float[] b) {
-    if (Vec.H != null && c - j == Vec.H.length()) {
+                                       int c1, int j, int r0, int r1, float[] mean, float[] a, float[] b) {
+    if (Vec.H != null && c1 - j == Vec.H.length()) {
       gradientSumsHalf(x, dy, relu, scale, shift, c, j, r0, r1, mean, a, b);
       return;
     }
-    int m = c - j;
+    int m = c1 - j;
     FloatVector mu = Vec.load(mean, j, m);
     FloatVector va = FloatVector.zero(Vec.S);
     FloatVector vb = va;

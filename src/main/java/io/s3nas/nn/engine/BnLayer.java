@@ -142,6 +142,32 @@ final class BnLayer {
   }
 
   /**
+   * Starts a backward of the last training forward on x whose output gradient dy the branches of a
+   * MixConv depthwise backward write, each its own channels: the returned function gives the
+   * {@link Gemm.Written} of the branch over channels [c0, c1), which sums each image's rows as the
+   * branch finishes it; {@link #finishBackwardSums} then gives dγ and dβ. Only when
+   * {@link #sumsFromProducer}.
+   */
+  java.util.function.BiFunction<Integer, Integer, Gemm.Written> gradientSumsByChannels(float[] x, float[] dy) {
+    if (!sumsFromProducer()) {
+      throw new IllegalStateException(name + ": only a ReLU or linear BatchNorm's sums are taken from a producer");
+    }
+    kernel.startGradientSums(gamma.value(), beta.value());
+    return (c0, c1) -> (t, q, from, to) -> kernel.addGradientSums(t, q, x, dy, relu, from, to, c0, c1);
+  }
+
+  /** dγ and dβ (added to the parameters' gradients) and the input gradient's coefficients from the sums of {@code rows} rows. */
+  void finishBackwardSums(int rows) {
+    float[] dg = new float[channels];
+    float[] db = new float[channels];
+    kernel.finishGradientSums(rows, gamma.value(), dg, db);
+    for (int c = 0; c < channels; c++) {
+      gamma.grad()[c] += dg[c];
+      beta.grad()[c] += db[c];
+    }
+  }
+
+  /**
    * The first half of {@link #backward} (ReLU or no activation): the gradient's sums over x and dy,
    * then dγ and dβ; the consumer computes the input gradient's rows itself
    * ({@link BatchNorm#inputGradientRows}, {@link TiledProducts#expandBackward}).
@@ -164,7 +190,7 @@ final class BnLayer {
   /**
    * Forward; in training the output {@code y} (ReLU) or a pre-activation copy (other activations) is
    * what {@link #backward(Parallel, float[], int, float[], float[])} reads, so {@code y} must hold it
-   * until then or the caller passes it again, recomputed ({@link #recompute}).
+   * until then (or the caller reads x with {@link #trainingAffine} instead, as {@link TiledProducts} does).
    */
   void forward(Parallel par, float[] x, int rows, boolean training, double momentum, float[] y) {
     forward(par, x, rows, training, momentum, y, false);
@@ -200,17 +226,6 @@ final class BnLayer {
     if (act != null && !relu) {
       f.own(rows * channels);
     }
-  }
-
-  /**
-   * The output of the last training forward again, bit for bit, from its input {@code x} (ReLU or no
-   * activation): a block that lends its activations' buffer to the next block gets them back here.
-   */
-  void recompute(Parallel par, float[] x, int rows, float[] y) {
-    if (act != null && !relu) {
-      throw new IllegalStateException(name + ": only a ReLU or linear BatchNorm output is recomputed");
-    }
-    kernel.recompute(par, x, rows, gamma.value(), beta.value(), relu, y);
   }
 
   /**

@@ -159,14 +159,9 @@ final class ConvBn {
     int pOut = batch * outSize * outSize;
     int kc = k * k * cin;
     float[] g = s.grad(weight);
-    if (pointwise && inputGrad && written == null && normalised == null && bn.sumsFromProducer()) {
-      // the BatchNorm's input gradient chunk by chunk for both products that read it (TiledProducts)
+    if (written == null && sumsFromProducer()) {
       bn.backwardSums(par, z, pOut, dy);
-      float[] out = inputGradient(s);
-      TiledProducts.expandBackward(par, bn.kernel, z, dy, bn.relu, pOut, x, cin, Gemm.transpose(used, kc, cout), cout,
-          g, out, s.partials(kc * cout), s);
-      SuperBlock.addInto(weight.grad(), g);
-      return out;
+      return tiledBackward(par, dy, s);
     }
     float[] dz = s.take("conv.dz", pOut * cout);
     bn.backward(par, z, pOut, dy, dz);
@@ -193,6 +188,38 @@ final class ConvBn {
     float[] dcol = s.take("conv.dcol", pOut * kc);
     Gemm.backwardInput(par, dz, pOut, cout, wT, kc, dcol);
     col2im(par, dcol, batch, out);
+    return out;
+  }
+
+  /**
+   * Whether this layer's backward can take its BatchNorm's sums from the producer of its output
+   * gradient ({@link #gradientSumsByChannels}, {@link #backwardFromSums}) and go tile by tile
+   * ({@link TiledProducts#expandBackward}): a 1x1 layer with input gradient on its own input, its
+   * BatchNorm's activation ReLU or none.
+   */
+  boolean sumsFromProducer() {
+    return pointwise && inputGrad && normalised == null && bn.sumsFromProducer();
+  }
+
+  /** The BatchNorm's backward sums, told of dy's rows and channels by their producer (see {@link BnLayer#gradientSumsByChannels}). */
+  java.util.function.BiFunction<Integer, Integer, Gemm.Written> gradientSumsByChannels(float[] dy) {
+    return bn.gradientSumsByChannels(z, dy);
+  }
+
+  /** The backward once dy is whole and {@link #gradientSumsByChannels} has summed it; returns ∂L/∂input. */
+  float[] backwardFromSums(Parallel par, float[] dy, Scratch s) {
+    bn.finishBackwardSums(batch * outSize * outSize);
+    return tiledBackward(par, dy, s);
+  }
+
+  /** The BatchNorm's input gradient chunk by chunk for both products that read it ({@link TiledProducts}). */
+  private float[] tiledBackward(Parallel par, float[] dy, Scratch s) {
+    int kc = k * k * cin;
+    float[] g = s.grad(weight);
+    float[] out = inputGradient(s);
+    TiledProducts.expandBackward(par, bn.kernel, z, dy, bn.relu, batch * outSize * outSize, x, cin,
+        Gemm.transpose(used, kc, cout), cout, g, out, s.partials(kc * cout), s);
+    SuperBlock.addInto(weight.grad(), g);
     return out;
   }
 

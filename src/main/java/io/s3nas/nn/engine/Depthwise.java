@@ -912,7 +912,18 @@ public final class Depthwise {
    */
   public static void backward(Parallel par, float[] x, Shape s, float[] wt, float[] dy, float[] dx, float[] dw,
                               float[][] scratch) {
+    backward(par, x, s, wt, dy, dx, dw, scratch, null);
+  }
+
+  /**
+   * As above, and after each image {@code written} (when given) is told of its input pixels [from,
+   * to), whose gradient in dx's channel view is then whole and still in cache: the BatchNorm before
+   * this layer sums its backward's sums from them instead of in a pass of their own over dx.
+   */
+  public static void backward(Parallel par, float[] x, Shape s, float[] wt, float[] dy, float[] dx, float[] dw,
+                              float[][] scratch, Gemm.Written written) {
     int taps = s.k() * s.k();
+    int pixels = s.h() * s.w();
     int cl = s.cl();
     int pitch = sumPitch(s);
     par.forSlices(s.n(), (t, q, from, to) -> {
@@ -921,13 +932,16 @@ public final class Depthwise {
       for (int b = from; b < to; b++) {
         if (s.stride() == 1) {
           DepthwiseGradient.image(x, s, wt, dy, dx, acc, b);
-          continue;
+        } else {
+          for (int p = b * pixels, end = p + pixels; p < end; p++) {
+            java.util.Arrays.fill(dx, p * s.cs() + s.co(), p * s.cs() + s.co() + cl, 0f);
+          }
+          for (int oy = 0; oy < s.oh(); oy++) {
+            backwardRow(x, s, wt, dy, dx, acc, b, oy);
+          }
         }
-        for (int p = b * s.h() * s.w(), end = p + s.h() * s.w(); p < end; p++) {
-          java.util.Arrays.fill(dx, p * s.cs() + s.co(), p * s.cs() + s.co() + cl, 0f);
-        }
-        for (int oy = 0; oy < s.oh(); oy++) {
-          backwardRow(x, s, wt, dy, dx, acc, b, oy);
+        if (written != null) {
+          written.rows(t, q, b * pixels, (b + 1) * pixels);
         }
       }
     });

@@ -301,14 +301,19 @@ final class FinalBlock {
       }
       // returned as this block's input gradient without a front conv; else consumed by it: shared
       float[] dIn = s.take(front == null ? key + ".dh" : "final.dh", pIn * expanded);
+      // the front's BatchNorm sums each image's rows of dIn as a branch finishes them, in cache
+      boolean frontSums = front != null && front.sumsFromProducer();
+      java.util.function.BiFunction<Integer, Integer, Gemm.Written> frontSumsOf = frontSums
+          ? front.gradientSumsByChannels(dIn) : null;
       for (int b = 0; b < kernels.length; b++) {
         Param w = depthwise.get(b);
         float[] g = s.grad(w);
         Depthwise.Shape shape = shape(n, b);
-        Depthwise.backward(par, frontOut, shape, w.value(), dd, dIn, g, s.partials(Depthwise.backwardScratch(shape)));
+        Depthwise.backward(par, frontOut, shape, w.value(), dd, dIn, g, s.partials(Depthwise.backwardScratch(shape)),
+            frontSums ? frontSumsOf.apply(offsets[b], offsets[b] + lengths[b]) : null);
         SuperBlock.addInto(w.grad(), g);
       }
-      dx = front == null ? dIn : front.backward(par, dIn, s);
+      dx = front == null ? dIn : frontSums ? front.backwardFromSums(par, dIn, s) : front.backward(par, dIn, s);
     }
     if (args.residual()) {
       float[] out = s.take(key + ".dx", dy.length);

@@ -39,13 +39,15 @@ final class SuperBlock {
   private float[][] weightHat;
   private float[] x;
   private float[] e1;
+  /** bn1's output, the depthwise layers' input, kept for their backward (see {@link #forward}). */
+  private float[] a1;
   private float[] d;
   private float[] projectIn;
   private float[] p;
   private float[] y;
   private float[] dx;
   private int batch;
-  /** The scratch buffer the blocks' ReLU activations share (see {@link #forward}). */
+  /** The scratch buffer evaluation's unfolded depthwise BatchNorm output goes to (see {@link #forward}). */
   private static final String ACT = "block.activations";
 
   SuperBlock(String name, SearchableBlock b, Random init, double eps, int threads) {
@@ -124,8 +126,8 @@ final class SuperBlock {
       fused.footprint(n, f);
       return;
     }
-    f.own((expand ? pIn * expanded : 0) + pOut * expanded);
-    f.scratch(ACT, pIn * expanded);
+    f.own((expand ? 2 * pIn * expanded : 0) + pOut * expanded);
+    f.scratch(ACT, pOut * expanded);
     f.scratch("dh", pIn * expanded);
   }
 
@@ -141,6 +143,7 @@ final class SuperBlock {
     int pIn = n * size * size;
     int pOut = n * outSize * outSize;
     e1 = expand ? new float[pIn * expanded] : null;
+    a1 = expand ? new float[pIn * expanded] : null;
     d = fused == null ? new float[pOut * expanded] : null;
     p = new float[pOut * out];
     y = new float[pOut * out];
@@ -148,11 +151,12 @@ final class SuperBlock {
   }
 
   /**
-   * The block keeps only what its BatchNorm layers normalise (the expand product e1, the depthwise
-   * output d, the project product p) and its output; the two ReLU activations live in {@code s}'s
-   * one buffer that every block borrows in turn, and backward recomputes them from e1 and d
-   * ({@link BnLayer#recompute}): one elementwise pass each instead of keeping two expanded tensors per
-   * block, about half of the supernet's activation memory (docs/engine-measurements.md).
+   * In training the block keeps the expand product e1, bn1's output a1 (the depthwise input, which its
+   * backward reads), the depthwise output d and the project product p, and its output. bn2's output
+   * is never written: the projection normalises d's rows into its tiles, here and for its weight
+   * gradient ({@link TiledProducts}). a1 was once recomputed from e1 in backward to save memory; on
+   * the 2-core Intel Xeon that pass cost more than the supernet's peak RSS, 1.0–1.1 × PyTorch's, could
+   * spare (docs/engine-measurements.md, "2026-12-01 (evening)").
    */
   float[] forward(Parallel par, float[] input, int n, float[][] hat, boolean training, double momentum, Scratch s) {
     allocate(n);
@@ -165,10 +169,9 @@ final class SuperBlock {
       return project(par, h, input, pOut, training, momentum);
     }
     float[] h = input;
-    float[] act = s.take(ACT, activationSize());
     if (expand) {
-      bn1.gemmForward(par, input, pIn, in, expandW.value(), e1, training, momentum, act);
-      h = act;
+      bn1.gemmForward(par, input, pIn, in, expandW.value(), e1, training, momentum, a1);
+      h = a1;
     }
     Depthwise.Shape[] shapes = new Depthwise.Shape[offsets.length];
     for (int b = 0; b < offsets.length; b++) {
@@ -194,13 +197,9 @@ final class SuperBlock {
     if (f2 != null) {
       return project(par, d, input, pOut, training, momentum);
     }
+    float[] act = s.take(ACT, pOut * expanded);
     bn2.forward(par, d, pOut, false, momentum, act);
     return project(par, act, input, pOut, training, momentum);
-  }
-
-  /** The shared activation buffer's size for this block: the larger of its two ReLU outputs. */
-  private int activationSize() {
-    return batch * size * size * expanded;
   }
 
   private float[] project(Parallel par, float[] h, float[] input, int pOut, boolean training, double momentum) {
@@ -217,7 +216,6 @@ final class SuperBlock {
     int n = batch;
     int pIn = n * size * size;
     int pOut = n * outSize * outSize;
-    float[] act = fused == null ? s.take(ACT, activationSize()) : null;
     float[] dp = s.take("dp", pOut * out);
     bn3.backward(par, p, pOut, dy, dp);
     if (fused == null) {
@@ -244,17 +242,17 @@ final class SuperBlock {
     }
     bn2.backwardFromSums(par, d, pOut, dd, dd);
     float[] dh = s.take("dh", pIn * expanded);
-    if (expand) {
-      bn1.recompute(par, e1, pIn, act);
-    }
-    float[] h = expand ? act : x;
+    float[] h = expand ? a1 : x;
+    // bn1's backward sums read each image's rows of dh as a branch finishes them, in cache
+    java.util.function.BiFunction<Integer, Integer, Gemm.Written> sums = expand ? bn1.gradientSumsByChannels(e1, dh) : null;
     for (int b = 0; b < offsets.length; b++) {
       Depthwise.Shape shape = new Depthwise.Shape(n, size, size, expanded, offsets[b], lengths[b], kernels[b], stride);
-      Depthwise.backward(par, h, shape, weightHat[b], dd, dh, dwHatGrad[b], s.partials(Depthwise.backwardScratch(shape)));
+      Depthwise.backward(par, h, shape, weightHat[b], dd, dh, dwHatGrad[b], s.partials(Depthwise.backwardScratch(shape)),
+          sums == null ? null : sums.apply(offsets[b], offsets[b] + lengths[b]));
     }
     if (expand) {
       // bn1's input gradient is computed chunk by chunk for both products that read it (TiledProducts)
-      bn1.backwardSums(par, e1, pIn, dh);
+      bn1.finishBackwardSums(pIn);
       TiledProducts.expandBackward(par, bn1.kernel, e1, dh, bn1.relu, pIn, x, in,
           Gemm.transpose(expandW.value(), in, expanded), expanded, s.grad(expandW), dx, s.partials(in * expanded), s);
       addInto(expandW.grad(), s.grad(expandW));

@@ -1,0 +1,95 @@
+package io.s3nas.nn.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * A training BatchNorm before a MixConv depthwise layer whose backward sums are read from each image
+ * every branch's backward has just finished ({@link BnLayer#gradientSumsByChannels}) gives what its
+ * backward over the whole input gradient gives: the same depthwise input gradient bit for bit, the
+ * same dγ, dβ and input gradient up to the order of float sums. Branches of full, half and odd channel
+ * counts at offsets that are not whole vectors, stride 1 and 2, ReLU and none, one and two threads.
+ */
+class DepthwiseGradientSumsTest {
+  @Test
+  void sumsReadFromEachBranchsImagesEqualAPassOfTheirOwn() {
+    int[][] branchChannels = {{32}, {24, 40}, {17, 8, 16}};
+    int[][] branchKernels = {{3}, {3, 5}, {5, 3, 7}};
+    for (int threads : new int[] {1, 2}) {
+      Parallel par = new Parallel(threads);
+      for (int g = 0; g < branchChannels.length; g++) {
+        for (int size : new int[] {5, 12}) {
+          for (int stride : new int[] {1, 2}) {
+            for (boolean relu : new boolean[] {true, false}) {
+              check(par, threads, 19, size, stride, branchChannels[g], branchKernels[g], relu);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private static void check(Parallel par, int threads, int n, int size, int stride, int[] lengths, int[] kernels,
+                            boolean relu) {
+    int c = 0;
+    for (int l : lengths) {
+      c += l;
+    }
+    int pIn = n * size * size;
+    int o = Depthwise.outSize(size, stride);
+    float[] e = KernelGradientTest.random(pIn * c, 3 + c + size);
+    float[] x = KernelGradientTest.random(pIn * c, 5 + c + size);
+    float[] dy = KernelGradientTest.random(n * o * o * c, 6 + size);
+    Depthwise.Shape[] shapes = new Depthwise.Shape[lengths.length];
+    float[][] weights = new float[lengths.length][];
+    for (int b = 0, off = 0; b < lengths.length; off += lengths[b], b++) {
+      shapes[b] = new Depthwise.Shape(n, size, size, c, off, lengths[b], kernels[b], stride);
+      weights[b] = KernelGradientTest.random(kernels[b] * kernels[b] * lengths[b], 7 + b);
+    }
+    String at = threads + " threads, " + size + "x" + size + " stride " + stride + ", relu " + relu + ", branches "
+        + java.util.Arrays.toString(lengths);
+    float[][] scratch = Parallel.sliceSums(shapes.length == 0 ? 0 : maxScratch(shapes));
+
+    BnLayer apart = new BnLayer("apart", c, relu, 1e-3, threads);
+    apart.forward(par, e, pIn, true, 0.9, new float[pIn * c]);
+    float[] dh1 = new float[pIn * c];
+    for (int b = 0; b < shapes.length; b++) {
+      Depthwise.backward(par, x, shapes[b], weights[b], dy, dh1, new float[weights[b].length], scratch);
+    }
+    float[] g1 = new float[pIn * c];
+    apart.backward(par, e, pIn, dh1, g1);
+
+    BnLayer summed = new BnLayer("summed", c, relu, 1e-3, threads);
+    summed.forward(par, e, pIn, true, 0.9, new float[pIn * c]);
+    float[] dh2 = new float[pIn * c];
+    java.util.function.BiFunction<Integer, Integer, Gemm.Written> sums = summed.gradientSumsByChannels(e, dh2);
+    for (int b = 0; b < shapes.length; b++) {
+      Depthwise.backward(par, x, shapes[b], weights[b], dy, dh2, new float[weights[b].length], scratch,
+          sums.apply(shapes[b].co(), shapes[b].co() + shapes[b].cl()));
+    }
+    summed.finishBackwardSums(pIn);
+    float[] g2 = new float[pIn * c];
+    summed.kernel.inputGradientRows(e, dh2, relu, 0, pIn, g2, 0);
+
+    assertArrayEquals(dh1, dh2, 0f, "the depthwise input gradient, " + at);
+    for (int ch = 0; ch < c; ch++) {
+      float dg = apart.gamma.grad()[ch];
+      float db = apart.beta.grad()[ch];
+      assertEquals(dg, summed.gamma.grad()[ch], 1e-4f * (1 + Math.abs(dg)), "dγ of channel " + ch + ", " + at);
+      assertEquals(db, summed.beta.grad()[ch], 1e-4f * (1 + Math.abs(db)), "dβ of channel " + ch + ", " + at);
+    }
+    for (int i = 0; i < g1.length; i++) {
+      assertEquals(g1[i], g2[i], 1e-4f * (1 + Math.abs(g1[i])), "input gradient " + i + ", " + at);
+    }
+  }
+
+  private static int maxScratch(Depthwise.Shape[] shapes) {
+    int m = 0;
+    for (Depthwise.Shape s : shapes) {
+      m = Math.max(m, Depthwise.backwardScratch(s));
+    }
+    return m;
+  }
+}
