@@ -178,13 +178,7 @@ final class BnLayer {
     }
     Gemm.Written sums = gradientSums(x, dy);
     par.forSlices(rows, (t, q, from, to) -> sums.rows(t, q, from, to));
-    float[] dg = new float[channels];
-    float[] db = new float[channels];
-    kernel.finishGradientSums(rows, gamma.value(), dg, db);
-    for (int c = 0; c < channels; c++) {
-      gamma.grad()[c] += dg[c];
-      beta.grad()[c] += db[c];
-    }
+    finishBackwardSums(rows);
   }
 
   /**

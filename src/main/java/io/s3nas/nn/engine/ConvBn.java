@@ -24,7 +24,10 @@ final class ConvBn {
   /** The input gradient goes to a scratch buffer every such layer shares (see {@link #shareInputGradient}). */
   private boolean sharedDx;
   private float[] x;
-  /** When the last forward's input was another BatchNorm's input: that BatchNorm's {scale, shift} ({@link #forwardOfNormalised}). */
+  /**
+   * When the last forward's input x was another BatchNorm's input, normalised as the product read it:
+   * that BatchNorm's {scale, shift} ({@link #forwardOfNormalised}); null when x is the input itself.
+   */
   private float[][] normalised;
   private boolean normalisedRelu;
   private float[] used;
