@@ -154,9 +154,9 @@ final class SuperBlock {
    * In training the block keeps the expand product e1, bn1's output a1 (the depthwise input, which its
    * backward reads), the depthwise output d and the project product p, and its output. bn2's output
    * is never written: the projection normalises d's rows into its tiles, here and for its weight
-   * gradient ({@link TiledProducts}). a1 was once recomputed from e1 in backward to save memory; on
-   * the 2-core Intel Xeon that pass cost more than the supernet's peak RSS, 1.0–1.1 × PyTorch's, could
-   * spare (docs/engine-measurements.md, "2026-12-01 (evening)").
+   * gradient ({@link TiledProducts}). a1 was once recomputed from e1 in backward to save memory; with
+   * the supernet's peak RSS at 1.0–1.1 × PyTorch's there was memory to spare, and on a 2-core machine of
+   * ~14–26 GB/s that pass was worth more (docs/engine-measurements.md, "2026-12-01 (evening)").
    */
   float[] forward(Parallel par, float[] input, int n, float[][] hat, boolean training, double momentum, Scratch s) {
     allocate(n);
@@ -219,8 +219,9 @@ final class SuperBlock {
     float[] dp = s.take("dp", pOut * out);
     bn3.backward(par, p, pOut, dy, dp);
     if (fused == null) {
-      TiledProducts.weightGradient(par, d, pOut, expanded, bn2.trainingAffine()[0], bn2.trainingAffine()[1], bn2.relu,
-          dp, out, s.grad(projectW), s.partials(expanded * out), s);
+      float[][] a2 = bn2.trainingAffine(); // the forward's normalisation of d, which the projection read
+      TiledProducts.weightGradient(par, d, pOut, expanded, a2[0], a2[1], bn2.relu, dp, out, s.grad(projectW),
+          s.partials(expanded * out), s);
     } else {
       Gemm.backwardWeight(par, projectIn, pOut, expanded, dp, out, s.grad(projectW), s.partials(expanded * out));
     }
