@@ -521,13 +521,28 @@ public final class Gemm {
    */
   public static void backwardWeight(Parallel par, float[] x, int p, int k, float[] dy, int n, float[] dw,
                                     float[][] scratch) {
+    byChunks(par, p, k, n, dw, scratch, (c, acc, r0, r1) -> gradientRows(x, k, dy, n, acc, r0, r1));
+  }
+
+  /** One chunk of rows [r0, r1) on thread c, its weight-gradient products added to {@code acc}. */
+  @FunctionalInterface
+  interface WeightChunk {
+    void run(int c, float[] acc, int r0, int r1);
+  }
+
+  /**
+   * A weight gradient dw[K×N] summed over the rows in chunks of {@value #CHUNK} on {@link Parallel#forSlices}'s
+   * slices, each slice's sums in its own partial sum ({@code scratch[q]}), then added up in slot order:
+   * {@link #backwardWeight}, and the products of {@link TiledProducts} that fill their chunks' tiles first.
+   */
+  static void byChunks(Parallel par, int p, int k, int n, float[] dw, float[][] scratch, WeightChunk body) {
     int chunks = (p + CHUNK - 1) / CHUNK;
     par.forSlices(chunks, (c, q, from, to) -> {
       float[] acc = scratch[q];
       java.util.Arrays.fill(acc, 0, k * n, 0f);
       for (int chunk = from; chunk < to; chunk++) {
         int r0 = chunk * CHUNK;
-        gradientRows(x, k, dy, n, acc, r0, Math.min(p, r0 + CHUNK));
+        body.run(c, acc, r0, Math.min(p, r0 + CHUNK));
       }
     });
     reduceWeightGradient(scratch, Parallel.slices(chunks), k, n, dw);
@@ -543,7 +558,7 @@ public final class Gemm {
   }
 
   /** dw = the sum of the first {@code slices} partial sums {@link #gradientRows} filled, in slot order. */
-  static void reduceWeightGradient(float[][] scratch, int slices, int k, int n, float[] dw) {
+  private static void reduceWeightGradient(float[][] scratch, int slices, int k, int n, float[] dw) {
     boolean alongK = alongK(k, n);
     java.util.Arrays.fill(dw, 0, k * n, 0f);
     for (int q = 0; q < slices; q++) {

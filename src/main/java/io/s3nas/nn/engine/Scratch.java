@@ -7,6 +7,7 @@ import java.util.Map;
 final class Scratch {
   private final int threads;
   private final Map<String, float[]> buffers = new HashMap<>();
+  private final Map<String, float[][]> tiles = new HashMap<>();
   private float[][] partials;
 
   Scratch(int threads) {
@@ -26,8 +27,6 @@ final class Scratch {
   float[] grad(Param p) {
     return take("grad:" + p.size(), p.size());
   }
-
-  private final Map<String, float[][]> tiles = new HashMap<>();
 
   /** One buffer of at least {@code size} floats per thread, by name ({@link TiledProducts}' tiles). */
   float[][] tiles(String name, int size) {

@@ -46,7 +46,7 @@ final class TiledProducts {
                              float[] dy, int n, float[] dw, float[][] partials, Scratch s) {
     float[][] in = s.tiles("tiled.in", Gemm.CHUNK * k);
     float[][] grad = s.tiles("tiled.out", Gemm.CHUNK * n);
-    byChunks(par, p, k, n, dw, partials, (c, acc, r0, r1) -> {
+    Gemm.byChunks(par, p, k, n, dw, partials, (c, acc, r0, r1) -> {
       BatchNorm.affine(x, k, r0, r1, scale, shift, relu, in[c], 0);
       System.arraycopy(dy, r0 * n, grad[c], 0, (r1 - r0) * n);
       Gemm.gradientRows(in[c], k, grad[c], n, acc, 0, r1 - r0);
@@ -63,36 +63,12 @@ final class TiledProducts {
     float[][] g = s.tiles("tiled.in", Gemm.CHUNK * n);
     float[][] xs = s.tiles("tiled.out", Gemm.CHUNK * k);
     float[][] dxs = s.tiles("tiled.dx", Gemm.CHUNK * k);
-    byChunks(par, p, k, n, dw, partials, (c, acc, r0, r1) -> {
+    Gemm.byChunks(par, p, k, n, dw, partials, (c, acc, r0, r1) -> {
       bn.inputGradientRows(e, dh, relu, r0, r1, g[c], 0);
       System.arraycopy(x, r0 * k, xs[c], 0, (r1 - r0) * k);
       Gemm.gradientRows(xs[c], k, g[c], n, acc, 0, r1 - r0);
       Gemm.rows(g[c], 0, r1 - r0, n, wT, k, dxs[c], null, null, false);
       System.arraycopy(dxs[c], 0, dx, r0 * k, (r1 - r0) * k);
     });
-  }
-
-  /** One chunk of rows [r0, r1) on thread c, its weight gradient's products added to {@code acc}. */
-  @FunctionalInterface
-  private interface Chunk {
-    void run(int c, float[] acc, int r0, int r1);
-  }
-
-  /**
-   * The rows in chunks of {@value Gemm#CHUNK} over {@link Parallel#forSlices}'s slices, each slice's
-   * weight-gradient sums in its own partial sum, then dw[K×N] = their sum in slot order, as
-   * {@link Gemm#backwardWeight} does.
-   */
-  private static void byChunks(Parallel par, int p, int k, int n, float[] dw, float[][] partials, Chunk body) {
-    int chunks = (p + Gemm.CHUNK - 1) / Gemm.CHUNK;
-    par.forSlices(chunks, (c, q, from, to) -> {
-      float[] acc = partials[q];
-      java.util.Arrays.fill(acc, 0, k * n, 0f);
-      for (int chunk = from; chunk < to; chunk++) {
-        int r0 = chunk * Gemm.CHUNK;
-        body.run(c, acc, r0, Math.min(p, r0 + Gemm.CHUNK));
-      }
-    });
-    Gemm.reduceWeightGradient(partials, Parallel.slices(chunks), k, n, dw);
   }
 }
