@@ -77,21 +77,13 @@ public final class BatchNorm {
    * {@link Parallel#forSlices}'s slices, which threads add concurrently.
    */
   public void addStatistics(int t, int slot, float[] x, int from, int to) {
-    addStatistics(t, slot, x, from, to, 0, channels);
-  }
-
-  /**
-   * As {@link #addStatistics(int, int, float[], int, int)} for channels [c0, c1) only: what one branch
-   * of a MixConv depthwise layer has just written ({@code Depthwise.forward} with a {@link Gemm.Written}).
-   */
-  public void addStatistics(int t, int slot, float[] x, int from, int to, int c0, int c1) {
     int c = channels;
     float[] a = fs[t];
     float[] b = fq[t];
-    int full = c1 - (c1 - c0) % Vec.L;
+    int full = c - c % Vec.L;
     for (int r0 = from; r0 < to; r0 += BLOCK) {
       int r1 = Math.min(to, r0 + BLOCK);
-      for (int j = c0; j < full; j += Vec.L) {
+      for (int j = 0; j < full; j += Vec.L) {
         FloatVector va = FloatVector.zero(Vec.S);
         FloatVector vb = va;
         for (int r = r0; r < r1; r++) {
@@ -102,10 +94,10 @@ public final class BatchNorm {
         va.intoArray(a, j);
         vb.intoArray(b, j);
       }
-      if (full < c1) {
-        statisticsTail(x, c, full, c1, r0, r1, a, b);
+      if (full < c) {
+        statisticsTail(x, c, full, c, r0, r1, a, b);
       }
-      flush(t, slot, c0, c1);
+      flush(t, slot);
     }
   }
 
@@ -303,30 +295,22 @@ public final class BatchNorm {
 
   /** Adds rows [from, to) of (x, dy) to slot {@code slot}'s gradient sums Σ g and Σ g·(x − μ), on thread t. */
   public void addGradientSums(int t, int slot, float[] x, float[] dy, boolean relu, int from, int to) {
-    addGradientSums(t, slot, x, dy, relu, from, to, 0, channels);
-  }
-
-  /**
-   * As {@link #addGradientSums(int, int, float[], float[], boolean, int, int)} for channels [c0, c1)
-   * only: what one branch of a MixConv depthwise backward has just written of dy.
-   */
-  public void addGradientSums(int t, int slot, float[] x, float[] dy, boolean relu, int from, int to, int c0, int c1) {
     int c = channels;
-    int full = c1 - (c1 - c0) % Vec.L;
+    int full = c - c % Vec.L;
     float[] scale = gate[0];
     float[] shift = gate[1];
     float[] a = fs[t];
     float[] b = fq[t];
     for (int r0 = from; r0 < to; r0 += BLOCK) {
       int r1 = Math.min(to, r0 + BLOCK);
-      for (int j = c0; j < c1; j += Vec.L) {
+      for (int j = 0; j < c; j += Vec.L) {
         if (j < full) {
           gradientSums(x, dy, relu, scale, shift, c, j, r0, r1, mean, a, b);
         } else {
-          gradientSumsTail(x, dy, relu, scale, shift, c, c1, j, r0, r1, mean, a, b);
+          gradientSumsTail(x, dy, relu, scale, shift, c, c, j, r0, r1, mean, a, b);
         }
       }
-      flush(t, slot, c0, c1);
+      flush(t, slot);
     }
   }
 
@@ -584,11 +568,11 @@ public final class BatchNorm {
   }
 
   /**
-   * Adds thread t's float block sums of channels [c0, c1) to slot {@code slot}'s double totals (blocks
+   * Adds thread t's float block sums to slot {@code slot}'s double totals (blocks
    * keep float sums short).
    */
-  private void flush(int t, int slot, int c0, int c1) {
-    for (int ch = c0; ch < c1; ch++) {
+  private void flush(int t, int slot) {
+    for (int ch = 0; ch < channels; ch++) {
       sum[slot][ch] += fs[t][ch];
       sq[slot][ch] += fq[t][ch];
     }

@@ -96,18 +96,14 @@ final class BnLayer {
 
   /**
    * Training: {@code y = act(BN(d))} where d is the depthwise convolution of x by each branch (its
-   * channel view and weights): each branch's statistics are summed from each group of output rows it
-   * has just written, in cache, as {@link #gemmForward} does for a product, instead of in a pass of
-   * their own over d.
+   * channel view and weights, the branches covering d's channels): the statistics are summed from each
+   * group of output rows the branches have just written, in cache, as {@link #gemmForward} does for a
+   * product, instead of in a pass of their own over d.
    */
   void depthwiseForward(Parallel par, float[] x, Depthwise.Shape[] shapes, float[][] weights, float[] d,
                         double momentum, float[] y) {
     kernel.clearStatistics();
-    for (int b = 0; b < shapes.length; b++) {
-      Depthwise.Shape s = shapes[b];
-      Depthwise.forward(par, x, s, weights[b], d,
-          (t, q, from, to) -> kernel.addStatistics(t, q, d, from, to, s.co(), s.co() + s.cl()));
-    }
+    Depthwise.forward(par, x, shapes, weights, d, (t, q, from, to) -> kernel.addStatistics(t, q, d, from, to));
     int rows = shapes[0].n() * shapes[0].oh() * shapes[0].ow();
     if (y == null) { // the consumer normalises d's rows itself (TiledProducts)
       kernel.finishStatistics(rows);
@@ -139,21 +135,6 @@ final class BnLayer {
     TiledProducts.forward(par, x, rows, k, affine[0], affine[1], actRelu, w, channels, pre,
         (t, q, from, to) -> kernel.addStatistics(t, q, pre, from, to), s);
     forward(par, pre, rows, true, momentum, y, true);
-  }
-
-  /**
-   * Starts a backward of the last training forward on x whose output gradient dy the branches of a
-   * MixConv depthwise backward write, each its own channels: the returned function gives the
-   * {@link Gemm.Written} of the branch over channels [c0, c1), which sums each image's rows as the
-   * branch finishes it; {@link #finishBackwardSums} then gives dγ and dβ. Only when
-   * {@link #sumsFromProducer}.
-   */
-  java.util.function.BiFunction<Integer, Integer, Gemm.Written> gradientSumsByChannels(float[] x, float[] dy) {
-    if (!sumsFromProducer()) {
-      throw new IllegalStateException(name + ": only a ReLU or linear BatchNorm's sums are taken from a producer");
-    }
-    kernel.startGradientSums(gamma.value(), beta.value());
-    return (c0, c1) -> (t, q, from, to) -> kernel.addGradientSums(t, q, x, dy, relu, from, to, c0, c1);
   }
 
   /** dγ and dβ (added to the parameters' gradients) and the input gradient's coefficients from the sums of {@code rows} rows. */
@@ -238,6 +219,9 @@ final class BnLayer {
    * {@link #sumsFromProducer}.
    */
   Gemm.Written gradientSums(float[] x, float[] dy) {
+    if (!sumsFromProducer()) {
+      throw new IllegalStateException(name + ": only a ReLU or linear BatchNorm's sums are taken from a producer");
+    }
     kernel.startGradientSums(gamma.value(), beta.value());
     return (t, q, from, to) -> kernel.addGradientSums(t, q, x, dy, relu, from, to);
   }

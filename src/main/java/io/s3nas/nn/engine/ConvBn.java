@@ -196,7 +196,7 @@ final class ConvBn {
 
   /**
    * Whether this layer's backward can take its BatchNorm's sums from the producer of its output
-   * gradient ({@link #gradientSumsByChannels}, {@link #backwardFromSums}) and go tile by tile
+   * gradient ({@link #gradientSums}, {@link #backwardFromSums}) and go tile by tile
    * ({@link TiledProducts#expandBackward}): a 1x1 layer with input gradient on its own input, its
    * BatchNorm's activation ReLU or none.
    */
@@ -204,12 +204,12 @@ final class ConvBn {
     return pointwise && inputGrad && normalised == null && bn.sumsFromProducer();
   }
 
-  /** The BatchNorm's backward sums, told of dy's rows and channels by their producer (see {@link BnLayer#gradientSumsByChannels}). */
-  java.util.function.BiFunction<Integer, Integer, Gemm.Written> gradientSumsByChannels(float[] dy) {
-    return bn.gradientSumsByChannels(z, dy);
+  /** The BatchNorm's backward sums, told of dy's rows by their producer (see {@link BnLayer#gradientSums}). */
+  Gemm.Written gradientSums(float[] dy) {
+    return bn.gradientSums(z, dy);
   }
 
-  /** The backward once dy is whole and {@link #gradientSumsByChannels} has summed it; returns ∂L/∂input. */
+  /** The backward once dy is whole and {@link #gradientSums} has summed it; returns ∂L/∂input. */
   float[] backwardFromSums(Parallel par, float[] dy, Scratch s) {
     bn.finishBackwardSums(batch * outSize * outSize);
     return tiledBackward(par, dy, s);

@@ -95,28 +95,40 @@ public final class Depthwise {
   }
 
   /**
-   * Output pixels a chunk of {@link #forward(Parallel, float[], Shape, float[], float[], Gemm.Written)}
+   * Output pixels a chunk of {@link #forward(Parallel, float[], Shape[], float[][], float[], Gemm.Written)}
    * writes before it tells its consumer: as the product's {@link Gemm#GROUP} rows, a group still in
    * L1/L2 when read.
    */
   private static final int GROUP_PIXELS = 64;
 
   /**
-   * The plain forward, and after each group of output rows a chunk has written (about
-   * {@value #GROUP_PIXELS} pixels, whole rows) {@code written} is told of their pixels [from, to)
-   * while they are in cache: a training BatchNorm's statistics of the view's channels, which
-   * otherwise take a pass of their own over the whole output (docs/engine-measurements.md,
-   * "2026-12-01 (afternoon)").
+   * The plain forward of a MixConv layer's branches (each its channel view of x and y, all of one
+   * stride, together covering y's channels), and after each group of output rows every branch has
+   * written (about {@value #GROUP_PIXELS} pixels, whole rows) {@code written} is told of their pixels
+   * [from, to) while they are in cache: a training BatchNorm's statistics, which otherwise take a pass
+   * of their own over the whole output (docs/engine-measurements.md, "2026-12-01 (afternoon)"). The
+   * branches take turns on each group of rows rather than each on the whole batch: their input rows are
+   * the same pixels' neighbouring channels, which the next branch then reads from L1/L2 rather than
+   * from the last-level cache (docs/engine-measurements.md, "2026-12-01 (night)").
    */
-  public static void forward(Parallel par, float[] x, Shape s, float[] wt, float[] y, Gemm.Written written) {
-    Taps taps = new Taps(s);
-    int ow = s.ow();
+  public static void forward(Parallel par, float[] x, Shape[] shapes, float[][] wt, float[] y, Gemm.Written written) {
+    Shape s0 = shapes[0];
+    Taps[] taps = new Taps[shapes.length];
+    for (int b = 0; b < shapes.length; b++) {
+      taps[b] = new Taps(shapes[b]);
+    }
+    int ow = s0.ow();
     int step = Math.max(1, GROUP_PIXELS / ow);
-    par.forSlices(s.n() * s.oh(), (t, q, from, to) -> {
-      RowScratch r = new RowScratch(s, taps);
+    par.forSlices(s0.n() * s0.oh(), (t, q, from, to) -> {
+      RowScratch[] r = new RowScratch[shapes.length];
+      for (int b = 0; b < shapes.length; b++) {
+        r[b] = new RowScratch(shapes[b], taps[b]);
+      }
       for (int g = from; g < to; g += step) {
         int g1 = Math.min(to, g + step);
-        forwardRows(x, s, wt, y, null, null, false, g, g1, r);
+        for (int b = 0; b < shapes.length; b++) {
+          forwardRows(x, shapes[b], wt[b], y, null, null, false, g, g1, r[b]);
+        }
         written.rows(t, q, g * ow, g1 * ow);
       }
     });
@@ -895,6 +907,15 @@ public final class Depthwise {
     return s.k() * s.k() * sumPitch(s) + (s.stride() == 1 ? DepthwiseGradient.ringSize(s) : 0);
   }
 
+  /** {@link #backwardScratch(Shape)} of each branch. */
+  public static int[] backwardScratch(Shape[] shapes) {
+    int[] sizes = new int[shapes.length];
+    for (int b = 0; b < shapes.length; b++) {
+      sizes[b] = backwardScratch(shapes[b]);
+    }
+    return sizes;
+  }
+
   /** Floats per tap in a thread's weight-gradient sums. */
   private static int sumPitch(Shape s) {
     return s.stride() == 1 ? DepthwiseGradient.pitch(s) : s.cl();
@@ -912,47 +933,66 @@ public final class Depthwise {
    */
   public static void backward(Parallel par, float[] x, Shape s, float[] wt, float[] dy, float[] dx, float[] dw,
                               float[][] scratch) {
-    backward(par, x, s, wt, dy, dx, dw, scratch, null);
+    backward(par, x, new Shape[] {s}, new float[][] {wt}, dy, dx, new float[][] {dw}, new float[][][] {scratch}, null);
   }
 
   /**
-   * As above, and after each image {@code written} (when given) is told of its input pixels [from,
-   * to), whose gradient in dx's channel view is then whole and still in cache: the BatchNorm before
-   * this layer sums its backward's sums from them instead of in a pass of their own over dx.
+   * As above for a MixConv layer's branches (each its channel view, all of one stride), image by image:
+   * each image goes through every branch in turn, while its input and output gradient (the same
+   * pixels' other channels) are in L1/L2, instead of each branch streaming the whole batch from the
+   * last-level cache (docs/engine-measurements.md, "2026-12-01 (night)"). Branch b's weight gradient
+   * goes to {@code dw[b]} through its own partial sums {@code scratch[b]}. After each image
+   * {@code written} (when given) is told of its input pixels [from, to), whose gradient in dx is then
+   * whole in every branch's channels and still in cache: the BatchNorm before this layer sums its
+   * backward's sums from them instead of in a pass of their own over dx.
    */
-  public static void backward(Parallel par, float[] x, Shape s, float[] wt, float[] dy, float[] dx, float[] dw,
-                              float[][] scratch, Gemm.Written written) {
-    int taps = s.k() * s.k();
-    int pixels = s.h() * s.w();
-    int cl = s.cl();
-    int pitch = sumPitch(s);
-    par.forSlices(s.n(), (t, q, from, to) -> {
-      float[] acc = scratch[q];
-      java.util.Arrays.fill(acc, 0, taps * pitch, 0f);
+  public static void backward(Parallel par, float[] x, Shape[] shapes, float[][] wt, float[] dy, float[] dx,
+                              float[][] dw, float[][][] scratch, Gemm.Written written) {
+    Shape s0 = shapes[0];
+    int pixels = s0.h() * s0.w();
+    par.forSlices(s0.n(), (t, q, from, to) -> {
+      for (int i = 0; i < shapes.length; i++) {
+        Shape s = shapes[i];
+        java.util.Arrays.fill(scratch[i][q], 0, s.k() * s.k() * sumPitch(s), 0f);
+      }
       for (int b = from; b < to; b++) {
-        if (s.stride() == 1) {
-          DepthwiseGradient.image(x, s, wt, dy, dx, acc, b);
-        } else {
-          for (int p = b * pixels, end = p + pixels; p < end; p++) {
-            java.util.Arrays.fill(dx, p * s.cs() + s.co(), p * s.cs() + s.co() + cl, 0f);
-          }
-          for (int oy = 0; oy < s.oh(); oy++) {
-            backwardRow(x, s, wt, dy, dx, acc, b, oy);
-          }
+        for (int i = 0; i < shapes.length; i++) {
+          backwardImage(x, shapes[i], wt[i], dy, dx, scratch[i][q], b);
         }
         if (written != null) {
           written.rows(t, q, b * pixels, (b + 1) * pixels);
         }
       }
     });
-    java.util.Arrays.fill(dw, 0, taps * cl, 0f);
-    for (int q = 0; q < Parallel.slices(s.n()); q++) {
-      float[] acc = scratch[q];
-      for (int tap = 0; tap < taps; tap++) {
-        for (int c = 0; c < cl; c++) {
-          dw[tap * cl + c] += acc[tap * pitch + c];
+    for (int i = 0; i < shapes.length; i++) {
+      Shape s = shapes[i];
+      int taps = s.k() * s.k();
+      int cl = s.cl();
+      int pitch = sumPitch(s);
+      java.util.Arrays.fill(dw[i], 0, taps * cl, 0f);
+      for (int q = 0; q < Parallel.slices(s.n()); q++) {
+        float[] acc = scratch[i][q];
+        for (int tap = 0; tap < taps; tap++) {
+          for (int c = 0; c < cl; c++) {
+            dw[i][tap * cl + c] += acc[tap * pitch + c];
+          }
         }
       }
+    }
+  }
+
+  /** Image b of one branch's backward: its input gradient in dx's view, its weight-gradient sums into acc. */
+  private static void backwardImage(float[] x, Shape s, float[] wt, float[] dy, float[] dx, float[] acc, int b) {
+    if (s.stride() == 1) {
+      DepthwiseGradient.image(x, s, wt, dy, dx, acc, b);
+      return;
+    }
+    int cl = s.cl();
+    for (int p = b * s.h() * s.w(), end = p + s.h() * s.w(); p < end; p++) {
+      java.util.Arrays.fill(dx, p * s.cs() + s.co(), p * s.cs() + s.co() + cl, 0f);
+    }
+    for (int oy = 0; oy < s.oh(); oy++) {
+      backwardRow(x, s, wt, dy, dx, acc, b, oy);
     }
   }
 

@@ -301,17 +301,20 @@ final class FinalBlock {
       }
       // returned as this block's input gradient without a front conv; else consumed by it: shared
       float[] dIn = s.take(front == null ? key + ".dh" : "final.dh", pIn * expanded);
-      // the front's BatchNorm sums each image's rows of dIn as a branch finishes them, in cache
+      // the front's BatchNorm sums each image's rows of dIn as the branches finish them, in cache
       boolean frontSums = front != null && front.sumsFromProducer();
-      java.util.function.BiFunction<Integer, Integer, Gemm.Written> frontSumsOf = frontSums
-          ? front.gradientSumsByChannels(dIn) : null;
+      Depthwise.Shape[] shapes = new Depthwise.Shape[kernels.length];
+      float[][] weights = new float[kernels.length][];
+      float[][] grads = new float[kernels.length][];
       for (int b = 0; b < kernels.length; b++) {
-        Param w = depthwise.get(b);
-        float[] g = s.grad(w);
-        Depthwise.Shape shape = shape(n, b);
-        Depthwise.backward(par, frontOut, shape, w.value(), dd, dIn, g, s.partials(Depthwise.backwardScratch(shape)),
-            frontSums ? frontSumsOf.apply(offsets[b], offsets[b] + lengths[b]) : null);
-        SuperBlock.addInto(w.grad(), g);
+        shapes[b] = shape(n, b);
+        weights[b] = depthwise.get(b).value();
+        grads[b] = s.take("final.dw" + b, weights[b].length); // a branch each: s.grad is shared by size
+      }
+      Depthwise.backward(par, frontOut, shapes, weights, dd, dIn, grads, s.partialSets(Depthwise.backwardScratch(shapes)),
+          frontSums ? front.gradientSums(dIn) : null);
+      for (int b = 0; b < kernels.length; b++) {
+        SuperBlock.addInto(depthwise.get(b).grad(), grads[b]);
       }
       dx = front == null ? dIn : frontSums ? front.backwardFromSums(par, dIn, s) : front.backward(par, dIn, s);
     }

@@ -9,6 +9,7 @@ final class Scratch {
   private final Map<String, float[]> buffers = new HashMap<>();
   private final Map<String, float[][]> tiles = new HashMap<>();
   private float[][] partials;
+  private float[][][] partialSets = new float[0][][];
 
   Scratch(int threads) {
     this.threads = threads;
@@ -47,5 +48,21 @@ final class Scratch {
       partials = new float[Math.max(threads, Parallel.SLICES)][size];
     }
     return partials;
+  }
+
+  /**
+   * One set of partial-sum buffers as {@link #partials} per size, set i of at least {@code sizes[i]}
+   * floats a buffer: a MixConv layer's branches, each with weight-gradient sums of its own in one region.
+   */
+  float[][][] partialSets(int[] sizes) {
+    if (partialSets.length < sizes.length) {
+      partialSets = java.util.Arrays.copyOf(partialSets, sizes.length);
+    }
+    for (int i = 0; i < sizes.length; i++) {
+      if (partialSets[i] == null || partialSets[i][0].length < sizes[i]) {
+        partialSets[i] = new float[Math.max(threads, Parallel.SLICES)][sizes[i]];
+      }
+    }
+    return partialSets;
   }
 }

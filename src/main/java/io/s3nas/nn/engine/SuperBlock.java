@@ -244,13 +244,13 @@ final class SuperBlock {
     bn2.backwardFromSums(par, d, pOut, dd, dd);
     float[] dh = s.take("dh", pIn * expanded);
     float[] h = expand ? a1 : x;
-    // bn1's backward sums read each image's rows of dh as a branch finishes them, in cache
-    java.util.function.BiFunction<Integer, Integer, Gemm.Written> sums = expand ? bn1.gradientSumsByChannels(e1, dh) : null;
+    // bn1's backward sums read each image's rows of dh as the branches finish them, in cache
+    Depthwise.Shape[] shapes = new Depthwise.Shape[offsets.length];
     for (int b = 0; b < offsets.length; b++) {
-      Depthwise.Shape shape = new Depthwise.Shape(n, size, size, expanded, offsets[b], lengths[b], kernels[b], stride);
-      Depthwise.backward(par, h, shape, weightHat[b], dd, dh, dwHatGrad[b], s.partials(Depthwise.backwardScratch(shape)),
-          sums == null ? null : sums.apply(offsets[b], offsets[b] + lengths[b]));
+      shapes[b] = new Depthwise.Shape(n, size, size, expanded, offsets[b], lengths[b], kernels[b], stride);
     }
+    Depthwise.backward(par, h, shapes, weightHat, dd, dh, dwHatGrad, s.partialSets(Depthwise.backwardScratch(shapes)),
+        expand ? bn1.gradientSums(e1, dh) : null);
     if (expand) {
       // bn1's input gradient is computed chunk by chunk for both products that read it (TiledProducts)
       bn1.finishBackwardSums(pIn);

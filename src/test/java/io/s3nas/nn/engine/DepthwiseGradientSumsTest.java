@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import org.junit.jupiter.api.Test;
 
 /**
- * A training BatchNorm before a MixConv depthwise layer whose backward sums are read from each image
- * every branch's backward has just finished ({@link BnLayer#gradientSumsByChannels}) gives what its
- * backward over the whole input gradient gives: the same depthwise input gradient bit for bit, the
- * same dγ, dβ and input gradient up to the order of float sums. Branches of full, half and odd channel
+ * A MixConv depthwise backward that takes its branches image by image ({@link Depthwise#backward(
+ * Parallel, float[], Depthwise.Shape[], float[][], float[], float[], float[][], float[][][], Gemm.Written)})
+ * gives each branch's input and weight gradient bit for bit as the branches' backwards one after
+ * the other; and the training BatchNorm before it, whose backward sums are read from each image all
+ * branches have just finished ({@link BnLayer#gradientSums}), gives what its backward over the whole
+ * input gradient gives: the same dγ, dβ and input gradient up to the order of float sums. Branches of full, half and odd channel
  * counts at offsets that are not whole vectors, stride 1 and 2, ReLU and none, one and two threads.
  */
 class DepthwiseGradientSumsTest {
@@ -55,8 +57,10 @@ class DepthwiseGradientSumsTest {
     BnLayer apart = new BnLayer("apart", c, relu, 1e-3, threads);
     apart.forward(par, e, pIn, true, 0.9, new float[pIn * c]);
     float[] dh1 = new float[pIn * c];
+    float[][] dw1 = new float[shapes.length][];
     for (int b = 0; b < shapes.length; b++) {
-      Depthwise.backward(par, x, shapes[b], weights[b], dy, dh1, new float[weights[b].length], scratch);
+      dw1[b] = new float[weights[b].length];
+      Depthwise.backward(par, x, shapes[b], weights[b], dy, dh1, dw1[b], scratch);
     }
     float[] g1 = new float[pIn * c];
     apart.backward(par, e, pIn, dh1, g1);
@@ -64,16 +68,20 @@ class DepthwiseGradientSumsTest {
     BnLayer summed = new BnLayer("summed", c, relu, 1e-3, threads);
     summed.forward(par, e, pIn, true, 0.9, new float[pIn * c]);
     float[] dh2 = new float[pIn * c];
-    java.util.function.BiFunction<Integer, Integer, Gemm.Written> sums = summed.gradientSumsByChannels(e, dh2);
+    float[][] dw2 = new float[shapes.length][];
     for (int b = 0; b < shapes.length; b++) {
-      Depthwise.backward(par, x, shapes[b], weights[b], dy, dh2, new float[weights[b].length], scratch,
-          sums.apply(shapes[b].co(), shapes[b].co() + shapes[b].cl()));
+      dw2[b] = new float[weights[b].length];
     }
+    Depthwise.backward(par, x, shapes, weights, dy, dh2, dw2,
+        new Scratch(threads).partialSets(Depthwise.backwardScratch(shapes)), summed.gradientSums(e, dh2));
     summed.finishBackwardSums(pIn);
     float[] g2 = new float[pIn * c];
     summed.kernel.inputGradientRows(e, dh2, relu, 0, pIn, g2, 0);
 
     assertArrayEquals(dh1, dh2, 0f, "the depthwise input gradient, " + at);
+    for (int b = 0; b < shapes.length; b++) {
+      assertArrayEquals(dw1[b], dw2[b], 0f, "branch " + b + "'s weight gradient, " + at);
+    }
     for (int ch = 0; ch < c; ch++) {
       float dg = apart.gamma.grad()[ch];
       float db = apart.beta.grad()[ch];
