@@ -229,30 +229,54 @@ final class ConvBn {
   private static final String SHARED_DX = "conv.shared-dx";
 
   private float[] im2col(Parallel par, float[] in, int n) {
-    int kc = k * k * cin;
+    float[] out = col;
     int pad = Depthwise.padBefore(size, k, stride);
-    par.forRange(n * outSize, (t, from, to) -> {
-      for (int row = from; row < to; row++) {
-        int b = row / outSize;
-        int oy = row % outSize;
-        for (int ox = 0; ox < outSize; ox++) {
-          int o = ((b * outSize + oy) * outSize + ox) * kc;
-          for (int ky = 0; ky < k; ky++) {
-            int iy = oy * stride + ky - pad;
-            for (int kx = 0; kx < k; kx++) {
-              int ix = ox * stride + kx - pad;
-              int dst = o + (ky * k + kx) * cin;
-              if (iy >= 0 && iy < size && ix >= 0 && ix < size) {
-                System.arraycopy(in, ((b * size + iy) * size + ix) * cin, col, dst, cin);
-              } else {
-                java.util.Arrays.fill(col, dst, dst + cin, 0f);
-              }
+    // rows are independent: pieces balance the threads with the same floats
+    par.forPieces(n * outSize, (t, from, to) -> im2colRows(in, out, from, to, k, cin, size, outSize, stride, pad));
+    return col;
+  }
+
+  /**
+   * Output rows [from, to) (row = image · outSize + oy) of im2col: each output pixel's k·k taps of cin
+   * channels, zeros outside the image. Tap by tap along the row, the pixels whose tap lands inside the
+   * image in one plain strided copy: pixel by pixel, with a {@code System.arraycopy} per tap of the
+   * stem's single channel (and again with a loop per tap in the region's lambda), im2col ran at 5-7 ns
+   * a float, 1.5% of a derived network's training step (docs/engine-measurements.md, "2026-12-01 (night)").
+   */
+  static void im2colRows(float[] in, float[] col, int from, int to, int k, int cin, int size, int outSize,
+                         int stride, int pad) {
+    int kc = k * k * cin;
+    for (int row = from; row < to; row++) {
+      int b = row / outSize;
+      int oy = row % outSize;
+      int o = row * outSize * kc;
+      for (int ky = 0; ky < k; ky++) {
+        int iy = oy * stride + ky - pad;
+        boolean rowInside = iy >= 0 && iy < size;
+        for (int kx = 0; kx < k; kx++) {
+          int tap = o + (ky * k + kx) * cin;
+          // the pixels ox in [lo, hi] read ix = ox·stride + kx − pad inside [0, size)
+          int lo = rowInside ? Math.min(outSize, Math.max(0, -Math.floorDiv(kx - pad, stride))) : outSize;
+          int hi = rowInside ? Math.min(outSize - 1, Math.floorDiv(size - 1 + pad - kx, stride)) : outSize - 1;
+          for (int ox = 0; ox < lo; ox++) {
+            java.util.Arrays.fill(col, tap + ox * kc, tap + ox * kc + cin, 0f);
+          }
+          int src = ((b * size + iy) * size + lo * stride + kx - pad) * cin;
+          if (cin == 1) {
+            for (int ox = lo, d = tap + lo * kc; ox <= hi; ox++, d += kc, src += stride) {
+              col[d] = in[src];
             }
+          } else {
+            for (int ox = lo; ox <= hi; ox++, src += stride * cin) {
+              System.arraycopy(in, src, col, tap + ox * kc, cin);
+            }
+          }
+          for (int ox = Math.max(lo, hi + 1); ox < outSize; ox++) {
+            java.util.Arrays.fill(col, tap + ox * kc, tap + ox * kc + cin, 0f);
           }
         }
       }
-    });
-    return col;
+    }
   }
 
   /** The adjoint of im2col; threads own whole images, so their scatter-adds never overlap. */
