@@ -27,7 +27,9 @@ import jdk.incubator.vector.VectorSpecies;
  * achieved GFLOP/s and GB/s with the fraction of the roof that binds it; then the roofline bound of
  * one whole training step of a network (Σ over its operators of max(FLOPs / peak, bytes /
  * bandwidth), forward and backward) against the step's measured time: {@code step_vs_roofline}.
- * Prints one JSON line. Run by {@code scripts/bench-roofline}.
+ * Prints one JSON line. Run by {@code scripts/bench-roofline}; with {@code --machine-only} it stops
+ * after the machine's two limits, which {@code scripts/bench-threads} measures at 1 and 2 threads so
+ * that the engine's thread scaling stands beside the machine's own.
  */
 public final class RooflineBench {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -38,12 +40,15 @@ public final class RooflineBench {
     String arch = null;
     int threads = 2;
     int batch = 64;
+    boolean machineOnly = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--arch" -> arch = args[++i];
         case "--threads" -> threads = Integer.parseInt(args[++i]);
         case "--batch" -> batch = Integer.parseInt(args[++i]);
-        default -> throw new IllegalArgumentException("unknown option " + args[i] + " (--arch F --threads T --batch B)");
+        case "--machine-only" -> machineOnly = true;
+        default -> throw new IllegalArgumentException("unknown option " + args[i]
+            + " (--arch F --threads T --batch B --machine-only)");
       }
     }
     Parallel par = new Parallel(threads);
@@ -54,6 +59,10 @@ public final class RooflineBench {
     out.put("vector_lanes", S.length());
     out.put("peak_gflops", peak);
     out.put("bandwidth_gbs", bw);
+    if (machineOnly) {
+      System.out.println(Json.line(out));
+      return;
+    }
     List<Map<String, Object>> ops = new ArrayList<>();
     ops.add(op("gemm 1x1 forward P=50176 K=24 N=96", gemm(par, 50_176, 24, 96), peak, bw));
     ops.add(op("gemm 1x1 forward P=12544 K=96 N=40", gemm(par, 12_544, 96, 40), peak, bw));
