@@ -215,8 +215,9 @@ final class BnLayer {
   /**
    * Starts a backward of the last training forward on x whose output gradient dy is about to be
    * written by a producer, which calls the returned {@link Gemm.Written} on each group of dy's rows
-   * while they are in cache; {@link #backwardFromSums} then finishes it. Only when
-   * {@link #sumsFromProducer}.
+   * while they are in cache (a product's groups of rows, or a MixConv depthwise backward's images
+   * over all branches); {@link #backwardFromSums}, or {@link #finishBackwardSums} for a consumer that
+   * computes the input gradient itself, then finishes it. Only when {@link #sumsFromProducer}.
    */
   Gemm.Written gradientSums(float[] x, float[] dy) {
     if (!sumsFromProducer()) {
