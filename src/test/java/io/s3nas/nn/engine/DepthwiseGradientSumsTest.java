@@ -72,8 +72,10 @@ class DepthwiseGradientSumsTest {
     for (int b = 0; b < shapes.length; b++) {
       dw2[b] = new float[weights[b].length];
     }
-    Depthwise.backward(par, x, shapes, weights, dy, dh2, dw2,
-        new Scratch(threads).partialSets(Depthwise.backwardScratch(shapes)), summed.gradientSums(e, dh2));
+    float[][][] sets = new Scratch(threads).partialSets(Depthwise.backwardScratch(shapes));
+    // a first call leaves its sums in the branches' scratch: the second must start each branch afresh
+    Depthwise.backward(par, x, shapes, weights, dy, new float[pIn * c], dw2, sets, null);
+    Depthwise.backward(par, x, shapes, weights, dy, dh2, dw2, sets, summed.gradientSums(e, dh2));
     summed.finishBackwardSums(pIn);
     float[] g2 = new float[pIn * c];
     summed.kernel.inputGradientRows(e, dh2, relu, 0, pIn, g2, 0);
