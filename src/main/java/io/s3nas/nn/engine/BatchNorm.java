@@ -95,7 +95,7 @@ public final class BatchNorm {
         vb.intoArray(b, j);
       }
       if (full < c) {
-        statisticsTail(x, c, full, c, r0, r1, a, b);
+        statisticsTail(x, c, full, r0, r1, a, b);
       }
       flush(t, slot);
     }
@@ -197,13 +197,13 @@ public final class BatchNorm {
     Vec.store(relu ? v.max(0f) : v, y, d + full, m); // a rare shape (channels not a multiple of 8)
   }
 
-  /** The statistics' sums of channels [full, c1) (under a vector) over rows [r0, r1) of c channels into a and b. */
-  private static void statisticsTail(float[] x, int c, int full, int c1, int r0, int r1, float[] a, float[] b) {
-    if (Vec.H != null && c1 - full == Vec.H.length()) {
+  /** The statistics' sums of channels [full, c) (under a vector) over rows [r0, r1) of c channels into a and b. */
+  private static void statisticsTail(float[] x, int c, int full, int r0, int r1, float[] a, float[] b) {
+    if (Vec.H != null && c - full == Vec.H.length()) {
       statisticsHalf(x, c, full, r0, r1, a, b);
       return;
     }
-    int m = c1 - full;
+    int m = c - full;
     FloatVector va = FloatVector.zero(Vec.S);
     FloatVector vb = va;
     for (int r = r0; r < r1; r++) {
@@ -307,7 +307,7 @@ public final class BatchNorm {
         if (j < full) {
           gradientSums(x, dy, relu, scale, shift, c, j, r0, r1, mean, a, b);
         } else {
-          gradientSumsTail(x, dy, relu, scale, shift, c, c, j, r0, r1, mean, a, b);
+          gradientSumsTail(x, dy, relu, scale, shift, c, j, r0, r1, mean, a, b);
         }
       }
       flush(t, slot);
@@ -435,16 +435,16 @@ public final class BatchNorm {
   }
 
   /**
-   * As {@link #gradientSums} for the partial vector at j of channels ending at c1 (through
+   * As {@link #gradientSums} for the partial vector at j of the row's last channels (through
    * {@link Vec#load}, in a method of its own), the ReLU's gate in a loop of its own.
    */
   private static void gradientSumsTail(float[] x, float[] dy, boolean relu, float[] scale, float[] shift, int c,
-                                       int c1, int j, int r0, int r1, float[] mean, float[] a, float[] b) {
-    if (Vec.H != null && c1 - j == Vec.H.length()) {
+                                       int j, int r0, int r1, float[] mean, float[] a, float[] b) {
+    if (Vec.H != null && c - j == Vec.H.length()) {
       gradientSumsHalf(x, dy, relu, scale, shift, c, j, r0, r1, mean, a, b);
       return;
     }
-    int m = c1 - j;
+    int m = c - j;
     FloatVector mu = Vec.load(mean, j, m);
     FloatVector va = FloatVector.zero(Vec.S);
     FloatVector vb = va;

@@ -28,6 +28,8 @@ final class FinalBlock {
   final ConvBn project;
   final double dropConnect;
   private final int expanded;
+  /** Each branch's depthwise weight gradient of one backward, before it is added to the branch's Param. */
+  private final float[][] depthwiseGrads;
   private float[] frontOut;
   private float[] d;
   private float[] a;
@@ -51,6 +53,7 @@ final class FinalBlock {
       int k = b.kernels().get(0);
       front = new ConvBn(name + ".fused", in, expanded, k, b.strideH(), size, act, true, init, eps, threads);
       offsets = lengths = kernels = new int[0];
+      depthwiseGrads = new float[0][];
       dwBn = null;
     } else {
       front = b.totalExpansion() != 1
@@ -59,6 +62,7 @@ final class FinalBlock {
       offsets = new int[nb];
       lengths = new int[nb];
       kernels = new int[nb];
+      depthwiseGrads = new float[nb][];
       int off = 0;
       for (int i = 0; i < nb; i++) {
         offsets[i] = off;
@@ -68,6 +72,7 @@ final class FinalBlock {
         Param dw = new Param(name + ".dw" + i, kernels[i] * kernels[i] * lengths[i], true);
         Init.normal(dw.value(), Math.sqrt(2.0 / (kernels[i] * kernels[i])), init);
         depthwise.add(dw);
+        depthwiseGrads[i] = new float[dw.size()];
       }
       dwBn = new BnLayer(name + ".dw.bn", expanded, act, eps, threads);
     }
@@ -98,6 +103,24 @@ final class FinalBlock {
     return new Depthwise.Shape(n, size, size, expanded, offsets[branch], lengths[branch], kernels[branch], args.strideH());
   }
 
+  /** Every branch's {@link #shape} at batch n. */
+  private Depthwise.Shape[] shapes(int n) {
+    Depthwise.Shape[] shapes = new Depthwise.Shape[kernels.length];
+    for (int b = 0; b < kernels.length; b++) {
+      shapes[b] = shape(n, b);
+    }
+    return shapes;
+  }
+
+  /** Every branch's depthwise weights. */
+  private float[][] depthwiseWeights() {
+    float[][] weights = new float[kernels.length][];
+    for (int b = 0; b < kernels.length; b++) {
+      weights[b] = depthwise.get(b).value();
+    }
+    return weights;
+  }
+
   /**
    * Whether training normalises the depthwise output into the projection's tiles instead of writing
    * it ({@link ConvBn#forwardOfNormalised}): no SE between them, a ReLU or no activation.
@@ -123,12 +146,8 @@ final class FinalBlock {
     float[] h = front == null ? x : front.forward(par, x, n, training, momentum);
     frontOut = h;
     if (!args.type().fused() && training) {
-      Depthwise.Shape[] shapes = new Depthwise.Shape[kernels.length];
-      float[][] weights = new float[kernels.length][];
-      for (int b = 0; b < kernels.length; b++) {
-        shapes[b] = shape(n, b);
-        weights[b] = depthwise.get(b).value();
-      }
+      Depthwise.Shape[] shapes = shapes(n);
+      float[][] weights = depthwiseWeights();
       if (tiledProjection()) {
         dwBn.depthwiseForward(par, h, shapes, weights, d, momentum, null);
         float[] y = project.forwardOfNormalised(par, d, dwBn.trainingAffine(), dwBn.relu, n, momentum, s);
@@ -303,18 +322,11 @@ final class FinalBlock {
       float[] dIn = s.take(front == null ? key + ".dh" : "final.dh", pIn * expanded);
       // the front's BatchNorm sums each image's rows of dIn as the branches finish them, in cache
       boolean frontSums = front != null && front.sumsFromProducer();
-      Depthwise.Shape[] shapes = new Depthwise.Shape[kernels.length];
-      float[][] weights = new float[kernels.length][];
-      float[][] grads = new float[kernels.length][];
+      Depthwise.Shape[] shapes = shapes(n);
+      Depthwise.backward(par, frontOut, shapes, depthwiseWeights(), dd, dIn, depthwiseGrads,
+          s.partialSets(Depthwise.backwardScratch(shapes)), frontSums ? front.gradientSums(dIn) : null);
       for (int b = 0; b < kernels.length; b++) {
-        shapes[b] = shape(n, b);
-        weights[b] = depthwise.get(b).value();
-        grads[b] = s.take("final.dw" + b, weights[b].length); // a branch each: s.grad is shared by size
-      }
-      Depthwise.backward(par, frontOut, shapes, weights, dd, dIn, grads, s.partialSets(Depthwise.backwardScratch(shapes)),
-          frontSums ? front.gradientSums(dIn) : null);
-      for (int b = 0; b < kernels.length; b++) {
-        SuperBlock.addInto(depthwise.get(b).grad(), grads[b]);
+        SuperBlock.addInto(depthwise.get(b).grad(), depthwiseGrads[b]);
       }
       dx = front == null ? dIn : frontSums ? front.backwardFromSums(par, dIn, s) : front.backward(par, dIn, s);
     }
