@@ -95,6 +95,24 @@ final class BnLayer {
   }
 
   /**
+   * Training {@code pre = x·w} and this layer's statistics, summed from each group of rows as the
+   * product writes them, and the running averages; no output is written: its consumer normalises
+   * pre as it reads it ({@link #normalisedOutput}).
+   */
+  void gemmStatistics(Parallel par, float[] x, int rows, int k, float[] w, float[] pre, double momentum) {
+    kernel.clearStatistics();
+    Gemm.forward(par, x, rows, k, w, channels, pre, (t, q, from, to) -> kernel.addStatistics(t, q, pre, from, to));
+    kernel.finishStatistics(rows);
+    kernel.updateRunning(runMean, runVar, momentum);
+  }
+
+  /** The last training forward's output as its consumer reads it: act(x·scale + shift) ({@link #trainingAffine}). */
+  Depthwise.Normalised normalisedOutput() {
+    float[][] a = trainingAffine();
+    return new Depthwise.Normalised(a[0], a[1], relu);
+  }
+
+  /**
    * Training: {@code y = act(BN(d))} where d is the depthwise convolution of x by each branch (its
    * channel view and weights, the branches covering d's channels): the statistics are summed from each
    * group of output rows the branches have just written, in cache, as {@link #gemmForward} does for a
@@ -102,8 +120,23 @@ final class BnLayer {
    */
   void depthwiseForward(Parallel par, float[] x, Depthwise.Shape[] shapes, float[][] weights, float[] d,
                         double momentum, float[] y) {
+    depthwiseForward(par, x, null, null, shapes, weights, d, momentum, y);
+  }
+
+  /**
+   * As above with x read normalised, image by image into {@code inputs} ({@link Depthwise#forward(Parallel,
+   * float[], Depthwise.Normalised, float[][], Depthwise.Shape[], float[][], float[], Gemm.Written)}), when
+   * {@code xn} is given.
+   */
+  void depthwiseForward(Parallel par, float[] x, Depthwise.Normalised xn, float[][] inputs, Depthwise.Shape[] shapes,
+                        float[][] weights, float[] d, double momentum, float[] y) {
     kernel.clearStatistics();
-    Depthwise.forward(par, x, shapes, weights, d, (t, q, from, to) -> kernel.addStatistics(t, q, d, from, to));
+    Gemm.Written sums = (t, q, from, to) -> kernel.addStatistics(t, q, d, from, to);
+    if (xn != null) {
+      Depthwise.forward(par, x, xn, inputs, shapes, weights, d, sums);
+    } else {
+      Depthwise.forward(par, x, shapes, weights, d, sums);
+    }
     int rows = shapes[0].n() * shapes[0].oh() * shapes[0].ow();
     if (y == null) { // the consumer normalises d's rows itself (TiledProducts)
       kernel.finishStatistics(rows);
@@ -225,6 +258,18 @@ final class BnLayer {
     }
     kernel.startGradientSums(gamma.value(), beta.value());
     return (t, q, from, to) -> kernel.addGradientSums(t, q, x, dy, relu, from, to);
+  }
+
+  /**
+   * The rest of the backward {@link #gradientSums} started, once dy is whole, for a consumer that
+   * takes the input gradient image by image ({@link Depthwise#backward(Parallel, float[],
+   * Depthwise.Shape[], float[][], Depthwise.ImageGradient, float[][], float[], float[][], float[][][],
+   * Gemm.Written)}): dγ and dβ now, then image b's rows (each {@code pixels} rows of x and dy) as it
+   * asks for them: the same floats {@link #backwardFromSums} writes.
+   */
+  Depthwise.ImageGradient inputGradientByImage(float[] x, int rows, float[] dy, int pixels) {
+    finishBackwardSums(rows);
+    return (b, out) -> kernel.inputGradientRows(x, dy, relu, b * pixels, (b + 1) * pixels, out, 0);
   }
 
   /** The rest of the backward {@link #gradientSums} started, once dy is whole; dx may alias dy. */

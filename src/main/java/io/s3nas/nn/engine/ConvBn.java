@@ -23,6 +23,8 @@ final class ConvBn {
   private final boolean pointwise;
   /** The input gradient goes to a scratch buffer every such layer shares (see {@link #shareInputGradient}). */
   private boolean sharedDx;
+  /** Training writes no output: the consumer normalises z ({@link #outputNormalisedByConsumer}). */
+  private boolean outputByConsumer;
   private float[] x;
   /**
    * When the last forward's input x was another BatchNorm's input, normalised as the product read it:
@@ -81,8 +83,34 @@ final class ConvBn {
     this.normalised = null;
     this.used = weights;
     float[] c = pointwise ? input : im2col(par, input, n);
-    bn.gemmForward(par, c, pOut, k * k * cin, weights, z, training, momentum, y);
+    bn.gemmForward(par, c, pOut, k * k * cin, weights, z, training, momentum, output(n));
     return y;
+  }
+
+  /**
+   * Training forward of a 1x1 layer whose consumer reads its output normalised ({@link BnLayer#normalisedOutput}):
+   * the product and its BatchNorm's statistics, no output written. Returns the product; the backward
+   * reads only it and the input, as after {@link #forward}.
+   */
+  float[] forwardUnnormalised(Parallel par, float[] input, int n, double momentum) {
+    if (!pointwise) {
+      throw new IllegalStateException("an output left to its consumer to normalise is a 1x1 layer's");
+    }
+    allocate(n);
+    this.x = input;
+    this.normalised = null;
+    this.used = weight.value();
+    bn.gemmStatistics(par, input, n * outSize * outSize, cin, used, z, momentum);
+    return z;
+  }
+
+  /**
+   * This layer's consumer reads its training output normalised ({@link #forwardUnnormalised}): the
+   * output buffer is then allocated only if an evaluation goes layer by layer. Call before the first forward.
+   */
+  ConvBn outputNormalisedByConsumer() {
+    outputByConsumer = true;
+    return this;
   }
 
   /**
@@ -101,13 +129,16 @@ final class ConvBn {
     this.normalised = affine;
     this.normalisedRelu = relu;
     this.used = weight.value();
-    bn.gemmForwardOfNormalised(par, d, affine, relu, n * outSize * outSize, cin, used, z, momentum, y, s);
+    bn.gemmForwardOfNormalised(par, d, affine, relu, n * outSize * outSize, cin, used, z, momentum, output(n), s);
     return y;
   }
 
   /** The buffer {@link #forward} writes its output to at batch n, for a caller that fills it another way. */
   float[] output(int n) {
     allocate(n);
+    if (y == null) {
+      y = new float[n * outSize * outSize * cout];
+    }
     return y;
   }
 
@@ -117,7 +148,7 @@ final class ConvBn {
       batch = n;
       col = pointwise ? null : new float[pOut * k * k * cin];
       z = new float[pOut * cout];
-      y = new float[pOut * cout];
+      y = null; // allocated by the first forward that writes it (output)
       dx = inputGrad && !sharedDx ? new float[n * size * size * cin] : null;
     }
   }
@@ -126,7 +157,8 @@ final class ConvBn {
   void footprint(int n, TrainingFootprint f) {
     long pOut = (long) n * outSize * outSize;
     long kc = (long) k * k * cin;
-    f.own((pointwise ? 0 : pOut * kc) + 2 * pOut * cout + (inputGrad && !sharedDx ? (long) n * size * size * cin : 0));
+    f.own((pointwise ? 0 : pOut * kc) + (outputByConsumer ? 1 : 2) * pOut * cout
+        + (inputGrad && !sharedDx ? (long) n * size * size * cin : 0));
     if (inputGrad && sharedDx) {
       f.scratch(SHARED_DX, (long) n * size * size * cin);
     }

@@ -135,17 +135,74 @@ public final class Depthwise {
   }
 
   /**
+   * An input read as act(x·scale + shift), per channel of the whole tensor, ReLU or no activation:
+   * the output of a training BatchNorm that is never written whole (its consumer, this layer,
+   * normalises each image as it reads it).
+   */
+  public record Normalised(float[] scale, float[] shift, boolean relu) {
+    /** Image b of x (pixels rows of c channels) normalised into {@code out}. */
+    void image(float[] x, int c, int b, int pixels, float[] out) {
+      BatchNorm.affine(x, c, b * pixels, (b + 1) * pixels, scale, shift, relu, out, 0);
+    }
+  }
+
+  /**
+   * As {@link #forward(Parallel, float[], Shape[], float[][], float[], Gemm.Written)} with x read
+   * normalised ({@code xn}), image by image: each image of x is normalised into {@code inputs[t]} on
+   * thread t (at least {@link #inputImage} floats, the core's L2 holds it), then every branch's rows
+   * of that image read it there. The BatchNorm that produced x then writes no output of its own: a
+   * pass that read and wrote the block's widest tensor (docs/engine-measurements.md,
+   * "2026-12-01 (late night)").
+   */
+  public static void forward(Parallel par, float[] x, Normalised xn, float[][] inputs, Shape[] shapes, float[][] wt,
+                             float[] y, Gemm.Written written) {
+    Shape s0 = shapes[0];
+    Taps[] taps = new Taps[shapes.length];
+    for (int b = 0; b < shapes.length; b++) {
+      taps[b] = new Taps(shapes[b]);
+    }
+    int oh = s0.oh();
+    int ow = s0.ow();
+    int pixels = s0.h() * s0.w();
+    int inImage = inputImage(shapes);
+    int step = Math.max(1, GROUP_PIXELS / ow);
+    par.forSlices(s0.n(), (t, q, from, to) -> {
+      RowScratch[] r = new RowScratch[shapes.length];
+      for (int b = 0; b < shapes.length; b++) {
+        r[b] = new RowScratch(shapes[b], taps[b]);
+      }
+      float[] in = inputs[t];
+      for (int b = from; b < to; b++) {
+        xn.image(x, s0.cs(), b, pixels, in);
+        for (int g = b * oh; g < (b + 1) * oh; g += step) {
+          int g1 = Math.min((b + 1) * oh, g + step);
+          for (int i = 0; i < shapes.length; i++) {
+            forwardRows(in, -b * inImage, shapes[i], wt[i], y, null, null, false, g, g1, r[i]);
+          }
+          written.rows(t, q, g * ow, g1 * ow);
+        }
+      }
+    });
+  }
+
+  /**
    * Output rows [from, to) (row = image · oh + oy) of {@link #forward(Parallel, float[], Shape, float[],
    * float[], float[], float[], boolean)}, on the calling thread.
    */
   static void forwardRows(float[] x, Shape s, float[] wt, float[] y, float[] scale, float[] shift, boolean relu,
                           int from, int to, RowScratch r) {
+    forwardRows(x, 0, s, wt, y, scale, shift, relu, from, to, r);
+  }
+
+  /** As above with image b's input at {@code x[pixel(b, …) + xo]} (xo = −b·h·w·cs: a buffer of image b alone). */
+  private static void forwardRows(float[] x, int xo, Shape s, float[] wt, float[] y, float[] scale, float[] shift,
+                                  boolean relu, int from, int to, RowScratch r) {
     int oh = s.oh();
     for (int row = from; row < to; row++) {
       if (r.rows != null) {
-        forwardRow(x, s, r.rows, wt, y, row / oh, row % oh);
+        forwardRow(x, xo, s, r.rows, wt, y, row / oh, row % oh);
       } else {
-        forwardRow(x, s, r.taps, r.list, wt, y, row / oh, row % oh);
+        forwardRow(x, xo, s, r.taps, r.list, wt, y, row / oh, row % oh);
       }
       if (scale != null) {
         affineRow(s, y, row / oh, row % oh, scale, shift, relu);
@@ -208,8 +265,8 @@ public final class Depthwise {
    * {@link #forwardRow(float[], Shape, Taps, int[], float[], float[], int, int)}'s interior; channels
    * past the half vector (none when channel counts are multiples of 8) tap by tap from x.
    */
-  private static void forwardRow(float[] x, Shape s, PaddedRows rows, float[] wt, float[] y, int b, int oy) {
-    rows.prepare(x, b, oy);
+  private static void forwardRow(float[] x, int xo, Shape s, PaddedRows rows, float[] wt, float[] y, int b, int oy) {
+    rows.prepare(x, xo, b, oy);
     int ow = s.ow();
     int cl = s.cl();
     int cs = s.cs();
@@ -247,7 +304,7 @@ public final class Depthwise {
       }
       for (int ky = s.kyFrom(oy); ky < s.kyTo(oy); ky++) {
         for (int kx = 0; kx < s.k(); kx++) {
-          tap(x, s, wt, y, b, oy, ky, kx, false, 0, ow - 1, half);
+          tap(x, xo, s, wt, y, b, oy, ky, kx, false, 0, ow - 1, half);
         }
       }
     }
@@ -301,7 +358,8 @@ public final class Depthwise {
    * row: 1.2-2x per call on the supernet's shapes, 20-27% on the supernet's inference
    * (docs/engine-measurements.md).
    */
-  private static void forwardRow(float[] x, Shape s, Taps taps, int[] list, float[] wt, float[] y, int b, int oy) {
+  private static void forwardRow(float[] x, int xo, Shape s, Taps taps, int[] list, float[] wt, float[] y, int b,
+                                 int oy) {
     int k = s.k();
     int ow = s.ow();
     int cl = s.cl();
@@ -312,7 +370,7 @@ public final class Depthwise {
     int a = s.oxFrom(0);
     int e = s.oxTo(k - 1);
     if (half == 0) {
-      tapByTap(x, s, wt, y, b, oy);
+      tapByTap(x, xo, s, wt, y, b, oy);
       return;
     }
     int kf = s.kyFrom(oy);
@@ -321,7 +379,7 @@ public final class Depthwise {
     int t1 = kt * k;
     int y0 = outPixel(s, b, oy, 0);
     // the window's corner row (it may lie above the image: only the taps inside it are read)
-    int xr = pixel(s, b, oy * st - s.pt(), 0);
+    int xr = pixel(s, b, oy * st - s.pt(), 0) + xo;
     int ps = st * cs;
     boolean slide = slides(s);
     int[] xoff = taps.xoff();
@@ -379,7 +437,7 @@ public final class Depthwise {
       }
       for (int ky = kf; ky < kt; ky++) {
         for (int kx = 0; kx < k; kx++) {
-          tap(x, s, wt, y, b, oy, ky, kx, false, 0, ow - 1, half);
+          tap(x, xo, s, wt, y, b, oy, ky, kx, false, 0, ow - 1, half);
         }
       }
     }
@@ -798,14 +856,14 @@ public final class Depthwise {
    * does with "same" padding away from the image's edge rows; otherwise the row is zeroed first.
    * Used for views of fewer than half a vector of channels.
    */
-  private static void tapByTap(float[] x, Shape s, float[] wt, float[] y, int b, int oy) {
+  private static void tapByTap(float[] x, int xo, Shape s, float[] wt, float[] y, int b, int oy) {
     int k = s.k();
     int ow = s.ow();
     int c = k / 2;
     boolean centre = s.kyFrom(oy) <= c && c < s.kyTo(oy) && s.oxFrom(c) == 0 && s.oxTo(c) == ow - 1;
     int y0 = outPixel(s, b, oy, 0);
     if (centre) {
-      tap(x, s, wt, y, b, oy, c, c, true, 0, ow - 1, 0);
+      tap(x, xo, s, wt, y, b, oy, c, c, true, 0, ow - 1, 0);
     } else {
       for (int ox = 0; ox < ow; ox++) {
         java.util.Arrays.fill(y, y0 + ox * s.cs(), y0 + ox * s.cs() + s.cl(), 0f);
@@ -814,7 +872,7 @@ public final class Depthwise {
     for (int ky = s.kyFrom(oy); ky < s.kyTo(oy); ky++) {
       for (int kx = 0; kx < k; kx++) {
         if (!(centre && ky == c && kx == c)) {
-          tap(x, s, wt, y, b, oy, ky, kx, false, 0, ow - 1, 0);
+          tap(x, xo, s, wt, y, b, oy, ky, kx, false, 0, ow - 1, 0);
         }
       }
     }
@@ -825,8 +883,8 @@ public final class Depthwise {
    * view ({@code first}: written over them, as {@code x·w + 0}); {@code jFrom} is 0 or the end of the
    * full vectors.
    */
-  private static void tap(float[] x, Shape s, float[] wt, float[] y, int b, int oy, int ky, int kx, boolean first,
-                          int from, int to, int jFrom) {
+  private static void tap(float[] x, int xo, Shape s, float[] wt, float[] y, int b, int oy, int ky, int kx,
+                          boolean first, int from, int to, int jFrom) {
     int lo = Math.max(from, s.oxFrom(kx));
     int hi = Math.min(to, s.oxTo(kx));
     if (lo > hi) {
@@ -841,7 +899,7 @@ public final class Depthwise {
     int half = halfTailEnd(cl, full);
     int y0 = outPixel(s, b, oy, 0);
     int iy = oy * st + ky - s.pt();
-    int x0 = pixel(s, b, iy, 0);
+    int x0 = pixel(s, b, iy, 0) + xo;
     int wo = (ky * k + kx) * cl;
     int xs = x0 + (lo * st + kx - pl) * cs;
     int xstep = st * cs;
@@ -948,16 +1006,79 @@ public final class Depthwise {
    */
   public static void backward(Parallel par, float[] x, Shape[] shapes, float[][] wt, float[] dy, float[] dx,
                               float[][] dw, float[][][] scratch, Gemm.Written written) {
+    backward(par, x, null, null, shapes, wt, dy, null, null, dx, dw, scratch, written);
+  }
+
+  /**
+   * Writes image b's output gradient into {@code out}, laid out as one image of the whole dy
+   * (oh·ow pixels of all cs channels).
+   */
+  @FunctionalInterface
+  public interface ImageGradient {
+    void image(int b, float[] out);
+  }
+
+  /**
+   * As above, with the output gradient made image by image by {@code dy} just before the branches
+   * read it, into {@code images[t]} on thread t (each at least oh·ow·cs floats): the BatchNorm
+   * between this layer and its consumer computes its input gradient there, in L2, instead of in a
+   * pass of its own that writes the whole tensor out to memory for this layer to read back
+   * (docs/engine-measurements.md, "2026-12-01 (late night)").
+   */
+  public static void backward(Parallel par, float[] x, Shape[] shapes, float[][] wt, ImageGradient dy,
+                              float[][] images, float[] dx, float[][] dw, float[][][] scratch, Gemm.Written written) {
+    backward(par, x, null, null, shapes, wt, null, dy, images, dx, dw, scratch, written);
+  }
+
+  /**
+   * As above, with the forward's input x normalised as it is read ({@link #forward(Parallel, float[],
+   * Normalised, float[][], Shape[], float[][], float[], Gemm.Written)}): image by image into
+   * {@code inputs[t]} on thread t (each at least {@link #inputImage} floats) before the branches read it.
+   */
+  public static void backward(Parallel par, float[] x, Normalised xn, float[][] inputs, Shape[] shapes, float[][] wt,
+                              ImageGradient dy, float[][] images, float[] dx, float[][] dw, float[][][] scratch,
+                              Gemm.Written written) {
+    backward(par, x, xn, inputs, shapes, wt, null, dy, images, dx, dw, scratch, written);
+  }
+
+  /** Image size in floats of the output gradient {@link ImageGradient} writes for these shapes. */
+  public static int outputImage(Shape[] shapes) {
+    return shapes[0].oh() * shapes[0].ow() * shapes[0].cs();
+  }
+
+  /** Image size in floats of the input these shapes read. */
+  public static int inputImage(Shape[] shapes) {
+    return shapes[0].h() * shapes[0].w() * shapes[0].cs();
+  }
+
+  private static void backward(Parallel par, float[] x, Normalised xn, float[][] inputs, Shape[] shapes, float[][] wt,
+                               float[] dy, ImageGradient made, float[][] images, float[] dx, float[][] dw,
+                               float[][][] scratch, Gemm.Written written) {
     Shape s0 = shapes[0];
     int pixels = s0.h() * s0.w();
+    int inImage = inputImage(shapes);
     par.forSlices(s0.n(), (t, q, from, to) -> {
       for (int i = 0; i < shapes.length; i++) {
         Shape s = shapes[i];
         java.util.Arrays.fill(scratch[i][q], 0, s.k() * s.k() * sumPitch(s), 0f);
       }
       for (int b = from; b < to; b++) {
+        float[] g = dy;
+        int gb = b;
+        if (made != null) {
+          g = images[t];
+          gb = 0;
+          made.image(b, g);
+        }
+        float[] in = x;
+        int xo = 0;
+        if (xn != null) {
+          in = inputs[t];
+          xo = -b * inImage;
+          xn.image(x, s0.cs(), b, pixels, in);
+        }
         for (int i = 0; i < shapes.length; i++) {
-          backwardImage(x, shapes[i], wt[i], dy, dx, scratch[i][q], b);
+          backwardImage(in, xo, shapes[i], wt[i], g, gb, dx, scratch[i][q], b);
         }
         if (written != null) {
           written.rows(t, q, b * pixels, (b + 1) * pixels);
@@ -981,10 +1102,14 @@ public final class Depthwise {
     }
   }
 
-  /** Image b of one branch's backward: its input gradient in dx's view, its weight-gradient sums into acc. */
-  private static void backwardImage(float[] x, Shape s, float[] wt, float[] dy, float[] dx, float[] acc, int b) {
+  /**
+   * Image b of one branch's backward: its input gradient in dx's view, its weight-gradient sums into
+   * acc; its output gradient is image {@code yb} of dy.
+   */
+  private static void backwardImage(float[] x, int xo, Shape s, float[] wt, float[] dy, int yb, float[] dx,
+                                    float[] acc, int b) {
     if (s.stride() == 1) {
-      DepthwiseGradient.image(x, s, wt, dy, dx, acc, b);
+      DepthwiseGradient.image(x, xo, s, wt, dy, yb, dx, acc, b);
       return;
     }
     int cl = s.cl();
@@ -992,7 +1117,7 @@ public final class Depthwise {
       java.util.Arrays.fill(dx, p * s.cs() + s.co(), p * s.cs() + s.co() + cl, 0f);
     }
     for (int oy = 0; oy < s.oh(); oy++) {
-      backwardRow(x, s, wt, dy, dx, acc, b, oy);
+      backwardRow(x, xo, s, wt, dy, yb, dx, acc, b, oy);
     }
   }
 
@@ -1000,7 +1125,8 @@ public final class Depthwise {
    * One output row of the backward pass, tap by tap like the forward: per tap and channel vector
    * the weight and the weight-gradient sum stay in registers across the row's pixels.
    */
-  private static void backwardRow(float[] x, Shape s, float[] wt, float[] dy, float[] dx, float[] acc, int b, int oy) {
+  private static void backwardRow(float[] x, int xo, Shape s, float[] wt, float[] dy, int yb, float[] dx,
+                                  float[] acc, int b, int oy) {
     int k = s.k();
     int st = s.stride();
     int cl = s.cl();
@@ -1009,7 +1135,7 @@ public final class Depthwise {
     int pl = s.pl();
     int full = cl - cl % Vec.L;
     int half = halfTailEnd(cl, full);
-    int y0 = outPixel(s, b, oy, 0);
+    int y0 = outPixel(s, yb, oy, 0);
     for (int ky = s.kyFrom(oy); ky < s.kyTo(oy); ky++) {
       int x0 = pixel(s, b, oy * st + ky - s.pt(), 0);
       for (int kx = 0; kx < k; kx++) {
@@ -1029,7 +1155,7 @@ public final class Depthwise {
           for (int ox = lo; ox <= hi; ox++, yi += cs, xi += xstep) {
             FloatVector g = FloatVector.fromArray(Vec.S, dy, yi);
             g.fma(wv, FloatVector.fromArray(Vec.S, dx, xi)).intoArray(dx, xi);
-            gw = g.fma(FloatVector.fromArray(Vec.S, x, xi), gw);
+            gw = g.fma(FloatVector.fromArray(Vec.S, x, xi + xo), gw);
           }
           gw.add(FloatVector.fromArray(Vec.S, acc, wo + j)).intoArray(acc, wo + j);
         }
@@ -1042,7 +1168,7 @@ public final class Depthwise {
           for (int ox = lo; ox <= hi; ox++, yi += cs, xi += xstep) {
             FloatVector g = Vec.load(dy, yi, hl);
             Vec.store(g.fma(wv, Vec.load(dx, xi, hl)), dx, xi, hl);
-            gw = g.fma(Vec.load(x, xi, hl), gw);
+            gw = g.fma(Vec.load(x, xi + xo, hl), gw);
           }
           Vec.store(gw.add(Vec.load(acc, wo + full, hl)), acc, wo + full, hl);
         }
@@ -1054,7 +1180,7 @@ public final class Depthwise {
           for (int ox = lo; ox <= hi; ox++, yi += cs, xi += xstep) {
             float g = dy[yi];
             dx[xi] += g * wv;
-            gw += g * x[xi];
+            gw += g * x[xi + xo];
           }
           acc[wo + j] += gw;
         }

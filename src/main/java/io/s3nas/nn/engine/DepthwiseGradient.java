@@ -44,8 +44,11 @@ final class DepthwiseGradient {
   /**
    * Image {@code b}: stores its input gradient in dx's channel view and its weight gradient into
    * {@code buf[t·pitch + c]} for tap t and channel c; {@code buf} holds the ring after the k·k·pitch sums.
+   * Its output gradient is image {@code yb} of dy (b itself, or 0 in a buffer of one image), its
+   * input at image b's place in x plus {@code xo} (0, or −b·h·w·cs in a buffer of image b alone).
    */
-  static void image(float[] x, Depthwise.Shape s, float[] wt, float[] dy, float[] dx, float[] buf, int b) {
+  static void image(float[] x, int xo, Depthwise.Shape s, float[] wt, float[] dy, int yb, float[] dx, float[] buf,
+                    int b) {
     int k = s.k();
     int cl = s.cl();
     int cs = s.cs();
@@ -66,17 +69,18 @@ final class DepthwiseGradient {
     for (int iy = 0; iy < h; iy++) {
       for (int last = Math.min(h - 1, iy + pt); next <= last; next++) {
         int r = ring + (next % k) * rw + padLeft * cp;
-        int src = (b * h + next) * w * cs + s.co();
+        int src = (yb * h + next) * w * cs + s.co();
         for (int ox = 0; ox < w; ox++) {
           System.arraycopy(dy, src + ox * cs, buf, r + ox * cp, cl);
         }
       }
       Taps rows = Taps.of(k, cl, cp, ring, rw, iy + pt, h, table);
-      int xrow = (b * h + iy) * w * cs + s.co();
+      int xrow = (b * h + iy) * w * cs + s.co(); // dx's row
+      int xin = xrow + xo; // x's
       if (pixelsOuter) {
         int ix = 0;
         for (; ix + 4 <= w; ix += 4) {
-          int xi = xrow + ix * cs;
+          int xi = xin + ix * cs;
           int di = row + ix * cp;
           for (int j = 0; j < full; j += Vec.L) {
             pixels4(x, wt, buf, rows, cs, xi + j, di + j, ix, j, 0);
@@ -87,7 +91,7 @@ final class DepthwiseGradient {
         }
         if (lastTile(k, w, ix)) {
           int skip = ix - (w - 4);
-          int xi = xrow + (w - 4) * cs;
+          int xi = xin + (w - 4) * cs;
           int di = row + (w - 4) * cp;
           for (int j = 0; j < full; j += Vec.L) {
             pixels4(x, wt, buf, rows, cs, xi + j, di + j, w - 4, j, skip);
@@ -98,7 +102,7 @@ final class DepthwiseGradient {
           ix = w;
         }
         for (; ix < w; ix++) {
-          int xi = xrow + ix * cs;
+          int xi = xin + ix * cs;
           int di = row + ix * cp;
           for (int j = 0; j < full; j += Vec.L) {
             pixels1(x, wt, buf, rows, xi + j, di + j, ix, j);
@@ -111,34 +115,34 @@ final class DepthwiseGradient {
         for (int j = 0; j < full; j += Vec.L) {
           int ix = 0;
           for (; ix + 4 <= w; ix += 4) {
-            pixels4(x, wt, buf, rows, cs, xrow + ix * cs + j, row + ix * cp + j, ix, j, 0);
+            pixels4(x, wt, buf, rows, cs, xin + ix * cs + j, row + ix * cp + j, ix, j, 0);
           }
           if (lastTile(k, w, ix)) {
-            pixels4(x, wt, buf, rows, cs, xrow + (w - 4) * cs + j, row + (w - 4) * cp + j, w - 4, j, ix - (w - 4));
+            pixels4(x, wt, buf, rows, cs, xin + (w - 4) * cs + j, row + (w - 4) * cp + j, w - 4, j, ix - (w - 4));
             ix = w;
           }
           for (; ix < w; ix++) {
-            pixels1(x, wt, buf, rows, xrow + ix * cs + j, row + ix * cp + j, ix, j);
+            pixels1(x, wt, buf, rows, xin + ix * cs + j, row + ix * cp + j, ix, j);
           }
         }
         if (half > full) {
           int ix = 0;
           for (; ix + 4 <= w; ix += 4) {
-            pixels4Half(x, wt, buf, rows, cs, xrow + ix * cs + full, row + ix * cp + full, ix, full, 0);
+            pixels4Half(x, wt, buf, rows, cs, xin + ix * cs + full, row + ix * cp + full, ix, full, 0);
           }
           if (lastTile(k, w, ix)) {
-            pixels4Half(x, wt, buf, rows, cs, xrow + (w - 4) * cs + full, row + (w - 4) * cp + full, w - 4, full,
+            pixels4Half(x, wt, buf, rows, cs, xin + (w - 4) * cs + full, row + (w - 4) * cp + full, w - 4, full,
                 ix - (w - 4));
             ix = w;
           }
           for (; ix < w; ix++) {
-            pixels1Half(x, wt, buf, rows, xrow + ix * cs + full, row + ix * cp + full, ix, full);
+            pixels1Half(x, wt, buf, rows, xin + ix * cs + full, row + ix * cp + full, ix, full);
           }
         }
       }
       for (int j = half; j < cl; j++) {
         for (int ix = 0; ix < w; ix++) {
-          scalar(x, wt, buf, rows, xrow + ix * cs + j, row + ix * cp + j, ix, j);
+          scalar(x, wt, buf, rows, xin + ix * cs + j, row + ix * cp + j, ix, j);
         }
       }
       storeRow(buf, row, cp, dx, xrow, cs, w, cl);

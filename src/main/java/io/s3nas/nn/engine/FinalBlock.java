@@ -31,12 +31,16 @@ final class FinalBlock {
   /** Each branch's depthwise weight gradient of one backward, before it is added to the branch's Param. */
   private final float[][] depthwiseGrads;
   private float[] frontOut;
+  /** How the last training forward's depthwise read frontOut, when normalised as read ({@link #frontNormalisedOnRead}). */
+  private Depthwise.Normalised frontRead;
   private float[] d;
   private float[] a;
   private float[] keep;
   private int batch;
   /** Evaluation goes image by image where it can ({@link #forwardByImage}); off only to compare the two in tests. */
   boolean byImage = true;
+  /** Training reads the expansion's output normalised where it can ({@link #frontNormalisedOnRead}); as byImage. */
+  boolean expansionReadNormalised = true;
   /** Per thread, {@link #forwardByImage}'s buffers for one image, made on first use. */
   private ImageScratch[] images;
 
@@ -81,6 +85,19 @@ final class FinalBlock {
     // the projection's input gradient is consumed inside this block's backward: one buffer for all blocks
     project = new ConvBn(name + ".project", expanded, b.outputFilters(), 1, 1, outSize, null, true, init, eps, threads)
         .shareInputGradient();
+    if (frontNormalisedOnRead()) {
+      front.outputNormalisedByConsumer();
+    }
+  }
+
+  /**
+   * Whether training leaves the expansion's BatchNorm output unwritten and the depthwise branches read
+   * the expansion's product normalised, image by image, in forward and backward
+   * ({@link Depthwise#forward(Parallel, float[], Depthwise.Normalised, float[][], Depthwise.Shape[],
+   * float[][], float[], Gemm.Written)}): its activation ReLU or none, and the depthwise gradient image by image.
+   */
+  boolean frontNormalisedOnRead() {
+    return expansionReadNormalised && front != null && depthwiseGradientByImage() && front.bn.sumsFromProducer();
   }
 
   List<Param> params() {
@@ -143,17 +160,21 @@ final class FinalBlock {
       a = d == null || tiledProjection() ? null : new float[pOut * expanded];
       keep = new float[n];
     }
-    float[] h = front == null ? x : front.forward(par, x, n, training, momentum);
+    boolean readNormalised = training && frontNormalisedOnRead();
+    float[] h = front == null ? x
+        : readNormalised ? front.forwardUnnormalised(par, x, n, momentum) : front.forward(par, x, n, training, momentum);
     frontOut = h;
+    frontRead = readNormalised ? front.bn.normalisedOutput() : null;
     if (!args.type().fused() && training) {
       Depthwise.Shape[] shapes = shapes(n);
       float[][] weights = depthwiseWeights();
+      float[][] inputs = readNormalised ? s.tiles("final.x-image", Depthwise.inputImage(shapes)) : null;
       if (tiledProjection()) {
-        dwBn.depthwiseForward(par, h, shapes, weights, d, momentum, null);
+        dwBn.depthwiseForward(par, h, frontRead, inputs, shapes, weights, d, momentum, null);
         float[] y = project.forwardOfNormalised(par, d, dwBn.trainingAffine(), dwBn.relu, n, momentum, s);
         return residual(par, y, x, n, training, rng);
       }
-      dwBn.depthwiseForward(par, h, shapes, weights, d, momentum, a);
+      dwBn.depthwiseForward(par, h, frontRead, inputs, shapes, weights, d, momentum, a);
       h = a;
     } else if (!args.type().fused()) {
       // BN (and ReLU) on each depthwise output row while it is in L1 (no pass of their own)
@@ -284,9 +305,20 @@ final class FinalBlock {
       f.scratch(key + ".dx", pIn * args.inputFilters());
     }
     if (!args.type().fused()) {
-      f.scratch("final.dd", pOut * expanded);
+      if (!depthwiseGradientByImage()) {
+        f.scratch("final.dd", pOut * expanded);
+      }
       f.scratch(front == null ? key + ".dh" : "final.dh", pIn * expanded);
     }
+  }
+
+  /**
+   * Whether the backward sums the depthwise BatchNorm's gradient from the projection's input-gradient
+   * rows as they are written and then computes its input gradient image by image, as the depthwise
+   * backward reads it ({@link BnLayer#inputGradientByImage}): no SE between them, ReLU or no activation.
+   */
+  private boolean depthwiseGradientByImage() {
+    return se == null && !args.type().fused() && dwBn.sumsFromProducer();
   }
 
   /** Returns ∂L/∂x in a buffer of this block (valid until its next backward); dy is read only. */
@@ -300,7 +332,7 @@ final class FinalBlock {
     }
     // the depthwise BatchNorm's gradient sums read each group of the projection's input-gradient rows
     // as it is written, not in a pass of their own (docs/engine-measurements.md, "2026-12-01 (afternoon)")
-    boolean sumsWritten = se == null && !args.type().fused() && dwBn.sumsFromProducer();
+    boolean sumsWritten = depthwiseGradientByImage();
     Gemm.Written sums = sumsWritten ? dwBn.gradientSums(d, project.inputGradient(s)) : null;
     float[] dh = project.backward(par, dp, s, sums);
     if (se != null) {
@@ -312,19 +344,29 @@ final class FinalBlock {
     } else {
       int pIn = n * size * size;
       int pOut = n * outSize * outSize;
-      float[] dd = s.take("final.dd", pOut * expanded); // used inside this backward only
-      if (sumsWritten) {
-        dwBn.backwardFromSums(par, d, pOut, dh, dd);
-      } else {
-        dwBn.backward(par, d, pOut, dh, dd);
-      }
       // returned as this block's input gradient without a front conv; else consumed by it: shared
       float[] dIn = s.take(front == null ? key + ".dh" : "final.dh", pIn * expanded);
       // the front's BatchNorm sums each image's rows of dIn as the branches finish them, in cache
       boolean frontSums = front != null && front.sumsFromProducer();
+      Gemm.Written frontSum = frontSums ? front.gradientSums(dIn) : null;
       Depthwise.Shape[] shapes = shapes(n);
-      Depthwise.backward(par, frontOut, shapes, depthwiseWeights(), dd, dIn, depthwiseGrads,
-          s.partialSets(Depthwise.backwardScratch(shapes)), frontSums ? front.gradientSums(dIn) : null);
+      float[][][] partials = s.partialSets(Depthwise.backwardScratch(shapes));
+      if (sumsWritten) {
+        // the depthwise BatchNorm's input gradient image by image, as the branches read it
+        Depthwise.ImageGradient dd = dwBn.inputGradientByImage(d, pOut, dh, outSize * outSize);
+        float[][] images = s.tiles("final.dd-image", Depthwise.outputImage(shapes));
+        if (frontRead != null) { // the expansion's output normalised image by image as the branches read it
+          Depthwise.backward(par, frontOut, frontRead, s.tiles("final.x-image", Depthwise.inputImage(shapes)), shapes,
+              depthwiseWeights(), dd, images, dIn, depthwiseGrads, partials, frontSum);
+        } else {
+          Depthwise.backward(par, frontOut, shapes, depthwiseWeights(), dd, images, dIn, depthwiseGrads, partials,
+              frontSum);
+        }
+      } else {
+        float[] dd = s.take("final.dd", pOut * expanded); // used inside this backward only
+        dwBn.backward(par, d, pOut, dh, dd);
+        Depthwise.backward(par, frontOut, shapes, depthwiseWeights(), dd, dIn, depthwiseGrads, partials, frontSum);
+      }
       for (int b = 0; b < kernels.length; b++) {
         SuperBlock.addInto(depthwise.get(b).grad(), depthwiseGrads[b]);
       }

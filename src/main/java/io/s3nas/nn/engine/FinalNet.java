@@ -107,6 +107,20 @@ public final class FinalNet {
     return count;
   }
 
+  /**
+   * Whether training's depthwise layers read their expansion's output normalised as they go
+   * ({@link FinalBlock#frontNormalisedOnRead}; on by default, off only to compare the two in tests);
+   * returns how many blocks do.
+   */
+  int readExpansionNormalised(boolean on) {
+    int count = 0;
+    for (FinalBlock b : blocks) {
+      b.expansionReadNormalised = on;
+      count += b.frontNormalisedOnRead() ? 1 : 0;
+    }
+    return count;
+  }
+
   /** Logits of NHWC images; training uses batch statistics (updating the running ones), dropout and drop-connect. */
   public float[] forward(float[] images, int n, boolean training, Random rng) {
     float[] x = stem.forward(par, images, n, training, bnMomentum);

@@ -46,8 +46,11 @@ final class PaddedRows {
     image = -1;
   }
 
-  /** Brings in the input rows output row (b, oy) reads and lists its taps. */
-  void prepare(float[] x, int b, int oy) {
+  /**
+   * Brings in the input rows output row (b, oy) reads and lists its taps; image b's input starts at
+   * its place in the batch plus {@code xo} (see {@code Depthwise.forwardRows}).
+   */
+  void prepare(float[] x, int xo, int b, int oy) {
     int k = s.k();
     int first = oy * s.stride() - s.pt(); // the input row kernel row 0 reads
     int from = Math.max(0, first);
@@ -57,7 +60,7 @@ final class PaddedRows {
       next = from;
     }
     for (; next <= to; next++) {
-      int src = ((b * s.h() + next) * s.w()) * s.cs() + s.co();
+      int src = ((b * s.h() + next) * s.w()) * s.cs() + s.co() + xo;
       int dst = (next % k) * rw + s.pl() * cp;
       for (int ix = 0; ix < s.w(); ix++) {
         System.arraycopy(x, src + ix * s.cs(), buf, dst + ix * cp, s.cl());

@@ -241,16 +241,17 @@ final class SuperBlock {
       addResidual(par, dy);
       return dx;
     }
-    bn2.backwardFromSums(par, d, pOut, dd, dd);
     float[] dh = s.take("dh", pIn * expanded);
     float[] h = expand ? a1 : x;
-    // bn1's backward sums read each image's rows of dh as the branches finish them, in cache
     Depthwise.Shape[] shapes = new Depthwise.Shape[offsets.length];
     for (int b = 0; b < offsets.length; b++) {
       shapes[b] = new Depthwise.Shape(n, size, size, expanded, offsets[b], lengths[b], kernels[b], stride);
     }
-    Depthwise.backward(par, h, shapes, weightHat, dd, dh, dwHatGrad, s.partialSets(Depthwise.backwardScratch(shapes)),
-        expand ? bn1.gradientSums(e1, dh) : null);
+    // bn2's input gradient image by image as the branches read it (not a pass of its own over dd);
+    // bn1's backward sums read each image's rows of dh as the branches finish them, in cache
+    Depthwise.backward(par, h, shapes, weightHat, bn2.inputGradientByImage(d, pOut, dd, outSize * outSize),
+        s.tiles("dd-image", Depthwise.outputImage(shapes)), dh, dwHatGrad,
+        s.partialSets(Depthwise.backwardScratch(shapes)), expand ? bn1.gradientSums(e1, dh) : null);
     if (expand) {
       // bn1's input gradient is computed chunk by chunk for both products that read it (TiledProducts)
       bn1.finishBackwardSums(pIn);
