@@ -39,8 +39,10 @@ final class SuperBlock {
   private float[][] weightHat;
   private float[] x;
   private float[] e1;
-  /** bn1's output, the depthwise layers' input, kept for their backward (see {@link #forward}). */
+  /** bn1's output in evaluation, the depthwise layers' input (training reads e1 normalised instead). */
   private float[] a1;
+  /** How the last training forward's depthwise layers read e1: bn1's normalisation and ReLU. */
+  private Depthwise.Normalised e1Read;
   private float[] d;
   private float[] projectIn;
   private float[] p;
@@ -126,7 +128,7 @@ final class SuperBlock {
       fused.footprint(n, f);
       return;
     }
-    f.own((expand ? 2 * pIn * expanded : 0) + pOut * expanded);
+    f.own((expand ? pIn * expanded : 0) + pOut * expanded);
     f.scratch(ACT, pOut * expanded);
     f.scratch("dh", pIn * expanded);
   }
@@ -143,7 +145,7 @@ final class SuperBlock {
     int pIn = n * size * size;
     int pOut = n * outSize * outSize;
     e1 = expand ? new float[pIn * expanded] : null;
-    a1 = expand ? new float[pIn * expanded] : null;
+    a1 = null; // evaluation's, allocated by the first evaluation
     d = fused == null ? new float[pOut * expanded] : null;
     p = new float[pOut * out];
     y = new float[pOut * out];
@@ -151,12 +153,12 @@ final class SuperBlock {
   }
 
   /**
-   * In training the block keeps the expand product e1, bn1's output a1 (the depthwise input, which its
-   * backward reads), the depthwise output d and the project product p, and its output. bn2's output
-   * is never written: the projection normalises d's rows into its tiles, here and for its weight
-   * gradient ({@link TiledProducts}). a1 was once recomputed from e1 in backward to save memory; with
-   * the supernet's peak RSS at 1.0–1.1 × PyTorch's there was memory to spare, and on a 2-core machine of
-   * ~14–26 GB/s that pass was worth more (docs/engine-measurements.md, "2026-12-01 (evening)").
+   * In training the block keeps the expand product e1, the depthwise output d and the project product
+   * p, and its output. Neither BatchNorm between them writes its output: the depthwise layers read e1
+   * normalised image by image, here and in backward ({@link Depthwise#forward(Parallel, float[],
+   * Depthwise.Normalised, float[][], Depthwise.Shape[], float[][], float[], Gemm.Written)}), and the
+   * projection normalises d's rows into its tiles ({@link TiledProducts}). bn1's output was once written
+   * whole and read back by both depthwise passes (docs/engine-measurements.md, "2026-12-01 (late night)").
    */
   float[] forward(Parallel par, float[] input, int n, float[][] hat, boolean training, double momentum, Scratch s) {
     allocate(n);
@@ -168,19 +170,16 @@ final class SuperBlock {
       float[] h = fused.forward(par, input, n, training, momentum, hat[0]);
       return project(par, h, input, pOut, training, momentum);
     }
-    float[] h = input;
-    if (expand) {
-      bn1.gemmForward(par, input, pIn, in, expandW.value(), e1, training, momentum, a1);
-      h = a1;
-    }
-    Depthwise.Shape[] shapes = new Depthwise.Shape[offsets.length];
-    for (int b = 0; b < offsets.length; b++) {
-      shapes[b] = new Depthwise.Shape(n, size, size, expanded, offsets[b], lengths[b], kernels[b], stride);
-    }
+    Depthwise.Shape[] shapes = shapes(n);
     if (training) {
+      e1Read = null;
+      if (expand) {
+        bn1.gemmStatistics(par, input, pIn, in, expandW.value(), e1, momentum);
+        e1Read = bn1.normalisedOutput();
+      }
       // bn2's output is never written: the projection normalises d's rows into its tiles, here and
       // for its weight gradient in backward (TiledProducts)
-      bn2.depthwiseForward(par, h, shapes, hat, d, momentum, null);
+      bn2.depthwiseForward(par, expand ? e1 : input, e1Read, inputs(shapes, s), shapes, hat, d, momentum, null);
       projectIn = null;
       bn3.gemmForwardOfNormalised(par, d, bn2.trainingAffine(), bn2.relu, pOut, expanded, projectW.value(), p,
           momentum, y, s);
@@ -188,6 +187,14 @@ final class SuperBlock {
         Elementwise.addInto(par, y, input, y.length);
       }
       return y;
+    }
+    float[] h = input;
+    if (expand) {
+      if (a1 == null) {
+        a1 = new float[pIn * expanded];
+      }
+      bn1.gemmForward(par, input, pIn, in, expandW.value(), e1, false, momentum, a1);
+      h = a1;
     }
     // evaluation: BN and ReLU on each depthwise output row while it is in L1 (no pass of their own)
     float[][] f2 = bn2.inferenceEpilogue();
@@ -200,6 +207,19 @@ final class SuperBlock {
     float[] act = s.take(ACT, pOut * expanded);
     bn2.forward(par, d, pOut, false, momentum, act);
     return project(par, act, input, pOut, training, momentum);
+  }
+
+  private Depthwise.Shape[] shapes(int n) {
+    Depthwise.Shape[] shapes = new Depthwise.Shape[offsets.length];
+    for (int b = 0; b < offsets.length; b++) {
+      shapes[b] = new Depthwise.Shape(n, size, size, expanded, offsets[b], lengths[b], kernels[b], stride);
+    }
+    return shapes;
+  }
+
+  /** Per thread, one image of e1 normalised as the depthwise layers read it; null without expansion. */
+  private float[][] inputs(Depthwise.Shape[] shapes, Scratch s) {
+    return expand ? s.tiles("block.e1-image", Depthwise.inputImage(shapes)) : null;
   }
 
   private float[] project(Parallel par, float[] h, float[] input, int pOut, boolean training, double momentum) {
@@ -242,16 +262,13 @@ final class SuperBlock {
       return dx;
     }
     float[] dh = s.take("dh", pIn * expanded);
-    float[] h = expand ? a1 : x;
-    Depthwise.Shape[] shapes = new Depthwise.Shape[offsets.length];
-    for (int b = 0; b < offsets.length; b++) {
-      shapes[b] = new Depthwise.Shape(n, size, size, expanded, offsets[b], lengths[b], kernels[b], stride);
-    }
-    // bn2's input gradient image by image as the branches read it (not a pass of its own over dd);
-    // bn1's backward sums read each image's rows of dh as the branches finish them, in cache
-    Depthwise.backward(par, h, shapes, weightHat, bn2.inputGradientByImage(d, pOut, dd, outSize * outSize),
-        s.tiles("dd-image", Depthwise.outputImage(shapes)), dh, dwHatGrad,
-        s.partialSets(Depthwise.backwardScratch(shapes)), expand ? bn1.gradientSums(e1, dh) : null);
+    Depthwise.Shape[] shapes = shapes(n);
+    // bn2's input gradient image by image as the branches read it (not a pass of its own over dd), e1
+    // normalised image by image as in forward; bn1's backward sums read each image's rows of dh as the
+    // branches finish them, in cache
+    Depthwise.backward(par, expand ? e1 : x, e1Read, inputs(shapes, s), shapes, weightHat,
+        bn2.inputGradientByImage(d, pOut, dd, outSize * outSize), s.tiles("dd-image", Depthwise.outputImage(shapes)),
+        dh, dwHatGrad, s.partialSets(Depthwise.backwardScratch(shapes)), expand ? bn1.gradientSums(e1, dh) : null);
     if (expand) {
       // bn1's input gradient is computed chunk by chunk for both products that read it (TiledProducts)
       bn1.finishBackwardSums(pIn);
