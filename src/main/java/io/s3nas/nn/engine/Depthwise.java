@@ -156,6 +156,16 @@ public final class Depthwise {
    */
   public static void forward(Parallel par, float[] x, Normalised xn, float[][] inputs, Shape[] shapes, float[][] wt,
                              float[] y, Gemm.Written written) {
+    forward(par, x, xn, inputs, shapes, wt, y, null, null, false, written);
+  }
+
+  /**
+   * As above, then, when {@code scale} is given, an inference BatchNorm (and ReLU when {@code relu}) on
+   * each output row while it is in L1, as {@link #forward(Parallel, float[], Shape, float[], float[],
+   * float[], float[], boolean)}; {@code written} may be null (evaluation: no statistics).
+   */
+  public static void forward(Parallel par, float[] x, Normalised xn, float[][] inputs, Shape[] shapes, float[][] wt,
+                             float[] y, float[] scale, float[] shift, boolean relu, Gemm.Written written) {
     Shape s0 = shapes[0];
     Taps[] taps = new Taps[shapes.length];
     for (int b = 0; b < shapes.length; b++) {
@@ -177,9 +187,11 @@ public final class Depthwise {
         for (int g = b * oh; g < (b + 1) * oh; g += step) {
           int g1 = Math.min((b + 1) * oh, g + step);
           for (int i = 0; i < shapes.length; i++) {
-            forwardRows(in, -b * inImage, shapes[i], wt[i], y, null, null, false, g, g1, r[i]);
+            forwardRows(in, -b * inImage, shapes[i], wt[i], y, scale, shift, relu, g, g1, r[i]);
           }
-          written.rows(t, q, g * ow, g1 * ow);
+          if (written != null) {
+            written.rows(t, q, g * ow, g1 * ow);
+          }
         }
       }
     });

@@ -39,8 +39,6 @@ final class SuperBlock {
   private float[][] weightHat;
   private float[] x;
   private float[] e1;
-  /** bn1's output in evaluation, the depthwise layers' input (training reads e1 normalised instead). */
-  private float[] a1;
   /** How the last training forward's depthwise layers read e1: bn1's normalisation and ReLU. */
   private Depthwise.Normalised e1Read;
   private float[] d;
@@ -145,7 +143,6 @@ final class SuperBlock {
     int pIn = n * size * size;
     int pOut = n * outSize * outSize;
     e1 = expand ? new float[pIn * expanded] : null;
-    a1 = null; // evaluation's, allocated by the first evaluation
     d = fused == null ? new float[pOut * expanded] : null;
     p = new float[pOut * out];
     y = new float[pOut * out];
@@ -154,7 +151,7 @@ final class SuperBlock {
 
   /**
    * In training the block keeps the expand product e1, the depthwise output d and the project product
-   * p, and its output. Neither BatchNorm between them writes its output: the depthwise layers read e1
+   * p, and its output. Neither BatchNorm between them writes its output (bn1's not in evaluation either): the depthwise layers read e1
    * normalised image by image, here and in backward ({@link Depthwise#forward(Parallel, float[],
    * Depthwise.Normalised, float[][], Depthwise.Shape[], float[][], float[], Gemm.Written)}), and the
    * projection normalises d's rows into its tiles ({@link TiledProducts}). bn1's output was once written
@@ -188,18 +185,21 @@ final class SuperBlock {
       }
       return y;
     }
-    float[] h = input;
-    if (expand) {
-      if (a1 == null) {
-        a1 = new float[pIn * expanded];
-      }
-      bn1.gemmForward(par, input, pIn, in, expandW.value(), e1, false, momentum, a1);
-      h = a1;
-    }
-    // evaluation: BN and ReLU on each depthwise output row while it is in L1 (no pass of their own)
+    // evaluation: bn2 (and ReLU) on each depthwise output row while it is in L1 (no pass of their own);
+    // bn1's output is not written either: the depthwise layers read e1 normalised image by image, as
+    // in training, with bn1's running statistics (bn1 is a ReLU BatchNorm: it always folds)
     float[][] f2 = bn2.inferenceEpilogue();
-    for (int b = 0; b < offsets.length; b++) {
-      Depthwise.forward(par, h, shapes[b], hat[b], d, f2 == null ? null : f2[0], f2 == null ? null : f2[1], bn2.relu);
+    float[] scale = f2 == null ? null : f2[0];
+    float[] shift = f2 == null ? null : f2[1];
+    if (expand) {
+      float[][] f1 = bn1.inferenceEpilogue();
+      Gemm.forward(par, input, pIn, in, expandW.value(), expanded, e1);
+      Depthwise.forward(par, e1, new Depthwise.Normalised(f1[0], f1[1], bn1.relu), inputs(shapes, s), shapes, hat, d,
+          scale, shift, bn2.relu, null);
+    } else {
+      for (int b = 0; b < offsets.length; b++) {
+        Depthwise.forward(par, input, shapes[b], hat[b], d, scale, shift, bn2.relu);
+      }
     }
     if (f2 != null) {
       return project(par, d, input, pOut, training, momentum);
