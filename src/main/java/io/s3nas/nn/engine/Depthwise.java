@@ -206,7 +206,10 @@ public final class Depthwise {
     forwardRows(x, 0, s, wt, y, scale, shift, relu, from, to, r);
   }
 
-  /** As above with image b's input at {@code x[pixel(b, …) + xo]} (xo = −b·h·w·cs: a buffer of image b alone). */
+  /**
+   * As above with image b's input at {@code x[pixel(b, …) + xo]} (xo = −b·h·w·cs: a buffer of image b
+   * alone).
+   */
   private static void forwardRows(float[] x, int xo, Shape s, float[] wt, float[] y, float[] scale, float[] shift,
                                   boolean relu, int from, int to, RowScratch r) {
     int oh = s.oh();
@@ -1045,7 +1048,8 @@ public final class Depthwise {
   /**
    * As above, with the forward's input x normalised as it is read ({@link #forward(Parallel, float[],
    * Normalised, float[][], Shape[], float[][], float[], Gemm.Written)}): image by image into
-   * {@code inputs[t]} on thread t (each at least {@link #inputImage} floats) before the branches read it.
+   * {@code inputs[t]} on thread t (each at least {@link #inputImage} floats) before the branches read it;
+   * with {@code xn} null, x as it is.
    */
   public static void backward(Parallel par, float[] x, Normalised xn, float[][] inputs, Shape[] shapes, float[][] wt,
                               ImageGradient dy, float[][] images, float[] dx, float[][] dw, float[][][] scratch,

@@ -31,7 +31,7 @@ final class FinalBlock {
   /** Each branch's depthwise weight gradient of one backward, before it is added to the branch's Param. */
   private final float[][] depthwiseGrads;
   private float[] frontOut;
-  /** How the last training forward's depthwise read frontOut, when normalised as read ({@link #frontNormalisedOnRead}). */
+  /** How the last training forward's depthwise read frontOut, normalised ({@link #frontNormalisedOnRead}); or null. */
   private Depthwise.Normalised frontRead;
   private float[] d;
   private float[] a;
@@ -162,7 +162,8 @@ final class FinalBlock {
     }
     boolean readNormalised = training && frontNormalisedOnRead();
     float[] h = front == null ? x
-        : readNormalised ? front.forwardUnnormalised(par, x, n, momentum) : front.forward(par, x, n, training, momentum);
+        : readNormalised ? front.forwardUnnormalised(par, x, n, momentum)
+        : front.forward(par, x, n, training, momentum);
     frontOut = h;
     frontRead = readNormalised ? front.bn.normalisedOutput() : null;
     if (!args.type().fused() && training) {

@@ -151,11 +151,12 @@ final class SuperBlock {
 
   /**
    * In training the block keeps the expand product e1, the depthwise output d and the project product
-   * p, and its output. Neither BatchNorm between them writes its output (bn1's not in evaluation either): the depthwise layers read e1
-   * normalised image by image, here and in backward ({@link Depthwise#forward(Parallel, float[],
-   * Depthwise.Normalised, float[][], Depthwise.Shape[], float[][], float[], Gemm.Written)}), and the
-   * projection normalises d's rows into its tiles ({@link TiledProducts}). bn1's output was once written
-   * whole and read back by both depthwise passes (docs/engine-measurements.md, "2026-12-01 (late night)").
+   * p, and its output. Neither BatchNorm between them writes its output (bn1 not in evaluation either):
+   * the depthwise layers read e1 normalised image by image, here and in backward ({@link
+   * Depthwise#forward(Parallel, float[], Depthwise.Normalised, float[][], Depthwise.Shape[], float[][],
+   * float[], Gemm.Written)}), and the projection normalises d's rows into its tiles ({@link
+   * TiledProducts}). bn1's output was once written whole and read back by both depthwise passes
+   * (docs/engine-measurements.md, "2026-12-01 (late night)").
    */
   float[] forward(Parallel par, float[] input, int n, float[][] hat, boolean training, double momentum, Scratch s) {
     allocate(n);
