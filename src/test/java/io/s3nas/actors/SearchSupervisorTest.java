@@ -210,7 +210,9 @@ class SearchSupervisorTest {
   @Test
   void aFailedJournalWriteRestartsTheEntityWhichThenContinuesWhereItWas() throws Exception {
     assertTrue(ask(r -> new SearchSupervisor.Submit(SPEC, r)).reply().isSuccess());
-    kit.persistenceTestKit().failNextPersisted();
+    // this entity's next write only: another test's entity, still alive in the shared system, may write
+    // its cost record in between and would take an unaddressed failure (seen once under a loaded suite)
+    kit.persistenceTestKit().failNextPersisted(SearchSupervisor.persistenceId(id));
     org.junit.jupiter.api.Assertions.assertThrows(Throwable.class,
         () -> ask(r -> new SearchSupervisor.LatencyReady("t", 4, 12, 9.0, 6.5, 0.05, r)));
     // restarted with backoff and recovered from the journal: the write that failed is simply asked again
