@@ -1038,18 +1038,10 @@ public final class Depthwise {
    * read it, into {@code images[t]} on thread t (each at least oh·ow·cs floats): the BatchNorm
    * between this layer and its consumer computes its input gradient there, in L2, instead of in a
    * pass of its own that writes the whole tensor out to memory for this layer to read back
-   * (docs/engine-measurements.md, "2026-12-01 (late night)").
-   */
-  public static void backward(Parallel par, float[] x, Shape[] shapes, float[][] wt, ImageGradient dy,
-                              float[][] images, float[] dx, float[][] dw, float[][][] scratch, Gemm.Written written) {
-    backward(par, x, null, null, shapes, wt, null, dy, images, dx, dw, scratch, written);
-  }
-
-  /**
-   * As above, with the forward's input x normalised as it is read ({@link #forward(Parallel, float[],
-   * Normalised, float[][], Shape[], float[][], float[], Gemm.Written)}): image by image into
-   * {@code inputs[t]} on thread t (each at least {@link #inputImage} floats) before the branches read it;
-   * with {@code xn} null, x as it is.
+   * (docs/engine-measurements.md, "2026-12-01 (late night)"). With {@code xn} given, the forward's
+   * input x is normalised as it is read ({@link #forward(Parallel, float[], Normalised, float[][],
+   * Shape[], float[][], float[], Gemm.Written)}): image by image into {@code inputs[t]} (each at least
+   * {@link #inputImage} floats) before the branches read it; with {@code xn} null, x as it is.
    */
   public static void backward(Parallel par, float[] x, Normalised xn, float[][] inputs, Shape[] shapes, float[][] wt,
                               ImageGradient dy, float[][] images, float[] dx, float[][] dw, float[][][] scratch,

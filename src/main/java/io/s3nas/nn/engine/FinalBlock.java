@@ -355,14 +355,10 @@ final class FinalBlock {
       if (sumsWritten) {
         // the depthwise BatchNorm's input gradient image by image, as the branches read it
         Depthwise.ImageGradient dd = dwBn.inputGradientByImage(d, pOut, dh, outSize * outSize);
-        float[][] images = s.tiles("final.dd-image", Depthwise.outputImage(shapes));
-        if (frontRead != null) { // the expansion's output normalised image by image as the branches read it
-          Depthwise.backward(par, frontOut, frontRead, s.tiles("final.x-image", Depthwise.inputImage(shapes)), shapes,
-              depthwiseWeights(), dd, images, dIn, depthwiseGrads, partials, frontSum);
-        } else {
-          Depthwise.backward(par, frontOut, shapes, depthwiseWeights(), dd, images, dIn, depthwiseGrads, partials,
-              frontSum);
-        }
+        // and, when frontRead, the expansion's output normalised image by image as the branches read it
+        float[][] inputs = frontRead == null ? null : s.tiles("final.x-image", Depthwise.inputImage(shapes));
+        Depthwise.backward(par, frontOut, frontRead, inputs, shapes, depthwiseWeights(), dd,
+            s.tiles("final.dd-image", Depthwise.outputImage(shapes)), dIn, depthwiseGrads, partials, frontSum);
       } else {
         float[] dd = s.take("final.dd", pOut * expanded); // used inside this backward only
         dwBn.backward(par, d, pOut, dh, dd);
