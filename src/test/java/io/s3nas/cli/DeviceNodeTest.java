@@ -124,7 +124,11 @@ class DeviceNodeTest {
       // networks its file says were measured, the total their sum
       JsonNode counts = result.path("latency_measurements");
       assertEquals("gated", counts.path("policy").asText(), counts.toString());
-      assertEquals(1, counts.path("final_check").path("measured").asInt(), counts.toString());
+      // measured once, or again (up to three times) when a reading was over the budget: as many as the
+      // verdict's own list of measurements
+      int finalChecks = counts.path("final_check").path("measured").asInt();
+      assertTrue(finalChecks >= 1 && finalChecks <= 3, counts.toString());
+      assertEquals(result.path("latency_measurements_ms").size(), finalChecks, result.toString());
       JsonNode scaling = ClusterFailoverTest.JSON.readTree(tmp.resolve("runs-b/edge/scaling.json").toFile());
       int measuredInFile = 0;
       for (JsonNode m : scaling.path("measurements")) {
