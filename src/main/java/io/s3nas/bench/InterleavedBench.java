@@ -104,7 +104,8 @@ public final class InterleavedBench {
     System.out.println(json.append("]}"));
   }
 
-  private static double[] quartiles(double[] v) {
+  /** First quartile, median and third quartile of v. */
+  static double[] quartiles(double[] v) {
     double[] s = v.clone();
     Arrays.sort(s);
     return new double[] {s[s.length / 4], s[s.length / 2], s[3 * s.length / 4]};

@@ -12,19 +12,19 @@ import io.s3nas.space.SearchSpace;
 import io.s3nas.train.FinalTrainer;
 import io.s3nas.train.TrainingSettings;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Random;
 
 /**
  * Thread scaling of the engine measured in pairs: a network on one thread and the same network on
  * two in one JVM, their training steps (and then their inference passes) interleaved 1 2, 2 1, …,
  * each pair's ratio (one thread's time over two threads') taken, the median and quartiles printed.
- * Whole JVMs alternated ({@code scripts/bench-threads}' first figures) moved ±12% each on a shared
- * VM, so one 1-thread and one 2-thread JVM gave a ratio anywhere in about ±17% of the truth (nc21's
- * inference: 1.43 in one run, 2.11 in a run an hour later, the same build); in pairs the VM's drift falls on both
- * alike, as in {@link InterleavedBench}. Both networks run the same JIT-compiled code. The two-thread
- * network's helper spins some tens of microseconds after each of its regions, then parks: it does not
- * run while the one-thread network does.
+ * Whole JVMs alternated ({@code scripts/bench-threads}' figures before 2026-12-02) moved ±12% each
+ * on a shared VM, so one 1-thread and one 2-thread JVM gave a ratio anywhere in about ±17% of the
+ * truth (nc21's inference: 1.43 in one run, 2.11 in another of the same build); in pairs the VM's
+ * drift falls on both alike, as in {@link InterleavedBench}. Both networks run the same JIT-compiled
+ * code (docs/engine-measurements.md, "2026-12-02"). The two-thread network's helper spins some tens
+ * of microseconds after each of its regions, then parks: it does not run while the one-thread network
+ * does.
  *
  * <p>Usage: {@code ThreadScalingBench (--arch FILE | --supernet FILE [--phase warmup|search]) [--pairs 30]
  * [--warmup-steps 20] [--batch 128]}. Prints one JSON line: per kind (train, infer) the median images/s
@@ -89,9 +89,9 @@ public final class ThreadScalingBench {
       for (int p = 0; p < pairs; p++) {
         ratio[p] = ms[0][p] / ms[1][p];
       }
-      double[] one = quartiles(ms[0]);
-      double[] two = quartiles(ms[1]);
-      double[] q = quartiles(ratio);
+      double[] one = InterleavedBench.quartiles(ms[0]);
+      double[] two = InterleavedBench.quartiles(ms[1]);
+      double[] q = InterleavedBench.quartiles(ratio);
       System.out.printf("%s: 1 thread %.1f img/s, 2 threads %.1f img/s; 2 over 1, paired by step: median %.3f, "
           + "quartiles %.3f–%.3f%n", kind, batch * 1000 / one[1], batch * 1000 / two[1], q[1], q[0], q[2]);
       json.append(String.format(", \"%s_images_per_s\": {\"1\": %.2f, \"2\": %.2f}, \"%s_scaling\": {\"median\": %.4f, "
@@ -106,12 +106,6 @@ public final class ThreadScalingBench {
     } else {
       w.infer();
     }
-  }
-
-  private static double[] quartiles(double[] v) {
-    double[] s = v.clone();
-    Arrays.sort(s);
-    return new double[] {s[s.length / 4], s[s.length / 2], s[3 * s.length / 4]};
   }
 
   private static float[] gaussian(int n) {
