@@ -36,7 +36,10 @@ public final class FinalTrainer {
   private final Map<String, float[]> live;
   private final Map<String, float[]> ema = new LinkedHashMap<>();
   private long step;
-  /** The step the moving average's ramp counts from (a warm start restarts it). */
+  /**
+   * The step the moving average's ramp and the BatchNorms' running-statistics ramp count from (a warm
+   * start restarts both).
+   */
   private long emaStart;
 
   public FinalTrainer(Architecture arch, TrainingSettings s, int stepsPerEpoch) {
@@ -67,7 +70,11 @@ public final class FinalTrainer {
   public Step train(float[] images, int[] labels) {
     int n = labels.length;
     Random rng = new Random(Seeds.mix(settings.seed(), step, 1));
-    net.setBnMomentum(Math.min(settings.bnMomentum(), (1.0 + step) / (10.0 + step)));
+    // the running statistics' ramp counts from the moving average's start: a warm start (a network
+    // whose activation changed) restarts both, so its BatchNorms forget the statistics of the network it
+    // started from within its first tens of steps (docs/method.md §9)
+    long t = step - emaStart;
+    net.setBnMomentum(Math.min(settings.bnMomentum(), (1.0 + t) / (10.0 + t)));
     net.zeroGrad();
     float[] logits = net.forward(images, n, true, rng);
     int classes = logits.length / n;
@@ -144,7 +151,9 @@ public final class FinalTrainer {
    * to the identity (its gate near 1: expand bias 3, expand weights a tenth of their draw), so the
    * changed network starts where the trained one stands (docs/method.md §9). The moving average's
    * ramp restarts here, so what is evaluated after a few hundred steps is this network's, not a
-   * blend with the one it started from.
+   * blend with the one it started from; so does the BatchNorms' momentum ramp, whose running
+   * statistics would otherwise still hold a third of the old network's after a 43-step probe arm
+   * started at step 344 (momentum 0.975 there): not what a network with another activation computes.
    *
    * @return how many tensors were taken over
    */
