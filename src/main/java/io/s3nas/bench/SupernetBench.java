@@ -83,11 +83,7 @@ public final class SupernetBench {
     Normalization norm = synthetic ? new Normalization(fill(spec.imgChannels(), 0.5), fill(spec.imgChannels(), 0.29))
         : Normalization.FASHION_MNIST;
     BatchStream stream = new BatchStream(data, batch, 0, norm, Augmentation.NONE);
-    // the peer's default target: half of the all-paths latency, so the hinge is active from the start
-    SearchSettings settings = SearchSettings.defaults(batch, 1.0, threads, 0);
-    SupernetTrainer probe = new SupernetTrainer(space, latency, settings, stream.stepsPerEpoch());
-    double allPaths = probe.decisions().expectedLatency(latency, probe.currentDecisions());
-    settings = SearchSettings.defaults(batch, allPaths / 2, threads, 0);
+    SearchSettings settings = peerTarget(space, latency, batch, threads);
     SupernetTrainer trainer = new SupernetTrainer(space, latency, settings, stream.stepsPerEpoch());
     SupernetTrainer.Phase ph = phase.equals("search") ? SupernetTrainer.Phase.SEARCH : SupernetTrainer.Phase.WARMUP;
     double[] t = new double[steps];
@@ -129,6 +125,16 @@ public final class SupernetBench {
             + "\"peak_rss_mb\": %.1f, \"loss\": %.4f, \"hardware\": \"%s\", \"warmup_steps\": %d}%n",
         System.getProperty("java.version"), phase, batch, threads, batch / t[steps / 2], batch / ti[inferSteps / 2], params,
         peakRssMb(), last.loss(), hardware, warm.steps());
+  }
+
+  /**
+   * The search settings at the peer's default target: half of the all-paths latency, so the latency
+   * hinge is active from the start.
+   */
+  static SearchSettings peerTarget(SearchSpace space, NetworkLatency latency, int batch, int threads) {
+    SupernetTrainer probe = new SupernetTrainer(space, latency, SearchSettings.defaults(batch, 1.0, threads, 0), 1);
+    double allPaths = probe.decisions().expectedLatency(latency, probe.currentDecisions());
+    return SearchSettings.defaults(batch, allPaths / 2, threads, 0);
   }
 
   private static double[] fill(int n, double v) {

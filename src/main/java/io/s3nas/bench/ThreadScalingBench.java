@@ -3,7 +3,6 @@ package io.s3nas.bench;
 import io.s3nas.latency.NetworkLatency;
 import io.s3nas.nn.engine.FinalNet;
 import io.s3nas.platform.HardwareRegistry;
-import io.s3nas.search.SearchSettings;
 import io.s3nas.search.SupernetTrainer;
 import io.s3nas.space.Architecture;
 import io.s3nas.space.ModelJson;
@@ -154,10 +153,8 @@ public final class ThreadScalingBench {
     ModelSpec spec = ModelJson.read(Path.of(file));
     SearchSpace space = SearchSpace.of(spec);
     NetworkLatency latency = NetworkLatency.of(space, HardwareRegistry.load(Path.of("conf/hardware")).model("custom"));
-    SupernetTrainer probe = new SupernetTrainer(space, latency, SearchSettings.defaults(batch, 1.0, threads, 0), 100);
-    double allPaths = probe.decisions().expectedLatency(latency, probe.currentDecisions());
     SupernetTrainer trainer = new SupernetTrainer(space, latency,
-        SearchSettings.defaults(batch, allPaths / 2, threads, 0), 100);
+        SupernetBench.peerTarget(space, latency, batch, threads), 100);
     SupernetTrainer.Phase ph = phase.equals("search") ? SupernetTrainer.Phase.SEARCH : SupernetTrainer.Phase.WARMUP;
     float[] x = gaussian(batch * spec.imgChannels() * spec.imgSize() * spec.imgSize());
     int[] y = labels(batch, spec.numClasses());

@@ -264,8 +264,9 @@ final class BnLayer {
    * The rest of the backward {@link #gradientSums} started, once dy is whole, for a consumer that
    * takes the input gradient image by image ({@link Depthwise#backward(Parallel, float[],
    * Depthwise.Normalised, float[][], Depthwise.Shape[], float[][], Depthwise.ImageGradient, float[][],
-   * float[], float[][], float[][][], Gemm.Written)}): dγ and dβ now, then image b's rows (each {@code pixels} rows of x and dy) as it
-   * asks for them: the same floats {@link #backwardFromSums} writes.
+   * float[], float[][], float[][][], Gemm.Written)}): dγ and dβ now, then image b's rows (each
+   * {@code pixels} rows of x and dy) as it asks for them: the same floats {@link #backwardFromSums}
+   * writes.
    */
   Depthwise.ImageGradient inputGradientByImage(float[] x, int rows, float[] dy, int pixels) {
     finishBackwardSums(rows);
