@@ -37,7 +37,7 @@ class ClusterFailoverTest {
   static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   static final ObjectMapper JSON = new ObjectMapper();
 
-  record Node(String name, Process process, Path log, int httpPort) {}
+  record Node(String name, Process process, Path log, int httpPort, int managementPort) {}
 
   static JsonNode status(int httpPort, String id) {
     try {
@@ -53,7 +53,10 @@ class ClusterFailoverTest {
     StringBuilder b = new StringBuilder();
     for (Node n : nodes) {
       String l = Files.exists(n.log()) ? Files.readString(n.log()) : "";
-      b.append("--- ").append(n.name()).append('\n').append(l, Math.max(0, l.length() - 3000), l.length());
+      b.append("--- ").append(n.name()).append(", membership:\n"); // what decides a failover, from the whole log
+      l.lines().filter(x -> x.contains("nreachable") || x.contains("SBR") || x.contains("Leader is")
+          || x.contains("Marking") || x.contains("Removed")).forEach(x -> b.append(x).append('\n'));
+      b.append("--- ").append(n.name()).append(", last lines:\n").append(l, Math.max(0, l.length() - 3000), l.length());
     }
     return b.toString();
   }
@@ -79,6 +82,22 @@ class ClusterFailoverTest {
 
   static boolean hosts(Node n, String id) throws java.io.IOException {
     return Files.exists(n.log()) && Files.readString(n.log()).contains("search " + id + " recovered");
+  }
+
+  /** Whether every node sees three members, all Up (waits up to 60 s for a view to settle). */
+  static boolean allUp(List<Node> nodes) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      boolean up = true;
+      for (Node n : nodes) {
+        JsonNode m = NodeCommandTest.members(n.managementPort());
+        up &= m != null && m.get("members").size() == 3 && NodeCommandTest.up(m) == 3;
+      }
+      if (up || System.nanoTime() > deadline) {
+        return up;
+      }
+      Thread.sleep(500);
+    }
   }
 
   /** PostgreSQL's journal, three node JVMs on loopback sharing data-dir and run-dir, all ready. */
@@ -126,7 +145,7 @@ class ClusterFailoverTest {
       Path log = tmp.resolve("node" + i + ".log");
       Process p = NodeCommandTest.startNode(jvm.manifestJar(), nc, log, "-Xmx768m", "--add-modules",
           "jdk.incubator.vector", "-Duser.home=" + Files.createDirectories(tmp.resolve("home" + i)));
-      nodes.add(new Node("node" + i, p, log, ports.get(6 + i)));
+      nodes.add(new Node("node" + i, p, log, ports.get(6 + i), ports.get(3 + i)));
     }
     List<Integer> managementPorts = ports.subList(3, 6);
     boolean ready = NodeCommandTest.awaitReady(managementPorts, NodeCommandTest.CLUSTER_READY);
@@ -177,6 +196,9 @@ class ClusterFailoverTest {
             }
           }
           if (host != null) {
+            // the premise: three members Up in every node's view, so two of three keep the majority
+            // (a failed run once saw two members after the kill: a node lost before it, or still joining)
+            assertTrue(allUp(nodes), "three members Up before the kill:\n" + logs(nodes));
             host.process().destroyForcibly().waitFor(); // SIGKILL
             killedAtStep = st.path("step").asLong();
           }
@@ -205,7 +227,7 @@ class ClusterFailoverTest {
         }
       }
       assertTrue(end != null && "completed".equals(end.path("state").asText()), "the search completed after the "
-          + "kill: " + end + "\n" + Files.readString(survivor.log()));
+          + "kill: " + end + "\n" + logs(nodes));
       Node newHost = null;
       for (Node n : nodes) {
         if (n != host && hosts(n, "fo")) {
