@@ -75,12 +75,13 @@ public final class FinalNetBench {
             + "ONNX Runtime %.1f img/s, %d params, peak RSS %.0f MB (%.0f MB with ND4J and ONNX Runtime)%n", arch, batch,
         threads, batch / train, batch / engineInfer, batch / nd4jInfer, batch / ortInfer, params, engineRss,
         SupernetBench.peakRssMb());
-    System.out.printf("{\"framework\": \"s3nas-java\", \"version\": \"%s\", \"arch\": \"%s\", \"batch\": %d, \"threads\": %d, "
+    System.out.printf("{\"framework\": \"s3nas-java\", \"version\": \"%s\", \"arch\": \"%s\", \"batch\": %d, "
+            + "\"threads\": %d, "
             + "\"train_images_per_s\": %.2f, \"infer_images_per_s\": %.2f, \"nd4j_infer_images_per_s\": %.2f, "
             + "\"onnxruntime_infer_images_per_s\": %.2f, \"params\": %d, \"peak_rss_mb\": %.1f, "
             + "\"peak_rss_with_runtimes_mb\": %.1f}%n",
-        System.getProperty("java.version"), arch, batch, threads, batch / train, batch / engineInfer, batch / nd4jInfer, batch / ortInfer, params,
-        engineRss, SupernetBench.peakRssMb());
+        System.getProperty("java.version"), arch, batch, threads, batch / train, batch / engineInfer,
+        batch / nd4jInfer, batch / ortInfer, params, engineRss, SupernetBench.peakRssMb());
   }
 
   /** Median seconds of one inference pass of the network in a runtime (weights do not change the time). */

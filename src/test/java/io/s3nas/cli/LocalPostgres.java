@@ -2,7 +2,6 @@ package io.s3nas.cli;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -32,10 +31,7 @@ final class LocalPostgres {
         "PostgreSQL is not installed (Debian: apt-get install postgresql)");
     Path home = Files.createTempDirectory("s3nas-pg");
     Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxr-xr-x")); // the postgres user enters it
-    int port;
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
+    int port = NodeCommandTest.freePort(); // below the ephemeral range, as the nodes' ports
     Process p = new ProcessBuilder("cluster/postgres", "start", home.resolve("pg").toString(), String.valueOf(port))
         .redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes());

@@ -31,10 +31,37 @@ class NodeCommandTest {
   @TempDir Path tmp;
   static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
+  /** Ports {@link #freePort} has handed out in this JVM: never twice. */
+  private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * A loopback port free now, below the kernel's ephemeral range: a port the kernel picks for a
+   * listener (port 0) is one it may give any outbound connection as its source port a moment later (a
+   * node's connections to PostgreSQL, to another node), and a node that binds it next then fails
+   * ("Address already in use": DeviceNodeTest once, in a full suite on JDK 25).
+   */
   static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
+    int top = 32768; // Linux's default ip_local_port_range starts here
+    try { // (Files.readString reads one byte of this procfs file: it says its size is 0)
+      String range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0);
+      int low = Integer.parseInt(range.trim().split("\\s+")[0]);
+      top = low > 4096 ? Math.min(low, top) : top;
+    } catch (IOException | RuntimeException e) {
+      // not Linux, or unreadable: the default
     }
+    int from = Math.max(1024, top - 12000);
+    for (int attempt = 0; attempt < 1000; attempt++) {
+      int p = from + java.util.concurrent.ThreadLocalRandom.current().nextInt(top - from);
+      if (!HANDED_OUT.add(p)) {
+        continue;
+      }
+      try (ServerSocket s = new ServerSocket(p, 1, InetAddress.getLoopbackAddress())) {
+        return p;
+      } catch (IOException taken) {
+        // in use: another
+      }
+    }
+    throw new IOException("no free loopback port from " + from + " to " + top);
   }
 
   Path nodeConfig(String name, int port, int mport, List<Integer> mports, String extra) throws IOException {
