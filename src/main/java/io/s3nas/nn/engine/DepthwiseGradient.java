@@ -11,8 +11,10 @@ import jdk.incubator.vector.FloatVector;
  * with zeros left and right, so no pixel is an edge case. Against the tap-by-tap pass, which loads
  * dy, x and dx and stores dx for every tap and pixel, a tile of four pixels loads x once, per tap
  * loads four dy values, the weight and the tap's gradient sum, and stores its dx sums once
- * (docs/engine-measurements.md, "the depthwise backward by input rows"). Stride 2 keeps the
- * tap-by-tap pass (a quarter of the work).
+ * (docs/engine-measurements.md, "the depthwise backward by input rows"). Kernels 3, 5 and 7 go
+ * further ({@link #slide}): kernel row by kernel row, each channel vector slides along the input row
+ * with that kernel row's weights and gradient sums in registers, the input gradient summed in the row
+ * buffer. Stride 2 keeps the tap-by-tap pass (a quarter of the work).
  */
 final class DepthwiseGradient {
   /**
@@ -77,7 +79,19 @@ final class DepthwiseGradient {
       Taps rows = Taps.of(k, cl, cp, ring, rw, iy + pt, h, table);
       int xrow = (b * h + iy) * w * cs + s.co(); // dx's row
       int xin = xrow + xo; // x's
-      if (pixelsOuter) {
+      if (slides(k)) {
+        Arrays.fill(buf, row, row + w * cp, 0f);
+        int[] dyAt = rows.dy();
+        for (int t = rows.t0(); t < rows.t1(); t += k) { // kernel row t / k: its taps read one ring row
+          int g = dyAt[t + k - 1]; // tap (ky, k − 1) reads the ring row's column ix at input pixel ix
+          for (int j = 0; j < full; j += Vec.L) {
+            slide(k, false, x, xin + j, cs, wt, t * cl + j, cl, buf, g + j, cp, row + j, t * cp + j, w);
+          }
+          if (half > full) {
+            slide(k, true, x, xin + full, cs, wt, t * cl + full, cl, buf, g + full, cp, row + full, t * cp + full, w);
+          }
+        }
+      } else if (pixelsOuter) {
         int ix = 0;
         for (; ix + 4 <= w; ix += 4) {
           int xi = xin + ix * cs;
@@ -189,6 +203,282 @@ final class DepthwiseGradient {
       }
       return new Taps(cl, cp, dy, ky0 * k, ky1 * k);
     }
+  }
+
+  /** Whether kernel size k has a {@link #slide} kernel: the sizes of the search spaces. */
+  static boolean slides(int k) {
+    return k == 3 || k == 5 || k == 7;
+  }
+
+  /**
+   * One kernel row's taps over one input row, one channel vector: with the row's k weights and k
+   * weight-gradient sums held in registers, each pixel loads its x and the k ring columns its taps
+   * read, adds its input gradient into the row buffer at {@code di} and its {@code dy · x} products
+   * into the sums; after the row the sums are added to the taps' slots at {@code ao}. A pixel's k taps
+   * take k + 3 loads and stores (1.4 a tap under k7) where the four-pixel tiles made 1.75, with no
+   * sum stored and reloaded per tap. Two pixels a step (k + 1 ring loads for 2k taps) measured 1.02–1.04
+   * × this on JDK 25 but 0.80 × on JDK 17, whose C2 left that kernel's stores uninlined
+   * (docs/engine-measurements.md, "2026-12-02 (evening)").
+   */
+  private static void slide(int k, boolean half, float[] x, int xi, int cs, float[] wt, int wo, int cl, float[] buf,
+                            int g, int cp, int di, int ao, int w) {
+    switch (k) {
+      case 3 -> {
+        if (half) {
+          slide3Half(x, xi, cs, wt, wo, cl, buf, g, cp, di, ao, w);
+        } else {
+          slide3(x, xi, cs, wt, wo, cl, buf, g, cp, di, ao, w);
+        }
+      }
+      case 5 -> {
+        if (half) {
+          slide5Half(x, xi, cs, wt, wo, cl, buf, g, cp, di, ao, w);
+        } else {
+          slide5(x, xi, cs, wt, wo, cl, buf, g, cp, di, ao, w);
+        }
+      }
+      default -> {
+        if (half) {
+          slide7Half(x, xi, cs, wt, wo, cl, buf, g, cp, di, ao, w);
+        } else {
+          slide7(x, xi, cs, wt, wo, cl, buf, g, cp, di, ao, w);
+        }
+      }
+    }
+  }
+
+  private static void slide3(float[] x, int xi, int cs, float[] wt, int wo, int cl, float[] buf, int g, int cp,
+                            int di, int ao, int w) {
+    FloatVector w0 = FloatVector.fromArray(Vec.S, wt, wo);
+    FloatVector w1 = FloatVector.fromArray(Vec.S, wt, wo + cl);
+    FloatVector w2 = FloatVector.fromArray(Vec.S, wt, wo + 2 * cl);
+    FloatVector a0 = FloatVector.zero(Vec.S);
+    FloatVector a1 = a0;
+    FloatVector a2 = a0;
+    for (int ix = 0; ix < w; ix++, g += cp, di += cp, xi += cs) {
+      FloatVector xv = FloatVector.fromArray(Vec.S, x, xi);
+      FloatVector g0 = FloatVector.fromArray(Vec.S, buf, g + 2 * cp);
+      FloatVector g1 = FloatVector.fromArray(Vec.S, buf, g + cp);
+      FloatVector g2 = FloatVector.fromArray(Vec.S, buf, g);
+      FloatVector d = FloatVector.fromArray(Vec.S, buf, di);
+      FloatVector e = g1.mul(w1);
+      d = g0.fma(w0, d);
+      d = g2.fma(w2, d);
+      d.add(e).intoArray(buf, di);
+      a0 = g0.fma(xv, a0);
+      a1 = g1.fma(xv, a1);
+      a2 = g2.fma(xv, a2);
+    }
+    a0.add(FloatVector.fromArray(Vec.S, buf, ao)).intoArray(buf, ao);
+    a1.add(FloatVector.fromArray(Vec.S, buf, ao + cp)).intoArray(buf, ao + cp);
+    a2.add(FloatVector.fromArray(Vec.S, buf, ao + 2 * cp)).intoArray(buf, ao + 2 * cp);
+  }
+
+  private static void slide3Half(float[] x, int xi, int cs, float[] wt, int wo, int cl, float[] buf, int g, int cp,
+                                int di, int ao, int w) {
+    FloatVector w0 = Vec.loadHalf(wt, wo);
+    FloatVector w1 = Vec.loadHalf(wt, wo + cl);
+    FloatVector w2 = Vec.loadHalf(wt, wo + 2 * cl);
+    FloatVector a0 = FloatVector.zero(Vec.S);
+    FloatVector a1 = a0;
+    FloatVector a2 = a0;
+    for (int ix = 0; ix < w; ix++, g += cp, di += cp, xi += cs) {
+      FloatVector xv = Vec.loadHalf(x, xi);
+      FloatVector g0 = Vec.loadHalf(buf, g + 2 * cp);
+      FloatVector g1 = Vec.loadHalf(buf, g + cp);
+      FloatVector g2 = Vec.loadHalf(buf, g);
+      FloatVector d = Vec.loadHalf(buf, di);
+      FloatVector e = g1.mul(w1);
+      d = g0.fma(w0, d);
+      d = g2.fma(w2, d);
+      Vec.storeHalf(d.add(e), buf, di);
+      a0 = g0.fma(xv, a0);
+      a1 = g1.fma(xv, a1);
+      a2 = g2.fma(xv, a2);
+    }
+    Vec.storeHalf(a0.add(Vec.loadHalf(buf, ao)), buf, ao);
+    Vec.storeHalf(a1.add(Vec.loadHalf(buf, ao + cp)), buf, ao + cp);
+    Vec.storeHalf(a2.add(Vec.loadHalf(buf, ao + 2 * cp)), buf, ao + 2 * cp);
+  }
+
+  private static void slide5(float[] x, int xi, int cs, float[] wt, int wo, int cl, float[] buf, int g, int cp,
+                            int di, int ao, int w) {
+    FloatVector w0 = FloatVector.fromArray(Vec.S, wt, wo);
+    FloatVector w1 = FloatVector.fromArray(Vec.S, wt, wo + cl);
+    FloatVector w2 = FloatVector.fromArray(Vec.S, wt, wo + 2 * cl);
+    FloatVector w3 = FloatVector.fromArray(Vec.S, wt, wo + 3 * cl);
+    FloatVector w4 = FloatVector.fromArray(Vec.S, wt, wo + 4 * cl);
+    FloatVector a0 = FloatVector.zero(Vec.S);
+    FloatVector a1 = a0;
+    FloatVector a2 = a0;
+    FloatVector a3 = a0;
+    FloatVector a4 = a0;
+    for (int ix = 0; ix < w; ix++, g += cp, di += cp, xi += cs) {
+      FloatVector xv = FloatVector.fromArray(Vec.S, x, xi);
+      FloatVector g0 = FloatVector.fromArray(Vec.S, buf, g + 4 * cp);
+      FloatVector g1 = FloatVector.fromArray(Vec.S, buf, g + 3 * cp);
+      FloatVector g2 = FloatVector.fromArray(Vec.S, buf, g + 2 * cp);
+      FloatVector g3 = FloatVector.fromArray(Vec.S, buf, g + cp);
+      FloatVector g4 = FloatVector.fromArray(Vec.S, buf, g);
+      FloatVector d = FloatVector.fromArray(Vec.S, buf, di);
+      FloatVector e = g1.mul(w1);
+      d = g0.fma(w0, d);
+      d = g2.fma(w2, d);
+      e = g3.fma(w3, e);
+      d = g4.fma(w4, d);
+      d.add(e).intoArray(buf, di);
+      a0 = g0.fma(xv, a0);
+      a1 = g1.fma(xv, a1);
+      a2 = g2.fma(xv, a2);
+      a3 = g3.fma(xv, a3);
+      a4 = g4.fma(xv, a4);
+    }
+    a0.add(FloatVector.fromArray(Vec.S, buf, ao)).intoArray(buf, ao);
+    a1.add(FloatVector.fromArray(Vec.S, buf, ao + cp)).intoArray(buf, ao + cp);
+    a2.add(FloatVector.fromArray(Vec.S, buf, ao + 2 * cp)).intoArray(buf, ao + 2 * cp);
+    a3.add(FloatVector.fromArray(Vec.S, buf, ao + 3 * cp)).intoArray(buf, ao + 3 * cp);
+    a4.add(FloatVector.fromArray(Vec.S, buf, ao + 4 * cp)).intoArray(buf, ao + 4 * cp);
+  }
+
+  private static void slide5Half(float[] x, int xi, int cs, float[] wt, int wo, int cl, float[] buf, int g, int cp,
+                                int di, int ao, int w) {
+    FloatVector w0 = Vec.loadHalf(wt, wo);
+    FloatVector w1 = Vec.loadHalf(wt, wo + cl);
+    FloatVector w2 = Vec.loadHalf(wt, wo + 2 * cl);
+    FloatVector w3 = Vec.loadHalf(wt, wo + 3 * cl);
+    FloatVector w4 = Vec.loadHalf(wt, wo + 4 * cl);
+    FloatVector a0 = FloatVector.zero(Vec.S);
+    FloatVector a1 = a0;
+    FloatVector a2 = a0;
+    FloatVector a3 = a0;
+    FloatVector a4 = a0;
+    for (int ix = 0; ix < w; ix++, g += cp, di += cp, xi += cs) {
+      FloatVector xv = Vec.loadHalf(x, xi);
+      FloatVector g0 = Vec.loadHalf(buf, g + 4 * cp);
+      FloatVector g1 = Vec.loadHalf(buf, g + 3 * cp);
+      FloatVector g2 = Vec.loadHalf(buf, g + 2 * cp);
+      FloatVector g3 = Vec.loadHalf(buf, g + cp);
+      FloatVector g4 = Vec.loadHalf(buf, g);
+      FloatVector d = Vec.loadHalf(buf, di);
+      FloatVector e = g1.mul(w1);
+      d = g0.fma(w0, d);
+      d = g2.fma(w2, d);
+      e = g3.fma(w3, e);
+      d = g4.fma(w4, d);
+      Vec.storeHalf(d.add(e), buf, di);
+      a0 = g0.fma(xv, a0);
+      a1 = g1.fma(xv, a1);
+      a2 = g2.fma(xv, a2);
+      a3 = g3.fma(xv, a3);
+      a4 = g4.fma(xv, a4);
+    }
+    Vec.storeHalf(a0.add(Vec.loadHalf(buf, ao)), buf, ao);
+    Vec.storeHalf(a1.add(Vec.loadHalf(buf, ao + cp)), buf, ao + cp);
+    Vec.storeHalf(a2.add(Vec.loadHalf(buf, ao + 2 * cp)), buf, ao + 2 * cp);
+    Vec.storeHalf(a3.add(Vec.loadHalf(buf, ao + 3 * cp)), buf, ao + 3 * cp);
+    Vec.storeHalf(a4.add(Vec.loadHalf(buf, ao + 4 * cp)), buf, ao + 4 * cp);
+  }
+
+  private static void slide7(float[] x, int xi, int cs, float[] wt, int wo, int cl, float[] buf, int g, int cp,
+                            int di, int ao, int w) {
+    FloatVector w0 = FloatVector.fromArray(Vec.S, wt, wo);
+    FloatVector w1 = FloatVector.fromArray(Vec.S, wt, wo + cl);
+    FloatVector w2 = FloatVector.fromArray(Vec.S, wt, wo + 2 * cl);
+    FloatVector w3 = FloatVector.fromArray(Vec.S, wt, wo + 3 * cl);
+    FloatVector w4 = FloatVector.fromArray(Vec.S, wt, wo + 4 * cl);
+    FloatVector w5 = FloatVector.fromArray(Vec.S, wt, wo + 5 * cl);
+    FloatVector w6 = FloatVector.fromArray(Vec.S, wt, wo + 6 * cl);
+    FloatVector a0 = FloatVector.zero(Vec.S);
+    FloatVector a1 = a0;
+    FloatVector a2 = a0;
+    FloatVector a3 = a0;
+    FloatVector a4 = a0;
+    FloatVector a5 = a0;
+    FloatVector a6 = a0;
+    for (int ix = 0; ix < w; ix++, g += cp, di += cp, xi += cs) {
+      FloatVector xv = FloatVector.fromArray(Vec.S, x, xi);
+      FloatVector g0 = FloatVector.fromArray(Vec.S, buf, g + 6 * cp);
+      FloatVector g1 = FloatVector.fromArray(Vec.S, buf, g + 5 * cp);
+      FloatVector g2 = FloatVector.fromArray(Vec.S, buf, g + 4 * cp);
+      FloatVector g3 = FloatVector.fromArray(Vec.S, buf, g + 3 * cp);
+      FloatVector g4 = FloatVector.fromArray(Vec.S, buf, g + 2 * cp);
+      FloatVector g5 = FloatVector.fromArray(Vec.S, buf, g + cp);
+      FloatVector g6 = FloatVector.fromArray(Vec.S, buf, g);
+      FloatVector d = FloatVector.fromArray(Vec.S, buf, di);
+      FloatVector e = g1.mul(w1);
+      d = g0.fma(w0, d);
+      d = g2.fma(w2, d);
+      e = g3.fma(w3, e);
+      d = g4.fma(w4, d);
+      e = g5.fma(w5, e);
+      d = g6.fma(w6, d);
+      d.add(e).intoArray(buf, di);
+      a0 = g0.fma(xv, a0);
+      a1 = g1.fma(xv, a1);
+      a2 = g2.fma(xv, a2);
+      a3 = g3.fma(xv, a3);
+      a4 = g4.fma(xv, a4);
+      a5 = g5.fma(xv, a5);
+      a6 = g6.fma(xv, a6);
+    }
+    a0.add(FloatVector.fromArray(Vec.S, buf, ao)).intoArray(buf, ao);
+    a1.add(FloatVector.fromArray(Vec.S, buf, ao + cp)).intoArray(buf, ao + cp);
+    a2.add(FloatVector.fromArray(Vec.S, buf, ao + 2 * cp)).intoArray(buf, ao + 2 * cp);
+    a3.add(FloatVector.fromArray(Vec.S, buf, ao + 3 * cp)).intoArray(buf, ao + 3 * cp);
+    a4.add(FloatVector.fromArray(Vec.S, buf, ao + 4 * cp)).intoArray(buf, ao + 4 * cp);
+    a5.add(FloatVector.fromArray(Vec.S, buf, ao + 5 * cp)).intoArray(buf, ao + 5 * cp);
+    a6.add(FloatVector.fromArray(Vec.S, buf, ao + 6 * cp)).intoArray(buf, ao + 6 * cp);
+  }
+
+  private static void slide7Half(float[] x, int xi, int cs, float[] wt, int wo, int cl, float[] buf, int g, int cp,
+                                int di, int ao, int w) {
+    FloatVector w0 = Vec.loadHalf(wt, wo);
+    FloatVector w1 = Vec.loadHalf(wt, wo + cl);
+    FloatVector w2 = Vec.loadHalf(wt, wo + 2 * cl);
+    FloatVector w3 = Vec.loadHalf(wt, wo + 3 * cl);
+    FloatVector w4 = Vec.loadHalf(wt, wo + 4 * cl);
+    FloatVector w5 = Vec.loadHalf(wt, wo + 5 * cl);
+    FloatVector w6 = Vec.loadHalf(wt, wo + 6 * cl);
+    FloatVector a0 = FloatVector.zero(Vec.S);
+    FloatVector a1 = a0;
+    FloatVector a2 = a0;
+    FloatVector a3 = a0;
+    FloatVector a4 = a0;
+    FloatVector a5 = a0;
+    FloatVector a6 = a0;
+    for (int ix = 0; ix < w; ix++, g += cp, di += cp, xi += cs) {
+      FloatVector xv = Vec.loadHalf(x, xi);
+      FloatVector g0 = Vec.loadHalf(buf, g + 6 * cp);
+      FloatVector g1 = Vec.loadHalf(buf, g + 5 * cp);
+      FloatVector g2 = Vec.loadHalf(buf, g + 4 * cp);
+      FloatVector g3 = Vec.loadHalf(buf, g + 3 * cp);
+      FloatVector g4 = Vec.loadHalf(buf, g + 2 * cp);
+      FloatVector g5 = Vec.loadHalf(buf, g + cp);
+      FloatVector g6 = Vec.loadHalf(buf, g);
+      FloatVector d = Vec.loadHalf(buf, di);
+      FloatVector e = g1.mul(w1);
+      d = g0.fma(w0, d);
+      d = g2.fma(w2, d);
+      e = g3.fma(w3, e);
+      d = g4.fma(w4, d);
+      e = g5.fma(w5, e);
+      d = g6.fma(w6, d);
+      Vec.storeHalf(d.add(e), buf, di);
+      a0 = g0.fma(xv, a0);
+      a1 = g1.fma(xv, a1);
+      a2 = g2.fma(xv, a2);
+      a3 = g3.fma(xv, a3);
+      a4 = g4.fma(xv, a4);
+      a5 = g5.fma(xv, a5);
+      a6 = g6.fma(xv, a6);
+    }
+    Vec.storeHalf(a0.add(Vec.loadHalf(buf, ao)), buf, ao);
+    Vec.storeHalf(a1.add(Vec.loadHalf(buf, ao + cp)), buf, ao + cp);
+    Vec.storeHalf(a2.add(Vec.loadHalf(buf, ao + 2 * cp)), buf, ao + 2 * cp);
+    Vec.storeHalf(a3.add(Vec.loadHalf(buf, ao + 3 * cp)), buf, ao + 3 * cp);
+    Vec.storeHalf(a4.add(Vec.loadHalf(buf, ao + 4 * cp)), buf, ao + 4 * cp);
+    Vec.storeHalf(a5.add(Vec.loadHalf(buf, ao + 5 * cp)), buf, ao + 5 * cp);
+    Vec.storeHalf(a6.add(Vec.loadHalf(buf, ao + 6 * cp)), buf, ao + 6 * cp);
   }
 
   /*

@@ -320,6 +320,69 @@ class KernelGradientTest {
     assertFalse(Gemm.alongK(4 * Vec.L, 2 * Vec.L), "two vectors of columns go along N");
   }
 
+  @Test
+  void depthwiseBackwardAgreesWithTheDefinitionOnTheSupernetsShapes() {
+    // the search spaces' kernels (their sliding kernels), 1 and 9 (the tiles); strides 1 and 2;
+    // channels in whole vectors plus exactly half a vector, and with a ragged tail: each vector path of
+    // the input and weight gradients, and the scalar one
+    for (int c : new int[] {2 * Vec.L + Vec.L / 2, 2 * Vec.L + 3}) {
+      for (int h : new int[] {28, 14, 7, 4}) {
+        for (int k : new int[] {1, 3, 5, 7, 9}) {
+          for (int stride : new int[] {1, 2}) {
+            int n = 2;
+            int o = Depthwise.outSize(h, stride);
+            float[] x = random(n * h * h * c, 41);
+            float[] w = random(k * k * c, 42);
+            float[] dy = random(n * o * o * c, 43);
+            float[] dx = new float[x.length];
+            float[] dw = new float[w.length];
+            java.util.Arrays.fill(dx, 9f); // overwritten, not accumulated into
+            int need = Depthwise.backwardScratch(Depthwise.Shape.of(n, h, h, c, k, stride));
+            Depthwise.backward(TWO, x, n, h, h, c, w, k, stride, dy, dx, dw, Parallel.sliceSums(need));
+            double[][] e = depthwiseBackwardByDefinition(x, n, h, c, w, k, stride, dy);
+            String at = "c " + c + " h " + h + " k " + k + " s " + stride;
+            for (int i = 0; i < dx.length; i++) {
+              assertEquals(e[0][i], dx[i], 1e-4 * (1 + Math.abs(e[0][i])), "dx " + at + " at " + i);
+            }
+            for (int i = 0; i < dw.length; i++) {
+              assertEquals(e[1][i], dw[i], 1e-4 * (1 + Math.abs(e[1][i])), "dw " + at + " at " + i);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** ∂L/∂x and ∂L/∂w of {@link #depthwiseByDefinition} for output gradient dy, in doubles. */
+  static double[][] depthwiseBackwardByDefinition(float[] x, int n, int h, int c, float[] w, int k, int stride,
+                                                  float[] dy) {
+    int o = Depthwise.outSize(h, stride);
+    int pad = Math.max((o - 1) * stride + k - h, 0) / 2;
+    double[] dx = new double[x.length];
+    double[] dw = new double[w.length];
+    for (int b = 0; b < n; b++) {
+      for (int oy = 0; oy < o; oy++) {
+        for (int ox = 0; ox < o; ox++) {
+          for (int ch = 0; ch < c; ch++) {
+            double g = dy[((b * o + oy) * o + ox) * c + ch];
+            for (int ky = 0; ky < k; ky++) {
+              for (int kx = 0; kx < k; kx++) {
+                int iy = oy * stride + ky - pad;
+                int ix = ox * stride + kx - pad;
+                if (iy >= 0 && iy < h && ix >= 0 && ix < h) {
+                  int xi = ((b * h + iy) * h + ix) * c + ch;
+                  dx[xi] += g * w[(ky * k + kx) * c + ch];
+                  dw[(ky * k + kx) * c + ch] += g * x[xi];
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    return new double[][] {dx, dw};
+  }
+
   /** TensorFlow-SAME depthwise convolution by its definition, one output at a time. */
   static float[] depthwiseByDefinition(float[] x, int n, int h, int c, float[] w, int k, int stride) {
     int o = Depthwise.outSize(h, stride);
