@@ -8,7 +8,8 @@ import jdk.incubator.vector.FloatVector;
  * of tensors whose pixels are {@code cs} channels apart, so each MixConv branch convolves its own
  * channel group in place and the branch outputs land directly in the concatenated tensor.
  * Weights are {@code [k][k][cl]}. SIMD runs over contiguous channels; the forward sums each output
- * in registers over its taps (four pixels sharing each weight load), the backward goes tap by tap.
+ * in registers over its taps (four pixels sharing each weight load); the backward goes by input rows
+ * at stride 1 ({@link DepthwiseGradient}) and tap by tap at stride 2.
  */
 public final class Depthwise {
   private Depthwise() {}
