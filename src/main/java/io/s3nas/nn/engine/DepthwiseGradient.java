@@ -218,7 +218,7 @@ final class DepthwiseGradient {
    * take k + 3 loads and stores (1.4 a tap under k7) where the four-pixel tiles made 1.75, with no
    * sum stored and reloaded per tap. Two pixels a step (k + 1 ring loads for 2k taps) measured 1.02–1.04
    * × this on JDK 25 but 0.80 × on JDK 17, whose C2 left that kernel's stores uninlined
-   * (docs/engine-measurements.md, "2026-12-02 (evening)").
+   * (docs/engine-measurements.md, "2026-12-02 (morning)").
    */
   private static void slide(int k, boolean half, float[] x, int xi, int cs, float[] wt, int wo, int cl, float[] buf,
                             int g, int cp, int di, int ao, int w) {
