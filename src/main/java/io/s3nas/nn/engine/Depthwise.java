@@ -1123,7 +1123,7 @@ public final class Depthwise {
     }
     int cl = s.cl();
     for (int p = b * s.h() * s.w(), end = p + s.h() * s.w(); p < end; p++) {
-      java.util.Arrays.fill(dx, p * s.cs() + s.co(), p * s.cs() + s.co() + cl, 0f);
+      Vec.zero(dx, p * s.cs() + s.co(), p * s.cs() + s.co() + cl);
     }
     for (int oy = 0; oy < s.oh(); oy++) {
       backwardRow(x, xo, s, wt, dy, yb, dx, acc, b, oy);

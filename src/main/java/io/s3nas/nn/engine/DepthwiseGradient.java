@@ -1,6 +1,5 @@
 package io.s3nas.nn.engine;
 
-import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -29,9 +28,12 @@ final class DepthwiseGradient {
 
   private DepthwiseGradient() {}
 
-  /** Floats of per-thread scratch this pass needs after the weight-gradient sums: the dy ring and one dx row. */
+  /**
+   * Floats of per-thread scratch this pass needs after the weight-gradient sums: the dy ring, one dx row
+   * and one vector of zeros.
+   */
   static int ringSize(Depthwise.Shape s) {
-    return (s.k() * (s.w() + s.k() - 1) + s.w()) * pitch(s);
+    return (s.k() * (s.w() + s.k() - 1) + s.w()) * pitch(s) + Vec.L;
   }
 
   /**
@@ -62,7 +64,9 @@ final class DepthwiseGradient {
     int rw = (w + k - 1) * cp;
     int padLeft = k - 1 - s.pl();
     int row = ring + k * rw;
-    Arrays.fill(buf, ring, row, 0f);
+    int zeros = row + w * cp; // one vector of zeros, where the sliding kernels' first kernel row reads its sums
+    Vec.zero(buf, ring, row);
+    Vec.zero(buf, zeros, zeros + Vec.L);
     int full = cl - cl % Vec.L;
     int half = Depthwise.halfTailEnd(cl, full);
     boolean pixelsOuter = (2 * k * k + 3 * k) * cp <= TILE_FLOATS;
@@ -80,15 +84,22 @@ final class DepthwiseGradient {
       int xrow = (b * h + iy) * w * cs + s.co(); // dx's row
       int xin = xrow + xo; // x's
       if (slides(k)) {
-        Arrays.fill(buf, row, row + w * cp, 0f);
         int[] dyAt = rows.dy();
+        if (rows.t0() == rows.t1()) {
+          Vec.zero(buf, row, row + w * cp);
+        }
         for (int t = rows.t0(); t < rows.t1(); t += k) { // kernel row t / k: its taps read one ring row
           int g = dyAt[t + k - 1]; // tap (ky, k − 1) reads the ring row's column ix at input pixel ix
+          // the first kernel row starts its sums from the zero vector rather than from a cleared row
+          boolean first = t == rows.t0();
+          int ds = first ? 0 : cp;
           for (int j = 0; j < full; j += Vec.L) {
-            slide(k, false, x, xin + j, cs, wt, t * cl + j, cl, buf, g + j, cp, row + j, t * cp + j, w);
+            slide(k, false, x, xin + j, cs, wt, t * cl + j, cl, buf, g + j, cp, first ? zeros : row + j, ds, row + j,
+                t * cp + j, w);
           }
           if (half > full) {
-            slide(k, true, x, xin + full, cs, wt, t * cl + full, cl, buf, g + full, cp, row + full, t * cp + full, w);
+            slide(k, true, x, xin + full, cs, wt, t * cl + full, cl, buf, g + full, cp, first ? zeros : row + full, ds,
+                row + full, t * cp + full, w);
           }
         }
       } else if (pixelsOuter) {
@@ -221,46 +232,46 @@ final class DepthwiseGradient {
    * (docs/engine-measurements.md, "2026-12-02 (morning)").
    */
   private static void slide(int k, boolean half, float[] x, int xi, int cs, float[] wt, int wo, int cl, float[] buf,
-                            int g, int cp, int di, int ao, int w) {
+                            int g, int cp, int dl, int ds, int di, int ao, int w) {
     switch (k) {
       case 3 -> {
         if (half) {
-          slide3Half(x, xi, cs, wt, wo, cl, buf, g, cp, di, ao, w);
+          slide3Half(x, xi, cs, wt, wo, cl, buf, g, cp, dl, ds, di, ao, w);
         } else {
-          slide3(x, xi, cs, wt, wo, cl, buf, g, cp, di, ao, w);
+          slide3(x, xi, cs, wt, wo, cl, buf, g, cp, dl, ds, di, ao, w);
         }
       }
       case 5 -> {
         if (half) {
-          slide5Half(x, xi, cs, wt, wo, cl, buf, g, cp, di, ao, w);
+          slide5Half(x, xi, cs, wt, wo, cl, buf, g, cp, dl, ds, di, ao, w);
         } else {
-          slide5(x, xi, cs, wt, wo, cl, buf, g, cp, di, ao, w);
+          slide5(x, xi, cs, wt, wo, cl, buf, g, cp, dl, ds, di, ao, w);
         }
       }
       default -> {
         if (half) {
-          slide7Half(x, xi, cs, wt, wo, cl, buf, g, cp, di, ao, w);
+          slide7Half(x, xi, cs, wt, wo, cl, buf, g, cp, dl, ds, di, ao, w);
         } else {
-          slide7(x, xi, cs, wt, wo, cl, buf, g, cp, di, ao, w);
+          slide7(x, xi, cs, wt, wo, cl, buf, g, cp, dl, ds, di, ao, w);
         }
       }
     }
   }
 
   private static void slide3(float[] x, int xi, int cs, float[] wt, int wo, int cl, float[] buf, int g, int cp,
-                            int di, int ao, int w) {
+                            int dl, int ds, int di, int ao, int w) {
     FloatVector w0 = FloatVector.fromArray(Vec.S, wt, wo);
     FloatVector w1 = FloatVector.fromArray(Vec.S, wt, wo + cl);
     FloatVector w2 = FloatVector.fromArray(Vec.S, wt, wo + 2 * cl);
     FloatVector a0 = FloatVector.zero(Vec.S);
     FloatVector a1 = a0;
     FloatVector a2 = a0;
-    for (int ix = 0; ix < w; ix++, g += cp, di += cp, xi += cs) {
+    for (int ix = 0; ix < w; ix++, g += cp, dl += ds, di += cp, xi += cs) {
       FloatVector xv = FloatVector.fromArray(Vec.S, x, xi);
       FloatVector g0 = FloatVector.fromArray(Vec.S, buf, g + 2 * cp);
       FloatVector g1 = FloatVector.fromArray(Vec.S, buf, g + cp);
       FloatVector g2 = FloatVector.fromArray(Vec.S, buf, g);
-      FloatVector d = FloatVector.fromArray(Vec.S, buf, di);
+      FloatVector d = FloatVector.fromArray(Vec.S, buf, dl);
       FloatVector e = g1.mul(w1);
       d = g0.fma(w0, d);
       d = g2.fma(w2, d);
@@ -275,19 +286,19 @@ final class DepthwiseGradient {
   }
 
   private static void slide3Half(float[] x, int xi, int cs, float[] wt, int wo, int cl, float[] buf, int g, int cp,
-                                int di, int ao, int w) {
+                                int dl, int ds, int di, int ao, int w) {
     FloatVector w0 = Vec.loadHalf(wt, wo);
     FloatVector w1 = Vec.loadHalf(wt, wo + cl);
     FloatVector w2 = Vec.loadHalf(wt, wo + 2 * cl);
     FloatVector a0 = FloatVector.zero(Vec.S);
     FloatVector a1 = a0;
     FloatVector a2 = a0;
-    for (int ix = 0; ix < w; ix++, g += cp, di += cp, xi += cs) {
+    for (int ix = 0; ix < w; ix++, g += cp, dl += ds, di += cp, xi += cs) {
       FloatVector xv = Vec.loadHalf(x, xi);
       FloatVector g0 = Vec.loadHalf(buf, g + 2 * cp);
       FloatVector g1 = Vec.loadHalf(buf, g + cp);
       FloatVector g2 = Vec.loadHalf(buf, g);
-      FloatVector d = Vec.loadHalf(buf, di);
+      FloatVector d = Vec.loadHalf(buf, dl);
       FloatVector e = g1.mul(w1);
       d = g0.fma(w0, d);
       d = g2.fma(w2, d);
@@ -302,7 +313,7 @@ final class DepthwiseGradient {
   }
 
   private static void slide5(float[] x, int xi, int cs, float[] wt, int wo, int cl, float[] buf, int g, int cp,
-                            int di, int ao, int w) {
+                            int dl, int ds, int di, int ao, int w) {
     FloatVector w0 = FloatVector.fromArray(Vec.S, wt, wo);
     FloatVector w1 = FloatVector.fromArray(Vec.S, wt, wo + cl);
     FloatVector w2 = FloatVector.fromArray(Vec.S, wt, wo + 2 * cl);
@@ -313,14 +324,14 @@ final class DepthwiseGradient {
     FloatVector a2 = a0;
     FloatVector a3 = a0;
     FloatVector a4 = a0;
-    for (int ix = 0; ix < w; ix++, g += cp, di += cp, xi += cs) {
+    for (int ix = 0; ix < w; ix++, g += cp, dl += ds, di += cp, xi += cs) {
       FloatVector xv = FloatVector.fromArray(Vec.S, x, xi);
       FloatVector g0 = FloatVector.fromArray(Vec.S, buf, g + 4 * cp);
       FloatVector g1 = FloatVector.fromArray(Vec.S, buf, g + 3 * cp);
       FloatVector g2 = FloatVector.fromArray(Vec.S, buf, g + 2 * cp);
       FloatVector g3 = FloatVector.fromArray(Vec.S, buf, g + cp);
       FloatVector g4 = FloatVector.fromArray(Vec.S, buf, g);
-      FloatVector d = FloatVector.fromArray(Vec.S, buf, di);
+      FloatVector d = FloatVector.fromArray(Vec.S, buf, dl);
       FloatVector e = g1.mul(w1);
       d = g0.fma(w0, d);
       d = g2.fma(w2, d);
@@ -341,7 +352,7 @@ final class DepthwiseGradient {
   }
 
   private static void slide5Half(float[] x, int xi, int cs, float[] wt, int wo, int cl, float[] buf, int g, int cp,
-                                int di, int ao, int w) {
+                                int dl, int ds, int di, int ao, int w) {
     FloatVector w0 = Vec.loadHalf(wt, wo);
     FloatVector w1 = Vec.loadHalf(wt, wo + cl);
     FloatVector w2 = Vec.loadHalf(wt, wo + 2 * cl);
@@ -352,14 +363,14 @@ final class DepthwiseGradient {
     FloatVector a2 = a0;
     FloatVector a3 = a0;
     FloatVector a4 = a0;
-    for (int ix = 0; ix < w; ix++, g += cp, di += cp, xi += cs) {
+    for (int ix = 0; ix < w; ix++, g += cp, dl += ds, di += cp, xi += cs) {
       FloatVector xv = Vec.loadHalf(x, xi);
       FloatVector g0 = Vec.loadHalf(buf, g + 4 * cp);
       FloatVector g1 = Vec.loadHalf(buf, g + 3 * cp);
       FloatVector g2 = Vec.loadHalf(buf, g + 2 * cp);
       FloatVector g3 = Vec.loadHalf(buf, g + cp);
       FloatVector g4 = Vec.loadHalf(buf, g);
-      FloatVector d = Vec.loadHalf(buf, di);
+      FloatVector d = Vec.loadHalf(buf, dl);
       FloatVector e = g1.mul(w1);
       d = g0.fma(w0, d);
       d = g2.fma(w2, d);
@@ -380,7 +391,7 @@ final class DepthwiseGradient {
   }
 
   private static void slide7(float[] x, int xi, int cs, float[] wt, int wo, int cl, float[] buf, int g, int cp,
-                            int di, int ao, int w) {
+                            int dl, int ds, int di, int ao, int w) {
     FloatVector w0 = FloatVector.fromArray(Vec.S, wt, wo);
     FloatVector w1 = FloatVector.fromArray(Vec.S, wt, wo + cl);
     FloatVector w2 = FloatVector.fromArray(Vec.S, wt, wo + 2 * cl);
@@ -395,7 +406,7 @@ final class DepthwiseGradient {
     FloatVector a4 = a0;
     FloatVector a5 = a0;
     FloatVector a6 = a0;
-    for (int ix = 0; ix < w; ix++, g += cp, di += cp, xi += cs) {
+    for (int ix = 0; ix < w; ix++, g += cp, dl += ds, di += cp, xi += cs) {
       FloatVector xv = FloatVector.fromArray(Vec.S, x, xi);
       FloatVector g0 = FloatVector.fromArray(Vec.S, buf, g + 6 * cp);
       FloatVector g1 = FloatVector.fromArray(Vec.S, buf, g + 5 * cp);
@@ -404,7 +415,7 @@ final class DepthwiseGradient {
       FloatVector g4 = FloatVector.fromArray(Vec.S, buf, g + 2 * cp);
       FloatVector g5 = FloatVector.fromArray(Vec.S, buf, g + cp);
       FloatVector g6 = FloatVector.fromArray(Vec.S, buf, g);
-      FloatVector d = FloatVector.fromArray(Vec.S, buf, di);
+      FloatVector d = FloatVector.fromArray(Vec.S, buf, dl);
       FloatVector e = g1.mul(w1);
       d = g0.fma(w0, d);
       d = g2.fma(w2, d);
@@ -431,7 +442,7 @@ final class DepthwiseGradient {
   }
 
   private static void slide7Half(float[] x, int xi, int cs, float[] wt, int wo, int cl, float[] buf, int g, int cp,
-                                int di, int ao, int w) {
+                                int dl, int ds, int di, int ao, int w) {
     FloatVector w0 = Vec.loadHalf(wt, wo);
     FloatVector w1 = Vec.loadHalf(wt, wo + cl);
     FloatVector w2 = Vec.loadHalf(wt, wo + 2 * cl);
@@ -446,7 +457,7 @@ final class DepthwiseGradient {
     FloatVector a4 = a0;
     FloatVector a5 = a0;
     FloatVector a6 = a0;
-    for (int ix = 0; ix < w; ix++, g += cp, di += cp, xi += cs) {
+    for (int ix = 0; ix < w; ix++, g += cp, dl += ds, di += cp, xi += cs) {
       FloatVector xv = Vec.loadHalf(x, xi);
       FloatVector g0 = Vec.loadHalf(buf, g + 6 * cp);
       FloatVector g1 = Vec.loadHalf(buf, g + 5 * cp);
@@ -455,7 +466,7 @@ final class DepthwiseGradient {
       FloatVector g4 = Vec.loadHalf(buf, g + 2 * cp);
       FloatVector g5 = Vec.loadHalf(buf, g + cp);
       FloatVector g6 = Vec.loadHalf(buf, g);
-      FloatVector d = Vec.loadHalf(buf, di);
+      FloatVector d = Vec.loadHalf(buf, dl);
       FloatVector e = g1.mul(w1);
       d = g0.fma(w0, d);
       d = g2.fma(w2, d);
