@@ -588,55 +588,61 @@ public final class Gemm {
     return n < 2 * Vec.L && k % Vec.L == 0 && k >= 2 * Vec.L && n >= 4;
   }
 
-  /** acc[i][·] += Σ_{r0 ≤ r < r1} x[r][i] · dy[r][·] for every i < k: 4-row tiles, then single rows. */
+  /** acc[i][·] += Σ_{r0 ≤ r < r1} x[r][i] · dy[r][·] for every i < k: 4 × 2-vector tiles column block by column block, the columns past them, the rows past them, then single rows. */
   private static void gradientChunk(float[] x, int k, float[] dy, int n, float[] acc, int r0, int r1) {
-    int i = 0;
-    for (; i + ROWS <= k; i += ROWS) {
-      gradientTile(x, k, dy, n, acc, r0, r1, i);
+    int tiles = k - k % ROWS;
+    int wide = n - n % (2 * Vec.L);
+    // column block outer: a block's slab of dy (a chunk's rows × two vectors, 32 KB) stays in L1 across
+    // the row tiles, where a whole chunk of a wide gradient (256 × 96 floats) does not. Paired in the
+    // step, 1.02–1.03 × tiles outer (docs/engine-measurements.md, "2026-12-02 (late morning)")
+    for (int j = 0; j < wide; j += 2 * Vec.L) {
+      for (int t = 0; t < tiles; t += ROWS) {
+        gradientBlock(x, k, dy, n, acc, r0, r1, t, j);
+      }
     }
-    for (; i < k; i++) {
+    if (wide < n) {
+      for (int t = 0; t < tiles; t += ROWS) {
+        gradientTileTail(x, k, dy, n, acc, r0, r1, t, wide);
+      }
+    }
+    for (int i = tiles; i < k; i++) {
       gradientRow(x, k, dy, n, acc, r0, r1, i);
     }
   }
 
-  /** acc[i..i+3][·] += Σ_{r0 ≤ r < r1} x[r][i..i+3] · dy[r][·], a 4 × 2-vector tile in registers. */
-  private static void gradientTile(float[] x, int k, float[] dy, int n, float[] acc, int r0, int r1, int i) {
-    int j = 0;
-    for (; j + 2 * Vec.L <= n; j += 2 * Vec.L) {
-      FloatVector a0 = FloatVector.zero(Vec.S);
-      FloatVector a1 = a0;
-      FloatVector a2 = a0;
-      FloatVector a3 = a0;
-      FloatVector b0 = a0;
-      FloatVector b1 = a0;
-      FloatVector b2 = a0;
-      FloatVector b3 = a0;
-      for (int r = r0; r < r1; r++) {
-        int g = r * n + j;
-        FloatVector ga = FloatVector.fromArray(Vec.S, dy, g);
-        FloatVector gb = FloatVector.fromArray(Vec.S, dy, g + Vec.L);
-        int xi = r * k + i;
-        FloatVector v0 = FloatVector.broadcast(Vec.S, x[xi]);
-        FloatVector v1 = FloatVector.broadcast(Vec.S, x[xi + 1]);
-        FloatVector v2 = FloatVector.broadcast(Vec.S, x[xi + 2]);
-        FloatVector v3 = FloatVector.broadcast(Vec.S, x[xi + 3]);
-        a0 = ga.fma(v0, a0);
-        b0 = gb.fma(v0, b0);
-        a1 = ga.fma(v1, a1);
-        b1 = gb.fma(v1, b1);
-        a2 = ga.fma(v2, a2);
-        b2 = gb.fma(v2, b2);
-        a3 = ga.fma(v3, a3);
-        b3 = gb.fma(v3, b3);
-      }
-      addInto(acc, i * n + j, a0, b0);
-      addInto(acc, (i + 1) * n + j, a1, b1);
-      addInto(acc, (i + 2) * n + j, a2, b2);
-      addInto(acc, (i + 3) * n + j, a3, b3);
+  /** acc[i..i+3][j..j+2L) += Σ_{r0 ≤ r < r1} x[r][i..i+3] · dy[r][j..j+2L), a 4 × 2-vector tile in registers. */
+  private static void gradientBlock(float[] x, int k, float[] dy, int n, float[] acc, int r0, int r1, int i,
+                                    int j) {
+    FloatVector a0 = FloatVector.zero(Vec.S);
+    FloatVector a1 = a0;
+    FloatVector a2 = a0;
+    FloatVector a3 = a0;
+    FloatVector b0 = a0;
+    FloatVector b1 = a0;
+    FloatVector b2 = a0;
+    FloatVector b3 = a0;
+    for (int r = r0; r < r1; r++) {
+      int g = r * n + j;
+      FloatVector ga = FloatVector.fromArray(Vec.S, dy, g);
+      FloatVector gb = FloatVector.fromArray(Vec.S, dy, g + Vec.L);
+      int xi = r * k + i;
+      FloatVector v0 = FloatVector.broadcast(Vec.S, x[xi]);
+      FloatVector v1 = FloatVector.broadcast(Vec.S, x[xi + 1]);
+      FloatVector v2 = FloatVector.broadcast(Vec.S, x[xi + 2]);
+      FloatVector v3 = FloatVector.broadcast(Vec.S, x[xi + 3]);
+      a0 = ga.fma(v0, a0);
+      b0 = gb.fma(v0, b0);
+      a1 = ga.fma(v1, a1);
+      b1 = gb.fma(v1, b1);
+      a2 = ga.fma(v2, a2);
+      b2 = gb.fma(v2, b2);
+      a3 = ga.fma(v3, a3);
+      b3 = gb.fma(v3, b3);
     }
-    if (j < n) {
-      gradientTileTail(x, k, dy, n, acc, r0, r1, i, j);
-    }
+    addInto(acc, i * n + j, a0, b0);
+    addInto(acc, (i + 1) * n + j, a1, b1);
+    addInto(acc, (i + 2) * n + j, a2, b2);
+    addInto(acc, (i + 3) * n + j, a3, b3);
   }
 
   /** The gradient tile's columns from j on, one vector at a time, each shape in a method of its own (as block4Tail). */
