@@ -38,6 +38,10 @@ final class Verdict {
       row(h, "latency", String.format(Locale.ROOT, "<span class=\"big\" id=\"measured-ms\">%.3f ms</span> measured "
           + "on %s, %.0f%% of the <span id=\"budget-ms\">%.3f ms</span> budget", measured, SearchReport.esc(str(r.get(
               "hardware"))), 100 * measured / budget, budget));
+      String clock = onTheClock(r);
+      if (clock != null) {
+        row(h, "on the clock", clock);
+      }
     } else if (budget != null && estimate != null) {
       row(h, "latency", String.format(Locale.ROOT, "<span class=\"big\">%.3f ms</span> estimated on %s (not "
           + "measurable here), %.0f%% of the %.3f ms budget", estimate, SearchReport.esc(str(r.get("hardware"))),
@@ -76,6 +80,33 @@ final class Verdict {
         + "<a href=\"postprocessed_model.json\">model JSON</a> &middot; <a href=\"model.s3model\">trained model</a> "
         + "&middot; <a href=\"result.json\">result.json</a></p></div>");
     return h.toString();
+  }
+
+  /**
+   * The raw times behind a drift-corrected measurement, when the machine ran more than 5% off the
+   * speed its latency table was profiled at: the headline figure is in the table's units (raw ÷ drift,
+   * docs/latency.md, "Drift between sessions"), and a reader should see what the clock said too.
+   * Null when there is nothing to add.
+   */
+  static String onTheClock(Map<String, Object> r) {
+    if (!(r.get("latency_measurements_raw_ms") instanceof List<?> raw)
+        || !(r.get("machine_drift") instanceof List<?> drift) || raw.isEmpty() || raw.size() != drift.size()) {
+      return null;
+    }
+    StringBuilder v = new StringBuilder();
+    boolean off = false;
+    for (int i = 0; i < raw.size(); i++) {
+      Double ms = num(raw.get(i));
+      Double d = num(drift.get(i));
+      if (ms == null || d == null) {
+        return null;
+      }
+      off |= Math.abs(d - 1) > 0.05;
+      v.append(i == 0 ? "" : "; ").append(String.format(Locale.ROOT, "%.3f ms on a machine running %.2f &times; "
+          + "%s than when its latency table was profiled", ms, d >= 1 ? d : 1 / d, d >= 1 ? "slower" : "faster"));
+    }
+    return off ? v.append(" (the latency above is this divided by that factor, in the table's units, as the "
+        + "budget is)").toString() : null;
   }
 
   /** Post-processing's decisions with their intervals, from postprocess.json. */

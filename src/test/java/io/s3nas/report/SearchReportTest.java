@@ -82,4 +82,19 @@ class SearchReportTest {
   static int count(String s, String what) {
     return s.split(Pattern.quote(what), -1).length - 1;
   }
+
+  @Test
+  void aDriftCorrectedMeasurementShowsWhatTheClockSaid() {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("budget_ms", 8.593);
+    r.put("measured_latency_ms", 7.023);
+    r.put("latency_measurements_raw_ms", List.of(9.609));
+    r.put("machine_drift", List.of(1.368));
+    r.put("within_budget", true);
+    String html = Verdict.html(r, Map.of(), Map.of(), tmp);
+    assertTrue(html.contains("9.609 ms on a machine running 1.37 &times; slower"), html);
+    r.put("machine_drift", List.of(1.02));
+    r.put("latency_measurements_raw_ms", List.of(7.164));
+    assertTrue(!Verdict.html(r, Map.of(), Map.of(), tmp).contains("on the clock"), "a drift within 5% adds nothing");
+  }
 }
