@@ -88,7 +88,7 @@ final class Verdict {
    * docs/latency.md, "Drift between sessions"), and a reader should see what the clock said too.
    * Null when there is nothing to add.
    */
-  static String onTheClock(Map<String, Object> r) {
+  private static String onTheClock(Map<String, Object> r) {
     if (!(r.get("latency_measurements_raw_ms") instanceof List<?> raw)
         || !(r.get("machine_drift") instanceof List<?> drift) || raw.isEmpty() || raw.size() != drift.size()) {
       return null;

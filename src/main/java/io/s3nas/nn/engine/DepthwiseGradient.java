@@ -85,12 +85,12 @@ final class DepthwiseGradient {
       int xin = xrow + xo; // x's
       if (slides(k)) {
         int[] dyAt = rows.dy();
-        if (rows.t0() == rows.t1()) {
+        if (rows.t0() == rows.t1()) { // no kernel row reaches this input row ('same' padding always has one)
           Vec.zero(buf, row, row + w * cp);
         }
         for (int t = rows.t0(); t < rows.t1(); t += k) { // kernel row t / k: its taps read one ring row
           int g = dyAt[t + k - 1]; // tap (ky, k − 1) reads the ring row's column ix at input pixel ix
-          // the first kernel row starts its sums from the zero vector rather than from a cleared row
+          // the row's first kernel row starts its sums from the vector of zeros, not from a cleared row
           boolean first = t == rows.t0();
           int ds = first ? 0 : cp;
           for (int j = 0; j < full; j += Vec.L) {
@@ -224,8 +224,11 @@ final class DepthwiseGradient {
   /**
    * One kernel row's taps over one input row, one channel vector: with the row's k weights and k
    * weight-gradient sums held in registers, each pixel loads its x and the k ring columns its taps
-   * read, adds its input gradient into the row buffer at {@code di} and its {@code dy · x} products
-   * into the sums; after the row the sums are added to the taps' slots at {@code ao}. A pixel's k taps
+   * read, adds its input gradient to the row sum it reads at {@code dl} and stores the total in the row
+   * buffer at {@code di}, and adds its {@code dy · x} products into the sums. {@code dl} advances by
+   * {@code ds}: by the pitch where it reads the row buffer itself, by 0 where the image's first kernel
+   * row reads one vector of zeros, so the row is never cleared (docs/engine-measurements.md,
+   * "2026-12-02 (late morning)"). after the row the sums are added to the taps' slots at {@code ao}. A pixel's k taps
    * take k + 3 loads and stores (1.4 a tap under k7) where the four-pixel tiles made 1.75, with no
    * sum stored and reloaded per tap. Two pixels a step (k + 1 ring loads for 2k taps) measured 1.02–1.04
    * × this on JDK 25 but 0.80 × on JDK 17, whose C2 left that kernel's stores uninlined

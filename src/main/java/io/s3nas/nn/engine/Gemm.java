@@ -588,7 +588,10 @@ public final class Gemm {
     return n < 2 * Vec.L && k % Vec.L == 0 && k >= 2 * Vec.L && n >= 4;
   }
 
-  /** acc[i][·] += Σ_{r0 ≤ r < r1} x[r][i] · dy[r][·] for every i < k: 4 × 2-vector tiles column block by column block, the columns past them, the rows past them, then single rows. */
+  /**
+   * acc[i][·] += Σ_{r0 ≤ r < r1} x[r][i] · dy[r][·] for every i < k: 4 × 2-vector tiles, column block by
+   * column block; the columns past the blocks in narrower tiles; the rows of K past the tiles one by one.
+   */
   private static void gradientChunk(float[] x, int k, float[] dy, int n, float[] acc, int r0, int r1) {
     int tiles = k - k % ROWS;
     int wide = n - n % (2 * Vec.L);
@@ -645,7 +648,7 @@ public final class Gemm {
     addInto(acc, (i + 3) * n + j, a3, b3);
   }
 
-  /** The gradient tile's columns from j on, one vector at a time, each shape in a method of its own (as block4Tail). */
+  /** Rows i..i+3's columns from j on, one vector at a time, each shape in a method of its own (as block4Tail). */
   private static void gradientTileTail(float[] x, int k, float[] dy, int n, float[] acc, int r0, int r1, int i, int j) {
     for (; j < n; j += Vec.L) {
       int m = Vec.lanes(j, n);

@@ -89,10 +89,10 @@ final class Vec {
   }
 
   /**
-   * Zeroes {@code a[from, to)} a vector at a time. The kernels' scratch rows are cleared with this
-   * rather than {@code Arrays.fill}: JDK 17's C2 compiled the fills inlined into the depthwise
-   * backward as a scalar loop, 5% of a training step's samples there against 0.3% on JDK 25
-   * (docs/engine-measurements.md, "the fills").
+   * Zeroes {@code a[from, to)} a vector at a time. The kernels' scratch is cleared with this rather
+   * than {@code Arrays.fill}: inlined into the depthwise backward, the fills took 5% of a training
+   * step's samples on JDK 17 against 0.3% on JDK 25 (docs/engine-measurements.md, "2026-12-02 (late
+   * morning)").
    */
   static void zero(float[] a, int from, int to) {
     FloatVector z = FloatVector.zero(S);
