@@ -225,11 +225,11 @@ final class DepthwiseGradient {
    * One kernel row's taps over one input row, one channel vector: with the row's k weights and k
    * weight-gradient sums held in registers, each pixel loads its x and the k ring columns its taps
    * read, adds its input gradient to the row sum it reads at {@code dl} and stores the total in the row
-   * buffer at {@code di}, and adds its {@code dy · x} products into the sums. {@code dl} advances by
-   * {@code ds}: by the pitch where it reads the row buffer itself, by 0 where the image's first kernel
-   * row reads one vector of zeros, so the row is never cleared (docs/engine-measurements.md,
-   * "2026-12-02 (late morning)"). after the row the sums are added to the taps' slots at {@code ao}. A pixel's k taps
-   * take k + 3 loads and stores (1.4 a tap under k7) where the four-pixel tiles made 1.75, with no
+   * buffer at {@code di}, and adds its {@code dy · x} products into the sums; after the row the sums are
+   * added to the taps' slots at {@code ao}. {@code dl} advances by {@code ds}: by the pitch where it
+   * reads the row buffer itself, by 0 where an input row's first kernel row reads one vector of zeros,
+   * so the row is never cleared (docs/engine-measurements.md, "2026-12-02 (late morning)"). A pixel's
+   * k taps take k + 3 loads and stores (1.4 a tap under k7) where the four-pixel tiles made 1.75, with no
    * sum stored and reloaded per tap. Two pixels a step (k + 1 ring loads for 2k taps) measured 1.02–1.04
    * × this on JDK 25 but 0.80 × on JDK 17, whose C2 left that kernel's stores uninlined
    * (docs/engine-measurements.md, "2026-12-02 (morning)").
