@@ -93,13 +93,18 @@ final class DepthwiseGradient {
           // the row's first kernel row starts its sums from the vector of zeros, not from a cleared row
           boolean first = t == rows.t0();
           int ds = first ? 0 : cp;
+          // its last stores the totals in dx itself, not in the row for a copy after
+          boolean last = t + k >= rows.t1();
+          float[] out = last ? dx : buf;
+          int os = last ? cs : cp;
+          int at = last ? xrow : row;
           for (int j = 0; j < full; j += Vec.L) {
-            slide(k, false, x, xin + j, cs, wt, t * cl + j, cl, buf, g + j, cp, first ? zeros : row + j, ds, row + j,
-                t * cp + j, w);
+            slide(k, false, x, xin + j, cs, wt, t * cl + j, cl, buf, g + j, cp, first ? zeros : row + j, ds, out, at + j,
+                os, t * cp + j, w);
           }
           if (half > full) {
             slide(k, true, x, xin + full, cs, wt, t * cl + full, cl, buf, g + full, cp, first ? zeros : row + full, ds,
-                row + full, t * cp + full, w);
+                out, at + full, os, t * cp + full, w);
           }
         }
       } else if (pixelsOuter) {
@@ -170,7 +175,13 @@ final class DepthwiseGradient {
           scalar(x, wt, buf, rows, xin + ix * cs + j, row + ix * cp + j, ix, j);
         }
       }
-      storeRow(buf, row, cp, dx, xrow, cs, w, cl);
+      if (slides(k) && rows.t0() < rows.t1()) { // the sliding kernels stored channels [0, half) in dx
+        if (half < cl) {
+          storeRow(buf, row + half, cp, dx, xrow + half, cs, w, cl - half);
+        }
+      } else {
+        storeRow(buf, row, cp, dx, xrow, cs, w, cl);
+      }
     }
   }
 
@@ -189,6 +200,9 @@ final class DepthwiseGradient {
    * dx's row = the row of sums. The tiles store their sums here, aligned, rather than storing dx's
    * pixels themselves: with 24, 40 or 56 channels (a vector's stores straddling cache lines) the
    * tiles' read-modify-write of dx ran the whole pass 3-6x slower, and this one streaming pass does not.
+   * The sliding kernels need it only for channels past their vectors: their input row's last kernel
+   * row stores each pixel's total in dx once, a plain store where this copy made another (the copy was
+   * 2.1% of a training step's samples; docs/engine-measurements.md, "2026-12-02 (midday)").
    */
   private static void storeRow(float[] buf, int row, int cp, float[] dx, int xrow, int cs, int w, int cl) {
     for (int ix = 0; ix < w; ix++) {
@@ -224,52 +238,54 @@ final class DepthwiseGradient {
   /**
    * One kernel row's taps over one input row, one channel vector: with the row's k weights and k
    * weight-gradient sums held in registers, each pixel loads its x and the k ring columns its taps
-   * read, adds its input gradient to the row sum it reads at {@code dl} and stores the total in the row
-   * buffer at {@code di}, and adds its {@code dy · x} products into the sums; after the row the sums are
-   * added to the taps' slots at {@code ao}. {@code dl} advances by {@code ds}: by the pitch where it
-   * reads the row buffer itself, by 0 where an input row's first kernel row reads one vector of zeros,
-   * so the row is never cleared (docs/engine-measurements.md, "2026-12-02 (late morning)"). A pixel's
-   * k taps take k + 3 loads and stores (1.4 a tap under k7) where the four-pixel tiles made 1.75, with no
-   * sum stored and reloaded per tap. Two pixels a step (k + 1 ring loads for 2k taps) measured 1.02–1.04
+   * read, adds its input gradient to the row sum it reads at {@code dl} and stores the total in
+   * {@code out} at {@code di} (the row buffer, pixels {@code os} = the pitch apart; dx itself under the
+   * input row's last kernel row, pixels {@code os} = cs apart), and adds its {@code dy · x} products
+   * into the sums; after the row the sums are added to the taps' slots at {@code ao}. {@code dl}
+   * advances by {@code ds}: by the pitch where it reads the row buffer itself, by 0 where an input
+   * row's first kernel row reads one vector of zeros, so the row is never cleared
+   * (docs/engine-measurements.md, "2026-12-02 (late morning)"). A pixel's k taps take k + 3 loads and
+   * stores (1.4 a tap under k7) where the four-pixel tiles made 1.75, with no sum stored and reloaded
+   * per tap. Two pixels a step (k + 1 ring loads for 2k taps) measured 1.02–1.04
    * × this on JDK 25 but 0.80 × on JDK 17, whose C2 left that kernel's stores uninlined
    * (docs/engine-measurements.md, "2026-12-02 (morning)").
    */
   private static void slide(int k, boolean half, float[] x, int xi, int cs, float[] wt, int wo, int cl, float[] buf,
-                            int g, int cp, int dl, int ds, int di, int ao, int w) {
+                            int g, int cp, int dl, int ds, float[] out, int di, int os, int ao, int w) {
     switch (k) {
       case 3 -> {
         if (half) {
-          slide3Half(x, xi, cs, wt, wo, cl, buf, g, cp, dl, ds, di, ao, w);
+          slide3Half(x, xi, cs, wt, wo, cl, buf, g, cp, dl, ds, out, di, os, ao, w);
         } else {
-          slide3(x, xi, cs, wt, wo, cl, buf, g, cp, dl, ds, di, ao, w);
+          slide3(x, xi, cs, wt, wo, cl, buf, g, cp, dl, ds, out, di, os, ao, w);
         }
       }
       case 5 -> {
         if (half) {
-          slide5Half(x, xi, cs, wt, wo, cl, buf, g, cp, dl, ds, di, ao, w);
+          slide5Half(x, xi, cs, wt, wo, cl, buf, g, cp, dl, ds, out, di, os, ao, w);
         } else {
-          slide5(x, xi, cs, wt, wo, cl, buf, g, cp, dl, ds, di, ao, w);
+          slide5(x, xi, cs, wt, wo, cl, buf, g, cp, dl, ds, out, di, os, ao, w);
         }
       }
       default -> {
         if (half) {
-          slide7Half(x, xi, cs, wt, wo, cl, buf, g, cp, dl, ds, di, ao, w);
+          slide7Half(x, xi, cs, wt, wo, cl, buf, g, cp, dl, ds, out, di, os, ao, w);
         } else {
-          slide7(x, xi, cs, wt, wo, cl, buf, g, cp, dl, ds, di, ao, w);
+          slide7(x, xi, cs, wt, wo, cl, buf, g, cp, dl, ds, out, di, os, ao, w);
         }
       }
     }
   }
 
   private static void slide3(float[] x, int xi, int cs, float[] wt, int wo, int cl, float[] buf, int g, int cp,
-                            int dl, int ds, int di, int ao, int w) {
+                            int dl, int ds, float[] out, int di, int os, int ao, int w) {
     FloatVector w0 = FloatVector.fromArray(Vec.S, wt, wo);
     FloatVector w1 = FloatVector.fromArray(Vec.S, wt, wo + cl);
     FloatVector w2 = FloatVector.fromArray(Vec.S, wt, wo + 2 * cl);
     FloatVector a0 = FloatVector.zero(Vec.S);
     FloatVector a1 = a0;
     FloatVector a2 = a0;
-    for (int ix = 0; ix < w; ix++, g += cp, dl += ds, di += cp, xi += cs) {
+    for (int ix = 0; ix < w; ix++, g += cp, dl += ds, di += os, xi += cs) {
       FloatVector xv = FloatVector.fromArray(Vec.S, x, xi);
       FloatVector g0 = FloatVector.fromArray(Vec.S, buf, g + 2 * cp);
       FloatVector g1 = FloatVector.fromArray(Vec.S, buf, g + cp);
@@ -278,7 +294,7 @@ final class DepthwiseGradient {
       FloatVector e = g1.mul(w1);
       d = g0.fma(w0, d);
       d = g2.fma(w2, d);
-      d.add(e).intoArray(buf, di);
+      d.add(e).intoArray(out, di);
       a0 = g0.fma(xv, a0);
       a1 = g1.fma(xv, a1);
       a2 = g2.fma(xv, a2);
@@ -288,15 +304,16 @@ final class DepthwiseGradient {
     a2.add(FloatVector.fromArray(Vec.S, buf, ao + 2 * cp)).intoArray(buf, ao + 2 * cp);
   }
 
+
   private static void slide3Half(float[] x, int xi, int cs, float[] wt, int wo, int cl, float[] buf, int g, int cp,
-                                int dl, int ds, int di, int ao, int w) {
+                                int dl, int ds, float[] out, int di, int os, int ao, int w) {
     FloatVector w0 = Vec.loadHalf(wt, wo);
     FloatVector w1 = Vec.loadHalf(wt, wo + cl);
     FloatVector w2 = Vec.loadHalf(wt, wo + 2 * cl);
     FloatVector a0 = FloatVector.zero(Vec.S);
     FloatVector a1 = a0;
     FloatVector a2 = a0;
-    for (int ix = 0; ix < w; ix++, g += cp, dl += ds, di += cp, xi += cs) {
+    for (int ix = 0; ix < w; ix++, g += cp, dl += ds, di += os, xi += cs) {
       FloatVector xv = Vec.loadHalf(x, xi);
       FloatVector g0 = Vec.loadHalf(buf, g + 2 * cp);
       FloatVector g1 = Vec.loadHalf(buf, g + cp);
@@ -305,7 +322,7 @@ final class DepthwiseGradient {
       FloatVector e = g1.mul(w1);
       d = g0.fma(w0, d);
       d = g2.fma(w2, d);
-      Vec.storeHalf(d.add(e), buf, di);
+      Vec.storeHalf(d.add(e), out, di);
       a0 = g0.fma(xv, a0);
       a1 = g1.fma(xv, a1);
       a2 = g2.fma(xv, a2);
@@ -315,8 +332,9 @@ final class DepthwiseGradient {
     Vec.storeHalf(a2.add(Vec.loadHalf(buf, ao + 2 * cp)), buf, ao + 2 * cp);
   }
 
+
   private static void slide5(float[] x, int xi, int cs, float[] wt, int wo, int cl, float[] buf, int g, int cp,
-                            int dl, int ds, int di, int ao, int w) {
+                            int dl, int ds, float[] out, int di, int os, int ao, int w) {
     FloatVector w0 = FloatVector.fromArray(Vec.S, wt, wo);
     FloatVector w1 = FloatVector.fromArray(Vec.S, wt, wo + cl);
     FloatVector w2 = FloatVector.fromArray(Vec.S, wt, wo + 2 * cl);
@@ -327,7 +345,7 @@ final class DepthwiseGradient {
     FloatVector a2 = a0;
     FloatVector a3 = a0;
     FloatVector a4 = a0;
-    for (int ix = 0; ix < w; ix++, g += cp, dl += ds, di += cp, xi += cs) {
+    for (int ix = 0; ix < w; ix++, g += cp, dl += ds, di += os, xi += cs) {
       FloatVector xv = FloatVector.fromArray(Vec.S, x, xi);
       FloatVector g0 = FloatVector.fromArray(Vec.S, buf, g + 4 * cp);
       FloatVector g1 = FloatVector.fromArray(Vec.S, buf, g + 3 * cp);
@@ -340,7 +358,7 @@ final class DepthwiseGradient {
       d = g2.fma(w2, d);
       e = g3.fma(w3, e);
       d = g4.fma(w4, d);
-      d.add(e).intoArray(buf, di);
+      d.add(e).intoArray(out, di);
       a0 = g0.fma(xv, a0);
       a1 = g1.fma(xv, a1);
       a2 = g2.fma(xv, a2);
@@ -354,8 +372,9 @@ final class DepthwiseGradient {
     a4.add(FloatVector.fromArray(Vec.S, buf, ao + 4 * cp)).intoArray(buf, ao + 4 * cp);
   }
 
+
   private static void slide5Half(float[] x, int xi, int cs, float[] wt, int wo, int cl, float[] buf, int g, int cp,
-                                int dl, int ds, int di, int ao, int w) {
+                                int dl, int ds, float[] out, int di, int os, int ao, int w) {
     FloatVector w0 = Vec.loadHalf(wt, wo);
     FloatVector w1 = Vec.loadHalf(wt, wo + cl);
     FloatVector w2 = Vec.loadHalf(wt, wo + 2 * cl);
@@ -366,7 +385,7 @@ final class DepthwiseGradient {
     FloatVector a2 = a0;
     FloatVector a3 = a0;
     FloatVector a4 = a0;
-    for (int ix = 0; ix < w; ix++, g += cp, dl += ds, di += cp, xi += cs) {
+    for (int ix = 0; ix < w; ix++, g += cp, dl += ds, di += os, xi += cs) {
       FloatVector xv = Vec.loadHalf(x, xi);
       FloatVector g0 = Vec.loadHalf(buf, g + 4 * cp);
       FloatVector g1 = Vec.loadHalf(buf, g + 3 * cp);
@@ -379,7 +398,7 @@ final class DepthwiseGradient {
       d = g2.fma(w2, d);
       e = g3.fma(w3, e);
       d = g4.fma(w4, d);
-      Vec.storeHalf(d.add(e), buf, di);
+      Vec.storeHalf(d.add(e), out, di);
       a0 = g0.fma(xv, a0);
       a1 = g1.fma(xv, a1);
       a2 = g2.fma(xv, a2);
@@ -393,8 +412,9 @@ final class DepthwiseGradient {
     Vec.storeHalf(a4.add(Vec.loadHalf(buf, ao + 4 * cp)), buf, ao + 4 * cp);
   }
 
+
   private static void slide7(float[] x, int xi, int cs, float[] wt, int wo, int cl, float[] buf, int g, int cp,
-                            int dl, int ds, int di, int ao, int w) {
+                            int dl, int ds, float[] out, int di, int os, int ao, int w) {
     FloatVector w0 = FloatVector.fromArray(Vec.S, wt, wo);
     FloatVector w1 = FloatVector.fromArray(Vec.S, wt, wo + cl);
     FloatVector w2 = FloatVector.fromArray(Vec.S, wt, wo + 2 * cl);
@@ -409,7 +429,7 @@ final class DepthwiseGradient {
     FloatVector a4 = a0;
     FloatVector a5 = a0;
     FloatVector a6 = a0;
-    for (int ix = 0; ix < w; ix++, g += cp, dl += ds, di += cp, xi += cs) {
+    for (int ix = 0; ix < w; ix++, g += cp, dl += ds, di += os, xi += cs) {
       FloatVector xv = FloatVector.fromArray(Vec.S, x, xi);
       FloatVector g0 = FloatVector.fromArray(Vec.S, buf, g + 6 * cp);
       FloatVector g1 = FloatVector.fromArray(Vec.S, buf, g + 5 * cp);
@@ -426,7 +446,7 @@ final class DepthwiseGradient {
       d = g4.fma(w4, d);
       e = g5.fma(w5, e);
       d = g6.fma(w6, d);
-      d.add(e).intoArray(buf, di);
+      d.add(e).intoArray(out, di);
       a0 = g0.fma(xv, a0);
       a1 = g1.fma(xv, a1);
       a2 = g2.fma(xv, a2);
@@ -444,8 +464,9 @@ final class DepthwiseGradient {
     a6.add(FloatVector.fromArray(Vec.S, buf, ao + 6 * cp)).intoArray(buf, ao + 6 * cp);
   }
 
+
   private static void slide7Half(float[] x, int xi, int cs, float[] wt, int wo, int cl, float[] buf, int g, int cp,
-                                int dl, int ds, int di, int ao, int w) {
+                                int dl, int ds, float[] out, int di, int os, int ao, int w) {
     FloatVector w0 = Vec.loadHalf(wt, wo);
     FloatVector w1 = Vec.loadHalf(wt, wo + cl);
     FloatVector w2 = Vec.loadHalf(wt, wo + 2 * cl);
@@ -460,7 +481,7 @@ final class DepthwiseGradient {
     FloatVector a4 = a0;
     FloatVector a5 = a0;
     FloatVector a6 = a0;
-    for (int ix = 0; ix < w; ix++, g += cp, dl += ds, di += cp, xi += cs) {
+    for (int ix = 0; ix < w; ix++, g += cp, dl += ds, di += os, xi += cs) {
       FloatVector xv = Vec.loadHalf(x, xi);
       FloatVector g0 = Vec.loadHalf(buf, g + 6 * cp);
       FloatVector g1 = Vec.loadHalf(buf, g + 5 * cp);
@@ -477,7 +498,7 @@ final class DepthwiseGradient {
       d = g4.fma(w4, d);
       e = g5.fma(w5, e);
       d = g6.fma(w6, d);
-      Vec.storeHalf(d.add(e), buf, di);
+      Vec.storeHalf(d.add(e), out, di);
       a0 = g0.fma(xv, a0);
       a1 = g1.fma(xv, a1);
       a2 = g2.fma(xv, a2);
@@ -494,6 +515,7 @@ final class DepthwiseGradient {
     Vec.storeHalf(a5.add(Vec.loadHalf(buf, ao + 5 * cp)), buf, ao + 5 * cp);
     Vec.storeHalf(a6.add(Vec.loadHalf(buf, ao + 6 * cp)), buf, ao + 6 * cp);
   }
+
 
   /*
    * Tiles of P input pixels × one channel vector, written out per shape (C2 keeps named locals in
