@@ -93,6 +93,19 @@ public final class SupernetNet {
     this.bnMomentum = momentum;
   }
 
+  /**
+   * Whether evaluation runs blocks image by image where they allow it (on unless a test compares it
+   * with the layer-by-layer evaluation); returns how many blocks do.
+   */
+  int evaluateByImage(boolean on) {
+    int count = 0;
+    for (SuperBlock b : blocks) {
+      b.byImage = on;
+      count += on && b.runsByImage() ? 1 : 0;
+    }
+    return count;
+  }
+
   public void zeroGrad() {
     for (Param p : params) {
       java.util.Arrays.fill(p.grad(), 0f);
