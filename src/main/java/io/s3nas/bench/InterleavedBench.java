@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Two or more builds of the engine in one JVM, their final-network training steps interleaved
- * (A B B A …), each build in a class loader of its own (so each has its own JIT-compiled code): the
+ * Two or more builds of the engine in one JVM, their final-network training steps (or with
+ * {@code --infer} their evaluation passes) interleaved (A B B A …), each build in a class loader of its own (so each has its own JIT-compiled code): the
  * paired per-step ratio cancels the drift of a shared VM, which moved whole-JVM runs of the same jar
  * by ±15% from run to run on 2026-12-01 (an Intel Xeon VM; docs/engine-measurements.md, "2026-12-01
  * (afternoon)"). An A/A run there (this loop's first form, outside the repository) gave a median ratio of 1.03 (quartiles 0.94–1.07) over 50 pairs:
@@ -21,7 +21,7 @@ import java.util.Random;
  * and one per comparison with the first, then a JSON line.
  *
  * <p>Usage: {@code InterleavedBench (--arch FILE | --supernet FILE [--phase warmup|search]) [--pairs 80]
- * [--warmup-steps 30] [--batch 128] [--threads 2] DIR...}, each DIR holding a build's {@code s3nas.jar}
+ * [--warmup-steps 30] [--batch 128] [--threads 2] [--infer] DIR...}, each DIR holding a build's {@code s3nas.jar}
  * and its {@code lib/}. With {@code --supernet} the steps are the supernet trainer's (the
  * {@code custom} platform's latency, the target half the all-paths latency, as {@code SupernetBench}).
  */
@@ -36,6 +36,7 @@ public final class InterleavedBench {
     int warmup = 30;
     int batch = 128;
     int threads = 2;
+    boolean infer = false;
     List<String> builds = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -46,18 +47,36 @@ public final class InterleavedBench {
         case "--warmup-steps" -> warmup = Integer.parseInt(args[++i]);
         case "--batch" -> batch = Integer.parseInt(args[++i]);
         case "--threads" -> threads = Integer.parseInt(args[++i]);
+        case "--infer" -> infer = true;
         default -> builds.add(args[i]);
       }
     }
     if ((arch == null) == (supernet == null) || builds.size() < 2) {
       throw new IllegalArgumentException("usage: (--arch FILE | --supernet FILE [--phase warmup|search]) [--pairs N] "
-          + "[--warmup-steps W] [--batch B] [--threads T] DIR DIR... (two builds at least)");
+          + "[--warmup-steps W] [--batch B] [--threads T] [--infer] DIR DIR... (two builds at least)");
     }
     int nb = builds.size();
     Step[] steps = new Step[nb];
     for (int b = 0; b < nb; b++) {
       steps[b] = arch != null ? Step.of(builds.get(b), arch, batch, threads)
           : Step.ofSupernet(builds.get(b), supernet, phase, batch, threads);
+    }
+    if (infer) { // a few training steps first, so the running statistics are a trained network's
+      Random r = new Random(1);
+      float[] x = new float[batch * steps[0].pixels];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = (float) r.nextGaussian();
+      }
+      int[] y = new int[batch];
+      for (int i = 0; i < batch; i++) {
+        y[i] = i % steps[0].classes;
+      }
+      for (int b = 0; b < nb; b++) {
+        for (int w = 0; w < 3; w++) {
+          steps[b].run(x, y);
+        }
+        steps[b] = steps[b].inference(batch);
+      }
     }
     Random r = new Random(0);
     float[] x = new float[batch * steps[0].pixels];
@@ -83,7 +102,8 @@ public final class InterleavedBench {
       }
     }
     String what = arch != null ? "\"arch\": \"" + arch : "\"supernet\": \"" + supernet + "\", \"phase\": \"" + phase;
-    StringBuilder json = new StringBuilder("{" + what + "\", \"pairs\": " + pairs + ", \"builds\": [");
+    StringBuilder json = new StringBuilder("{" + what + "\", \"kind\": \"" + (infer ? "infer" : "train")
+        + "\", \"pairs\": " + pairs + ", \"builds\": [");
     for (int b = 0; b < nb; b++) {
       double[] q = quartiles(ms[b]);
       System.out.printf("%s: median step %.1f ms (%.1f img/s), quartiles %.1f–%.1f ms%n", builds.get(b), q[1],
@@ -111,8 +131,31 @@ public final class InterleavedBench {
     return new double[] {s[s.length / 4], s[s.length / 2], s[3 * s.length / 4]};
   }
 
-  /** One build's training step (final network or supernet), reached by reflection through the build's own class loader. */
-  private record Step(Object trainer, Method train, int pixels, int classes, Object phase) {
+  /**
+   * One build's training step (final network or supernet), reached by reflection through the build's
+   * own class loader, or with {@code evaluation} its evaluation pass on the batch.
+   */
+  private record Step(Object trainer, Method train, int pixels, int classes, Object phase, Object evaluation,
+                      Method logits) {
+    Step(Object trainer, Method train, int pixels, int classes, Object phase) {
+      this(trainer, train, pixels, classes, phase, null, null);
+    }
+
+    /**
+     * This build's evaluation of n images instead: a derived network's forward in evaluation mode, the
+     * supernet's {@code evaluation()} under its current decisions (made once, as a validation pass does).
+     */
+    Step inference(int n) throws Exception {
+      if (phase == null) {
+        Object net = trainer.getClass().getMethod("net").invoke(trainer);
+        Method forward = net.getClass().getMethod("forward", float[].class, int.class, boolean.class, Random.class);
+        return new Step(trainer, train, pixels, classes, null, net, forward);
+      }
+      Object eval = trainer.getClass().getMethod("evaluation").invoke(trainer);
+      Method m = eval.getClass().getInterfaces()[0].getMethod("logits", float[].class, int.class);
+      return new Step(trainer, train, pixels, classes, phase, eval, m);
+    }
+
     static Step of(String dir, String arch, int batch, int threads) throws Exception {
       ClassLoader cl = loader(dir);
       Class<?> modelJson = cl.loadClass("io.s3nas.space.ModelJson");
@@ -178,7 +221,13 @@ public final class InterleavedBench {
     }
 
     void run(float[] x, int[] y) throws Exception {
-      if (phase == null) {
+      if (evaluation != null) {
+        if (phase == null) {
+          logits.invoke(evaluation, x, y.length, false, null);
+        } else {
+          logits.invoke(evaluation, x, y.length);
+        }
+      } else if (phase == null) {
         train.invoke(trainer, x, y);
       } else {
         train.invoke(trainer, x, y, phase);
