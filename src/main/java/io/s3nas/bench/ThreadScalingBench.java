@@ -12,6 +12,9 @@ import io.s3nas.train.FinalTrainer;
 import io.s3nas.train.TrainingSettings;
 import java.nio.file.Path;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Thread scaling of the engine measured in pairs: a network on one thread and the same network on
@@ -25,9 +28,17 @@ import java.util.Random;
  * of microseconds after each of its regions, then parks: it does not run while the one-thread network
  * does.
  *
+ * <p>Beside the ratio, the machine's ceiling for the same work: the one-thread network and a second one
+ * run at once on two threads (nothing shared between them but the machine: no regions, nothing to wait
+ * for), twice one network's time alone over the pair's, paired the same way. Two vCPUs that share a
+ * core's clock budget, its caches or the memory bus lose that much whatever the engine does; two
+ * separate JVMs run alone and then together gave 1.85–1.87 on this VM (2026-12-02), but a whole-JVM
+ * comparison moved with the VM's drift (another gave 2.2), hence the pairs in one JVM.
+ *
  * <p>Usage: {@code ThreadScalingBench (--arch FILE | --supernet FILE [--phase warmup|search]) [--pairs 30]
  * [--warmup-steps 20] [--batch 128]}. Prints one JSON line: per kind (train, infer) the median images/s
- * on 1 and 2 threads and the paired ratio with its quartiles.
+ * on 1 and 2 threads, the paired ratio with its quartiles, and the ceiling
+ * ({@code <kind>_independent_scaling}) with its quartiles.
  */
 public final class ThreadScalingBench {
   private ThreadScalingBench() {}
@@ -61,10 +72,17 @@ public final class ThreadScalingBench {
     if ((arch == null) == (supernet == null)) {
       throw new IllegalArgumentException("give one of --arch FILE and --supernet FILE");
     }
-    Work[] work = new Work[2];
-    for (int t = 1; t <= 2; t++) {
-      work[t - 1] = arch != null ? derived(arch, batch, t) : supernet(supernet, phase, batch, t);
+    // one thread, two threads, and a second one-thread network to run beside the first
+    Work[] work = new Work[3];
+    for (int i = 0; i < 3; i++) {
+      int t = i == 1 ? 2 : 1;
+      work[i] = arch != null ? derived(arch, batch, t) : supernet(supernet, phase, batch, t);
     }
+    ExecutorService beside = Executors.newSingleThreadExecutor(r -> {
+      Thread th = new Thread(r, "beside");
+      th.setDaemon(true);
+      return th;
+    });
     StringBuilder json = new StringBuilder(String.format("{\"%s\": \"%s\", %s\"batch\": %d, \"pairs\": %d",
         arch != null ? "arch" : "supernet", arch != null ? arch : supernet,
         arch != null ? "" : "\"phase\": \"" + phase + "\", ", batch, pairs));
@@ -75,26 +93,37 @@ public final class ThreadScalingBench {
           run(x, train);
         }
       }
-      double[][] ms = new double[2][pairs];
+      double[][] ms = new double[3][pairs];
       for (int p = 0; p < pairs; p++) {
-        for (int i = 0; i < 2; i++) {
-          int t = p % 2 == 0 ? i : 1 - i; // 1 2, then 2 1: neither always goes first
+        for (int i = 0; i < 3; i++) {
+          int c = p % 2 == 0 ? i : 2 - i; // 1, 2, beside; then the other way round
           long t0 = System.nanoTime();
-          run(work[t], train);
-          ms[t][p] = (System.nanoTime() - t0) / 1e6;
+          if (c == 2) { // the one-thread network and another beside it on a thread of its own, at once
+            Future<?> other = beside.submit(() -> run(work[2], train));
+            run(work[0], train);
+            other.get();
+          } else {
+            run(work[c], train);
+          }
+          ms[c][p] = (System.nanoTime() - t0) / 1e6;
         }
       }
       double[] ratio = new double[pairs];
+      double[] ceiling = new double[pairs];
       for (int p = 0; p < pairs; p++) {
         ratio[p] = ms[0][p] / ms[1][p];
+        ceiling[p] = 2 * ms[0][p] / ms[2][p];
       }
       double[] one = InterleavedBench.quartiles(ms[0]);
       double[] two = InterleavedBench.quartiles(ms[1]);
       double[] q = InterleavedBench.quartiles(ratio);
+      double[] e = InterleavedBench.quartiles(ceiling);
       System.out.printf("%s: 1 thread %.1f img/s, 2 threads %.1f img/s; 2 over 1, paired by step: median %.3f, "
-          + "quartiles %.3f–%.3f%n", kind, batch * 1000 / one[1], batch * 1000 / two[1], q[1], q[0], q[2]);
+          + "quartiles %.3f–%.3f; two one-thread networks at once over one: median %.3f, quartiles %.3f–%.3f%n",
+          kind, batch * 1000 / one[1], batch * 1000 / two[1], q[1], q[0], q[2], e[1], e[0], e[2]);
       json.append(String.format(", \"%s_images_per_s\": {\"1\": %.2f, \"2\": %.2f}, \"%s_scaling\": {\"median\": %.4f, "
-          + "\"q1\": %.4f, \"q3\": %.4f}", kind, batch * 1000 / one[1], batch * 1000 / two[1], kind, q[1], q[0], q[2]));
+          + "\"q1\": %.4f, \"q3\": %.4f}, \"%s_independent_scaling\": {\"median\": %.4f, \"q1\": %.4f, \"q3\": %.4f}",
+          kind, batch * 1000 / one[1], batch * 1000 / two[1], kind, q[1], q[0], q[2], kind, e[1], e[0], e[2]));
     }
     System.out.println(json.append("}"));
   }
