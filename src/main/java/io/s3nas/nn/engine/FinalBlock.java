@@ -41,8 +41,8 @@ final class FinalBlock {
   boolean byImage = true;
   /** Training reads the expansion's output normalised where it can ({@link #frontNormalisedOnRead}); as byImage. */
   boolean expansionReadNormalised = true;
-  /** Per thread, {@link #forwardByImage}'s buffers for one image, made on first use. */
-  private ImageScratch[] images;
+  /** Evaluation image by image ({@link #forwardByImage}), made on first use. */
+  private ImageEvaluation imageEvaluation;
 
   FinalBlock(String name, BlockArgs b, int size, Activation globalAct, Activation seInner, Activation seGate,
              double dropConnect, Random init, double eps, int threads) {
@@ -208,61 +208,19 @@ final class FinalBlock {
     return y;
   }
 
-  /**
-   * Evaluation one image at a time, each on one thread: its rows are copied into a small buffer, then
-   * expanded, convolved depthwise and projected there, all while that image's tensors sit in the
-   * core's L2 (the widest, 28×28×32 floats, is 100 KB), and the result (with the residual) goes to
-   * the output. Layer by layer, each expanded tensor (up to 13 MB at batch 128) went out to memory and
-   * came back for the next layer: a 28×28 k3 depthwise layer ran at half its speed in isolation
-   * (docs/engine-measurements.md, "evaluation image by image"). The same kernels on the same rows: the same floats, bit for bit. Null for a block
-   * {@link #runsByImage} does not cover.
-   */
+  /** Evaluation one image at a time ({@link ImageEvaluation}); null for a block {@link #runsByImage} does not cover. */
   private float[] forwardByImage(Parallel par, float[] x, int n) {
     if (!runsByImage()) {
       return null;
     }
-    float[][] fe = front == null ? null : front.bn.inferenceEpilogue();
-    float[][] fd = dwBn.inferenceEpilogue();
-    float[][] fp = project.bn.inferenceEpilogue();
-    int in = args.inputFilters();
-    int out = args.outputFilters();
-    int pIn = size * size;
-    int pOut = outSize * outSize;
-    if (images == null || images.length != par.threads()) {
-      images = new ImageScratch[par.threads()];
+    if (imageEvaluation == null) {
+      imageEvaluation = new ImageEvaluation(size, args.inputFilters(), expanded, outSize, args.outputFilters(), args.residual(),
+          shapes(1));
     }
-    float[] y = project.output(n); // where the layer-by-layer forward puts the block's output
-    boolean residual = args.residual();
-    par.forPieces(n, (t, from, to) -> {
-      if (images[t] == null) {
-        images[t] = new ImageScratch();
-      }
-      ImageScratch s = images[t];
-      for (int b = from; b < to; b++) {
-        System.arraycopy(x, b * pIn * in, s.in, 0, pIn * in);
-        float[] h = s.in;
-        if (front != null) {
-          Gemm.forwardRows(s.in, 0, pIn, in, front.weight.value(), expanded, s.expanded, fe[0], fe[1], front.bn.relu);
-          h = s.expanded;
-        }
-        for (int g = 0; g < kernels.length; g++) {
-          s.depthwise[g].newImage();
-          Depthwise.forwardRows(h, shape(1, g), depthwise.get(g).value(), s.convolved, fd[0], fd[1], dwBn.relu,
-              0, outSize, s.depthwise[g]);
-        }
-        Gemm.forwardRows(s.convolved, 0, pOut, expanded, project.weight.value(), out, s.projected, fp[0], fp[1],
-            project.bn.relu);
-        int o = b * pOut * out;
-        if (residual) { // training's y·keep + x with keep 1: the same floats
-          for (int i = 0; i < pOut * out; i++) {
-            y[o + i] = s.projected[i] + x[o + i];
-          }
-        } else {
-          System.arraycopy(s.projected, 0, y, o, pOut * out);
-        }
-      }
-    });
-    return y;
+    ImageEvaluation.Weights w = new ImageEvaluation.Weights(front == null ? null : front.weight.value(),
+        front == null ? null : front.bn.inferenceEpilogue(), front != null && front.bn.relu, depthwiseWeights(),
+        dwBn.inferenceEpilogue(), dwBn.relu, project.weight.value(), project.bn.inferenceEpilogue(), project.bn.relu);
+    return imageEvaluation.run(par, x, n, w, project.output(n)); // where the layer-by-layer forward puts the block's output
   }
 
   /**
@@ -272,21 +230,6 @@ final class FinalBlock {
   boolean runsByImage() {
     return !args.type().fused() && se == null && dwBn.foldsIntoEpilogue()
         && (front == null || front.bn.foldsIntoEpilogue()) && project.bn.foldsIntoEpilogue();
-  }
-
-  /** One thread's buffers for one image of {@link #forwardByImage}. */
-  private final class ImageScratch {
-    final float[] in = new float[size * size * args.inputFilters()];
-    final float[] expanded = front == null ? null : new float[size * size * FinalBlock.this.expanded];
-    final float[] convolved = new float[outSize * outSize * FinalBlock.this.expanded];
-    final float[] projected = new float[outSize * outSize * args.outputFilters()];
-    final Depthwise.RowScratch[] depthwise = new Depthwise.RowScratch[kernels.length];
-
-    ImageScratch() {
-      for (int g = 0; g < kernels.length; g++) {
-        depthwise[g] = new Depthwise.RowScratch(shape(1, g));
-      }
-    }
   }
 
   /** What {@link #forward} allocates at batch {@code n} and backward takes from the scratch. */

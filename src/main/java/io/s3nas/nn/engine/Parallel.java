@@ -74,7 +74,7 @@ public final class Parallel {
       body.run(0, 0, n);
       return;
     }
-    signal.run(n, body, false);
+    signal.run(n, body, 0);
   }
 
   /**
@@ -90,7 +90,21 @@ public final class Parallel {
       body.run(0, 0, n);
       return;
     }
-    signal.run(n, body, true);
+    signal.run(n, body, Math.max(1, n / (threads * PIECES)));
+  }
+
+  /**
+   * Like {@link #forPieces}, but in pieces of one item: for a region of few items, each long (an
+   * image through a whole block in evaluation). With eighths of a thread's part as pieces, 128 images
+   * went in pieces of 8, and the thread that finished first waited for up to a piece at every block's
+   * end (docs/engine-measurements.md, "2026-12-02 (midday)").
+   */
+  public void forItems(int n, Chunk body) {
+    if (threads == 1) {
+      body.run(0, 0, n);
+      return;
+    }
+    signal.run(n, body, 1);
   }
 
   /**
@@ -160,8 +174,11 @@ public final class Parallel {
       this.left = new AtomicLongArray(threads);
     }
 
-    /** One region: chunk 0 here, the others on the helpers; returns when all are done. */
-    void run(int count, Chunk chunk, boolean byPieces) {
+    /**
+     * One region: chunk 0 here, the others on the helpers; returns when all are done. By pieces of
+     * {@code grain} items ({@link #work}), or with grain 0 each thread its contiguous part.
+     */
+    void run(int count, Chunk chunk, int grain) {
       // a region inside a region (the helpers are busy with the outer one): its chunks in turn, here;
       // a helper must not wait for the lock the caller holds while it waits for the helper
       if (Thread.currentThread() instanceof Helper) {
@@ -175,7 +192,7 @@ public final class Parallel {
         }
         depth++;
         try {
-          runShared(count, chunk, byPieces);
+          runShared(count, chunk, grain);
         } finally {
           depth--;
         }
@@ -188,12 +205,13 @@ public final class Parallel {
       }
     }
 
-    private void runShared(int count, Chunk chunk, boolean byPieces) {
+    private void runShared(int count, Chunk chunk, int pieceGrain) {
+      boolean byPieces = pieceGrain > 0;
       body = chunk;
       n = count;
       pieces = byPieces;
       if (byPieces) {
-        grain = Math.max(1, count / (threads * PIECES));
+        grain = pieceGrain;
         for (int c = 0; c < threads; c++) {
           left.set(c, range(start(count, c), start(count, c + 1)));
         }

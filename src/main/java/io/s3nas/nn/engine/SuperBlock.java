@@ -51,8 +51,8 @@ final class SuperBlock {
   private static final String ACT = "block.activations";
   /** Whether evaluation goes image by image where it can ({@link #runsByImage}); off only in tests comparing the two. */
   boolean byImage = true;
-  /** Per thread, {@link #forwardByImage}'s buffers for one image, made on first use. */
-  private ImageScratch[] images;
+  /** Evaluation image by image ({@link #forwardByImage}), made on first use. */
+  private ImageEvaluation imageEvaluation;
 
   SuperBlock(String name, SearchableBlock b, Random init, double eps, int threads) {
     BlockArgs a = b.superArgs();
@@ -218,53 +218,18 @@ final class SuperBlock {
   }
 
   /**
-   * Evaluation one image at a time, each on one thread, as {@code FinalBlock} evaluates a derived
-   * network's blocks: the image is expanded (bn1 and ReLU in the product's epilogue), convolved by every
-   * branch (bn2 and ReLU on each row) and projected (bn3) in buffers of one image that stay in the
-   * core's L2, and only the block's output goes to memory. Layer by layer the expansion and the
-   * depthwise output, the widest tensors (the Fashion supernet's first blocks: 28×28×96 floats an image,
-   * 38 MB at batch 128), went out to memory and were read back, and two threads shared the bus
-   * (docs/engine-measurements.md, "2026-12-02 (midday)"). The same kernels on the same rows: the same
-   * floats, bit for bit.
+   * Evaluation one image at a time ({@link ImageEvaluation}), as a derived network's blocks evaluate:
+   * layer by layer the expansion and the depthwise output, the widest tensors, went out to memory and
+   * were read back.
    */
   private float[] forwardByImage(Parallel par, float[] input, int n, float[][] hat) {
-    float[][] f1 = expand ? bn1.inferenceEpilogue() : null;
-    float[][] f2 = bn2.inferenceEpilogue();
-    float[][] f3 = bn3.inferenceEpilogue();
-    int pIn = size * size;
-    int pOut = outSize * outSize;
-    if (images == null || images.length != par.threads()) {
-      images = new ImageScratch[par.threads()];
+    if (imageEvaluation == null) {
+      imageEvaluation = new ImageEvaluation(size, in, expanded, outSize, out, residual, shapes(1));
     }
-    par.forPieces(n, (t, from, to) -> {
-      if (images[t] == null) {
-        images[t] = new ImageScratch();
-      }
-      ImageScratch s = images[t];
-      for (int b = from; b < to; b++) {
-        System.arraycopy(input, b * pIn * in, s.in, 0, pIn * in);
-        float[] h = s.in;
-        if (expand) {
-          Gemm.forwardRows(s.in, 0, pIn, in, expandW.value(), expanded, s.expanded, f1[0], f1[1], bn1.relu);
-          h = s.expanded;
-        }
-        for (int g = 0; g < kernels.length; g++) {
-          s.depthwise[g].newImage();
-          Depthwise.forwardRows(h, shape(1, g), hat[g], s.convolved, f2[0], f2[1], bn2.relu, 0, outSize,
-              s.depthwise[g]);
-        }
-        Gemm.forwardRows(s.convolved, 0, pOut, expanded, projectW.value(), out, s.projected, f3[0], f3[1], bn3.relu);
-        int o = b * pOut * out;
-        if (residual) { // the layer path's y += x: the same floats
-          for (int i = 0; i < pOut * out; i++) {
-            y[o + i] = s.projected[i] + input[o + i];
-          }
-        } else {
-          System.arraycopy(s.projected, 0, y, o, pOut * out);
-        }
-      }
-    });
-    return y;
+    ImageEvaluation.Weights w = new ImageEvaluation.Weights(expand ? expandW.value() : null,
+        expand ? bn1.inferenceEpilogue() : null, expand && bn1.relu, hat, bn2.inferenceEpilogue(), bn2.relu,
+        projectW.value(), bn3.inferenceEpilogue(), bn3.relu);
+    return imageEvaluation.run(par, input, n, w, y);
   }
 
   /**
@@ -275,29 +240,10 @@ final class SuperBlock {
     return fused == null && bn2.foldsIntoEpilogue() && bn3.foldsIntoEpilogue() && (!expand || bn1.foldsIntoEpilogue());
   }
 
-  /** One thread's buffers for one image of {@link #forwardByImage}. */
-  private final class ImageScratch {
-    final float[] in = new float[size * size * SuperBlock.this.in];
-    final float[] expanded = expand ? new float[size * size * SuperBlock.this.expanded] : null;
-    final float[] convolved = new float[outSize * outSize * SuperBlock.this.expanded];
-    final float[] projected = new float[outSize * outSize * out];
-    final Depthwise.RowScratch[] depthwise = new Depthwise.RowScratch[kernels.length];
-
-    ImageScratch() {
-      for (int g = 0; g < kernels.length; g++) {
-        depthwise[g] = new Depthwise.RowScratch(shape(1, g));
-      }
-    }
-  }
-
-  private Depthwise.Shape shape(int n, int branch) {
-    return new Depthwise.Shape(n, size, size, expanded, offsets[branch], lengths[branch], kernels[branch], stride);
-  }
-
   private Depthwise.Shape[] shapes(int n) {
     Depthwise.Shape[] shapes = new Depthwise.Shape[offsets.length];
     for (int b = 0; b < offsets.length; b++) {
-      shapes[b] = shape(n, b);
+      shapes[b] = new Depthwise.Shape(n, size, size, expanded, offsets[b], lengths[b], kernels[b], stride);
     }
     return shapes;
   }

@@ -98,6 +98,31 @@ class ParallelTest {
   }
 
   @Test
+  void itemsGoOneACallAndAThreadThatFinishesTakesTheOthersRemainingItems() {
+    Parallel par = new Parallel(2);
+    int n = 16;
+    int[] hits = new int[n];
+    int[] done = new int[2];
+    par.forItems(n, (c, from, to) -> {
+      assertEquals(from + 1, to, "one item a call");
+      hits[from]++;
+      done[c]++;
+      if (c == 1 && done[1] == 1) { // chunk 1's first item is slow: chunk 0 takes all the rest (or all, if
+        // the helper has not woken before the caller got to its part)
+        try {
+          Thread.sleep(200);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    });
+    for (int i = 0; i < n; i++) {
+      assertEquals(1, hits[i], "item " + i);
+    }
+    assertTrue(done[1] <= 1, "the slow chunk ran " + done[1] + " items, the caller " + done[0]);
+  }
+
+  @Test
   void slicesCoverTheRangeOnceEachIndexInTheSameSliceAtAnyThreadCount() {
     for (int threads : new int[] {1, 2, 3}) {
       Parallel par = new Parallel(threads);
