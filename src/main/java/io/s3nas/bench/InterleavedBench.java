@@ -13,16 +13,18 @@ import java.util.Random;
 
 /**
  * Two or more builds of the engine in one JVM, their final-network training steps (or with
- * {@code --infer} their evaluation passes) interleaved (A B B A …), each build in a class loader of its own (so each has its own JIT-compiled code): the
- * paired per-step ratio cancels the drift of a shared VM, which moved whole-JVM runs of the same jar
- * by ±15% from run to run on 2026-12-01 (an Intel Xeon VM; docs/engine-measurements.md, "2026-12-01
- * (afternoon)"). An A/A run there (this loop's first form, outside the repository) gave a median ratio of 1.03 (quartiles 0.94–1.07) over 50 pairs:
- * differences under ~3% are not resolved. Run by {@code scripts/bench-ab}; prints one line per build
- * and one per comparison with the first, then a JSON line.
+ * {@code --infer} their evaluation passes, after three training steps) interleaved (A B B A …), each
+ * build in a class loader of its own (so each has its own JIT-compiled code): the paired per-step
+ * ratio cancels the drift of a shared VM, which moved whole-JVM runs of the same jar by ±15% from run
+ * to run on 2026-12-01 (an Intel Xeon VM; docs/engine-measurements.md, "2026-12-01 (afternoon)"). An
+ * A/A run there (this loop's first form, outside the repository) gave a median ratio of 1.03
+ * (quartiles 0.94–1.07) over 50 pairs: differences under ~3% are not resolved. Run by
+ * {@code scripts/bench-ab}; prints one line per build and one per comparison with the first, then a
+ * JSON line.
  *
  * <p>Usage: {@code InterleavedBench (--arch FILE | --supernet FILE [--phase warmup|search]) [--pairs 80]
- * [--warmup-steps 30] [--batch 128] [--threads 2] [--infer] DIR...}, each DIR holding a build's {@code s3nas.jar}
- * and its {@code lib/}. With {@code --supernet} the steps are the supernet trainer's (the
+ * [--warmup-steps 30] [--batch 128] [--threads 2] [--infer] DIR...}, each DIR holding a build's
+ * {@code s3nas.jar} and its {@code lib/}. With {@code --supernet} the steps are the supernet trainer's (the
  * {@code custom} platform's latency, the target half the all-paths latency, as {@code SupernetBench}).
  */
 public final class InterleavedBench {

@@ -99,8 +99,8 @@ final class DepthwiseGradient {
           int os = last ? cs : cp;
           int at = last ? xrow : row;
           for (int j = 0; j < full; j += Vec.L) {
-            slide(k, false, x, xin + j, cs, wt, t * cl + j, cl, buf, g + j, cp, first ? zeros : row + j, ds, out, at + j,
-                os, t * cp + j, w);
+            slide(k, false, x, xin + j, cs, wt, t * cl + j, cl, buf, g + j, cp, first ? zeros : row + j, ds, out,
+                at + j, os, t * cp + j, w);
           }
           if (half > full) {
             slide(k, true, x, xin + full, cs, wt, t * cl + full, cl, buf, g + full, cp, first ? zeros : row + full, ds,

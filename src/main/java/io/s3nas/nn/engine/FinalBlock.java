@@ -214,13 +214,14 @@ final class FinalBlock {
       return null;
     }
     if (imageEvaluation == null) {
-      imageEvaluation = new ImageEvaluation(size, args.inputFilters(), expanded, outSize, args.outputFilters(), args.residual(),
-          shapes(1));
+      imageEvaluation = new ImageEvaluation(size, args.inputFilters(), expanded, outSize, args.outputFilters(),
+          args.residual(), shapes(1));
     }
     ImageEvaluation.Weights w = new ImageEvaluation.Weights(front == null ? null : front.weight.value(),
         front == null ? null : front.bn.inferenceEpilogue(), front != null && front.bn.relu, depthwiseWeights(),
         dwBn.inferenceEpilogue(), dwBn.relu, project.weight.value(), project.bn.inferenceEpilogue(), project.bn.relu);
-    return imageEvaluation.run(par, x, n, w, project.output(n)); // where the layer-by-layer forward puts the block's output
+    // into the buffer the layer-by-layer forward puts the block's output in
+    return imageEvaluation.run(par, x, n, w, project.output(n));
   }
 
   /**

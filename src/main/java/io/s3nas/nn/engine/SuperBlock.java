@@ -49,7 +49,7 @@ final class SuperBlock {
   private int batch;
   /** The scratch buffer evaluation's unfolded depthwise BatchNorm output goes to (see {@link #forward}). */
   private static final String ACT = "block.activations";
-  /** Whether evaluation goes image by image where it can ({@link #runsByImage}); off only in tests comparing the two. */
+  /** Whether evaluation goes image by image where it can ({@link #runsByImage}); off only in tests comparing both. */
   boolean byImage = true;
   /** Evaluation image by image ({@link #forwardByImage}), made on first use. */
   private ImageEvaluation imageEvaluation;
