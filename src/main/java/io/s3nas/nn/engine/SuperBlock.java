@@ -193,9 +193,11 @@ final class SuperBlock {
     if (byImage && runsByImage()) {
       return forwardByImage(par, input, n, hat);
     }
-    // evaluation: bn2 (and ReLU) on each depthwise output row while it is in L1 (no pass of their own);
-    // bn1's output is not written either: the depthwise layers read e1 normalised image by image, as
-    // in training, with bn1's running statistics (bn1 is a ReLU BatchNorm: it always folds)
+    // evaluation layer by layer (what the image-by-image evaluation is tested against, and the path of a
+    // BatchNorm that does not fold): bn2 (and ReLU) on each depthwise output row while it is in L1 (no
+    // pass of their own); bn1's output is not written either: the depthwise layers read e1 normalised
+    // image by image, as in training, with bn1's running statistics (bn1 is a ReLU BatchNorm: it always
+    // folds)
     float[][] f2 = bn2.inferenceEpilogue();
     float[] scale = f2 == null ? null : f2[0];
     float[] shift = f2 == null ? null : f2[1];
