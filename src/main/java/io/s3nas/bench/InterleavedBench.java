@@ -145,7 +145,8 @@ public final class InterleavedBench {
         return new Step(trainer, train, pixels, classes, null, net, forward);
       }
       Object eval = trainer.getClass().getMethod("evaluation").invoke(trainer);
-      Method m = eval.getClass().getInterfaces()[0].getMethod("logits", float[].class, int.class);
+      Method m = trainer.getClass().getClassLoader().loadClass("io.s3nas.search.SupernetTrainer$Evaluation")
+          .getMethod("logits", float[].class, int.class);
       return new Step(trainer, train, pixels, classes, phase, eval, m);
     }
 
